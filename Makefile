@@ -1,0 +1,32 @@
+# posenet_mobile: `make demo` runs the main job, `make test` runs the test suite.
+# Both create .venv on first use and install the package with its test extras.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: test demo install sysdeps clean
+
+# System packages the build needs (Debian); idempotent, installs only what is missing.
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+$(STAMP): setup.cfg pyproject.toml
+	@bash scripts/sysdeps.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(VENV)/bin/posenet-mobile demo --out demo_output
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache demo_output

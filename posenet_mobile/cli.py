@@ -1,0 +1,99 @@
+"""``posenet-mobile`` command line: parse, call one library function, print its result.
+
+User errors (:class:`~posenet_mobile.errors.PoseNetError`) print one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+from .errors import PoseNetError
+
+
+def _size(text: str) -> tuple:
+    parts = text.lower().replace("x", ",").split(",")
+    try:
+        vals = tuple(int(p) for p in parts if p)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HEIGHT,WIDTH or SIZE, got {text!r}") from None
+    if len(vals) == 1:
+        vals = vals * 2
+    if len(vals) != 2:
+        raise argparse.ArgumentTypeError(f"expected HEIGHT,WIDTH or SIZE, got {text!r}")
+    return vals
+
+
+def cmd_info(args) -> int:
+    from importlib import metadata
+
+    from .schema import get_schema
+
+    versions = {}
+    for dist in ("tensorflow", "tf-keras", "tensorflow-model-optimization", "ai-edge-litert",
+                 "numpy", "opencv-python-headless", "pycocotools"):  # fmt: skip
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    print(json.dumps({"posenet_mobile": __version__, "schema": get_schema(args.schema).to_dict(),
+                      "dependencies": versions}, indent=2))  # fmt: skip
+    return 0
+
+
+def cmd_profile(args) -> int:
+    from .models.profile import profile_heads
+
+    rows = profile_heads(args.input_size, args.width, args.head, output_stride=args.output_stride)
+    print(json.dumps(rows, indent=2))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    print(
+        "posenet-mobile demo (not built yet): it will generate synthetic training and held-out\n"
+        "sets, train the quickstart model, prune it, fine-tune it quantization-aware, export\n"
+        "float32 and int8 TFLite with metadata, validate int8 against float in the LiteRT replay\n"
+        f"harness, benchmark latency and write {args.out}/report.html."
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="posenet-mobile", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"posenet_mobile {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("info", help="versions of the package and its toolchain, and the keypoint schema")
+    s.add_argument("--schema", default="coco17")
+    s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("profile", help="parameters and MACs of each head (training and exported graphs)")
+    s.add_argument("--input-size", type=_size, default=(192, 192), help="HEIGHT,WIDTH or SIZE (default 192)")
+    s.add_argument("--width", type=float, nargs="+", default=[0.35, 0.5])
+    s.add_argument("--head", nargs="+", choices=["heatmap", "regression", "integral"], default=None)
+    s.add_argument("--output-stride", type=int, choices=[4, 8], default=4)
+    s.set_defaults(func=cmd_profile)
+
+    s = sub.add_parser("demo", help="the whole pipeline on embedded synthetic data")
+    s.add_argument("--out", default="demo_output")
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except PoseNetError as exc:
+        print(f"posenet-mobile {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"posenet-mobile {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

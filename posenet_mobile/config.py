@@ -1,0 +1,156 @@
+"""Frozen dataclass configs and the strict dict/YAML overlay they share.
+
+Configs are data: presets are values, and overlaying a mapping onto a config rejects any key
+the dataclass does not have, naming it. Later issues add data, training and compression configs
+beside :class:`ModelConfig` using the same :func:`overlay`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+HEAD_TYPES = ("heatmap", "regression", "integral")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What the model builder needs.
+
+    input_size: ``(height, width)`` input pixels; both divisible by 32.
+    width: MobileNetV2 width multiplier (alpha), e.g. 0.35, 0.5, 0.75, 1.0.
+    head: ``heatmap`` | ``regression`` | ``integral`` (see :mod:`posenet_mobile.models.heads`).
+    output_stride: 4 or 8, input pixels per heatmap cell.
+    decoder_channels: channels of the top-down decoder (and heatmap head trunk).
+    regression_channels: channels of the BlazePose-style regression encoder.
+    num_keypoints: K, taken from the keypoint schema.
+    backbone_weights: ``None`` (random init, the default: nothing is downloaded) or ``"imagenet"``
+        (copies Keras' MobileNetV2 ImageNet weights; needs them in the Keras cache or internet).
+    """
+
+    input_size: tuple[int, int] = (192, 192)
+    width: float = 0.5
+    head: str = "heatmap"
+    output_stride: int = 4
+    decoder_channels: int = 64
+    regression_channels: int = 64
+    num_keypoints: int = 17
+    backbone_weights: str | None = None
+
+    def __post_init__(self):
+        size = tuple(int(v) for v in self.input_size)
+        object.__setattr__(self, "input_size", size)
+        if len(size) != 2 or any(v < 32 or v % 32 for v in size):
+            raise ConfigError(f"model.input_size: expected (height, width) multiples of 32, got {self.input_size}")
+        if not 0.1 <= float(self.width) <= 2.0:
+            raise ConfigError(f"model.width: expected a multiplier in [0.1, 2.0], got {self.width}")
+        if self.head not in HEAD_TYPES:
+            raise ConfigError(f"model.head: expected one of {HEAD_TYPES}, got {self.head!r}")
+        if self.output_stride not in (4, 8):
+            raise ConfigError(f"model.output_stride: expected 4 or 8, got {self.output_stride}")
+        if self.decoder_channels < 8 or self.regression_channels < 8:
+            raise ConfigError("model.decoder_channels / model.regression_channels: expected >= 8")
+        if self.num_keypoints < 1:
+            raise ConfigError(f"model.num_keypoints: expected >= 1, got {self.num_keypoints}")
+        if self.backbone_weights not in (None, "imagenet"):
+            raise ConfigError(f"model.backbone_weights: expected null or 'imagenet', got {self.backbone_weights!r}")
+
+    @property
+    def heatmap_size(self) -> tuple[int, int]:
+        return self.input_size[0] // self.output_stride, self.input_size[1] // self.output_stride
+
+    def to_dict(self) -> dict:
+        return to_dict(self)
+
+
+def to_dict(cfg) -> dict:
+    """Plain JSON/YAML-able dict of a config dataclass (tuples become lists)."""
+    out = {}
+    for f in dataclasses.fields(cfg):
+        v = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(v):
+            v = to_dict(v)
+        elif isinstance(v, tuple):
+            v = list(v)
+        out[f.name] = v
+    return out
+
+
+def overlay(cfg, values: Mapping[str, Any] | None, where: str = ""):
+    """Return ``cfg`` with ``values`` applied; unknown keys raise :class:`ConfigError` naming them.
+
+    Nested dataclass fields take nested mappings. ``where`` prefixes messages (e.g. a YAML path).
+    """
+    if not values:
+        return cfg
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{where or type(cfg).__name__}: expected a mapping, got {type(values).__name__}")
+    names = {f.name: f for f in dataclasses.fields(cfg)}
+    hints = typing.get_type_hints(type(cfg))
+    changes = {}
+    for key, val in values.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key not in names:
+            raise ConfigError(f"{path}: unknown key; expected one of {sorted(names)}")
+        cur = getattr(cfg, key)
+        if dataclasses.is_dataclass(cur):
+            changes[key] = overlay(cur, val, path)
+        else:
+            changes[key] = _coerce(val, hints.get(key), path)
+    try:
+        return dataclasses.replace(cfg, **changes)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"{where or type(cfg).__name__}: {exc}") from None
+
+
+def _coerce(val, hint, path):
+    origin = typing.get_origin(hint)
+    if origin is tuple and isinstance(val, (list, tuple)):
+        return tuple(val)
+    if hint in (int, float) and isinstance(val, bool):
+        raise ConfigError(f"{path}: expected a number, got {val!r}")
+    if hint is float and isinstance(val, int):
+        return float(val)
+    if hint is int and isinstance(val, float) and val.is_integer():
+        return int(val)
+    if hint in (int, float, str) and not isinstance(val, hint):
+        raise ConfigError(f"{path}: expected {hint.__name__}, got {val!r}")
+    return val
+
+
+#: Where the YAML presets live (``training/configs`` beside the package in a source checkout).
+PRESET_DIR = __import__("pathlib").Path(__file__).resolve().parents[1] / "training" / "configs"
+
+
+def load_yaml(name_or_path) -> tuple[dict, str]:
+    """Read a preset name (``quickstart``) or a YAML path; returns ``(mapping, source path)``."""
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(name_or_path)
+    if not path.suffix and not path.exists():
+        path = PRESET_DIR / f"{name_or_path}.yaml"
+    if not path.is_file():
+        presets = sorted(p.stem for p in PRESET_DIR.glob("*.yaml")) if PRESET_DIR.is_dir() else []
+        raise ConfigError(f"{name_or_path}: no such config file or preset (presets: {presets})")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data, str(path)
+
+
+def model_config_from_yaml(name_or_path, overrides: Mapping | None = None) -> ModelConfig:
+    """The ``model:`` section of a preset or YAML file as a :class:`ModelConfig`."""
+    data, src = load_yaml(name_or_path)
+    cfg = overlay(ModelConfig(), data.get("model"), where=f"{src}: model")
+    return overlay(cfg, overrides, where="override")
