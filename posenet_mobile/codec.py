@@ -1,0 +1,249 @@
+"""Heatmap + offset codec: the one encode/decode definition every consumer follows.
+
+Training targets, Keras evaluation, the TFLite harness and the Android decoder (golden vectors)
+all use this module. Shapes: ``N`` images, ``K`` keypoints, heatmap ``Hh x Wh`` cells.
+
+Frames
+------
+* **input pixels**: continuous coordinates on the model input; pixel ``i`` covers ``[i, i+1)``
+  so its centre is ``i + 0.5`` (the ``align_corners=False`` convention).
+* **heatmap cells**: cell ``j`` is centred on input coordinate ``(j + 0.5) * stride``, so a
+  point at input ``x`` sits at cell coordinate ``u = x / stride - 0.5``.
+* **normalised**: input pixels divided by the input width/height, in ``[0, 1]``; what the
+  regression and integral heads output.
+
+Targets are unbiased Gaussians centred on the sub-cell position (no rounding to the grid, as
+in DARK, Zhang et al. 2020) with per-cell offsets to the exact position (Papandreou et al. 2017;
+BlazePose's heatmap + offset branch). Offsets are stored interleaved: channel ``2k`` is dx and
+``2k + 1`` is dy of keypoint ``k``, in heatmap cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .errors import ConfigError
+
+REFINE_METHODS = ("offset", "dark", "quarter", "none")
+
+
+class EncodedTargets(NamedTuple):
+    """Encoder output (leading batch dims ``...`` are those of the keypoints given).
+
+    heatmaps: ``(..., Hh, Wh, K)`` float32 Gaussian targets in [0, 1].
+    offsets: ``(..., Hh, Wh, 2K)`` float32, interleaved (dx, dy) in heatmap cells.
+    weights: ``(..., K)`` float32, 1 for a labelled keypoint inside the input, else 0.
+    offset_mask: ``(..., Hh, Wh, K)`` float32, 1 where the offset of keypoint k is supervised
+        (cells within ``offset_radius`` of a weighted keypoint).
+    """
+
+    heatmaps: np.ndarray
+    offsets: np.ndarray
+    weights: np.ndarray
+    offset_mask: np.ndarray
+
+
+@dataclass(frozen=True)
+class HeatmapCodec:
+    """Gaussian heatmap + offset codec at a fixed input size and output stride.
+
+    input_size: ``(height, width)`` of the model input, input pixels; divisible by ``stride``.
+    stride: input pixels per heatmap cell (4 or 8 for the models here).
+    sigma: Gaussian standard deviation, heatmap cells.
+    offset_radius: cells within this distance (heatmap cells) of a keypoint carry offset targets.
+    """
+
+    input_size: tuple[int, int]
+    stride: int = 4
+    sigma: float = 1.5
+    offset_radius: float = 2.0
+
+    def __post_init__(self):
+        h, w = (int(v) for v in self.input_size)
+        object.__setattr__(self, "input_size", (h, w))
+        if self.stride <= 0 or h % self.stride or w % self.stride:
+            raise ConfigError(
+                f"codec: input_size {self.input_size} must be divisible by stride {self.stride}"
+            )
+        if not self.sigma > 0 or not self.offset_radius > 0:
+            raise ConfigError("codec: sigma and offset_radius must be positive")
+
+    @property
+    def heatmap_size(self) -> tuple[int, int]:
+        """``(Hh, Wh)``, heatmap cells."""
+        return self.input_size[0] // self.stride, self.input_size[1] // self.stride
+
+    # --- frame conversions -----------------------------------------------------------------
+
+    def pixels_to_cells(self, xy: np.ndarray) -> np.ndarray:
+        """``(..., 2)`` input pixels (x, y) -> heatmap cells."""
+        return np.asarray(xy, np.float64) / self.stride - 0.5
+
+    def cells_to_pixels(self, uv: np.ndarray) -> np.ndarray:
+        """``(..., 2)`` heatmap cells (u, v) -> input pixels."""
+        return (np.asarray(uv, np.float64) + 0.5) * self.stride
+
+    def normalized_to_pixels(self, xy_norm: np.ndarray) -> np.ndarray:
+        """``(..., 2)`` normalised (x, y) in [0, 1] -> input pixels."""
+        h, w = self.input_size
+        return np.asarray(xy_norm, np.float64) * np.array([w, h], np.float64)
+
+    def pixels_to_normalized(self, xy: np.ndarray) -> np.ndarray:
+        h, w = self.input_size
+        return np.asarray(xy, np.float64) / np.array([w, h], np.float64)
+
+    # --- encode ----------------------------------------------------------------------------
+
+    def encode(self, keypoints: np.ndarray, visibility: np.ndarray) -> EncodedTargets:
+        """Encode keypoints into heatmap, offset and weight targets (vectorised over ``...``).
+
+        keypoints: ``(..., K, 2)`` (x, y), input pixels.
+        visibility: ``(..., K)`` COCO flags (0 unlabelled, 1 labelled occluded, 2 visible);
+            any value > 0 counts as labelled.
+        """
+        kp = np.asarray(keypoints, np.float64)
+        vis = np.asarray(visibility)
+        if kp.shape[-1] != 2 or kp.shape[:-1] != vis.shape:
+            raise ConfigError(
+                f"codec.encode: keypoints {kp.shape} must be (..., K, 2) matching visibility {vis.shape}"
+            )
+        h, w = self.input_size
+        hh, ww = self.heatmap_size
+        finite = np.all(np.isfinite(kp), axis=-1)
+        inside = finite & (kp[..., 0] >= 0) & (kp[..., 0] < w) & (kp[..., 1] >= 0) & (kp[..., 1] < h)
+        weights = ((vis > 0) & inside).astype(np.float32)
+        uv = self.pixels_to_cells(np.where(finite[..., None], kp, 0.0))
+        u = uv[..., None, None, :, 0]  # (..., 1, 1, K)
+        v = uv[..., None, None, :, 1]
+        jj = np.arange(ww, dtype=np.float64)[:, None]  # (Wh, 1)
+        ii = np.arange(hh, dtype=np.float64)[:, None, None]  # (Hh, 1, 1)
+        dx = u - jj  # (..., Hh?, Wh, K) after broadcasting
+        dy = v - ii
+        dx, dy = np.broadcast_arrays(dx, dy)
+        d2 = dx**2 + dy**2
+        wk = weights[..., None, None, :]
+        heatmaps = (np.exp(-d2 / (2.0 * self.sigma**2)) * wk).astype(np.float32)
+        mask = ((d2 <= self.offset_radius**2) & (wk > 0)).astype(np.float32)
+        offsets = np.stack([dx * mask, dy * mask], axis=-1)  # (..., Hh, Wh, K, 2)
+        offsets = offsets.reshape(offsets.shape[:-2] + (-1,)).astype(np.float32)
+        return EncodedTargets(heatmaps, offsets, weights, mask)
+
+    # --- decode ----------------------------------------------------------------------------
+
+    def decode(
+        self, heatmaps: np.ndarray, offsets: np.ndarray | None = None, refine: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Decode heatmaps (+ offsets) into keypoints: argmax cell, then sub-cell refinement.
+
+        heatmaps: ``(N, Hh, Wh, K)`` float, dequantised.
+        offsets: ``(N, Hh, Wh, 2K)`` interleaved (dx, dy) in cells, or None.
+        refine: ``"offset"`` (read the offset at the peak; default when offsets are given),
+            ``"dark"`` (second-order Taylor step on the log-heatmap, DARK; default otherwise),
+            ``"quarter"`` (quarter-cell step towards the larger neighbour, SimpleBaseline),
+            ``"none"``.
+        Returns ``keypoints (N, K, 2)`` input pixels and ``scores (N, K)`` (peak value clipped to
+        [0, 1]).
+        """
+        hm = np.asarray(heatmaps, np.float64)
+        if hm.ndim != 4:
+            raise ConfigError(f"codec.decode: heatmaps must be (N, Hh, Wh, K), got shape {hm.shape}")
+        refine = refine or ("offset" if offsets is not None else "dark")
+        if refine not in REFINE_METHODS:
+            raise ConfigError(f"codec.decode: refine must be one of {REFINE_METHODS}, got {refine!r}")
+        if refine == "offset" and offsets is None:
+            raise ConfigError("codec.decode: refine='offset' needs the offsets tensor")
+        n, hh, ww, k = hm.shape
+        flat = hm.reshape(n, hh * ww, k)
+        idx = np.argmax(flat, axis=1)  # (N, K)
+        scores = np.clip(np.take_along_axis(flat, idx[:, None, :], axis=1)[:, 0, :], 0.0, 1.0)
+        iy, ix = np.divmod(idx, ww)
+        uv = np.stack([ix, iy], axis=-1).astype(np.float64)  # (N, K, 2) cells
+        if refine == "offset":
+            off = np.asarray(offsets, np.float64)
+            if off.shape != (n, hh, ww, 2 * k):
+                raise ConfigError(f"codec.decode: offsets must be {(n, hh, ww, 2 * k)}, got {off.shape}")
+            off = off.reshape(n, hh * ww, k, 2)
+            ni, ki = np.meshgrid(np.arange(n), np.arange(k), indexing="ij")
+            uv = uv + off[ni, idx, ki]
+        elif refine == "dark":
+            uv = uv + _dark_step(hm, ix, iy)
+        elif refine == "quarter":
+            uv = uv + 0.25 * _neighbour_sign(hm, ix, iy)
+        return self.cells_to_pixels(uv), scores
+
+    def decode_normalized(self, coords: np.ndarray) -> np.ndarray:
+        """Regression/integral head output ``(N, K, 2)`` normalised (x, y) -> input pixels."""
+        return self.normalized_to_pixels(coords)
+
+    def soft_argmax(self, logits: np.ndarray) -> np.ndarray:
+        """Integral regression (Sun et al. 2018): spatial softmax expectation, NumPy reference.
+
+        logits: ``(N, Hh, Wh, K)``. Returns ``(N, K, 2)`` normalised (x, y); the Keras integral
+        head computes the same thing with :func:`normalized_grid` as its frozen weights.
+        """
+        lg = np.asarray(logits, np.float64)
+        n, hh, ww, k = lg.shape
+        flat = lg.reshape(n, hh * ww, k)
+        flat = np.exp(flat - flat.max(axis=1, keepdims=True))
+        p = flat / flat.sum(axis=1, keepdims=True)
+        return np.einsum("npk,pc->nkc", p, normalized_grid(hh, ww))
+
+
+def normalized_grid(hh: int, ww: int) -> np.ndarray:
+    """``(Hh*Wh, 2)`` normalised (x, y) of each heatmap cell centre, row-major (y, then x)."""
+    ys, xs = np.meshgrid((np.arange(hh) + 0.5) / hh, (np.arange(ww) + 0.5) / ww, indexing="ij")
+    return np.stack([xs.ravel(), ys.ravel()], axis=-1)
+
+
+def flip_heatmaps(maps: np.ndarray, flip_index: np.ndarray, offsets: bool = False) -> np.ndarray:
+    """Mirror ``(N, Hh, Wh, C)`` maps horizontally and swap left/right channels.
+
+    For heatmaps ``C = K``; for interleaved offsets (``offsets=True``) ``C = 2K`` and dx changes
+    sign. Mirroring input x to ``W - x`` maps cell ``j`` to ``Wh - 1 - j`` exactly.
+    """
+    m = np.asarray(maps)[:, :, ::-1, :]
+    if not offsets:
+        return m[..., flip_index]
+    n, hh, ww, c = m.shape
+    m = m.reshape(n, hh, ww, c // 2, 2)[..., flip_index, :].copy()
+    m[..., 0] *= -1.0
+    return m.reshape(n, hh, ww, c)
+
+
+def _neighbour(hm, ix, iy, dx, dy):
+    n, hh, ww, k = hm.shape
+    x = np.clip(ix + dx, 0, ww - 1)
+    y = np.clip(iy + dy, 0, hh - 1)
+    ni, ki = np.meshgrid(np.arange(n), np.arange(k), indexing="ij")
+    return hm[ni, y, x, ki]
+
+
+def _neighbour_sign(hm, ix, iy):
+    sx = np.sign(_neighbour(hm, ix, iy, 1, 0) - _neighbour(hm, ix, iy, -1, 0))
+    sy = np.sign(_neighbour(hm, ix, iy, 0, 1) - _neighbour(hm, ix, iy, 0, -1))
+    return np.stack([sx, sy], axis=-1)
+
+
+def _dark_step(hm, ix, iy):
+    """Newton step ``-H^-1 g`` on log(heatmap) at the peak (DARK); quarter step where unusable."""
+    eps = 1e-10
+    lg = lambda dx, dy: np.log(np.maximum(_neighbour(hm, ix, iy, dx, dy), eps))  # noqa: E731
+    c = lg(0, 0)
+    gx = 0.5 * (lg(1, 0) - lg(-1, 0))
+    gy = 0.5 * (lg(0, 1) - lg(0, -1))
+    hxx = lg(1, 0) - 2 * c + lg(-1, 0)
+    hyy = lg(0, 1) - 2 * c + lg(0, -1)
+    hxy = 0.25 * (lg(1, 1) - lg(1, -1) - lg(-1, 1) + lg(-1, -1))
+    det = hxx * hyy - hxy**2
+    _, hh, ww, _ = hm.shape
+    interior = (ix > 0) & (ix < ww - 1) & (iy > 0) & (iy < hh - 1)
+    ok = interior & (det > eps) & (hxx < 0) & (np.maximum(_neighbour(hm, ix, iy, 0, 0), 0) > eps)
+    safe = np.where(ok, det, 1.0)
+    sx = -(hyy * gx - hxy * gy) / safe
+    sy = -(hxx * gy - hxy * gx) / safe
+    step = np.stack([sx, sy], axis=-1)
+    ok = ok & np.all(np.abs(step) <= 1.0, axis=-1)
+    return np.where(ok[..., None], step, 0.25 * _neighbour_sign(hm, ix, iy))
