@@ -1,0 +1,105 @@
+"""Build pose models from a :class:`~posenet_mobile.config.ModelConfig`, and cut them for export.
+
+Input: ``(N, H, W, 3)`` float32 RGB normalised by :func:`normalize_input` to [-1, 1].
+Outputs by head (see :mod:`posenet_mobile.models.heads` for shapes and frames):
+
+=============  ======================================================  ======================
+head           training outputs                                        exported outputs
+=============  ======================================================  ======================
+heatmap        heatmaps, offsets                                       heatmaps, offsets
+regression     heatmaps, offsets, coords, visibility                   coords, visibility
+integral       coords, visibility                                      coords, visibility
+=============  ======================================================  ======================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config import ModelConfig
+from ..errors import ModelError
+from ..keras import keras
+from .backbone import load_imagenet_weights, mobilenet_v2_features
+from .heads import heatmap_head, integral_head, regression_head, top_down_decoder
+
+#: uint8 RGB -> model input: ``x / 127.5 - 1`` (MobileNetV2's convention).
+INPUT_MEAN = 127.5
+INPUT_STD = 127.5
+
+TRAINING_OUTPUTS = {
+    "heatmap": ("heatmaps", "offsets"),
+    "regression": ("heatmaps", "offsets", "coords", "visibility"),
+    "integral": ("coords", "visibility"),
+}
+INFERENCE_OUTPUTS = {
+    "heatmap": ("heatmaps", "offsets"),
+    "regression": ("coords", "visibility"),
+    "integral": ("coords", "visibility"),
+}
+
+
+def normalize_input(image_uint8: np.ndarray) -> np.ndarray:
+    """``(..., H, W, 3)`` uint8 RGB -> float32 in [-1, 1], the model's input range."""
+    return (np.asarray(image_uint8, np.float32) - INPUT_MEAN) / INPUT_STD
+
+
+def build_model(cfg: ModelConfig, name: str | None = None) -> "keras.Model":
+    """Build the training model for ``cfg`` (outputs in :data:`TRAINING_OUTPUTS` order)."""
+    inputs = keras.Input((*cfg.input_size, 3), name="image")
+    feats = mobilenet_v2_features(inputs, cfg.width)
+    decoded = top_down_decoder(feats, cfg.output_stride, cfg.decoder_channels)
+    x = decoded[cfg.output_stride]
+    k = cfg.num_keypoints
+    if cfg.head == "heatmap":
+        outputs = list(heatmap_head(x, k, cfg.decoder_channels))
+    elif cfg.head == "regression":
+        hm, off = heatmap_head(x, k, cfg.decoder_channels)
+        coords, vis = regression_head(decoded, feats, cfg.output_stride, k, cfg.regression_channels)
+        outputs = [hm, off, coords, vis]
+    elif cfg.head == "integral":
+        outputs = list(integral_head(x, k, cfg.decoder_channels))
+    else:  # ModelConfig validates; kept for direct callers
+        raise ModelError(f"model.head: unknown head {cfg.head!r}")
+    model = keras.Model(inputs, outputs, name=name or f"posenet_{cfg.head}")
+    if cfg.backbone_weights == "imagenet":
+        load_imagenet_weights(model, cfg.width, cfg.input_size)
+    return model
+
+
+def inference_model(model: "keras.Model", head: str) -> "keras.Model":
+    """The exported graph: for ``regression`` the heatmap branch is cut off (BlazePose).
+
+    Layers (and weights) are shared with ``model``; nothing is copied.
+    """
+    wanted = INFERENCE_OUTPUTS[head]
+    names = output_names(model)
+    missing = [n for n in wanted if n not in names]
+    if missing:
+        raise ModelError(f"model {model.name!r}: outputs {missing} expected for head {head!r}, has {names}")
+    if tuple(names) == wanted:
+        return model
+    outs = [model.outputs[names.index(n)] for n in wanted]
+    return keras.Model(model.inputs, outs, name=model.name + "_inference")
+
+
+_WRAPPER_PREFIXES = ("quant_", "prune_low_magnitude_")
+
+
+def output_names(model: "keras.Model") -> list:
+    """The model's output names without tfmot wrapper prefixes (``quant_heatmaps`` -> ``heatmaps``).
+
+    QAT and pruning rename output layers; losses and decoders key on these canonical names.
+    """
+    names = []
+    for name in model.output_names:
+        for prefix in _WRAPPER_PREFIXES:
+            if name.startswith(prefix):
+                name = name[len(prefix):]
+        names.append(name)
+    return names
+
+
+__all__ = [
+    "build_model", "inference_model", "normalize_input", "INPUT_MEAN", "INPUT_STD",
+    "TRAINING_OUTPUTS", "INFERENCE_OUTPUTS", "output_names",
+]  # fmt: skip

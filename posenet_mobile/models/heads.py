@@ -1,0 +1,99 @@
+"""Top-down decoder and the three pose heads, all from QAT-friendly stock tf_keras layers.
+
+Output tensors (``N`` images, ``K`` keypoints, ``Hh x Wh`` heatmap cells):
+
+* ``heatmaps`` ``(N, Hh, Wh, K)``: linear Gaussian-heatmap regression (SimpleBaseline, Xiao et
+  al. 2018), decoded by :class:`posenet_mobile.codec.HeatmapCodec`.
+* ``offsets`` ``(N, Hh, Wh, 2K)``: interleaved (dx, dy) in heatmap cells (Papandreou et al. 2017).
+* ``coords`` ``(N, K, 2)``: normalised (x, y) in [0, 1] of the input.
+* ``visibility`` ``(N, K)``: visibility logits (sigmoid gives the probability).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..codec import normalized_grid
+from ..keras import keras, layers
+from .backbone import BN_KW, conv_bn_relu, separable_block
+
+
+def top_down_decoder(feats: dict, output_stride: int, channels: int) -> dict:
+    """FPN-style decoder: stride 32 -> ``output_stride`` with nearest upsampling and lateral adds.
+
+    feats: ``{stride: (N, H/stride, W/stride, C)}`` from the backbone.
+    Returns ``{stride: (N, H/stride, W/stride, channels)}`` for each decoded stride.
+    """
+    x = conv_bn_relu(feats[32], channels, 1, name="dec32_lateral")
+    out = {32: x}
+    stride = 32
+    while stride > output_stride:
+        stride //= 2
+        x = layers.UpSampling2D(2, interpolation="nearest", name=f"dec{stride}_up")(x)
+        lateral = conv_bn_relu(feats[stride], channels, 1, name=f"dec{stride}_lateral")
+        x = layers.Add(name=f"dec{stride}_add")([x, lateral])
+        x = separable_block(x, channels, name=f"dec{stride}_fuse")
+        out[stride] = x
+    return out
+
+
+def heatmap_head(x, num_keypoints: int, channels: int):
+    """Heatmaps + offsets at the decoder's resolution (the common approach BlazePose starts from)."""
+    x = separable_block(x, channels, name="hm_trunk")
+    heatmaps = layers.Conv2D(num_keypoints, 1, name="heatmaps")(x)
+    offsets = layers.Conv2D(2 * num_keypoints, 1, name="offsets")(x)
+    return heatmaps, offsets
+
+
+def regression_head(decoded: dict, feats: dict, output_stride: int, num_keypoints: int, channels: int):
+    """BlazePose-style regression encoder (Bazarevsky et al. 2020, Fig. 4).
+
+    A second encoder walks back down from the decoder's stride-8 features to stride 32, taking a
+    skip connection from the heatmap path at every scale, then regresses ``coords`` and
+    ``visibility``. The heatmap branch (including the stride-4 decoder stage when
+    ``output_stride`` is 4) only supervises training and is cut off by
+    :func:`posenet_mobile.models.build.inference_model`: that is where the speed-up comes from. The paper stops gradients from this
+    encoder into the heatmap features; here they flow (a stop-gradient needs a non-stock layer,
+    which QAT cannot wrap without a custom config).
+    """
+    stride = max(output_stride, 8)
+    x = decoded[stride]
+    while stride < 32:
+        stride *= 2
+        x = separable_block(x, channels, stride=2, name=f"reg{stride}_down")
+        skip = conv_bn_relu(decoded[stride], channels, 1, name=f"reg{stride}_skip")
+        x = layers.Add(name=f"reg{stride}_add")([x, skip])
+    x = layers.Concatenate(name="reg32_concat")([x, feats[32]])
+    x = separable_block(x, channels, name="reg32_fuse")
+    x = conv_bn_relu(x, 32, 1, name="reg_squeeze")
+    x = layers.Flatten(name="reg_flatten")(x)
+    coords = layers.Dense(2 * num_keypoints, name="reg_coords_dense")(x)
+    coords = layers.Reshape((num_keypoints, 2), name="coords")(coords)
+    visibility = layers.Dense(num_keypoints, name="visibility")(x)
+    return coords, visibility
+
+
+def integral_head(x, num_keypoints: int, channels: int):
+    """Integral (soft-argmax) regression over heatmap logits (Sun et al. 2018).
+
+    ``coords = sum_p softmax(logits)_p * grid_p`` per keypoint, built from Reshape -> Permute ->
+    Softmax -> a Dense whose frozen kernel is :func:`posenet_mobile.codec.normalized_grid`, so the
+    graph is stock layers only and the NumPy reference ``HeatmapCodec.soft_argmax`` matches it.
+    """
+    hh, ww = int(x.shape[1]), int(x.shape[2])
+    trunk = separable_block(x, channels, name="int_trunk")
+    logits = layers.Conv2D(num_keypoints, 1, name="int_logits")(trunk)
+    flat = layers.Reshape((hh * ww, num_keypoints), name="int_flatten")(logits)
+    flat = layers.Permute((2, 1), name="int_transpose")(flat)
+    probs = layers.Softmax(axis=-1, name="int_softmax")(flat)
+    grid = normalized_grid(hh, ww).astype(np.float32)
+    coords = layers.Dense(
+        2, use_bias=False, trainable=False, name="coords",
+        kernel_initializer=keras.initializers.Constant(grid.tolist()),
+    )(probs)  # fmt: skip
+    pooled = layers.GlobalAveragePooling2D(name="int_pool")(trunk)
+    visibility = layers.Dense(num_keypoints, name="visibility")(pooled)
+    return coords, visibility
+
+
+__all__ = ["top_down_decoder", "heatmap_head", "regression_head", "integral_head", "BN_KW"]

@@ -1,0 +1,136 @@
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from posenet_mobile.codec import HeatmapCodec
+from posenet_mobile.config import HEAD_TYPES, ModelConfig
+from posenet_mobile.keras import keras, layers, tfmot
+from posenet_mobile.models import build_model, count_macs, inference_model, normalize_input, output_names, profile
+from posenet_mobile.models.backbone import copy_weights_by_name
+
+EXPECTED = {
+    "heatmap": lambda h, w, k: {"heatmaps": (h, w, k), "offsets": (h, w, 2 * k)},
+    "regression": lambda h, w, k: {"heatmaps": (h, w, k), "offsets": (h, w, 2 * k), "coords": (k, 2), "visibility": (k,)},
+    "integral": lambda h, w, k: {"coords": (k, 2), "visibility": (k,)},
+}
+
+
+def tiny(head, size=(96, 96), **kw):
+    return ModelConfig(input_size=size, width=0.35, head=head, decoder_channels=16, regression_channels=16, **kw)
+
+
+@pytest.mark.parametrize("head", HEAD_TYPES)
+@pytest.mark.parametrize("size", [(96, 96), (128, 96)])
+def test_output_shapes_at_two_input_sizes(head, size):
+    cfg = tiny(head, size)
+    model = build_model(cfg)
+    hh, ww = cfg.heatmap_size
+    want = EXPECTED[head](hh, ww, 17)
+    got = {n: tuple(t.shape[1:]) for n, t in zip(model.output_names, model.outputs)}
+    assert got == want
+    out = model(normalize_input(np.zeros((2, *size, 3), np.uint8)), training=False)
+    assert [tuple(o.shape) for o in out] == [(2, *want[n]) for n in model.output_names]
+
+
+def test_output_stride_8_and_custom_keypoint_count():
+    model = build_model(tiny("heatmap", output_stride=8, num_keypoints=5))
+    assert tuple(model.outputs[0].shape[1:]) == (12, 12, 5)
+
+
+def test_models_are_tf_keras_even_if_keras3_is_imported_first():
+    code = textwrap.dedent(
+        """
+        import keras  # Keras 3, imported by the user before us
+        import tf_keras
+        from posenet_mobile.config import ModelConfig
+        from posenet_mobile.models import build_model
+        m = build_model(ModelConfig(input_size=(64, 64), width=0.35, decoder_channels=8))
+        print(keras.__version__.split('.')[0], isinstance(m, tf_keras.Model), isinstance(m, keras.Model))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    major, is_tfk, is_k3 = out.stdout.split()[-3:]
+    assert major == "3" and is_tfk == "True" and is_k3 == "False"
+
+
+@pytest.mark.parametrize("head", HEAD_TYPES)
+def test_get_config_from_config_round_trip(head, rng):
+    model = build_model(tiny(head, (64, 64)))
+    clone = keras.Model.from_config(model.get_config())
+    clone.set_weights(model.get_weights())
+    assert clone.output_names == model.output_names
+    x = rng.uniform(-1, 1, (2, 64, 64, 3)).astype(np.float32)
+    for a, b in zip(model.predict(x, verbose=0), clone.predict(x, verbose=0)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    json.loads(model.to_json())  # serialisable as JSON too (grid kernel of the integral head)
+
+
+def _no_forbidden_layers(model):
+    bad = [l.name for l in model.layers if type(l).__name__ in ("Lambda", "TFOpLambda", "SlicingOpLambda", "Resizing", "Rescaling", "Multiply")]
+    relu6_strings = [l.name for l in model.layers if getattr(l, "activation", None) is not None and getattr(l.activation, "__name__", "") == "relu6"]
+    return bad + relu6_strings
+
+
+@pytest.mark.parametrize("head", HEAD_TYPES)
+def test_qat_and_pruning_wrap_every_head(head):
+    model = build_model(tiny(head, (64, 64)))
+    assert _no_forbidden_layers(model) == []
+    t = tfmot()
+    q = t.quantization.keras.quantize_model(model)
+    assert any("quant" in l.name for l in q.layers)
+    p = t.sparsity.keras.prune_low_magnitude(model)
+    assert output_names(q) == output_names(p) == model.output_names
+    wrapped = [l for l in p.layers if type(l).__name__ == "PruneLowMagnitude"]
+    assert len(wrapped) > 10
+    x = np.zeros((1, 64, 64, 3), np.float32)
+    assert [o.shape for o in q(x)] == [o.shape for o in model(x)]
+
+
+def test_regression_export_cuts_the_heatmap_branch_and_is_cheaper():
+    model = build_model(tiny("regression", (96, 96)))
+    exp = inference_model(model, "regression")
+    assert exp.output_names == ["coords", "visibility"]
+    names = {l.name for l in exp.layers}
+    assert "heatmaps" not in names and "dec4_fuse_pw" not in names
+    assert count_macs(exp) < count_macs(model)
+    hm = build_model(tiny("heatmap", (96, 96)))
+    assert inference_model(hm, "heatmap") is hm
+    assert count_macs(exp) < count_macs(hm)
+
+
+def test_integral_head_matches_the_numpy_soft_argmax(rng):
+    cfg = tiny("integral", (64, 64))
+    model = build_model(cfg)
+    x = rng.uniform(-1, 1, (2, 64, 64, 3)).astype(np.float32)
+    logits_model = keras.Model(model.input, model.get_layer("int_logits").output)
+    logits = logits_model.predict(x, verbose=0)
+    coords = model.predict(x, verbose=0)[0]
+    codec = HeatmapCodec(cfg.input_size, cfg.output_stride)
+    np.testing.assert_allclose(coords, codec.soft_argmax(logits), atol=1e-5)
+    assert model.get_layer("coords").trainable is False
+
+
+def test_mac_count_hand_checked():
+    inp = keras.Input((8, 8, 3))
+    x = layers.Conv2D(4, 3, strides=2, padding="same")(inp)  # 4*4 * 3*3*3*4 = 1728
+    x = layers.DepthwiseConv2D(3, padding="same")(x)  # 4*4 * 9*4 = 576
+    x = layers.Flatten()(x)
+    x = layers.Dense(5)(x)  # 64*5 = 320
+    m = keras.Model(inp, x)
+    assert count_macs(m) == 1728 + 576 + 320
+    assert profile(m)["params"] == m.count_params()
+
+
+def test_backbone_layer_names_match_keras_mobilenet_v2():
+    """ImageNet weights (optional, needs the Keras cache) copy across by layer name."""
+    cfg = ModelConfig(input_size=(96, 96), width=0.35, decoder_channels=16)
+    model = build_model(cfg)
+    ref = keras.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.35, include_top=False, weights=None)
+    ref_weighted = [l for l in ref.layers if l.weights and l.name not in ("Conv_1", "Conv_1_bn")]
+    assert copy_weights_by_name(ref, model) == len(ref_weighted)
+    np.testing.assert_array_equal(model.get_layer("block_16_project").get_weights()[0], ref.get_layer("block_16_project").get_weights()[0])
