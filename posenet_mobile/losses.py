@@ -1,0 +1,151 @@
+"""Losses for the three heads, and the packing of codec targets into Keras ``y_true`` tensors.
+
+Keras hands each loss one ``y_true`` per output, so per-keypoint weights travel packed with the
+targets (``N`` images, ``K`` keypoints, ``Hh x Wh`` heatmap cells):
+
+==========  ============================  ===============================================
+output      packed y_true                 contents
+==========  ============================  ===============================================
+heatmaps    ``(N, Hh, Wh, 2K)``           ``[target heatmaps (K) | weights broadcast (K)]``
+offsets     ``(N, Hh, Wh, 3K)``           ``[offsets interleaved (2K) | offset mask (K)]``
+coords      ``(N, K, 3)``                 ``(x, y)`` normalised, then weight
+visibility  ``(N, K, 2)``                 target in {0, 1}, then weight
+==========  ============================  ===============================================
+
+Every loss returns one value per image ``(N,)``: a weighted mean over that image's keypoints,
+so Keras' default batch averaging stays correct under ``tf.distribute``. Each is 0 for a perfect
+prediction and grows with the error; weights of 0 (unlabelled or outside the crop) remove a
+keypoint from every loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .codec import EncodedTargets, HeatmapCodec
+from .keras import keras, tf
+
+
+def heatmap_mse(target, pred, weights):
+    """Keypoint-weighted heatmap MSE (SimpleBaseline). target/pred ``(N,Hh,Wh,K)``, weights ``(N,K)``.
+
+    Mean over cells, then weighted mean over the image's keypoints. Returns ``(N,)``.
+    """
+    per_kp = tf.reduce_mean(tf.square(pred - target), axis=[1, 2])  # (N, K)
+    return _weighted_mean(per_kp, weights)
+
+
+def offset_loss(target, pred, mask):
+    """Smooth-L1 offset loss only in cells near labelled keypoints.
+
+    target/pred ``(N,Hh,Wh,2K)`` interleaved (dx, dy) cells; mask ``(N,Hh,Wh,K)``. Averaged over
+    supervised (cell, keypoint) pairs of each image. Returns ``(N,)``.
+    """
+    shape = tf.shape(pred)
+    err = tf.reshape(pred - target, tf.concat([shape[:-1], [-1, 2]], 0))
+    a = tf.abs(err)
+    huber = tf.reduce_sum(tf.where(a < 1.0, 0.5 * tf.square(a), a - 0.5), axis=-1)  # (N,Hh,Wh,K)
+    return tf.reduce_sum(huber * mask, axis=[1, 2, 3]) / tf.maximum(tf.reduce_sum(mask, axis=[1, 2, 3]), 1.0)
+
+
+def coordinate_loss(target, pred, weights):
+    """Visibility-aware L1 on normalised coordinates (DeepPose / integral regression).
+
+    target/pred ``(N,K,2)`` normalised (x, y); weights ``(N,K)``. Returns ``(N,)``.
+    """
+    return _weighted_mean(tf.reduce_sum(tf.abs(pred - target), axis=-1), weights)
+
+
+def visibility_bce(target, logits, weights):
+    """Weighted binary cross-entropy on visibility logits ``(N,K)``; target in {0, 1}.
+
+    Shifted by the target's own entropy, so it is exactly 0 when the predicted probability equals
+    the target (for hard 0/1 targets the shift is 0 and this is plain BCE).
+    """
+    bce = tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=logits)
+    t = tf.clip_by_value(target, 1e-7, 1 - 1e-7)
+    entropy = -(t * tf.math.log(t) + (1 - t) * tf.math.log(1 - t))
+    ent = tf.where((target > 0) & (target < 1), entropy, tf.zeros_like(entropy))
+    return _weighted_mean(bce - ent, weights)
+
+
+def _weighted_mean(per_kp, weights):
+    """``(N,K)`` values, ``(N,K)`` weights -> ``(N,)`` weighted mean (0 where no weight)."""
+    return tf.reduce_sum(per_kp * weights, axis=-1) / tf.maximum(tf.reduce_sum(weights, axis=-1), 1.0)
+
+
+class _PackedLoss(keras.losses.Loss):
+    """A Keras loss over a packed ``y_true``; subclasses split it and call the function above."""
+
+    def __init__(self, name=None, **kwargs):
+        super().__init__(name=name or self.default_name, **kwargs)
+
+
+class HeatmapLoss(_PackedLoss):
+    default_name = "heatmap_mse"
+
+    def call(self, y_true, y_pred):
+        k = tf.shape(y_pred)[-1]
+        return heatmap_mse(y_true[..., :k], y_pred, y_true[:, 0, 0, k:])
+
+
+class OffsetLoss(_PackedLoss):
+    default_name = "offset_smooth_l1"
+
+    def call(self, y_true, y_pred):
+        k2 = tf.shape(y_pred)[-1]
+        return offset_loss(y_true[..., :k2], y_pred, y_true[..., k2:])
+
+
+class CoordinateLoss(_PackedLoss):
+    default_name = "coord_l1"
+
+    def call(self, y_true, y_pred):
+        return coordinate_loss(y_true[..., :2], y_pred, y_true[..., 2])
+
+
+class VisibilityLoss(_PackedLoss):
+    default_name = "visibility_bce"
+
+    def call(self, y_true, y_pred):
+        return visibility_bce(y_true[..., 0], y_pred, y_true[..., 1])
+
+
+LOSSES = {"heatmaps": HeatmapLoss, "offsets": OffsetLoss, "coords": CoordinateLoss, "visibility": VisibilityLoss}
+
+
+def losses_for(output_names) -> dict:
+    """``{output name: loss instance}`` for a model's outputs."""
+    return {name: LOSSES[name]() for name in output_names}
+
+
+def pack_targets(
+    codec: HeatmapCodec, keypoints: np.ndarray, visibility: np.ndarray, output_names, encoded: EncodedTargets | None = None
+) -> dict:
+    """Encode ``keypoints (N,K,2)`` input pixels + COCO ``visibility (N,K)`` into packed ``y_true``.
+
+    Returns ``{output name: float32 array}`` for the names given. ``visibility`` targets are 1 for
+    flag 2 (visible) inside the input and 0 otherwise (occluded, or pushed out of the crop); every
+    labelled keypoint carries weight.
+    """
+    kp = np.asarray(keypoints, np.float64)
+    vis = np.asarray(visibility)
+    enc = encoded if encoded is not None else codec.encode(kp, vis)
+    w = enc.weights
+    out = {}
+    for name in output_names:
+        if name == "heatmaps":
+            wmap = np.broadcast_to(w[:, None, None, :], enc.heatmaps.shape)
+            out[name] = np.concatenate([enc.heatmaps, wmap], axis=-1)
+        elif name == "offsets":
+            out[name] = np.concatenate([enc.offsets, enc.offset_mask], axis=-1)
+        elif name == "coords":
+            xy = codec.pixels_to_normalized(np.where(np.isfinite(kp), kp, 0.0))
+            out[name] = np.concatenate([xy, w[..., None]], axis=-1)
+        elif name == "visibility":
+            target = (vis == 2) & (w > 0)
+            out[name] = np.stack([target.astype(np.float32), (vis > 0).astype(np.float32)], axis=-1)
+        else:
+            raise KeyError(f"pack_targets: no target for model output {name!r}")
+        out[name] = out[name].astype(np.float32)
+    return out

@@ -1,0 +1,35 @@
+import pytest
+
+from posenet_mobile.config import ModelConfig, load_yaml, model_config_from_yaml, overlay
+from posenet_mobile.errors import ConfigError
+
+
+def test_overlay_applies_values_and_rejects_unknown_keys_by_name():
+    cfg = overlay(ModelConfig(), {"width": 1, "input_size": [128, 96], "head": "integral"})
+    assert cfg.width == 1.0 and cfg.input_size == (128, 96) and cfg.head == "integral"
+    with pytest.raises(ConfigError, match="model.widht: unknown key"):
+        overlay(ModelConfig(), {"widht": 0.5}, where="model")
+
+
+@pytest.mark.parametrize(
+    "values, field",
+    [({"head": "segmentation"}, "head"), ({"input_size": [100, 100]}, "input_size"), ({"output_stride": 2}, "output_stride"), ({"width": "big"}, "width")],
+)
+def test_bad_values_name_the_field(values, field):
+    with pytest.raises(ConfigError, match=field):
+        overlay(ModelConfig(), values)
+
+
+@pytest.mark.parametrize("preset", ["quickstart", "mobile", "accurate"])
+def test_presets_load(preset):
+    cfg = model_config_from_yaml(preset)
+    assert isinstance(cfg, ModelConfig)
+
+
+def test_missing_preset_and_bad_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="no such config"):
+        load_yaml("does-not-exist")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model:\n  width: 0.5\n  colour: red\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml: model.colour: unknown key"):
+        model_config_from_yaml(bad)

@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+from posenet_mobile import losses
+from posenet_mobile.codec import HeatmapCodec
+from posenet_mobile.keras import tf
+
+CODEC = HeatmapCodec((64, 64), stride=4)
+NAMES = ("heatmaps", "offsets", "coords", "visibility")
+
+
+def _targets(rng, n=3):
+    kp = rng.uniform(4, 60, (n, 17, 2))
+    vis = rng.choice([0, 1, 2], size=(n, 17), p=[0.2, 0.2, 0.6])
+    return kp, vis, losses.pack_targets(CODEC, kp, vis, NAMES)
+
+
+def _perfect(packed, kp, vis):
+    """Predictions equal to the targets (visibility as saturated logits)."""
+    k = 17
+    return {
+        "heatmaps": packed["heatmaps"][..., :k],
+        "offsets": packed["offsets"][..., : 2 * k],
+        "coords": packed["coords"][..., :2],
+        "visibility": np.where(packed["visibility"][..., 0] > 0.5, 30.0, -30.0).astype(np.float32),
+    }
+
+
+def _value(name, y_true, y_pred):
+    return float(tf.reduce_mean(losses.LOSSES[name]()(tf.constant(y_true), tf.constant(y_pred))))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_loss_is_zero_for_perfect_predictions_and_grows_with_error(name, rng):
+    kp, vis, packed = _targets(rng)
+    pred = _perfect(packed, kp, vis)
+    assert _value(name, packed[name], pred[name]) == pytest.approx(0.0, abs=1e-6)
+    noise = rng.standard_normal(pred[name].shape).astype(np.float32)
+    if name == "visibility":
+        # push every logit towards the wrong side by a growing margin
+        sign = np.where(packed["visibility"][..., 0] > 0.5, -1.0, 1.0).astype(np.float32)
+        values = [_value(name, packed[name], pred[name] + sign * s) for s in (10.0, 30.0, 40.0, 60.0)]
+    else:
+        values = [_value(name, packed[name], pred[name] + s * noise) for s in (0.01, 0.1, 0.5, 1.0)]
+    assert all(a < b for a, b in zip(values, values[1:])), values
+    assert values[0] > 0
+
+
+def test_unweighted_keypoints_do_not_count(rng):
+    kp, vis, packed = _targets(rng)
+    vis0 = np.zeros_like(vis)
+    packed0 = losses.pack_targets(CODEC, kp, vis0, NAMES)
+    garbage = {n: rng.standard_normal(packed0[n][..., : {"heatmaps": 17, "offsets": 34, "coords": 2}.get(n, 1)].shape).astype(np.float32) for n in NAMES}
+    garbage["visibility"] = garbage["visibility"][..., 0]
+    for n in NAMES:
+        assert _value(n, packed0[n], garbage[n]) == 0.0
+
+
+def test_offset_loss_only_near_labelled_keypoints(rng):
+    kp, vis, packed = _targets(rng)
+    pred = _perfect(packed, kp, vis)["offsets"].copy()
+    far = packed["offsets"][..., 34:] == 0  # (N,Hh,Wh,K) cells with no supervision
+    far2 = np.repeat(far, 2, axis=-1)
+    pred[far2] += 5.0
+    assert _value("offsets", packed["offsets"], pred) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_losses_for_model_outputs():
+    got = losses.losses_for(["coords", "visibility"])
+    assert set(got) == {"coords", "visibility"}
+    assert isinstance(got["coords"], losses.CoordinateLoss)
