@@ -1,0 +1,1 @@
+"""Data: the synthetic people generator, the COCO reader, augmentation and the tf.data pipeline."""

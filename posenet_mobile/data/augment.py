@@ -1,0 +1,100 @@
+"""Training-time augmentation: crop jitter (scale, rotation, translation, mirror) and pixels
+(colour jitter, blur, occlusion patches).
+
+Geometry goes through :mod:`posenet_mobile.geometry`, so keypoints move with the pixels exactly;
+a keypoint pushed out of the crop keeps its flag but the codec gives it weight 0. Mirroring
+swaps left/right channels with the schema's ``flip_index``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .. import geometry as G
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Ranges for one training sample. scale: crop size multiplier; rotation: degrees (applied
+    with ``rotation_prob``); shift: fraction of the crop size; probabilities in [0, 1]."""
+
+    scale: tuple = (0.75, 1.25)
+    rotation: float = 35.0
+    rotation_prob: float = 0.6
+    shift: float = 0.08
+    flip_prob: float = 0.5
+    brightness: float = 0.25
+    contrast: float = 0.25
+    saturation: float = 0.3
+    blur_prob: float = 0.15
+    occlusion_prob: float = 0.3
+
+
+NO_AUGMENT = AugmentConfig(scale=(1.0, 1.0), rotation=0.0, rotation_prob=0.0, shift=0.0, flip_prob=0.0,
+                           brightness=0.0, contrast=0.0, saturation=0.0, blur_prob=0.0, occlusion_prob=0.0)  # fmt: skip
+
+
+def random_crop(crop: G.Crop, rng, cfg: AugmentConfig) -> G.Crop:
+    """Jitter a crop: scale, rotation, shift and mirror drawn from ``cfg``."""
+    rot = rng.uniform(-cfg.rotation, cfg.rotation) if rng.random() < cfg.rotation_prob else 0.0
+    return G.jitter(
+        crop,
+        scale=rng.uniform(*cfg.scale),
+        rotation=rot,
+        shift=tuple(rng.uniform(-cfg.shift, cfg.shift, 2)),
+        flip=rng.random() < cfg.flip_prob,
+    )
+
+
+def crop_keypoints(crop: G.Crop, input_size, keypoints, visibility, flip_index):
+    """Map ``(K, 2)`` image-pixel keypoints into the crop's input pixels.
+
+    For a mirrored crop the channels are swapped with ``flip_index`` so channel ``k`` is still
+    keypoint ``k`` (a left wrist stays a left wrist). Returns ``(keypoints (K, 2), visibility)``.
+    """
+    kp = G.to_input(crop, input_size, keypoints)
+    vis = np.asarray(visibility)
+    if crop.flip:
+        kp, vis = kp[flip_index], vis[flip_index]
+    return kp, vis
+
+
+def photometric(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
+    """Colour jitter (brightness, contrast, saturation) and blur on an RGB uint8 crop."""
+    if cfg.brightness == cfg.contrast == cfg.saturation == 0 and cfg.blur_prob == 0:
+        return img
+    x = img.astype(np.float32)
+    if cfg.saturation:
+        grey = x.mean(axis=-1, keepdims=True)
+        x = grey + (x - grey) * rng.uniform(1 - cfg.saturation, 1 + cfg.saturation)
+    if cfg.contrast:
+        m = x.mean()
+        x = m + (x - m) * rng.uniform(1 - cfg.contrast, 1 + cfg.contrast)
+    if cfg.brightness:
+        x = x + 255.0 * rng.uniform(-cfg.brightness, cfg.brightness) * 0.5
+    if rng.random() < cfg.blur_prob:
+        x = cv2.GaussianBlur(x, (5, 5), rng.uniform(0.6, 1.6))
+    return np.clip(x, 0, 255).astype(np.uint8)
+
+
+def occlude(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
+    """With ``occlusion_prob``, paste 1-2 random rectangles (noise or flat colour) on the crop.
+
+    Keypoint flags are not changed: the network learns to infer occluded joints, as COCO labels
+    them (flag 1).
+    """
+    if rng.random() >= cfg.occlusion_prob:
+        return img
+    out = img.copy()
+    h, w = img.shape[:2]
+    for _ in range(int(rng.integers(1, 3))):
+        ph, pw = int(rng.uniform(0.1, 0.35) * h), int(rng.uniform(0.1, 0.35) * w)
+        y0, x0 = int(rng.integers(0, h - ph + 1)), int(rng.integers(0, w - pw + 1))
+        if rng.random() < 0.5:
+            out[y0:y0 + ph, x0:x0 + pw] = rng.integers(0, 256, 3, dtype=np.uint8)
+        else:
+            out[y0:y0 + ph, x0:x0 + pw] = rng.integers(0, 256, (ph, pw, 3), dtype=np.uint8)
+    return out

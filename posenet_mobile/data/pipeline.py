@@ -1,0 +1,140 @@
+"""tf.data input pipeline: dataset directory -> ``(image, targets)`` batches for ``model.fit``.
+
+Per sample (NumPy/OpenCV inside ``tf.numpy_function``, run in parallel by tf.data): read the
+image, crop the person with :mod:`posenet_mobile.geometry` (jittered when training), augment the
+pixels, normalise, and encode targets with the one codec packed by
+:func:`posenet_mobile.losses.pack_targets`. Every sample's randomness comes from
+``(seed, epoch, index)``, so an epoch is reproducible (and resumable) whatever the thread timing;
+``deterministic=True`` also fixes the order of elements. A corrupt or unreadable image is skipped
+and counted in :attr:`KeypointPipeline.corrupt`, never fatal.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from .. import geometry as G
+from ..codec import HeatmapCodec
+from ..losses import pack_targets
+from ..models.build import normalize_input
+from .augment import NO_AUGMENT, AugmentConfig, crop_keypoints, occlude, photometric, random_crop
+from .coco import CocoDataset, read_image
+
+
+class KeypointPipeline:
+    """Turns a :class:`~posenet_mobile.data.coco.CocoDataset` into model-ready samples.
+
+    codec: the model's :class:`HeatmapCodec` (its ``input_size`` is the model input, (h, w)).
+    output_names: the model's outputs, in order (targets are packed for these).
+    training: jitter crops and pixels with ``augment``; evaluation uses plain padded crops.
+    """
+
+    def __init__(self, dataset: CocoDataset, codec: HeatmapCodec, output_names, training: bool,
+                 augment: AugmentConfig = AugmentConfig(), padding: float = 1.25, seed: int = 0):  # fmt: skip
+        self.data = dataset
+        self.codec = codec
+        self.output_names = tuple(output_names)
+        self.training = training
+        self.augment = augment if training else NO_AUGMENT
+        self.padding = padding
+        self.seed = int(seed)
+        self.flip_index = dataset.schema.flip_index
+        self._lock = threading.Lock()
+        self.corrupt_files: set = set()
+
+    def __len__(self):
+        return len(self.data.samples)
+
+    @property
+    def corrupt(self) -> int:
+        """Number of distinct unreadable image files met so far."""
+        return len(self.corrupt_files)
+
+    def crop_for(self, index: int, rng=None) -> G.Crop:
+        s = self.data.samples[index]
+        crop = G.box_to_crop(s.bbox, self.codec.input_size, self.padding)
+        return random_crop(crop, rng, self.augment) if (self.training and rng is not None) else crop
+
+    def prepare(self, index: int, epoch: int = 0):
+        """One sample as NumPy: ``(image (h, w, 3) float32, {name: packed target}, crop, ok)``.
+
+        ``keypoints`` in the crop's input pixels are also returned in the targets dict under
+        ``"_keypoints"`` and ``"_visibility"`` (for previews and tests; not fed to Keras).
+        """
+        s = self.data.samples[index]
+        rng = np.random.default_rng([self.seed, int(epoch), int(index)])
+        h, w = self.codec.input_size
+        img = read_image(s.image_path)
+        if img is None:
+            with self._lock:
+                self.corrupt_files.add(s.image_path)
+            return np.zeros((h, w, 3), np.float32), None, None, False
+        crop = self.crop_for(index, rng)
+        patch = G.warp(img, crop, self.codec.input_size)
+        kp, vis = crop_keypoints(crop, self.codec.input_size, s.keypoints, s.visibility, self.flip_index)
+        patch = occlude(photometric(patch, rng, self.augment), rng, self.augment)
+        targets = pack_targets(self.codec, kp[None], vis[None], self.output_names)
+        targets = {k: v[0] for k, v in targets.items()}
+        targets["_keypoints"], targets["_visibility"] = kp.astype(np.float32), vis
+        return normalize_input(patch), targets, crop, True
+
+    def _target_shapes(self):
+        k = self.data.schema.num_keypoints
+        hh, ww = self.codec.heatmap_size
+        shapes = {"heatmaps": (hh, ww, 2 * k), "offsets": (hh, ww, 3 * k), "coords": (k, 3), "visibility": (k, 2)}
+        return [shapes[n] for n in self.output_names]
+
+    def _py(self, index, epoch):
+        img, targets, crop, ok = self.prepare(int(index), int(epoch))
+        shapes = self._target_shapes()
+        if not ok:
+            return [img, np.array(False)] + [np.zeros(sh, np.float32) for sh in shapes] + [np.zeros(6, np.float32)]
+        outs = [targets[n] for n in self.output_names]
+        return [img, np.array(True)] + outs + [crop.as_array().astype(np.float32)]
+
+    def order(self, epochs) -> np.ndarray:
+        """``(E * N, 2)`` int64 ``(epoch, index)`` pairs: a seeded permutation per training epoch."""
+        n = len(self)
+        rows = []
+        for e in epochs:
+            idx = np.random.default_rng([self.seed, int(e), 99]).permutation(n) if self.training else np.arange(n)
+            rows.append(np.stack([np.full(n, e), idx], axis=1))
+        return np.concatenate(rows).astype(np.int64) if rows else np.zeros((0, 2), np.int64)
+
+    def dataset(self, batch_size: int, epochs=(0,), deterministic: bool | None = None,
+                num_parallel_calls=None, with_crops: bool = False):  # fmt: skip
+        """A ``tf.data.Dataset`` of ``(image, {output name: target})`` batches over ``epochs``.
+
+        Training batches drop the remainder. ``with_crops`` adds a third element, the crop
+        parameters ``(B, 6)`` (see :meth:`posenet_mobile.geometry.Crop.as_array`), for evaluation
+        (do not pass that form to ``fit``, which would read it as sample weights).
+        """
+        from ..keras import tf
+
+        h, w = self.codec.input_size
+        shapes = self._target_shapes()
+        tout = [tf.float32, tf.bool] + [tf.float32] * len(shapes) + [tf.float32]
+        det = (not self.training) if deterministic is None else deterministic
+        names = self.output_names
+
+        def load(pair):
+            res = tf.numpy_function(self._py, [pair[1], pair[0]], tout, stateful=False)
+            res[0].set_shape((h, w, 3))
+            res[1].set_shape(())
+            for t, sh in zip(res[2:-1], shapes):
+                t.set_shape(sh)
+            res[-1].set_shape((6,))
+            return tuple(res)
+
+        def structure(img, ok, *rest):
+            targets = dict(zip(names, rest[:-1]))
+            return (img, targets, rest[-1]) if with_crops else (img, targets)
+
+        ds = tf.data.Dataset.from_tensor_slices(self.order(epochs))
+        ds = ds.map(load, num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE, deterministic=det)
+        ds = ds.filter(lambda img, ok, *rest: ok)
+        ds = ds.map(structure)
+        ds = ds.batch(batch_size, drop_remainder=self.training)
+        return ds.prefetch(tf.data.AUTOTUNE)

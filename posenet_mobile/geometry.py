@@ -1,0 +1,143 @@
+"""Top-down crop geometry: person box -> aspect-corrected padded crop -> affine warp, and inverses.
+
+One definition shared by training (with augmentation parameters), the TFLite harness and the
+Android port (``posecore``), which is checked against it with golden vectors.
+
+Frames: **image pixels** and **input pixels** are both continuous with pixel ``i`` centred on
+``i + 0.5``. A :class:`Crop` is a rectangle in image pixels (centre, width, height, rotation);
+its affine maps image pixels to input pixels::
+
+    p_input = s * R(-rotation) (p_image - centre) + (W_in / 2, H_in / 2),   s = W_in / crop.width
+
+then, for a mirrored crop, ``x_input -> W_in - x_input``. Sizes are ``(height, width)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from .errors import DataError
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A crop rectangle in image pixels with the model input's aspect ratio.
+
+    cx, cy: centre (image pixels). width, height: extent (image pixels), ``width / height`` equal
+    to the input's. rotation: degrees, counter-clockwise as seen on screen (the crop turns with
+    the person). flip: mirror the crop horizontally.
+    """
+
+    cx: float
+    cy: float
+    width: float
+    height: float
+    rotation: float = 0.0
+    flip: bool = False
+
+    def as_array(self) -> np.ndarray:
+        """``[cx, cy, width, height, rotation_degrees, flip]`` float64 (for golden vectors)."""
+        return np.array([self.cx, self.cy, self.width, self.height, self.rotation, float(self.flip)])
+
+
+def box_to_crop(bbox, input_size, padding: float = 1.25) -> Crop:
+    """COCO ``bbox`` ``[x, y, w, h]`` (image pixels) -> :class:`Crop` around it.
+
+    The box is grown to the input's aspect ratio (``input_size`` is ``(height, width)``) about
+    its centre, then scaled by ``padding`` (1.25 as in SimpleBaseline / most top-down methods).
+    """
+    x, y, w, h = (float(v) for v in bbox)
+    if not (np.isfinite([x, y, w, h]).all() and w > 0 and h > 0):
+        raise DataError(f"bbox: expected [x, y, w, h] with w, h > 0, got {list(bbox)}")
+    in_h, in_w = input_size
+    aspect = in_w / in_h
+    if w / h > aspect:
+        h = w / aspect
+    else:
+        w = h * aspect
+    return Crop(x + 0.5 * float(bbox[2]), y + 0.5 * float(bbox[3]), w * padding, h * padding)
+
+
+def letterbox_crop(image_size, input_size) -> Crop:
+    """Crop that fits the whole frame (``image_size`` ``(height, width)``) with bars, no cut."""
+    h, w = image_size
+    return box_to_crop([0.0, 0.0, float(w), float(h)], input_size, padding=1.0)
+
+
+def crop_matrix(crop: Crop, input_size) -> np.ndarray:
+    """``(2, 3)`` affine, image pixels -> input pixels, for ``crop`` and ``input_size`` (h, w)."""
+    in_h, in_w = input_size
+    s = in_w / crop.width
+    t = np.deg2rad(crop.rotation)
+    c, si = np.cos(t), np.sin(t)
+    # R(-rotation) in image axes (y down): counter-clockwise on screen is a negative angle there
+    rot = np.array([[c, -si], [si, c]])
+    lin = s * rot
+    off = np.array([in_w / 2.0, in_h / 2.0]) - lin @ np.array([crop.cx, crop.cy])
+    m = np.concatenate([lin, off[:, None]], axis=1)
+    if crop.flip:
+        m = np.array([[-1.0, 0.0, in_w], [0.0, 1.0, 0.0]]) @ np.vstack([m, [0, 0, 1]])
+    return m
+
+
+def invert(m: np.ndarray) -> np.ndarray:
+    """Inverse of a ``(2, 3)`` affine."""
+    full = np.vstack([np.asarray(m, np.float64), [0.0, 0.0, 1.0]])
+    return np.linalg.inv(full)[:2]
+
+
+def apply(m: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Apply a ``(2, 3)`` affine to ``(..., 2)`` points."""
+    p = np.asarray(points, np.float64)
+    return p @ np.asarray(m)[:, :2].T + np.asarray(m)[:, 2]
+
+
+def to_input(crop: Crop, input_size, points) -> np.ndarray:
+    """``(..., 2)`` image pixels -> input pixels."""
+    return apply(crop_matrix(crop, input_size), points)
+
+
+def to_image(crop: Crop, input_size, points) -> np.ndarray:
+    """``(..., 2)`` input pixels -> image pixels (the inverse of :func:`to_input`)."""
+    return apply(invert(crop_matrix(crop, input_size)), points)
+
+
+def warp(image: np.ndarray, crop: Crop, input_size, border_value=(0, 0, 0)) -> np.ndarray:
+    """Resample ``image`` (H, W, C) into the model input ``(in_h, in_w, C)`` through ``crop``.
+
+    Bilinear; outside the image is ``border_value`` (black, like the Android letterbox).
+    OpenCV indexes pixel centres at integers, so the matrix is shifted by half a pixel on both
+    sides to keep the continuous-coordinate convention above.
+    """
+    in_h, in_w = input_size
+    m = np.vstack([crop_matrix(crop, input_size), [0, 0, 1]])
+    half = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]])
+    m_cv = (np.linalg.inv(half) @ m @ half)[:2]
+    return cv2.warpAffine(image, m_cv, (in_w, in_h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=border_value)  # fmt: skip
+
+
+def flip_keypoints(keypoints: np.ndarray, visibility: np.ndarray, width: float, flip_index: np.ndarray):
+    """Mirror ``(..., K, 2)`` keypoints in a frame ``width`` wide and swap left/right.
+
+    Returns ``(keypoints, visibility)`` with channel ``k`` holding the mirrored ``flip_index[k]``.
+    """
+    kp = np.array(keypoints, np.float64)
+    kp[..., 0] = width - kp[..., 0]
+    return kp[..., flip_index, :], np.asarray(visibility)[..., flip_index]
+
+
+def jitter(crop: Crop, scale: float = 1.0, rotation: float = 0.0, shift=(0.0, 0.0), flip: bool = False) -> Crop:
+    """A crop scaled, rotated (degrees), shifted (fractions of its size) and optionally mirrored."""
+    return replace(
+        crop,
+        cx=crop.cx + shift[0] * crop.width,
+        cy=crop.cy + shift[1] * crop.height,
+        width=crop.width * scale,
+        height=crop.height * scale,
+        rotation=crop.rotation + rotation,
+        flip=crop.flip ^ bool(flip),
+    )
