@@ -124,8 +124,10 @@ def _parts(j, p, look):
     mid_sh = 0.5 * (j["l_shoulder"] + j["r_shoulder"])
     parts = [
         ("torso", mid_hip + 0.3 * (mid_sh - mid_hip), mid_sh - 0.15 * (mid_sh - mid_hip), p["r_torso"], look["shirt"]),
-        ("shoulders", j["l_shoulder"], j["r_shoulder"], p["r_upper_arm"] * 1.25, look["shirt"]),
-        ("hips", j["l_hip"], j["r_hip"], p["r_thigh"] * 1.05, look["pants"]),
+        ("l_clavicle", j["l_shoulder"], mid_sh, p["r_upper_arm"] * 1.25, look["shirt"]),
+        ("r_clavicle", j["r_shoulder"], mid_sh, p["r_upper_arm"] * 1.25, look["shirt"]),
+        ("l_pelvis", j["l_hip"], mid_hip, p["r_thigh"] * 1.05, look["pants"]),
+        ("r_pelvis", j["r_hip"], mid_hip, p["r_thigh"] * 1.05, look["pants"]),
         ("neck", j["neck"], j["head"], p["r_neck"], look["skin"]),
     ]
     for s in ("l", "r"):
@@ -142,8 +144,8 @@ def _parts(j, p, look):
 
 # keypoint -> parts it lies inside (they cannot occlude it)
 _OWNERS = {
-    "shoulder": ("shoulders", "torso", "upper_arm", "neck"), "elbow": ("upper_arm", "forearm"),
-    "wrist": ("forearm", "hand"), "hip": ("hips", "thigh", "torso"), "knee": ("thigh", "shin"),
+    "shoulder": ("clavicle", "torso", "upper_arm", "neck"), "elbow": ("upper_arm", "forearm"),
+    "wrist": ("forearm", "hand"), "hip": ("pelvis", "thigh", "torso"), "knee": ("thigh", "shin"),
     "ankle": ("shin", "foot"),
 }  # fmt: skip
 _JOINT_KP = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")

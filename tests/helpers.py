@@ -1,0 +1,37 @@
+"""Small COCO datasets written on the fly for data tests."""
+
+import json
+import os
+
+import cv2
+import numpy as np
+
+from posenet_mobile.schema import COCO17
+
+
+def write_coco(folder, people, image_size=(96, 128), schema=COCO17):
+    """people: list of (keypoints (K, 3), bbox) one per image; images are flat grey JPEGs."""
+    os.makedirs(os.path.join(folder, "images"), exist_ok=True)
+    h, w = image_size
+    images, anns = [], []
+    for i, (kps, bbox) in enumerate(people):
+        name = f"{i:04d}.jpg"
+        cv2.imwrite(os.path.join(folder, "images", name), np.full((h, w, 3), 100 + i, np.uint8))
+        images.append({"id": i + 1, "file_name": name, "width": w, "height": h})
+        kps = np.asarray(kps, float)
+        anns.append({"id": i + 1, "image_id": i + 1, "category_id": 1, "iscrowd": 0,
+                     "keypoints": kps.ravel().tolist(), "num_keypoints": int((kps[:, 2] > 0).sum()),
+                     "bbox": list(bbox), "area": bbox[2] * bbox[3]})  # fmt: skip
+    coco = {"images": images, "annotations": anns, "categories": [schema.to_coco_category()]}
+    path = os.path.join(folder, "annotations.json")
+    with open(path, "w") as fh:
+        json.dump(coco, fh)
+    return path, coco
+
+
+def person(rng, image_size=(96, 128), k=17):
+    h, w = image_size
+    xy = np.stack([rng.uniform(30, w - 30, k), rng.uniform(20, h - 20, k)], 1)
+    kps = np.concatenate([xy, np.full((k, 1), 2.0)], 1)
+    lo, hi = xy.min(0), xy.max(0)
+    return kps, [float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])]

@@ -1,0 +1,102 @@
+import numpy as np
+import pytest
+
+from helpers import person, write_coco
+from posenet_mobile import geometry as G
+from posenet_mobile.codec import HeatmapCodec
+from posenet_mobile.data.augment import AugmentConfig, crop_keypoints, random_crop
+from posenet_mobile.data.coco import load_coco
+from posenet_mobile.data.pipeline import KeypointPipeline
+from posenet_mobile.data.synthetic import SynthConfig, synthesize
+from posenet_mobile.schema import COCO17
+
+CODEC = HeatmapCodec((64, 64), stride=4)
+
+
+@pytest.fixture(scope="module")
+def synth_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("synth")
+    synthesize(d, 12, seed=1, cfg=SynthConfig(image_size=128), workers=1, progress=False)
+    return d
+
+
+def test_batches_have_the_model_shapes(synth_dir):
+    ds = load_coco(synth_dir)
+    names = ("heatmaps", "offsets", "coords", "visibility")
+    pipe = KeypointPipeline(ds, CODEC, names, training=True, seed=0)
+    img, t = next(iter(pipe.dataset(4)))
+    assert img.shape == (4, 64, 64, 3) and float(img.numpy().min()) >= -1 and float(img.numpy().max()) <= 1
+    assert t["heatmaps"].shape == (4, 16, 16, 34) and t["offsets"].shape == (4, 16, 16, 51)
+    assert t["coords"].shape == (4, 17, 3) and t["visibility"].shape == (4, 17, 2)
+
+
+def test_deterministic_mode_repeats_and_epochs_differ(synth_dir):
+    ds = load_coco(synth_dir)
+    pipe = KeypointPipeline(ds, CODEC, ("heatmaps",), training=True, seed=5)
+    a = [x.numpy() for x, _ in pipe.dataset(4, epochs=[0], deterministic=True)]
+    b = [x.numpy() for x, _ in pipe.dataset(4, epochs=[0], deterministic=True)]
+    c = [x.numpy() for x, _ in pipe.dataset(4, epochs=[1], deterministic=True)]
+    assert len(a) == 3 and all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_targets_decode_back_to_the_crop_keypoints(synth_dir):
+    ds = load_coco(synth_dir)
+    pipe = KeypointPipeline(ds, CODEC, ("heatmaps", "offsets"), training=True, seed=2)
+    for i in range(len(ds)):
+        _, t, crop, ok = pipe.prepare(i, epoch=3)
+        w = t["heatmaps"][0, 0, 17:]
+        hm, off = t["heatmaps"][None, ..., :17], t["offsets"][None, ..., :34]
+        pred, _ = CODEC.decode(hm, off)
+        err = np.linalg.norm(pred[0] - t["_keypoints"], axis=-1)[w > 0]
+        assert err.size == 0 or err.max() < 1e-3
+        # keypoints outside the crop get weight 0
+        kp = t["_keypoints"]
+        outside = (kp < 0).any(-1) | (kp >= 64).any(-1)
+        assert np.all(w[outside] == 0)
+
+
+def test_corrupt_image_is_skipped_and_counted(tmp_path, rng):
+    write_coco(tmp_path, [person(rng) for _ in range(5)])
+    (tmp_path / "images" / "0002.jpg").write_bytes(b"garbage")
+    ds = load_coco(tmp_path)
+    pipe = KeypointPipeline(ds, CODEC, ("heatmaps",), training=False)
+    n = sum(int(x.shape[0]) for x, _ in pipe.dataset(2))
+    assert n == 4 and pipe.corrupt == 1 and str(tmp_path / "images" / "0002.jpg") in pipe.corrupt_files
+
+
+def test_augmentation_keeps_keypoints_on_the_same_body_part(rng):
+    """Each keypoint carries a unique colour marker; after crop jitter, rotation and mirroring the
+    marker under crop keypoint k is keypoint k's (mirrored: its flip partner's, whose channel k
+    now is, since left and right swap)."""
+    h, w = 240, 320
+    img = np.zeros((h, w, 3), np.uint8)
+    kp = np.stack([rng.uniform(80, 240, 17), rng.uniform(40, 200, 17)], 1)
+    # spread markers so they do not overlap
+    kp = np.array([[80 + 40 * (k % 5), 40 + 40 * (k // 5)] for k in range(17)], float) + 0.5
+    colours = [(10 * k + 40, 255 - 10 * k, (37 * k) % 256) for k in range(17)]
+    import cv2
+
+    for k in range(17):
+        cv2.circle(img, (int(kp[k, 0]), int(kp[k, 1])), 6, colours[k], -1)
+    base = G.box_to_crop([60, 20, 200, 180], (128, 128))
+    cfg = AugmentConfig(flip_prob=0.5, rotation_prob=1.0)
+    flips = 0
+    for trial in range(12):
+        crop = random_crop(base, np.random.default_rng(trial), cfg)
+        patch = G.warp(img, crop, (128, 128))
+        ck, _ = crop_keypoints(crop, (128, 128), kp, np.full(17, 2), COCO17.flip_index)
+        flips += crop.flip
+        for k in range(17):
+            x, y = ck[k]
+            if not (2 <= x < 126 and 2 <= y < 126):
+                continue
+            src = COCO17.flip_index[k] if crop.flip else k
+            got = patch[int(y), int(x)].astype(int)
+            assert np.abs(got - np.array(colours[src])).max() <= 3, (trial, k, got, colours[src])
+            # and the body part is the same: a "left_*" channel holds a left keypoint of the
+            # mirrored person, whose marker is the original right one
+            name = COCO17.names[k]
+            src_name = COCO17.names[src]
+            assert name.split("_")[-1] == src_name.split("_")[-1]
+    assert 0 < flips < 12
