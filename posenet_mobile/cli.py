@@ -79,6 +79,20 @@ def cmd_preview(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from .train.config import load_config
+    from .train.trainer import train
+
+    cfg = load_config(args.config, args.set)
+    result = train(cfg, args.out, args.train_data, args.val_data, strategy=args.strategy,
+                   stop_after_epoch=args.stop_after_epoch, overwrite=args.overwrite)  # fmt: skip
+    best = result.get("best") or {}
+    print(json.dumps({"run": args.out, "epochs_completed": result.get("epochs_completed"),
+                      "best_epoch": result.get("best_epoch"), "val_pck": best.get("pck"), "val_AP": best.get("AP"),
+                      "train_seconds": result.get("train_seconds")}))  # fmt: skip
+    return 0
+
+
 def cmd_demo(args) -> int:
     print(
         "posenet-mobile demo (not built yet): it will generate synthetic training and held-out\n"
@@ -124,6 +138,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--stride", type=int, default=4)
     s.add_argument("--seed", type=int, default=0)
     s.set_defaults(func=cmd_preview)
+
+    s = sub.add_parser("train", help="train a model (resumes when OUT holds the same run)")
+    s.add_argument("--config", default="quickstart", help="preset name (training/configs) or YAML path")
+    s.add_argument("--train-data", default=None, help="COCO dataset folder or JSON (default: synthetic)")
+    s.add_argument("--val-data", default=None)
+    s.add_argument("--out", required=True, help="run directory")
+    s.add_argument("--strategy", default="auto", choices=["auto", "default", "mirrored", "multi_worker"])
+    s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value")
+    s.add_argument("--overwrite", action="store_true", help="discard a different run in OUT")
+    s.add_argument("--stop-after-epoch", type=int, default=None, help=argparse.SUPPRESS)
+    s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("demo", help="the whole pipeline on embedded synthetic data")
     s.add_argument("--out", default="demo_output")

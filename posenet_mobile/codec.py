@@ -247,3 +247,21 @@ def _dark_step(hm, ix, iy):
     step = np.stack([sx, sy], axis=-1)
     ok = ok & np.all(np.abs(step) <= 1.0, axis=-1)
     return np.where(ok[..., None], step, 0.25 * _neighbour_sign(hm, ix, iy))
+
+
+def decode_outputs(outputs, codec: HeatmapCodec) -> tuple[np.ndarray, np.ndarray]:
+    """Decode a model's named outputs, whatever the head, into keypoints and scores.
+
+    outputs: mapping of output name -> array (dequantised). ``coords`` (regression / integral,
+    normalised) wins when present, with ``sigmoid(visibility)`` as scores; otherwise
+    ``heatmaps`` (+ ``offsets``) go through :meth:`HeatmapCodec.decode`.
+    Returns ``keypoints (N, K, 2)`` input pixels and ``scores (N, K)`` in [0, 1].
+    """
+    if "coords" in outputs:
+        kp = codec.decode_normalized(np.asarray(outputs["coords"], np.float64))
+        vis = outputs.get("visibility")
+        scores = 1.0 / (1.0 + np.exp(-np.asarray(vis, np.float64))) if vis is not None else np.ones(kp.shape[:2])
+        return kp, scores
+    if "heatmaps" in outputs:
+        return codec.decode(outputs["heatmaps"], outputs.get("offsets"))
+    raise ConfigError(f"decode_outputs: no 'coords' or 'heatmaps' among outputs {sorted(outputs)}")

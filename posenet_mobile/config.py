@@ -111,7 +111,7 @@ def overlay(cfg, values: Mapping[str, Any] | None, where: str = ""):
 
 def _coerce(val, hint, path):
     origin = typing.get_origin(hint)
-    if origin is tuple and isinstance(val, (list, tuple)):
+    if (hint is tuple or origin is tuple) and isinstance(val, (list, tuple)):
         return tuple(val)
     if hint in (int, float) and isinstance(val, bool):
         raise ConfigError(f"{path}: expected a number, got {val!r}")

@@ -90,9 +90,10 @@ class KeypointPipeline:
         img, targets, crop, ok = self.prepare(int(index), int(epoch))
         shapes = self._target_shapes()
         if not ok:
-            return [img, np.array(False)] + [np.zeros(sh, np.float32) for sh in shapes] + [np.zeros(6, np.float32)]
+            return [img, np.array(False)] + [np.zeros(sh, np.float32) for sh in shapes] + [np.zeros(7, np.float32)]
         outs = [targets[n] for n in self.output_names]
-        return [img, np.array(True)] + outs + [crop.as_array().astype(np.float32)]
+        meta = np.append(crop.as_array(), index).astype(np.float32)
+        return [img, np.array(True)] + outs + [meta]
 
     def order(self, epochs) -> np.ndarray:
         """``(E * N, 2)`` int64 ``(epoch, index)`` pairs: a seeded permutation per training epoch."""
@@ -107,9 +108,9 @@ class KeypointPipeline:
                 num_parallel_calls=None, with_crops: bool = False):  # fmt: skip
         """A ``tf.data.Dataset`` of ``(image, {output name: target})`` batches over ``epochs``.
 
-        Training batches drop the remainder. ``with_crops`` adds a third element, the crop
-        parameters ``(B, 6)`` (see :meth:`posenet_mobile.geometry.Crop.as_array`), for evaluation
-        (do not pass that form to ``fit``, which would read it as sample weights).
+        Training batches drop the remainder. ``with_crops`` adds a third element ``(B, 7)``: the
+        crop parameters (see :meth:`posenet_mobile.geometry.Crop.as_array`) then the sample index,
+        for evaluation (do not pass that form to ``fit``, which would read it as sample weights).
         """
         from ..keras import tf
 
@@ -125,7 +126,7 @@ class KeypointPipeline:
             res[1].set_shape(())
             for t, sh in zip(res[2:-1], shapes):
                 t.set_shape(sh)
-            res[-1].set_shape((6,))
+            res[-1].set_shape((7,))
             return tuple(res)
 
         def structure(img, ok, *rest):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..io import write_json_atomic
 from ..schema import COCO17
 from . import body as B
 from . import render as R
@@ -124,6 +125,67 @@ def _work(args):
     return index, name, people
 
 
+def _run_workers(seed, num_images, cfg, img_dir, workers, bar):
+    """Render in ``workers`` subprocesses (``python -m posenet_mobile.data.synthetic``).
+
+    Subprocesses rather than multiprocessing: a spawn pool re-imports the caller's ``__main__``,
+    which hangs scripts that lack an ``if __name__ == "__main__"`` guard.
+    """
+    import subprocess
+    import sys
+    import tempfile
+    import threading
+
+    lock = threading.Lock()
+    procs, parts = [], []
+    tmpdir = tempfile.mkdtemp(prefix="synth_parts_")
+    for w in range(workers):
+        part = os.path.join(tmpdir, f"part{w}.json")
+        job = {"seed": seed, "start": w, "step": workers, "num_images": num_images,
+               "cfg": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}, "img_dir": img_dir, "out": part}  # fmt: skip
+        proc = subprocess.Popen([sys.executable, "-m", "posenet_mobile.data.synthetic", json.dumps(job)],
+                                stdout=subprocess.PIPE, text=True)  # fmt: skip
+        procs.append(proc)
+        parts.append(part)
+
+    def pump(proc):
+        for _ in proc.stdout:
+            with lock:
+                bar.update()
+
+    threads = [threading.Thread(target=pump, args=(p,), daemon=True) for p in procs]
+    for t in threads:
+        t.start()
+    codes = [p.wait() for p in procs]
+    for t in threads:
+        t.join()
+    if any(codes):
+        raise RuntimeError(f"synthetic data worker failed (exit codes {codes})")
+    results = []
+    for part in parts:
+        with open(part) as fh:
+            for index, name, people in json.load(fh):
+                for p in people:
+                    p["keypoints"] = np.asarray(p["keypoints"], np.float64)
+                results.append((index, name, people))
+    import shutil
+
+    shutil.rmtree(tmpdir, ignore_errors=True)
+    return sorted(results, key=lambda r: r[0])
+
+
+def _worker_main(job: dict) -> None:
+    cfg = SynthConfig(**job["cfg"])
+    out = []
+    for i in range(job["start"], job["num_images"], job["step"]):
+        index, name, people = _work((job["seed"], i, cfg, job["img_dir"]))
+        for p in people:
+            p["keypoints"] = p["keypoints"].tolist()
+        out.append((index, name, people))
+        print(i, flush=True)
+    write_json_atomic(job["out"], out)
+
+
 def synthesize(out_dir, num_images: int, seed: int = 0, cfg: SynthConfig = SynthConfig(),
                workers: int | None = None, progress: bool = True) -> dict:  # fmt: skip
     """Write a COCO person-keypoints dataset of ``num_images`` synthetic images.
@@ -141,12 +203,7 @@ def synthesize(out_dir, num_images: int, seed: int = 0, cfg: SynthConfig = Synth
     results = []
     bar = tqdm(total=num_images, desc="synth", unit="img", disable=not progress)
     if workers > 1 and num_images >= 8:
-        import multiprocessing as mp
-
-        with mp.get_context("spawn").Pool(workers) as pool:
-            for r in pool.imap(_work, jobs, chunksize=max(1, min(32, num_images // (workers * 4)))):
-                results.append(r)
-                bar.update()
+        results = _run_workers(seed, num_images, cfg, img_dir, workers, bar)
     else:
         for job in jobs:
             results.append(_work(job))
@@ -179,9 +236,7 @@ def synthesize(out_dir, num_images: int, seed: int = 0, cfg: SynthConfig = Synth
     }  # fmt: skip
 
 
-def write_json_atomic(path, obj) -> None:
-    """Write JSON to ``path`` via a temp file and rename (never half-written)."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as fh:
-        json.dump(obj, fh, separators=(",", ":"))
-    os.replace(tmp, path)
+if __name__ == "__main__":  # worker entry point of _run_workers
+    import sys
+
+    _worker_main(json.loads(sys.argv[1]))

@@ -15,7 +15,9 @@ from ..keras import keras, layers
 MOBILENET_V2_BLOCKS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
                        (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))  # fmt: skip
 
-BN_KW = dict(epsilon=1e-3, momentum=0.999)
+# Momentum 0.99 (Keras MobileNetV2 uses 0.999): short CPU runs of a few thousand steps need
+# moving statistics that settle within ~100 steps, or evaluation-mode outputs lag training.
+BN_KW = dict(epsilon=1e-3, momentum=0.99)
 
 
 def make_divisible(v: float, divisor: int = 8) -> int:

@@ -1,0 +1,1 @@
+"""Training: experiment configs, the resumable trainer, evaluation and tf.distribute strategies."""

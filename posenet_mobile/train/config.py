@@ -1,0 +1,124 @@
+"""Experiment configuration: model, data, augmentation, training and compression sections.
+
+Presets in ``training/configs/*.yaml`` overlay these defaults; unknown keys are an error naming
+the key; any value can be overridden from the command line with ``--set section.key=value``
+(the value is parsed as YAML, so ``--set model.input_size=[160,160]`` works).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from ..config import ModelConfig, load_yaml, overlay, to_dict
+from ..data.augment import AugmentConfig
+from ..errors import ConfigError
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where samples come from and how the person is cropped.
+
+    synthetic_train / synthetic_val: images generated when no dataset folder is given (seeds
+    ``synthetic_seed`` and ``synthetic_seed + 1``, so the validation people are held out).
+    padding: crop padding around the person box. sigma: heatmap Gaussian, cells.
+    """
+
+    synthetic_train: int = 3000
+    synthetic_val: int = 300
+    synthetic_seed: int = 0
+    synthetic_image_size: int = 256
+    padding: float = 1.25
+    sigma: float = 1.5
+    offset_radius: float = 2.0
+    min_box_area: float = 32.0 * 32.0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation. batch_size is per replica; the learning rate scales with the replica count.
+
+    loss_weights: per output (heatmaps, offsets, coords, visibility).
+    heatmap_foreground: foreground emphasis of the heatmap MSE (see losses.heatmap_mse).
+    """
+
+    epochs: int = 30
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_epochs: float = 1.0
+    min_lr_ratio: float = 0.02
+    seed: int = 0
+    loss_weights: dict = field(default_factory=lambda: {"heatmaps": 1000.0, "offsets": 1.0, "coords": 10.0, "visibility": 0.2})
+    heatmap_foreground: float = 20.0
+    eval_batch_size: int = 64
+    steps_per_epoch: int = 0  # 0: one pass over the training set
+
+
+@dataclass(frozen=True)
+class CompressConfig:
+    """Pruning and quantization-aware fine-tuning (used by the compression stage)."""
+
+    target_sparsity: float = 0.5
+    prune_epochs: int = 3
+    qat_epochs: int = 3
+    fine_tune_lr: float = 2e-4
+    representative_samples: int = 200
+    max_pck_drop: float = 1.0
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    model: ModelConfig = ModelConfig()
+    data: DataConfig = DataConfig()
+    augment: AugmentConfig = AugmentConfig()
+    train: TrainConfig = TrainConfig()
+    compress: CompressConfig = CompressConfig()
+    name: str = "custom"
+
+    def to_dict(self) -> dict:
+        return to_dict(self)
+
+    def fingerprint(self) -> str:
+        """Short hash of everything that changes the trained weights."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def load_config(preset_or_path="quickstart", overrides=None) -> ExperimentConfig:
+    """Preset name or YAML path, then ``overrides`` (``["train.epochs=3", ...]`` or a dict)."""
+    data, src = load_yaml(preset_or_path)
+    cfg = overlay(ExperimentConfig(), data, where=src)
+    if "name" not in data:
+        cfg = dataclasses.replace(cfg, name=str(preset_or_path).rsplit("/", 1)[-1].removesuffix(".yaml"))
+    return apply_overrides(cfg, overrides)
+
+
+def apply_overrides(cfg: ExperimentConfig, overrides) -> ExperimentConfig:
+    if not overrides:
+        return cfg
+    if isinstance(overrides, dict):
+        return overlay(cfg, overrides, where="override")
+    import yaml
+
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected section.key=value")
+        key, raw = item.split("=", 1)
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        nested: dict = {}
+        cur = nested
+        parts = key.strip().split(".")
+        for p in parts[:-1]:
+            cur = cur.setdefault(p, {})
+        cur[parts[-1]] = value
+        cfg = overlay(cfg, nested, where="--set")
+    return cfg
+
+
+def config_from_dict(d: dict) -> ExperimentConfig:
+    return overlay(ExperimentConfig(), d, where="config.json")

@@ -1,0 +1,36 @@
+"""Training data resolution: user COCO folders, or the embedded synthetic sets generated once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..data.synthetic import SynthConfig, synthesize
+from ..errors import ConfigError
+from ..io import read_json
+
+
+def synthetic_set(folder: Path, num_images: int, seed: int, image_size: int, progress=print) -> Path:
+    """Generate (or reuse, when complete with the same seed and size) a synthetic dataset."""
+    ann = folder / "annotations.json"
+    if ann.exists():
+        info = read_json(ann).get("info", {})
+        same = info.get("seed") == seed and info.get("config", {}).get("image_size") == image_size
+        if same and len(read_json(ann)["images"]) == num_images:
+            return folder
+    progress(f"generating {num_images} synthetic images (seed {seed}) in {folder}")
+    summary = synthesize(folder, num_images, seed, SynthConfig(image_size=image_size), progress=False)
+    progress(f"  {summary['images_per_second']} images/s")
+    return folder
+
+
+def ensure_data(dcfg, train_data, val_data, work: Path, progress=print):
+    """Resolve ``(train_dir, val_dir, summary)``; synthetic sets use seeds ``s`` and ``s + 1``."""
+    if (train_data is None) != (val_data is None):
+        raise ConfigError("--train-data and --val-data: give both, or neither for the synthetic default")
+    if train_data is not None:
+        return Path(train_data), Path(val_data), {"train": str(train_data), "val": str(val_data), "synthetic": False}
+    s = dcfg.synthetic_seed
+    tr = synthetic_set(work / f"synthetic_train_s{s}", dcfg.synthetic_train, s, dcfg.synthetic_image_size, progress)
+    va = synthetic_set(work / f"synthetic_val_s{s + 1}", dcfg.synthetic_val, s + 1, dcfg.synthetic_image_size, progress)
+    return tr, va, {"train": str(tr), "val": str(va), "synthetic": True, "train_images": dcfg.synthetic_train,
+                    "val_images": dcfg.synthetic_val, "seeds": [s, s + 1]}  # fmt: skip

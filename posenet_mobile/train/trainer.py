@@ -1,0 +1,289 @@
+"""Train a pose model with tf_keras ``fit``: resumable, evaluated every epoch, distributable.
+
+Run directory layout::
+
+    RUN/config.json        the effective ExperimentConfig (a different config is refused)
+    RUN/state.json         last completed epoch, its checkpoint, best epoch, history
+    RUN/checkpoints/epoch_NNNN/   model + optimizer (tf.train.Checkpoint), one kept
+    RUN/model.keras        best model by validation PCK@0.2 (no optimizer; loads without custom objects)
+    RUN/history.json  RUN/learning_curve.png  RUN/metrics.json  RUN/logs/ (TensorBoard, if installed)
+
+Every file is written to a temporary name and renamed, so killing the process at any moment
+leaves the last completed epoch intact; re-running the same command resumes from it with the
+same optimizer state, learning-rate schedule position and per-epoch data order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from ..codec import HeatmapCodec
+from ..data.coco import load_coco
+from ..data.pipeline import KeypointPipeline
+from ..errors import ConfigError
+from .config import ExperimentConfig
+from .data import ensure_data
+from .distribute import get_strategy, worker_info
+from .evaluate import evaluate
+from ..io import read_json, write_json_atomic
+
+
+def _schedule_class():
+    from ..keras import keras, tf
+
+    class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
+        """Linear warm-up to ``peak`` over ``warmup`` steps, then cosine decay to ``peak * floor``."""
+
+        def __init__(self, peak, warmup, total, floor=0.02):
+            self.peak, self.warmup, self.total, self.floor = float(peak), int(warmup), int(total), float(floor)
+
+        def __call__(self, step):
+            step = tf.cast(step, tf.float32)
+            warm = self.peak * (step + 1.0) / max(self.warmup, 1)
+            prog = tf.clip_by_value((step - self.warmup) / max(self.total - self.warmup, 1), 0.0, 1.0)
+            cos = self.peak * (self.floor + (1 - self.floor) * 0.5 * (1 + tf.cos(math.pi * prog)))
+            return tf.where(step < self.warmup, warm, cos)
+
+        def get_config(self):
+            return {"peak": self.peak, "warmup": self.warmup, "total": self.total, "floor": self.floor}
+
+    return WarmupCosine
+
+
+def check_run_dir(out: Path, cfg: ExperimentConfig, overwrite: bool = False) -> None:
+    """Refuse a run directory that holds a run of a different configuration."""
+    path = out / "config.json"
+    if not path.exists():
+        return
+    old = read_json(path)
+    if old.get("fingerprint") == cfg.fingerprint():
+        return
+    if overwrite:
+        for name in ("state.json", "history.json", "metrics.json", "model.keras", "learning_curve.png", "config.json"):
+            if (out / name).exists():
+                (out / name).unlink()
+        shutil.rmtree(out / "checkpoints", ignore_errors=True)
+        return
+    diff = _first_difference(old.get("config", {}), cfg.to_dict())
+    raise ConfigError(
+        f"{out}: holds a run with a different config ({diff}); use another --out, or --overwrite to discard it"
+    )
+
+
+def _first_difference(a, b, prefix=""):
+    for key in sorted(set(a) | set(b)):
+        va, vb = a.get(key), b.get(key)
+        if isinstance(va, dict) and isinstance(vb, dict):
+            d = _first_difference(va, vb, f"{prefix}{key}.")
+            if d:
+                return d
+        elif va != vb:
+            return f"{prefix}{key}: {va!r} there, {vb!r} now"
+    return "fingerprint differs"
+
+
+def train(cfg: ExperimentConfig, out_dir, train_data=None, val_data=None, strategy: str = "auto",
+          verbose: int | None = None, stop_after_epoch: int | None = None, overwrite: bool = False,
+          progress=print) -> dict:  # fmt: skip
+    """Train ``cfg`` into ``out_dir``; resume if it holds the same run. Returns the final metrics.
+
+    train_data / val_data: COCO dataset folders or JSON files; ``None`` generates the synthetic
+    sets of ``cfg.data`` (shared between runs under ``out_dir/../synthetic`` is not assumed: they
+    go to ``out_dir/data``). stop_after_epoch: stop cleanly after that many completed epochs
+    (used to simulate an interruption).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    strat = get_strategy(strategy)  # before any other TF work (MultiWorker needs that)
+    info = worker_info(strat)
+    run = out if info["chief"] else out / f".worker{info['index']}"
+    run.mkdir(parents=True, exist_ok=True)
+
+    train_dir, val_dir, data_summary = ensure_data(cfg.data, train_data, val_data, out / "data", progress)
+    train_set = load_coco(train_dir, min_box_area=cfg.data.min_box_area)
+    val_set = load_coco(val_dir, min_box_area=cfg.data.min_box_area)
+    if train_set.schema.names != val_set.schema.names:
+        raise ConfigError(f"{val_set.annotation_file}: keypoint names differ from {train_set.annotation_file}")
+    k = train_set.schema.num_keypoints
+    if cfg.model.num_keypoints != k:
+        cfg = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, num_keypoints=k))
+    check_run_dir(out, cfg, overwrite)
+    if info["chief"]:
+        write_json_atomic(out / "config.json", {"fingerprint": cfg.fingerprint(), "config": cfg.to_dict(),
+                                                 "data": data_summary})  # fmt: skip
+
+    from ..keras import keras, tf
+    from ..losses import losses_for
+    from ..models import build_model, output_names
+
+    tcfg = cfg.train
+    replicas = strat.num_replicas_in_sync
+    global_batch = tcfg.batch_size * replicas
+    steps = tcfg.steps_per_epoch or max(1, len(train_set) // global_batch)
+    if len(train_set) < global_batch and not tcfg.steps_per_epoch:
+        raise ConfigError(f"train.batch_size: {global_batch} (global) is larger than the {len(train_set)} training people")
+    codec = HeatmapCodec(cfg.model.input_size, cfg.model.output_stride, cfg.data.sigma, cfg.data.offset_radius)
+    keras.utils.set_random_seed(tcfg.seed)
+    with strat.scope():
+        model = build_model(cfg.model)
+        names = output_names(model)
+        sched = _schedule_class()(tcfg.learning_rate * replicas, int(tcfg.warmup_epochs * steps),
+                                  tcfg.epochs * steps, tcfg.min_lr_ratio)  # fmt: skip
+        opt = keras.optimizers.AdamW(learning_rate=sched, weight_decay=tcfg.weight_decay)
+        opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "coords"])
+        weights = {n: float(tcfg.loss_weights.get(n, 1.0)) for n in names}
+        model.compile(optimizer=opt, loss=losses_for(names, tcfg.heatmap_foreground), loss_weights=weights)
+        ckpt = tf.train.Checkpoint(model=model, optimizer=opt)
+
+    state = read_json(run / "state.json") if (run / "state.json").exists() else {}
+    start = int(state.get("epoch", 0))
+    history = state.get("history", {})
+    if start:
+        with strat.scope():
+            opt.build(model.trainable_variables)
+        ckpt.restore(str(run / state["checkpoint"])).assert_existing_objects_matched()
+        progress(f"resuming {out} after epoch {start}/{tcfg.epochs} (optimizer step {int(opt.iterations.numpy())})")
+    if start >= tcfg.epochs:
+        progress(f"{out}: already trained for {start} epochs")
+        return read_json(out / "metrics.json") if (out / "metrics.json").exists() else {}
+
+    train_pipe = KeypointPipeline(train_set, codec, names, training=True, augment=cfg.augment,
+                                  padding=cfg.data.padding, seed=tcfg.seed)  # fmt: skip
+    val_pipe = KeypointPipeline(val_set, codec, names, training=False, padding=cfg.data.padding)
+    ds = train_pipe.dataset(global_batch, epochs=range(start, tcfg.epochs)).repeat()
+    if info["workers"] > 1:
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        ds = ds.with_options(options)
+
+    cb = EpochEnd(run, out, ckpt, model, opt, val_pipe, tcfg, state, history, info, stop_after_epoch, progress)
+    callbacks = [cb]
+    if importlib.util.find_spec("tensorboard") is not None and info["chief"]:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out / "logs"), write_graph=False))
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+    model.fit(ds, epochs=tcfg.epochs, initial_epoch=start, steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
+    result = {"epochs_completed": cb.state.get("epoch", start), "best_epoch": cb.state.get("best_epoch"),
+              "best": cb.state.get("best_metrics"), "train_people": len(train_set), "val_people": len(val_set),
+              "skipped_train_images": train_pipe.corrupt, "skipped_val_images": val_pipe.corrupt,
+              "train_seconds": round(sum(history.get("seconds", [])), 1), "replicas": replicas,
+              "global_batch": global_batch}  # fmt: skip
+    if info["chief"] and cb.state.get("epoch", 0) >= tcfg.epochs:
+        write_json_atomic(out / "metrics.json", result)
+    return result
+
+
+def _callback_base():
+    from ..keras import keras
+
+    return keras.callbacks.Callback
+
+
+class EpochEnd(_callback_base()):
+    """After each epoch: validate, checkpoint atomically, keep the best model, log and plot."""
+
+    def __init__(self, run, out, ckpt, model, opt, val_pipe, tcfg, state, history, info, stop_after, progress):
+        super().__init__()
+        self.run, self.out, self.ckpt, self.net, self.opt = run, out, ckpt, model, opt
+        self.val_pipe, self.tcfg, self.state, self.history, self.info = val_pipe, tcfg, dict(state), history, info
+        self.stop_after, self.progress = stop_after, progress
+        self.t0 = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        train_s = time.perf_counter() - self.t0
+        m = evaluate(self.net, self.val_pipe, self.tcfg.eval_batch_size)
+        seconds = time.perf_counter() - self.t0
+        lr = float(self.opt.learning_rate(self.opt.iterations)) if callable(self.opt.learning_rate) else float(self.opt.learning_rate)
+        row = {"epoch": epoch + 1, "seconds": round(seconds, 2), "train_seconds": round(train_s, 2), "lr": lr,
+               **{k: float(v) for k, v in logs.items()},
+               "val_pck": m["pck"], "val_AP": m["AP"], "val_AP50": m["AP50"], "val_AP75": m["AP75"]}  # fmt: skip
+        for key, val in row.items():
+            self.history.setdefault(key, []).append(val)
+        best = self.state.get("best_pck", -1.0)
+        improved = m["pck"] > best
+        if improved and self.info["chief"]:
+            save_model_atomic(self.net, self.out / "model.keras")
+        ck_name = f"checkpoints/epoch_{epoch + 1:04d}"
+        _write_checkpoint(self.ckpt, self.run / ck_name)
+        self.state.update(epoch=epoch + 1, checkpoint=f"{ck_name}/ckpt", history=self.history)
+        if improved:
+            self.state.update(best_pck=m["pck"], best_epoch=epoch + 1, best_metrics=m)
+        write_json_atomic(self.run / "state.json", self.state)
+        for old in (self.run / "checkpoints").glob("epoch_*"):
+            if old.name != f"epoch_{epoch + 1:04d}":
+                shutil.rmtree(old, ignore_errors=True)
+        if self.info["chief"]:
+            write_json_atomic(self.out / "history.json", self.history)
+            plot_learning_curve(self.history, self.out / "learning_curve.png")
+        done = epoch + 1
+        per_epoch = sum(self.history["seconds"][-3:]) / len(self.history["seconds"][-3:])
+        eta = per_epoch * (self.tcfg.epochs - done)
+        self.progress(f"epoch {done}/{self.tcfg.epochs}  loss {logs.get('loss', float('nan')):.4f}  "
+                      f"val PCK@0.2 {m['pck']:.3f}  AP {m['AP']:.3f}  {seconds:.0f}s  ETA {eta / 60:.1f} min"
+                      + ("  *best" if improved else ""))  # fmt: skip
+        if self.stop_after is not None and done >= self.stop_after:
+            self.net.stop_training = True
+
+
+def _write_checkpoint(ckpt, final_dir: Path) -> None:
+    tmp = final_dir.parent / f".tmp-{final_dir.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    ckpt.write(str(tmp / "ckpt"))
+    shutil.rmtree(final_dir, ignore_errors=True)
+    os.replace(tmp, final_dir)
+
+
+def save_model_atomic(model, path: Path) -> None:
+    """Save an uncompiled copy (Keras format: no optimizer or custom losses) to a temp name, rename."""
+    from ..keras import keras
+
+    clone = keras.Model.from_config(model.get_config())
+    clone.set_weights(model.get_weights())
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
+    clone.save(str(tmp))
+    os.replace(tmp, path)
+
+
+def plot_learning_curve(history: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ep = history.get("epoch", [])
+    if not ep:
+        return
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    a.plot(ep, history["loss"], "o-", label="train loss")
+    for key in ("heatmaps_loss", "offsets_loss", "coords_loss", "visibility_loss"):
+        if key in history:
+            a.plot(ep, history[key], "--", label=key.replace("_loss", ""))
+    a.set_yscale("log")
+    a.set_xlabel("epoch")
+    a.set_title("training loss (weighted total and per output)")
+    a.legend(fontsize=7)
+    b.plot(ep, history["val_pck"], "o-", label="val PCK@0.2")
+    b.plot(ep, history["val_AP"], "s-", label="val OKS AP")
+    b.set_ylim(0, 1)
+    b.set_xlabel("epoch")
+    b.set_title("validation")
+    b.legend()
+    b.grid(alpha=0.3)
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.png")
+    fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    os.replace(tmp, path)

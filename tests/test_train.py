@@ -1,0 +1,128 @@
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from posenet_mobile.data.synthetic import SynthConfig, synthesize
+from posenet_mobile.errors import ConfigError
+from posenet_mobile.train.config import load_config
+from posenet_mobile.train.trainer import train
+
+TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
+        "train.batch_size=8", "train.eval_batch_size=16", "train.warmup_epochs=0.5"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    synthesize(root / "train", 32, seed=0, cfg=SynthConfig(image_size=96), workers=1, progress=False)
+    synthesize(root / "val", 8, seed=1, cfg=SynthConfig(image_size=96), workers=1, progress=False)
+    return root / "train", root / "val"
+
+
+def _cfg(*extra):
+    return load_config("quickstart", TINY + list(extra))
+
+
+@pytest.mark.parametrize("head", ["heatmap", "regression"])
+def test_a_few_epochs_reduce_the_loss(tmp_path, data, head):
+    cfg = _cfg("train.epochs=4", "train.learning_rate=0.003", f"model.head={head}")
+    res = train(cfg, tmp_path / "run", *data, verbose=0, progress=lambda *_: None)
+    hist = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert hist["epoch"] == [1, 2, 3, 4]
+    assert hist["loss"][-1] < hist["loss"][0]
+    assert res["epochs_completed"] == 4 and res["best"]["count"] == 8
+    for name in ("model.keras", "metrics.json", "learning_curve.png", "state.json", "config.json"):
+        assert (tmp_path / "run" / name).exists(), name
+    from posenet_mobile.keras import keras
+
+    m = keras.models.load_model(tmp_path / "run" / "model.keras")
+    assert m.output_names == (["heatmaps", "offsets"] if head == "heatmap" else ["heatmaps", "offsets", "coords", "visibility"])
+
+
+def test_interrupted_run_resumes_from_the_last_epoch(tmp_path, data):
+    cfg = _cfg("train.epochs=3")
+    run = tmp_path / "run"
+    train(cfg, run, *data, verbose=0, stop_after_epoch=1, progress=lambda *_: None)
+    state = json.loads((run / "state.json").read_text())
+    assert state["epoch"] == 1 and not (run / "metrics.json").exists()
+    said = []
+    res = train(cfg, run, *data, verbose=0, progress=said.append)
+    assert any("resuming" in s and "after epoch 1/3 (optimizer step 4)" in s for s in said), said
+    hist = json.loads((run / "history.json").read_text())
+    assert hist["epoch"] == [1, 2, 3]
+    assert res["epochs_completed"] == 3
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["epoch_0003"]
+    # the learning-rate schedule continued: the same values as an uninterrupted run would log
+    ref = train(cfg, tmp_path / "ref", *data, verbose=0, progress=lambda *_: None)
+    ref_hist = json.loads((tmp_path / "ref" / "history.json").read_text())
+    np.testing.assert_allclose(hist["lr"], ref_hist["lr"], rtol=1e-6)
+    assert abs(res["best"]["pck"] - ref["best"]["pck"]) < 0.25
+
+
+def test_a_different_config_is_refused(tmp_path, data):
+    run = tmp_path / "run"
+    train(_cfg("train.epochs=1"), run, *data, verbose=0, progress=lambda *_: None)
+    with pytest.raises(ConfigError, match=r"different config \(model.width: 0.35 there, 0.5 now\)"):
+        train(_cfg("train.epochs=1", "model.width=0.5"), run, *data, verbose=0, progress=lambda *_: None)
+
+
+def test_config_errors_name_the_key(tmp_path):
+    with pytest.raises(ConfigError, match="train.epohcs: unknown key"):
+        load_config("quickstart", ["train.epohcs=3"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(bad)
+    bad.write_text("augment:\n  rotaton: 10\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml.augment.rotaton: unknown key"):
+        load_config(bad)
+
+
+def _free_ports(n):
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+@pytest.mark.slow
+def test_two_workers_train_to_the_same_weights(tmp_path, data):
+    """MultiWorkerMirroredStrategy with two local CPU workers configured by TF_CONFIG."""
+    ports = _free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from posenet_mobile.train.config import load_config
+        from posenet_mobile.train.trainer import train
+        cfg = load_config("quickstart", {TINY!r} + ["train.epochs=1", "train.steps_per_epoch=3", "train.batch_size=4"])
+        train(cfg, sys.argv[1], {str(data[0])!r}, {str(data[1])!r}, strategy="multi_worker", verbose=0)
+        """
+    )
+    procs = []
+    for i in range(2):
+        env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}))
+        procs.append(subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "run")], env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))  # fmt: skip
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs[0][-3000:] + outs[1][-3000:]
+    import tensorflow as tf
+
+    chief = tf.train.load_checkpoint(str(tmp_path / "run" / "checkpoints" / "epoch_0001" / "ckpt"))
+    other = tf.train.load_checkpoint(str(tmp_path / "run" / ".worker1" / "checkpoints" / "epoch_0001" / "ckpt"))
+    names = [n for n, _ in tf.train.list_variables(str(tmp_path / "run" / "checkpoints" / "epoch_0001" / "ckpt"))
+             if n.startswith("model/") and "OPTIMIZER_SLOT" not in n]  # fmt: skip
+    assert len(names) > 50
+    for n in names:
+        np.testing.assert_array_equal(chief.get_tensor(n), other.get_tensor(n))
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert state["epoch"] == 1
