@@ -72,7 +72,7 @@ def check_run_dir(out: Path, cfg: ExperimentConfig, overwrite: bool = False) -> 
                 (out / name).unlink()
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
         return
-    diff = _first_difference(old.get("config", {}), cfg.to_dict())
+    diff = _first_difference(old.get("config", {}), cfg.to_dict()) or "fingerprint differs"
     raise ConfigError(
         f"{out}: holds a run with a different config ({diff}); use another --out, or --overwrite to discard it"
     )
@@ -87,7 +87,7 @@ def _first_difference(a, b, prefix=""):
                 return d
         elif va != vb:
             return f"{prefix}{key}: {va!r} there, {vb!r} now"
-    return "fingerprint differs"
+    return None
 
 
 def train(cfg: ExperimentConfig, out_dir, train_data=None, val_data=None, strategy: str = "auto",
@@ -149,7 +149,7 @@ def train(cfg: ExperimentConfig, out_dir, train_data=None, val_data=None, strate
     if start:
         with strat.scope():
             opt.build(model.trainable_variables)
-        ckpt.restore(str(run / state["checkpoint"])).assert_existing_objects_matched()
+        ckpt.read(str(run / state["checkpoint"])).assert_existing_objects_matched()
         progress(f"resuming {out} after epoch {start}/{tcfg.epochs} (optimizer step {int(opt.iterations.numpy())})")
     if start >= tcfg.epochs:
         progress(f"{out}: already trained for {start} epochs")
@@ -205,7 +205,7 @@ class EpochEnd(_callback_base()):
         train_s = time.perf_counter() - self.t0
         m = evaluate(self.net, self.val_pipe, self.tcfg.eval_batch_size)
         seconds = time.perf_counter() - self.t0
-        lr = float(self.opt.learning_rate(self.opt.iterations)) if callable(self.opt.learning_rate) else float(self.opt.learning_rate)
+        lr = _current_lr(self.opt)
         row = {"epoch": epoch + 1, "seconds": round(seconds, 2), "train_seconds": round(train_s, 2), "lr": lr,
                **{k: float(v) for k, v in logs.items()},
                "val_pck": m["pck"], "val_AP": m["AP"], "val_AP50": m["AP50"], "val_AP75": m["AP75"]}  # fmt: skip
@@ -213,8 +213,9 @@ class EpochEnd(_callback_base()):
             self.history.setdefault(key, []).append(val)
         best = self.state.get("best_pck", -1.0)
         improved = m["pck"] > best
-        if improved and self.info["chief"]:
-            save_model_atomic(self.net, self.out / "model.keras")
+        if improved:  # every worker saves (non-chief into its own folder): creating the
+            # uncompiled copy's variables is a collective under MultiWorkerMirroredStrategy
+            save_model_atomic(self.net, self.run / "model.keras")
         ck_name = f"checkpoints/epoch_{epoch + 1:04d}"
         _write_checkpoint(self.ckpt, self.run / ck_name)
         self.state.update(epoch=epoch + 1, checkpoint=f"{ck_name}/ckpt", history=self.history)
@@ -235,6 +236,16 @@ class EpochEnd(_callback_base()):
                       + ("  *best" if improved else ""))  # fmt: skip
         if self.stop_after is not None and done >= self.stop_after:
             self.net.stop_training = True
+
+
+def _current_lr(opt) -> float:
+    """The learning rate after the last step, for a schedule or a (mirrored) variable."""
+    from ..keras import keras
+
+    lr = opt.learning_rate
+    if callable(lr) and not hasattr(lr, "numpy"):
+        lr = lr(keras.backend.get_value(opt.iterations))
+    return float(keras.backend.get_value(lr))
 
 
 def _write_checkpoint(ckpt, final_dir: Path) -> None:
