@@ -33,3 +33,13 @@ def test_missing_preset_and_bad_yaml(tmp_path):
     bad.write_text("model:\n  width: 0.5\n  colour: red\n")
     with pytest.raises(ConfigError, match=r"bad.yaml: model.colour: unknown key"):
         model_config_from_yaml(bad)
+
+
+@pytest.mark.parametrize("preset", ["quickstart", "mobile", "accurate"])
+def test_presets_load_as_experiments(preset):
+    from posenet_mobile.train.config import load_config
+
+    cfg = load_config(preset)
+    assert cfg.name == preset and cfg.train.epochs > 0
+    assert len(cfg.fingerprint()) == 12
+    assert load_config(preset, ["train.epochs=2"]).fingerprint() != cfg.fingerprint()

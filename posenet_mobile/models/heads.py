@@ -37,11 +37,17 @@ def top_down_decoder(feats: dict, output_stride: int, channels: int) -> dict:
     return out
 
 
+def _small():
+    """Output-layer init N(0, 0.001) as in SimpleBaseline: start from near-zero maps instead of
+    spending the first hundreds of steps shrinking large random outputs."""
+    return keras.initializers.RandomNormal(stddev=0.001)
+
+
 def heatmap_head(x, num_keypoints: int, channels: int):
     """Heatmaps + offsets at the decoder's resolution (the common approach BlazePose starts from)."""
     x = separable_block(x, channels, name="hm_trunk")
-    heatmaps = layers.Conv2D(num_keypoints, 1, name="heatmaps")(x)
-    offsets = layers.Conv2D(2 * num_keypoints, 1, name="offsets")(x)
+    heatmaps = layers.Conv2D(num_keypoints, 1, kernel_initializer=_small(), name="heatmaps")(x)
+    offsets = layers.Conv2D(2 * num_keypoints, 1, kernel_initializer=_small(), name="offsets")(x)
     return heatmaps, offsets
 
 
