@@ -104,7 +104,7 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="posenet-mobile", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="posenet-mobile", description="Single-person 2D pose estimation for phones: synthetic or COCO data, training, compression, TFLite export and validation.")
     p.add_argument("--version", action="version", version=f"posenet_mobile {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
