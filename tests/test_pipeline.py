@@ -71,8 +71,7 @@ def test_augmentation_keeps_keypoints_on_the_same_body_part(rng):
     now is, since left and right swap)."""
     h, w = 240, 320
     img = np.zeros((h, w, 3), np.uint8)
-    kp = np.stack([rng.uniform(80, 240, 17), rng.uniform(40, 200, 17)], 1)
-    # spread markers so they do not overlap
+    # markers on a grid so they do not overlap
     kp = np.array([[80 + 40 * (k % 5), 40 + 40 * (k // 5)] for k in range(17)], float) + 0.5
     colours = [(10 * k + 40, 255 - 10 * k, (37 * k) % 256) for k in range(17)]
     import cv2

@@ -43,6 +43,7 @@ class KeypointPipeline:
         self.flip_index = dataset.schema.flip_index
         self._lock = threading.Lock()
         self.corrupt_files: set = set()
+        self._shapes = self._target_shapes()
 
     def __len__(self):
         return len(self.data.samples)
@@ -88,7 +89,7 @@ class KeypointPipeline:
 
     def _py(self, index, epoch):
         img, targets, crop, ok = self.prepare(int(index), int(epoch))
-        shapes = self._target_shapes()
+        shapes = self._shapes
         if not ok:
             return [img, np.array(False)] + [np.zeros(sh, np.float32) for sh in shapes] + [np.zeros(7, np.float32)]
         outs = [targets[n] for n in self.output_names]
@@ -115,7 +116,7 @@ class KeypointPipeline:
         from ..keras import tf
 
         h, w = self.codec.input_size
-        shapes = self._target_shapes()
+        shapes = self._shapes
         tout = [tf.float32, tf.bool] + [tf.float32] * len(shapes) + [tf.float32]
         det = (not self.training) if deterministic is None else deterministic
         names = self.output_names

@@ -142,6 +142,11 @@ def _parts(j, p, look):
     return parts
 
 
+# Face points as head-local directions (x left, y up, z forward), scaled by the head radius.
+FACE_POINTS = {"nose": (0.0, -0.1, 1.0), "left_eye": (0.38, 0.22, 0.86), "right_eye": (-0.38, 0.22, 0.86),
+               "left_ear": (1.0, 0.0, -0.05), "right_ear": (-1.0, 0.0, -0.05)}  # fmt: skip
+MOUTH = (0.0, -0.45, 0.88)
+
 # keypoint -> parts it lies inside (they cannot occlude it)
 _OWNERS = {
     "shoulder": ("clavicle", "torso", "upper_arm", "neck"), "elbow": ("upper_arm", "forearm"),
@@ -193,20 +198,15 @@ def render_person(img, mask, rng, cam, person, light):
             r = f * r3 / max(ctr[2], 1e-3)
             _sphere(img, mask, proj(ctr), r, col, pid, lx, ly)
             if name == "head":
-                _face(img, j["head"], H, p["head_r"], to_cam, proj, f, look)
+                _face(img, j["head"], H, p["head_r"], to_cam, M, proj, f, look)
 
-    # keypoints (COCO order)
-    face_local = {"nose": (0, -0.1, 1.0), "left_eye": (0.38, 0.22, 0.86), "right_eye": (-0.38, 0.22, 0.86),
-                  "left_ear": (1.0, 0.0, -0.05), "right_ear": (-1.0, 0.0, -0.05)}  # fmt: skip
+    # keypoints (COCO order): the face points are where _face draws them, with the same test
     kp3, own_r, facing = [], [], []
     for name in ("nose", "left_eye", "right_eye", "left_ear", "right_ear"):
-        n_body = H @ np.asarray(face_local[name], float)
-        X = j["head"] + n_body * p["head_r"]
-        Xc = to_cam(X[None])[0]
-        n_cam = M @ n_body
+        Xc, faces = _face_point(j["head"], H, p["head_r"], FACE_POINTS[name], to_cam, M)
         kp3.append(Xc)
         own_r.append(0.0)
-        facing.append(float(n_cam @ Xc) < -0.05 * np.linalg.norm(Xc))
+        facing.append(faces)
     names = [(side, jn) for jn in _JOINT_KP for side in ("l", "r")]  # COCO order from index 5
     for side, jn in names:
         kp3.append(to_cam(j[f"{side}_{jn}"][None])[0])
@@ -295,19 +295,27 @@ def _sphere(img, mask, c, r, col, pid, lx, ly):
     cv2.circle(img, _pt(c + np.array([lx, ly]) * 0.35 * r), int(round(0.35 * r * _S)), _shade(col, 1.12), -1, cv2.LINE_AA, SHIFT)
 
 
-def _face(img, head, H, hr, to_cam, proj, f, look):
+def _face_point(head, H, hr, loc, to_cam, M):
+    """A point on the head sphere (head-local direction ``loc``) in camera coordinates, and
+    whether its surface faces the camera (normal against the viewing ray, 0.05 margin)."""
+    n = H @ np.asarray(loc, float)
+    Xc = to_cam((head + n * hr)[None])[0]
+    n_cam = M @ n
+    return Xc, bool(n_cam @ Xc < -0.05 * np.linalg.norm(n_cam) * np.linalg.norm(Xc))
+
+
+def _face(img, head, H, hr, to_cam, M, proj, f, look):
     """Eyes, nose, ears and mouth, each drawn only where its surface faces the camera."""
-    feats = [((0.38, 0.22, 0.86), 0.16, (245, 245, 245), 0.09, (20, 20, 20)),
-             ((-0.38, 0.22, 0.86), 0.16, (245, 245, 245), 0.09, (20, 20, 20)),
-             ((0.0, -0.1, 1.0), 0.13, tuple(np.clip(look["skin"] * 0.75, 0, 255)), 0, None),
-             ((0.0, -0.45, 0.88), 0.14, (150, 50, 50), 0, None),
-             ((1.0, 0.0, -0.05), 0.22, tuple(np.clip(look["skin"] * 0.8, 0, 255)), 0.1, tuple(np.clip(look["skin"] * 0.55, 0, 255))),
-             ((-1.0, 0.0, -0.05), 0.22, tuple(np.clip(look["skin"] * 0.8, 0, 255)), 0.1, tuple(np.clip(look["skin"] * 0.55, 0, 255)))]  # fmt: skip
+    ear, ear_in = tuple(np.clip(look["skin"] * 0.8, 0, 255)), tuple(np.clip(look["skin"] * 0.55, 0, 255))
+    feats = [(FACE_POINTS["left_eye"], 0.16, (245, 245, 245), 0.09, (20, 20, 20)),
+             (FACE_POINTS["right_eye"], 0.16, (245, 245, 245), 0.09, (20, 20, 20)),
+             (FACE_POINTS["nose"], 0.13, tuple(np.clip(look["skin"] * 0.75, 0, 255)), 0, None),
+             (MOUTH, 0.14, (150, 50, 50), 0, None),
+             (FACE_POINTS["left_ear"], 0.22, ear, 0.1, ear_in),
+             (FACE_POINTS["right_ear"], 0.22, ear, 0.1, ear_in)]  # fmt: skip
     for loc, size, col, inner, icol in feats:
-        n = H @ np.asarray(loc, float)
-        X = to_cam((head + n * hr * 1.0)[None])[0]
-        Xn = to_cam((head + n * hr * 2.0)[None])[0] - X
-        if Xn @ X >= -0.05 * np.linalg.norm(X) * np.linalg.norm(Xn):
+        X, faces = _face_point(head, H, hr, loc, to_cam, M)
+        if not faces:
             continue
         c = proj(X)
         r = max(f * hr * size / X[2], 0.6)

@@ -198,15 +198,14 @@ def synthesize(out_dir, num_images: int, seed: int = 0, cfg: SynthConfig = Synth
     img_dir = os.path.join(out_dir, "images")
     os.makedirs(img_dir, exist_ok=True)
     workers = workers or min(os.cpu_count() or 1, 8)
-    jobs = [(seed, i, cfg, img_dir) for i in range(num_images)]
     t0 = time.perf_counter()
     results = []
     bar = tqdm(total=num_images, desc="synth", unit="img", disable=not progress)
     if workers > 1 and num_images >= 8:
         results = _run_workers(seed, num_images, cfg, img_dir, workers, bar)
     else:
-        for job in jobs:
-            results.append(_work(job))
+        for i in range(num_images):
+            results.append(_work((seed, i, cfg, img_dir)))
             bar.update()
     bar.close()
     images, anns = [], []
