@@ -93,6 +93,70 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_compress(args) -> int:
+    from .compress.chain import compress_run, reset
+    from .runs import load_run
+
+    run = load_run(args.run, args.set)
+    if args.redo:
+        reset(run)
+    result = compress_run(run, tuple(args.stages), preserve_sparsity=not args.plain_qat, progress=_err)
+    print(json.dumps({k: {"sparsity": v["sparsity"]["prunable_sparsity"], "val": v["val"],
+                          "seconds": v.get("seconds")} for k, v in result.items()}))  # fmt: skip
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .export.exporter import export_run
+
+    rep = export_run(args.run, args.format, args.out, overrides=args.set, weights=args.weights, quantization=args.quantization,
+                     decode_in_graph=args.decode_in_graph, max_pck_drop=args.max_pck_drop, force=args.force,
+                     eval_limit=args.eval_limit, per_channel=not args.per_tensor, progress=_err)  # fmt: skip
+    v = rep["validation"]
+    print(json.dumps({"file": rep["file"], "format": rep["format"], "produced_by": rep["produced_by"],
+                      "size_bytes": rep["size_bytes"], "gzip_bytes": rep["gzip_bytes"], "sparsity": rep["sparsity"],
+                      "pck": v["tflite"]["pck"], "AP": v["tflite"]["AP"], "keras_pck": v["keras_float"]["pck"],
+                      "pck_drop_points": v["pck_drop_points"], "keras_vs_tflite": v["keras_vs_tflite"]}))  # fmt: skip
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    from .export.exporter import inspect
+
+    print(json.dumps(inspect(args.model), indent=2))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .harness.validate import validate
+
+    res = validate(args.model, args.data, reference=args.reference, max_pck_drop=args.max_pck_drop, report=args.report,
+                   predictions=args.predictions, html=args.html, threads=args.threads, limit=args.limit,
+                   kernel_tolerance_px=args.kernel_tolerance_px, progress=_err)  # fmt: skip
+    ref = res.get("reference") or {}
+    print(json.dumps({"passed": res["passed"], "pck": res["metrics"]["pck"], "AP": res["metrics"]["AP"],
+                      "reference_pck": (ref.get("metrics") or {}).get("pck"), "pck_drop_points": ref.get("pck_drop_points"),
+                      "kernels_keypoint_px": res["kernels"]["keypoint_px"], "report": args.report}))  # fmt: skip
+    if not res["passed"]:
+        print(f"posenet-mobile validate: gate failed: {res['failures'][0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .harness.bench import bench
+
+    res = bench(args.model, args.threads, runs=args.runs, warmup=args.warmup, report=args.report)
+    for r in res["results"]:
+        print(f"{r['model']}  threads={r['threads']}  median {r['median_ms']:.2f} ms  p90 {r['p90_ms']:.2f} ms  "
+              f"{r['size_bytes']:,} bytes")  # fmt: skip
+    return 0
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
 def cmd_demo(args) -> int:
     print(
         "posenet-mobile demo (not built yet): it will generate synthetic training and held-out\n"
@@ -149,6 +213,56 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--overwrite", action="store_true", help="discard a different run in OUT")
     s.add_argument("--stop-after-epoch", type=int, default=None, help=argparse.SUPPRESS)
     s.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("compress", help="prune and quantization-aware fine-tune a trained run (stages saved in RUN/compress)")
+    s.add_argument("--run", required=True, help="run directory written by `train`")
+    s.add_argument("--stages", nargs="+", choices=["prune", "qat"], default=["prune", "qat"])
+    s.add_argument("--plain-qat", action="store_true", help="default 8-bit QAT instead of prune-preserving QAT")
+    s.add_argument("--redo", action="store_true", help="discard saved stages first")
+    s.add_argument("--set", action="append", default=[], metavar="compress.KEY=VALUE",
+                   help="override a compression setting (target_sparsity, prune_epochs, qat_epochs, fine_tune_lr, ...)")
+    s.set_defaults(func=cmd_compress)
+
+    s = sub.add_parser("export", help="write a .tflite (with metadata and sidecar JSON), checked against Keras")
+    s.add_argument("--run", required=True)
+    s.add_argument("--format", default="int8", choices=["float32", "float16", "dynamic", "int8"])
+    s.add_argument("--out", default=None, help="FILE.tflite (default RUN/export/posenet_HEAD_FORMAT.tflite)")
+    s.add_argument("--weights", default="auto", choices=["auto", "float", "pruned"], help="auto: pruned when present")
+    s.add_argument("--quantization", default="auto", choices=["auto", "ptq", "qat"],
+                   help="int8 only; auto: the QAT stage when present, else post-training")
+    s.add_argument("--decode-in-graph", action="store_true", help="heatmap head: output K x (x, y, score)")
+    s.add_argument("--max-pck-drop", type=float, default=None, help="int8 gate in PCK points (default compress.max_pck_drop)")
+    s.add_argument("--force", action="store_true", help="write an int8 file that fails the gate")
+    s.add_argument("--per-tensor", action="store_true", help="int8 PTQ: one weight scale per kernel (smaller file)")
+    s.add_argument("--eval-limit", type=int, default=None, help="score on the first N validation people only")
+    s.add_argument("--set", action="append", default=[], metavar="compress.KEY=VALUE",
+                   help="compression settings (must match those `compress` used for a QAT stage to be reused)")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("inspect", help="print a .tflite file's metadata, tensors and op list")
+    s.add_argument("model")
+    s.set_defaults(func=cmd_inspect)
+
+    s = sub.add_parser("validate", help="score a .tflite through the replayed phone pipeline; exit 1 when a gate fails")
+    s.add_argument("--model", required=True, help="FILE.tflite exported by posenet-mobile")
+    s.add_argument("--data", required=True, help="COCO dataset folder or JSON")
+    s.add_argument("--reference", default=None, help="FILE.tflite or RUN_DIR (its float Keras model)")
+    s.add_argument("--max-pck-drop", type=float, default=1.0, help="gate, PCK@0.2 points below the reference")
+    s.add_argument("--kernel-tolerance-px", type=float, default=2.0, help="gate, XNNPACK vs reference kernels (p99)")
+    s.add_argument("--report", default=None, help="report.json")
+    s.add_argument("--predictions", default=None, help="predictions in COCO results format")
+    s.add_argument("--html", default=None, help="report.html (PNGs beside it)")
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--limit", type=int, default=None, help="first N people only")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("bench", help="interleaved latency of .tflite files (ours or foreign)")
+    s.add_argument("--model", action="append", required=True, help="FILE.tflite (repeat for several)")
+    s.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    s.add_argument("--runs", type=int, default=50)
+    s.add_argument("--warmup", type=int, default=5)
+    s.add_argument("--report", default=None, help="bench.json")
+    s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("demo", help="the whole pipeline on embedded synthetic data")
     s.add_argument("--out", default="demo_output")

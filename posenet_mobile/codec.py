@@ -249,12 +249,13 @@ def _dark_step(hm, ix, iy):
     return np.where(ok[..., None], step, 0.25 * _neighbour_sign(hm, ix, iy))
 
 
-def decode_outputs(outputs, codec: HeatmapCodec) -> tuple[np.ndarray, np.ndarray]:
+def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Decode a model's named outputs, whatever the head, into keypoints and scores.
 
     outputs: mapping of output name -> array (dequantised). ``coords`` (regression / integral,
     normalised) wins when present, with ``sigmoid(visibility)`` as scores; otherwise
-    ``heatmaps`` (+ ``offsets``) go through :meth:`HeatmapCodec.decode`.
+    ``heatmaps`` (+ ``offsets``) go through :meth:`HeatmapCodec.decode` with ``refine``;
+    ``keypoints`` ``(N, K, 3)`` (in-graph decoded x, y in input pixels, score) pass through.
     Returns ``keypoints (N, K, 2)`` input pixels and ``scores (N, K)`` in [0, 1].
     """
     if "coords" in outputs:
@@ -262,6 +263,9 @@ def decode_outputs(outputs, codec: HeatmapCodec) -> tuple[np.ndarray, np.ndarray
         vis = outputs.get("visibility")
         scores = 1.0 / (1.0 + np.exp(-np.asarray(vis, np.float64))) if vis is not None else np.ones(kp.shape[:2])
         return kp, scores
+    if "keypoints" in outputs:
+        kp = np.asarray(outputs["keypoints"], np.float64)
+        return kp[..., :2], kp[..., 2]
     if "heatmaps" in outputs:
-        return codec.decode(outputs["heatmaps"], outputs.get("offsets"))
+        return codec.decode(outputs["heatmaps"], outputs.get("offsets"), refine=refine)
     raise ConfigError(f"decode_outputs: no 'coords' or 'heatmaps' among outputs {sorted(outputs)}")

@@ -12,18 +12,21 @@ from .errors import DataError
 def write_json_atomic(path, obj, indent=None) -> None:
     """Write JSON to ``path`` via a temp file in the same folder and ``os.replace``."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w") as fh:
-        json.dump(obj, fh, indent=indent, separators=None if indent else (",", ":"), default=_default)
-    os.replace(tmp, path)
+    text = json.dumps(obj, indent=indent, separators=None if indent else (",", ":"), default=_default)
+    write_bytes_atomic(path, text.encode())
 
 
 def write_bytes_atomic(path, data: bytes) -> None:
+    """Write bytes to ``path`` via a temp file in the same folder and ``os.replace``."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:  # interrupted or failed: no temp file stays behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_json(path):

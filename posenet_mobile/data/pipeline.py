@@ -29,10 +29,14 @@ class KeypointPipeline:
     codec: the model's :class:`HeatmapCodec` (its ``input_size`` is the model input, (h, w)).
     output_names: the model's outputs, in order (targets are packed for these).
     training: jitter crops and pixels with ``augment``; evaluation uses plain padded crops.
+    pixels: yield float32 RGB values in [0, 255] (for exported-graph models whose first layer
+    normalises, see :func:`posenet_mobile.compress.quantize.with_pixel_input`) instead of the
+    normalised [-1, 1] input of training models.
     """
 
     def __init__(self, dataset: CocoDataset, codec: HeatmapCodec, output_names, training: bool,
-                 augment: AugmentConfig = AugmentConfig(), padding: float = 1.25, seed: int = 0):  # fmt: skip
+                 augment: AugmentConfig = AugmentConfig(), padding: float = 1.25, seed: int = 0,
+                 pixels: bool = False):  # fmt: skip
         self.data = dataset
         self.codec = codec
         self.output_names = tuple(output_names)
@@ -40,6 +44,7 @@ class KeypointPipeline:
         self.augment = augment if training else NO_AUGMENT
         self.padding = padding
         self.seed = int(seed)
+        self.pixels = bool(pixels)
         self.flip_index = dataset.schema.flip_index
         self._lock = threading.Lock()
         self.corrupt_files: set = set()
@@ -79,7 +84,8 @@ class KeypointPipeline:
         targets = pack_targets(self.codec, kp[None], vis[None], self.output_names)
         targets = {k: v[0] for k, v in targets.items()}
         targets["_keypoints"], targets["_visibility"] = kp.astype(np.float32), vis
-        return normalize_input(patch), targets, crop, True
+        image = patch.astype(np.float32) if self.pixels else normalize_input(patch)
+        return image, targets, crop, True
 
     def _target_shapes(self):
         k = self.data.schema.num_keypoints

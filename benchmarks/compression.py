@@ -1,0 +1,78 @@
+"""Measure every compression step of a trained run and print JSON (not a test).
+
+For RUN (default: trains the quickstart preset into runs/bench_quickstart first, like
+benchmarks/train_quickstart.py): prune (compress.target_sparsity), fine-tune with
+prune-preserving QAT, then export and score on the held-out synthetic set:
+
+  float32 (trained weights), float16, int8 PTQ of the dense model, int8 PTQ of the pruned model,
+  int8 PTQ per-tensor, int8 PQAT.
+
+Usage: .venv/bin/python benchmarks/compression.py [--run RUN] [--set compress.k=v ...]
+"""
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", default="runs/bench_quickstart")
+    ap.add_argument("--set", action="append", default=[])
+    a = ap.parse_args()
+    quiet = lambda *_: None  # noqa: E731
+    run = Path(a.run)
+    if not (run / "model.keras").exists():
+        from posenet_mobile.train.config import load_config
+        from posenet_mobile.train.trainer import train
+
+        train(load_config("quickstart"), run, verbose=0, progress=quiet)
+
+    from posenet_mobile.compress.chain import compress_run
+    from posenet_mobile.export.exporter import export_run
+    from posenet_mobile.runs import load_run
+
+    t0 = time.perf_counter()
+    stages = compress_run(load_run(run, a.set), progress=quiet)
+    compress_s = time.perf_counter() - t0
+    out = run / "bench_export"
+    rows = {}
+    variants = {
+        "float32": dict(fmt="float32", weights="float"),
+        "float16": dict(fmt="float16", weights="float"),
+        "int8_ptq_dense": dict(fmt="int8", weights="float", quantization="ptq"),
+        "int8_ptq_pruned": dict(fmt="int8", weights="pruned", quantization="ptq"),
+        "int8_ptq_dense_per_tensor": dict(fmt="int8", weights="float", quantization="ptq", per_channel=False),
+        "int8_pqat": dict(fmt="int8", quantization="qat"),
+    }
+    keras_float = None
+    for name, kw in variants.items():
+        fmt = kw.pop("fmt")
+        rep = export_run(run, fmt, out / f"{name}.tflite", force=True, overrides=a.set, progress=quiet, **kw)
+        v = rep["validation"]
+        keras_float = v["keras_float"]
+        rows[name] = {"produced_by": rep["produced_by"], "size_bytes": rep["size_bytes"], "gzip_bytes": rep["gzip_bytes"],
+                      "sparsity": rep["sparsity"], "pck": round(v["tflite"]["pck"], 4), "AP": round(v["tflite"]["AP"], 4),
+                      "pck_drop_points": v["pck_drop_points"], "ap_drop_points": v["ap_drop_points"],
+                      "keras_vs_tflite": v["keras_vs_tflite"]}  # fmt: skip
+    f32 = rows["float32"]["size_bytes"]
+    dense_gz = rows["int8_ptq_dense"]["gzip_bytes"]
+    print(json.dumps({
+        "run": str(run), "overrides": a.set, "compress_seconds": round(compress_s, 1), "cpu_count": os.cpu_count(),
+        "keras_float": {"pck": round(keras_float["pck"], 4), "AP": round(keras_float["AP"], 4)},
+        "keras_pruned": stages["pruned"]["val"], "keras_pqat": stages["qat"]["val"],
+        "sparsity_prunable": stages["pruned"]["sparsity"]["prunable_sparsity"],
+        "sparsity_all_kernels": stages["pruned"]["sparsity"]["overall_sparsity"],
+        "sparsity_after_pqat": stages["qat"]["sparsity"]["prunable_sparsity"],
+        "variants": rows,
+        "int8_pqat_over_float32_raw": round(rows["int8_pqat"]["size_bytes"] / f32, 3),
+        "int8_ptq_per_tensor_over_float32_raw": round(rows["int8_ptq_dense_per_tensor"]["size_bytes"] / f32, 3),
+        "int8_pruned_gzip_over_dense_gzip": round(rows["int8_ptq_pruned"]["gzip_bytes"] / dense_gz, 3),
+        "int8_pqat_gzip_over_dense_gzip": round(rows["int8_pqat"]["gzip_bytes"] / dense_gz, 3),
+    }, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Compression chain: float -> pruned -> quantization-aware (sparsity preserving) -> exported."""

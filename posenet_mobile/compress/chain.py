@@ -1,0 +1,148 @@
+"""The compression chain of a run: float -> pruned -> quantization-aware, each stage saved.
+
+``RUN/compress/pruned.keras`` + ``pruned.json`` (sparsity report, validation metrics) and
+``RUN/compress/qat_checkpoint/`` + ``qat.json``. A stage whose file exists is loaded, not redone, so an
+interrupted chain restarts at the stage it was in. Fine-tuning uses the run's own data, pipeline
+and losses (:mod:`posenet_mobile.losses`); the learning rate is ``compress.fine_tune_lr``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+from ..io import read_json, write_json_atomic
+from ..runs import Run
+from . import prune as P
+from . import quantize as Q
+
+
+def _fine_tune(model, run: Run, epochs: int, lr: float, pixels: bool, callbacks=(), verbose=0) -> float:
+    from ..keras import keras
+    from ..losses import losses_for
+    from ..models.build import output_names
+
+    tcfg = run.cfg.train
+    names = output_names(model)
+    pipe = run.pipeline("train", names, training=True, pixels=pixels)
+    steps = max(1, len(pipe) // tcfg.batch_size)
+    # wrapped models rename outputs (prune_low_magnitude_heatmaps, quant_heatmaps): go by position
+    losses = losses_for(names, tcfg.heatmap_foreground)
+    opt = keras.optimizers.Adam(learning_rate=keras.optimizers.schedules.CosineDecay(lr, max(1, epochs * steps), 0.1))
+    model.compile(optimizer=opt, loss=[losses[n] for n in names],
+                  loss_weights=[float(tcfg.loss_weights.get(n, 1.0)) for n in names])  # fmt: skip
+    ds = pipe.dataset(tcfg.batch_size, epochs=range(1000, 1000 + epochs)).repeat()
+    ds = ds.map(lambda x, t: (x, tuple(t[n] for n in names)))
+    t0 = time.perf_counter()
+    model.fit(ds, epochs=epochs, steps_per_epoch=steps, callbacks=list(callbacks), verbose=verbose)
+    return time.perf_counter() - t0
+
+
+def _evaluate(model, run: Run, pixels: bool) -> dict:
+    from ..models.build import output_names
+    from ..train.evaluate import evaluate
+
+    m = evaluate(model, run.pipeline("val", output_names(model), pixels=pixels), run.cfg.train.eval_batch_size)
+    return {k: m[k] for k in ("pck", "AP", "AP50", "AP75", "count", "mean_error_px")}
+
+
+def _save(model, path) -> None:
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
+    model.save(str(tmp))
+    os.replace(tmp, path)
+
+
+def _stage_key(run: Run, stage: str, **extra) -> str:
+    """Identifies what a saved stage was made from: the run, the compress settings, the trained
+    model file's time stamp; a mismatch (retrained run, new settings) redoes the stage."""
+    import json
+
+    src = run.model_path("float")
+    stamp = src.stat().st_mtime_ns if src.exists() else 0
+    return json.dumps([stage, run.fingerprint, run.cfg.compress.__dict__, stamp, extra], sort_keys=True, default=str)
+
+
+def _reusable(out, meta, key) -> bool:
+    return out.exists() and meta.exists() and read_json(meta).get("key") == key
+
+
+def prune_stage(run: Run, progress=print, verbose: int = 0):
+    """Prune ``RUN/model.keras`` to ``compress.target_sparsity`` during ``compress.prune_epochs``.
+
+    Returns ``(stripped pruned model, report)``; loads the saved stage when present.
+    """
+    from ..keras import keras
+
+    out, meta = run.model_path("pruned"), run.compress_dir / "pruned.json"
+    key = _stage_key(run, "pruned")
+    if _reusable(out, meta, key):
+        progress(f"prune: reusing {out}")
+        return keras.models.load_model(str(out), compile=False), read_json(meta)
+    c = run.cfg.compress
+    base = run.load_float()
+    run.compress_dir.mkdir(parents=True, exist_ok=True)
+    steps = max(1, len(run.datasets("train")) // run.cfg.train.batch_size) * c.prune_epochs
+    wrapped = P.prune_model(base, c.target_sparsity, 0, int(steps * 0.7), max(1, steps // 20))
+    progress(f"prune: {c.prune_epochs} epochs to {c.target_sparsity:.0%} sparsity of prunable kernels")
+    secs = _fine_tune(wrapped, run, c.prune_epochs, c.fine_tune_lr, pixels=False, callbacks=P.callbacks(), verbose=verbose)
+    pruned = P.strip(wrapped)
+    report = {"stage": "pruned", "key": key, "seconds": round(secs, 1), "target_sparsity": c.target_sparsity,
+              "sparsity": P.sparsity_report(pruned), "val": _evaluate(pruned, run, pixels=False)}  # fmt: skip
+    _save(pruned, out)
+    write_json_atomic(meta, report)
+    return pruned, report
+
+
+def qat_stage(run: Run, source=None, preserve_sparsity: bool = True, progress=print, verbose: int = 0):
+    """Quantization-aware fine-tune of the pruned model (or ``source``) for ``compress.qat_epochs``.
+
+    Uses the prune-preserving scheme unless ``preserve_sparsity`` is False. Returns
+    ``(QAT model with pixel input, report)``. A saved stage is rebuilt from its source and a
+    TF checkpoint (``qat_checkpoint/``): tfmot's quantize wrappers do not reload from ``.keras``
+    or ``.h5`` files.
+    """
+    from ..keras import keras, tf
+
+    out, meta = run.model_path("qat"), run.compress_dir / "qat.json"
+    c = run.cfg.compress
+    pruned = c.target_sparsity > 0
+    key = _stage_key(run, "qat", preserve_sparsity=preserve_sparsity, pruned=pruned)
+    if _reusable(out, meta, key):
+        progress(f"qat: reusing {out}")
+        src = keras.models.load_model(str(run.model_path("pruned")), compile=False) if pruned else run.load_float()
+        qm = Q.qat_model(src, preserve_sparsity)
+        tf.train.Checkpoint(model=qm).read(str(out / "ckpt")).assert_existing_objects_matched().expect_partial()
+        return qm, read_json(meta)
+    if source is None:
+        source = prune_stage(run, progress, verbose)[0] if pruned else run.load_float()
+    run.compress_dir.mkdir(parents=True, exist_ok=True)
+    qm = Q.qat_model(source, preserve_sparsity)
+    scheme = "prune-preserving QAT (PQAT)" if preserve_sparsity else "default 8-bit QAT"
+    progress(f"qat: {c.qat_epochs} epochs of {scheme}")
+    secs = _fine_tune(qm, run, c.qat_epochs, c.fine_tune_lr, pixels=True, verbose=verbose)
+    report = {"stage": "qat", "key": key, "scheme": "prune_preserve" if preserve_sparsity else "default_8bit",
+              "source": "pruned" if pruned else "float", "seconds": round(secs, 1),
+              "sparsity": P.sparsity_report(qm), "val": _evaluate(qm, run, pixels=True)}  # fmt: skip
+    from ..train.trainer import _write_checkpoint
+
+    _write_checkpoint(tf.train.Checkpoint(model=qm), out)
+    write_json_atomic(meta, report)
+    return qm, report
+
+
+def compress_run(run: Run, stages=("prune", "qat"), preserve_sparsity: bool = True, progress=print,
+                 verbose: int = 0) -> dict:  # fmt: skip
+    """Run the requested stages in order; returns ``{stage: report}``."""
+    result = {}
+    source = None
+    if "prune" in stages:
+        source, result["pruned"] = prune_stage(run, progress, verbose)
+    if "qat" in stages:
+        _, result["qat"] = qat_stage(run, source, preserve_sparsity, progress, verbose)
+    return result
+
+
+def reset(run: Run) -> None:
+    """Forget saved compression stages (after retraining)."""
+    shutil.rmtree(run.compress_dir, ignore_errors=True)

@@ -1,0 +1,105 @@
+"""Quantization: the exported graph's pixel input, and quantization-aware models (QAT / PQAT).
+
+Every exported model takes **RGB pixel values** (uint8 for int8 files, float32 0..255 otherwise):
+:func:`with_pixel_input` prepends a frozen 1x1 ``DepthwiseConv2D`` named ``normalize`` computing
+``x / 127.5 - 1`` (the training normalisation). As a stock conv it quantizes like any other layer,
+and with the input range pinned to [0, 255] the int8 file's input is exactly scale 1, zero point
+0 on uint8: the camera's bytes go in unchanged.
+
+QAT uses tfmot's ``Default8BitPrunePreserveQuantizeScheme`` by default (pruning-preserving QAT,
+"PQAT"): plain QAT would fill the pruned zeros back in during fine-tuning.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from ..errors import ModelError
+from ..keras import keras, layers, tfmot
+from ..models.build import INPUT_MEAN, INPUT_STD
+
+NORMALIZE_LAYER = "normalize"
+PIXEL_RANGE = (0.0, 255.0)
+
+
+def has_pixel_input(model) -> bool:
+    return any(_inner(l).name == NORMALIZE_LAYER for l in model.layers)
+
+
+def _inner(layer):
+    return getattr(layer, "layer", layer)
+
+
+def with_pixel_input(model) -> "keras.Model":
+    """A flat copy of ``model`` that takes float RGB pixels in [0, 255] (see the module doc).
+
+    The copy shares no layers with ``model``; its weights are copied by layer name.
+    """
+    if has_pixel_input(model):
+        return model
+    cfg = copy.deepcopy(model.get_config())
+    inputs = cfg["input_layers"]
+    if len(inputs) != 1:
+        raise ModelError(f"model {model.name!r}: expected one image input, found {len(inputs)}")
+    in_name = inputs[0][0]
+    for layer in cfg["layers"]:
+        for node in layer.get("inbound_nodes", []):
+            for conn in node:
+                if conn[0] == in_name:
+                    conn[0] = NORMALIZE_LAYER
+    norm = {
+        "class_name": "DepthwiseConv2D",
+        "name": NORMALIZE_LAYER,
+        "config": {"name": NORMALIZE_LAYER, "kernel_size": [1, 1], "strides": [1, 1], "padding": "valid",
+                   "depth_multiplier": 1, "use_bias": True, "trainable": False, "dtype": "float32"},
+        "inbound_nodes": [[[in_name, 0, 0, {}]]],
+    }  # fmt: skip
+    pos = next(i for i, l in enumerate(cfg["layers"]) if l["name"] == in_name) + 1
+    cfg["layers"].insert(pos, norm)
+    out = keras.Model.from_config(cfg)
+    by_name = {l.name: l for l in model.layers}
+    for layer in out.layers:
+        if layer.name == NORMALIZE_LAYER:
+            layer.set_weights([np.full((1, 1, 3, 1), 1.0 / INPUT_STD, np.float32),
+                               np.full((3,), -INPUT_MEAN / INPUT_STD, np.float32)])  # fmt: skip
+            layer.trainable = False
+        elif layer.weights:
+            layer.set_weights(by_name[layer.name].get_weights())
+            layer.trainable = by_name[layer.name].trainable
+    return out
+
+
+def qat_model(model, preserve_sparsity: bool = True) -> "keras.Model":
+    """Quantization-aware copy of ``model`` (pixel input added if missing), ready to fine-tune.
+
+    preserve_sparsity: tfmot's prune-preserving scheme (keeps pruned zeros at zero); False gives
+    plain default 8-bit QAT. The input quantizer's range is pinned to [0, 255].
+    """
+    q = tfmot().quantization.keras
+    base = with_pixel_input(model)
+    annotated = q.quantize_annotate_model(base)
+    with q.quantize_scope():
+        if preserve_sparsity:
+            scheme = tfmot().experimental.combine.Default8BitPrunePreserveQuantizeScheme()
+            qm = q.quantize_apply(annotated, scheme)
+        else:
+            qm = q.quantize_apply(annotated)
+    pin_input_range(qm)
+    return qm
+
+
+def pin_input_range(qat) -> None:
+    """Set the QAT input quantizer to exactly [0, 255] (uint8 scale 1, zero point 0)."""
+    found = False
+    for layer in qat.layers:
+        if type(layer).__name__ == "QuantizeLayer":
+            for w in layer.weights:
+                if w.name.split("/")[-1].startswith(layer.name + "_min") or w.name.endswith("_min:0"):
+                    w.assign(PIXEL_RANGE[0])
+                    found = True
+                elif w.name.endswith("_max:0"):
+                    w.assign(PIXEL_RANGE[1])
+    if not found:
+        raise ModelError(f"model {qat.name!r}: no input QuantizeLayer found to pin the pixel range")

@@ -1,0 +1,1 @@
+"""TFLite conversion, model metadata, and the export of a run directory."""

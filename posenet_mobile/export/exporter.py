@@ -1,0 +1,304 @@
+"""Export a run directory to a .tflite file with embedded metadata, checked before it is written.
+
+Sources by format (``--weights auto`` picks the pruned stage when the run has one):
+
+* ``float32`` / ``float16`` / ``dynamic``: the trained (or pruned) Keras model.
+* ``int8``: ``quantization="qat"`` converts the saved quantization-aware stage
+  (``RUN/compress/qat_checkpoint/``, prune-preserving); ``"ptq"`` calibrates the trained (or pruned)
+  model with ``compress.representative_samples`` training crops made by the inference pipeline;
+  ``"auto"`` takes QAT when that stage exists, else PTQ. The result says which produced the file.
+
+Checks: Keras vs TFLite outputs on validation crops (max abs difference), TFLite PCK@0.2 / OKS AP
+on the validation set beside the float Keras model's, and for int8 the accuracy gate
+(``max_pck_drop`` points of PCK@0.2, refused unless ``force``). Nothing is written until every
+check has passed; the .tflite and its sidecar JSON are written to temporary names and renamed.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..codec import decode_outputs
+from ..errors import ExportError
+from ..io import write_bytes_atomic, write_json_atomic
+from ..runs import Run, load_run
+from . import metadata as M
+from . import tflite as T
+
+DECODER_FLOAT_OPS = {"DEQUANTIZE", "RESHAPE", "ARG_MAX", "REDUCE_MAX", "GATHER", "GATHER_ND", "CAST", "FLOOR_DIV",
+                     "FLOOR_MOD", "SUB", "ADD", "MUL", "TRANSPOSE", "CONCATENATION", "PACK", "MINIMUM",
+                     "MAXIMUM", "STRIDED_SLICE", "ONE_HOT", "SUM", "BATCH_MATMUL", "FULLY_CONNECTED", "SQUEEZE"}  # fmt: skip
+
+
+def _in_graph_decoder(model, codec):
+    """Wrap a heatmap model: argmax + offset decoding in the graph -> ``keypoints (N, K, 3)``
+    (x, y input pixels, score = heatmap peak clipped to [0, 1]); same maths as ``codec.decode``."""
+    from ..keras import tf
+    from ..models.build import output_names
+
+    names = output_names(model)
+    if names != ["heatmaps", "offsets"]:
+        raise ExportError(f"--decode-in-graph: needs a heatmap + offsets model, this one outputs {names} "
+                          "(regression and integral heads already output coordinates)")  # fmt: skip
+    hh, ww = codec.heatmap_size
+    k = int(model.outputs[0].shape[-1])
+    stride = float(codec.stride)
+    h, w = codec.input_size
+
+    @tf.function(input_signature=[tf.TensorSpec((1, h, w, 3), tf.float32, name="image")])
+    def serve(image):
+        hm, off = model(image, training=False)
+        flat = tf.reshape(hm, (-1, hh * ww, k))
+        idx = tf.argmax(flat, axis=1, output_type=tf.int32)  # (N, K), first maximum as np.argmax
+        score = tf.clip_by_value(tf.reduce_max(flat, axis=1), 0.0, 1.0)
+        off = tf.transpose(tf.reshape(off, (-1, hh * ww, k, 2)), (0, 2, 1, 3))  # (N, K, HW, 2)
+        d = tf.gather(off, idx, batch_dims=2)  # (N, K, 2)
+        ix = tf.cast(idx % ww, tf.float32)
+        iy = tf.cast(idx // ww, tf.float32)
+        x = (ix + d[..., 0] + 0.5) * stride
+        y = (iy + d[..., 1] + 0.5) * stride
+        return {"keypoints": tf.stack([x, y, score], axis=-1)}
+
+    return serve
+
+
+def _convert_decoder(serve, fmt, representative, qat) -> bytes:
+    from ..keras import tf
+
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()])
+    if fmt == "float16":
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.target_spec.supported_types = [tf.float16]
+    elif fmt in ("dynamic", "int8"):
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    if fmt == "int8":
+        if not qat:
+            conv.representative_dataset = representative
+        conv.inference_input_type = tf.uint8
+    try:
+        with T._quiet_converter():
+            return bytes(conv.convert())
+    except Exception as exc:
+        msg = str(exc).strip().splitlines()
+        raise ExportError(f"TFLite conversion ({fmt}, in-graph decoder) failed: {msg[-1] if msg else exc}") from exc
+
+
+def _output_names_by_shape(details, k: int, heatmap_size) -> list[str]:
+    hh, ww = heatmap_size
+    names = []
+    for d in details:
+        shape = tuple(int(s) for s in d["shape"])
+        table = {(1, hh, ww, k): "heatmaps", (1, hh, ww, 2 * k): "offsets", (1, k, 2): "coords",
+                 (1, k): "visibility", (1, k, 3): "keypoints"}  # fmt: skip
+        if shape not in table:
+            raise ExportError(f"exported output tensor {d['name']!r} has unexpected shape {list(shape)}")
+        names.append(table[shape])
+    return names
+
+
+def build_metadata(run: Run, model_bytes: bytes, fmt: str, method: str, schema, sparsity, decode_in_graph: bool) -> dict:
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_content=model_bytes)
+    inp = it.get_input_details()[0]
+    outs = sorted(it.get_output_details(), key=lambda d: d["index"])
+    codec = run.codec
+    names = _output_names_by_shape(outs, schema.num_keypoints, codec.heatmap_size)
+    m = run.cfg.model
+    decode = {"method": "in_graph" if decode_in_graph else ("regression" if "coords" in names else "heatmap_offset"),
+              "stride": codec.stride, "heatmap_size_hw": list(codec.heatmap_size), "sigma": codec.sigma,
+              "offset_radius": codec.offset_radius, "refine": "offset",
+              "score": "sigmoid(visibility)" if "coords" in names else "heatmap peak clipped to [0, 1]",
+              "argmax_ties": "first maximum in row-major (y, x) order"}  # fmt: skip
+    q = inp["quantization"]
+    return {
+        "schema_version": M.SCHEMA_VERSION,
+        "producer": f"posenet_mobile {__version__}",
+        "head": m.head, "format": fmt, "width": m.width,
+        "keypoints": {"names": list(schema.names), "skeleton": [list(e) for e in schema.skeleton],
+                      "flip_index": [int(i) for i in schema.flip_index], "sigmas": [float(s) for s in schema.sigmas]},
+        "input": {"name": inp["name"], "size_hw": list(m.input_size), "shape": [int(s) for s in inp["shape"]],
+                  "dtype": np.dtype(inp["dtype"]).name, "layout": "NHWC", "colour": "RGB", "range": [0, 255],
+                  "normalization": "inside the model: x / 127.5 - 1 (feed raw pixel values)",
+                  "quantization": {"scale": float(q[0]), "zero_point": int(q[1])} if q[0] else None,
+                  "crop": {"rule": "person box [x, y, w, h] -> centre, grow to the input aspect ratio, "
+                                   "scale by padding; full frame: letterbox (padding 1); pixel i centred on i + 0.5",
+                           "crop_padding": run.cfg.data.padding}},
+        "outputs": [M.output_entry(d["index"], n, d["shape"], np.dtype(d["dtype"]).name, d["quantization"])
+                    for d, n in zip(outs, names)],
+        "decode": decode,
+        "quantization": {"method": method, "sparsity": sparsity},
+        "training": {"config": run.cfg.name, "fingerprint": run.fingerprint, "data": run.data},
+    }  # fmt: skip
+
+
+def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quantization: str = "auto",
+               decode_in_graph: bool = False, max_pck_drop: float | None = None, force: bool = False,
+               eval_limit: int | None = None, threads: int = 1, overrides=None, per_channel: bool = True,
+               progress=print) -> dict:  # fmt: skip
+    """Export ``run_dir`` as ``fmt``; returns the export report (also in the sidecar's ``export``)."""
+    from ..compress import chain
+    from ..compress import prune as P
+    from ..compress import quantize as Q
+    from ..harness.evaluate import evaluate_tflite
+    from ..models.build import inference_model, output_names
+    from ..runtime.runner import TFLiteRunner
+    from ..train.evaluate import evaluate
+
+    if fmt not in T.FORMATS:
+        raise ExportError(f"--format: expected one of {', '.join(T.FORMATS)}, got {fmt!r}")
+    if quantization not in ("auto", "ptq", "qat"):
+        raise ExportError(f"--quantization: expected auto, ptq or qat, got {quantization!r}")
+    run = load_run(run_dir, overrides)
+    head = run.cfg.model.head
+    c = run.cfg.compress
+    max_pck_drop = c.max_pck_drop if max_pck_drop is None else float(max_pck_drop)
+    out = Path(out) if out else run.path / "export" / f"posenet_{head}_{fmt}.tflite"
+    if out.suffix != ".tflite":
+        raise ExportError(f"--out {out}: expected a .tflite path")
+
+    float_model = run.load_float()
+    pruned_path = run.model_path("pruned")
+    if weights == "auto":
+        weights = "pruned" if pruned_path.exists() else "float"
+    if weights == "pruned":
+        if not pruned_path.exists():
+            raise ExportError(f"{pruned_path}: missing; run `posenet-mobile compress --run {run.path}` first")
+        from ..keras import keras
+
+        source = keras.models.load_model(str(pruned_path), compile=False)
+    elif weights == "float":
+        source = float_model
+    else:
+        raise ExportError(f"--weights: expected auto, float or pruned, got {weights!r}")
+
+    method = {"float32": "none", "float16": "float16 weights", "dynamic": "dynamic range (int8 weights)"}.get(fmt)
+    qat = False
+    if fmt == "int8":
+        if quantization == "auto":
+            quantization = "qat" if run.model_path("qat").exists() else "ptq"
+        qat = quantization == "qat"
+    if qat:
+        keras_model, qreport = chain.qat_stage(run, progress=progress)
+        method = "PQAT (prune-preserving quantization-aware training)" if qreport.get("scheme") == "prune_preserve" \
+            else "QAT (quantization-aware training)"
+        weights = "qat stage"
+    else:
+        keras_model = Q.with_pixel_input(source)
+        if fmt == "int8":
+            method = "PTQ (post-training, calibrated" + (")" if per_channel else ", per-tensor weights)")
+    keras_model = inference_model(keras_model, head)
+    sparsity = P.sparsity_report(keras_model)["prunable_sparsity"]
+
+    val_pipe = run.pipeline("val", output_names(keras_model), pixels=True)
+    train_pipe = run.pipeline("train", output_names(keras_model), pixels=True)
+    representative = T.representative_dataset(lambda: (x.numpy() for x, _ in train_pipe.dataset(16)),
+                                               c.representative_samples)  # fmt: skip
+    progress(f"export: converting {weights} weights to {fmt}" + (f" ({method})" if fmt == "int8" else ""))
+    if decode_in_graph:
+        model_bytes = _convert_decoder(_in_graph_decoder(keras_model, run.codec), fmt, representative, qat)
+    else:
+        model_bytes = T.convert(keras_model, fmt, representative, qat=qat, per_channel=per_channel)
+    audit = None
+    if fmt == "int8":
+        audit = T.audit_int8(model_bytes, DECODER_FLOAT_OPS if decode_in_graph else None)
+    schema = run.datasets("val").schema
+    doc = build_metadata(run, model_bytes, fmt, method, schema, sparsity, decode_in_graph)
+    from ..models.profile import count_macs
+
+    plain = inference_model(source, head)
+    doc["macs"], doc["params"] = int(count_macs(plain)), int(plain.count_params())
+    if fmt == "int8" and doc["input"]["dtype"] != "uint8":
+        raise ExportError(f"int8 export: input dtype is {doc['input']['dtype']}, expected uint8")
+    if fmt == "int8" and doc["input"]["quantization"] != {"scale": 1.0, "zero_point": 0}:
+        raise ExportError(f"int8 export: input quantization {doc['input']['quantization']}, expected scale 1, "
+                          "zero point 0 (raw uint8 pixels)")  # fmt: skip
+
+    progress("export: checking against Keras on the validation set")
+    runner = TFLiteRunner(M.embed(model_bytes, doc), threads=threads)
+    parity = keras_parity(keras_model, runner, val_pipe, 8, decode_in_graph)
+    tfl_metrics, _ = evaluate_tflite(runner, val_pipe, eval_limit)
+    ref_pipe = run.pipeline("val", output_names(float_model), pixels=False)
+    if eval_limit:
+        ref_pipe.data.samples = ref_pipe.data.samples[:eval_limit]
+    ref = evaluate(float_model, ref_pipe, run.cfg.train.eval_batch_size)
+    keep = ("pck", "AP", "AP50", "AP75", "count", "mean_error_px")
+    drop_pck = 100.0 * (ref["pck"] - tfl_metrics["pck"])
+    drop_ap = 100.0 * (ref["AP"] - tfl_metrics["AP"])
+    validation = {"keras_float": {k: ref[k] for k in keep}, "tflite": {k: tfl_metrics[k] for k in keep},
+                  "pck_drop_points": round(drop_pck, 3), "ap_drop_points": round(drop_ap, 3),
+                  "max_pck_drop_points": max_pck_drop, "keras_vs_tflite": parity,
+                  "val_data": run.data.get("val")}  # fmt: skip
+    doc["validation"] = validation
+    if fmt == "int8" and drop_pck > max_pck_drop and not force:
+        raise ExportError(f"int8 PCK@0.2 {tfl_metrics['pck']:.4f} is {drop_pck:.2f} points below the float model's "
+                          f"{ref['pck']:.4f} (bound {max_pck_drop}); nothing written (--force to export anyway)")  # fmt: skip
+    final = M.embed(model_bytes, doc)
+    report = {"file": str(out), "format": fmt, "head": head, "weights": weights, "produced_by": method,
+              "decode_in_graph": decode_in_graph, "size_bytes": len(final),
+              "gzip_bytes": len(gzip.compress(final, 9)), "sparsity": sparsity, "validation": validation,
+              "int8_audit": audit, "forced": bool(force and fmt == "int8" and drop_pck > max_pck_drop)}  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sidecar = Path(str(out) + ".json")
+    try:
+        write_bytes_atomic(out, final)
+        write_json_atomic(sidecar, {**doc, "export": report})
+    except BaseException:  # the pair is written together or not at all
+        for p in (out, sidecar):
+            p.unlink(missing_ok=True)
+        raise
+    return report
+
+
+def keras_parity(keras_model, runner, pipeline, n: int, decoded: bool) -> dict:
+    """Max abs difference per output between Keras (float or fake-quant) and TFLite on ``n``
+    validation crops, in output units; for quantized outputs also in LSB (units of the scale)."""
+    from ..models.build import output_names
+
+    names = output_names(keras_model)
+    diffs: dict = {}
+    done = 0
+    for x, _ in pipeline.dataset(n):
+        x = x.numpy()
+        ko = keras_model(x, training=False)
+        ko = ko if isinstance(ko, (list, tuple)) else [ko]
+        kd = {nm: np.asarray(o) for nm, o in zip(names, ko)}
+        if decoded:
+            kp, sc = decode_outputs(kd, runner.codec)
+            kd = {"keypoints": np.concatenate([kp, sc[..., None]], -1)}
+        for i, img in enumerate(x):
+            td = runner.run_crop(np.clip(np.rint(img), 0, 255).astype(np.uint8))
+            for nm, val in td.items():
+                d = float(np.max(np.abs(val[0] - kd[nm][i])))
+                diffs[nm] = max(diffs.get(nm, 0.0), d)
+        done += len(x)
+        if done >= n:
+            break
+    out = {"max_abs_diff": {k: float(f"{v:.3g}") for k, v in diffs.items()}, "crops": done}
+    lsb = {}
+    for d, nm in zip(runner._out, runner.outputs):
+        if d["quantization"][0]:
+            lsb[nm] = round(diffs.get(nm, 0.0) / d["quantization"][0], 2)
+    if lsb:
+        out["max_diff_lsb"] = lsb
+    return out
+
+
+def inspect(path) -> dict:
+    """Metadata, tensors and op counts of a .tflite file (ours or foreign)."""
+    p = Path(path)
+    if not p.exists():
+        raise ExportError(f"{p}: no such file")
+    data = p.read_bytes()
+    doc = M.read(data)
+    ops = T.op_list(data)
+    counts: dict = {}
+    for op in ops:
+        counts[op["op"]] = counts.get(op["op"], 0) + 1
+    return {"file": str(p), "size_bytes": len(data), "gzip_bytes": len(gzip.compress(data, 9)),
+            "metadata_entries": M.metadata_names(data), "metadata": doc, "ops": counts,
+            "float_ops": T.float_ops(ops)}  # fmt: skip

@@ -1,0 +1,1 @@
+"""Mobile-interpreter replay harness: validate, benchmark, report."""

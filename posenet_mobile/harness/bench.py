@@ -1,0 +1,64 @@
+"""Latency of .tflite files in one process, interleaved so a noisy machine affects all alike.
+
+For every (model, threads) pair one interpreter is built and warmed up; then each round invokes
+every interpreter once on the same random input, in a rotated order, until ``runs`` rounds are
+done. Reported: median and p90 milliseconds per invoke, model size, MACs (from our metadata or
+None for foreign models). Foreign models (no posenet_mobile metadata) are accepted.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+from ..io import write_json_atomic
+from ..runtime.runner import TFLiteRunner
+
+
+def _input_for(runner, rng):
+    shape = tuple(int(s) for s in runner._in["shape"])
+    dtype = runner.input_dtype
+    if dtype == np.uint8:
+        return rng.integers(0, 256, shape, dtype=np.uint8)
+    if dtype == np.int8:
+        return rng.integers(-128, 128, shape, dtype=np.int8)
+    return rng.random(shape, dtype=np.float32) * (255.0 if runner.meta else 1.0)
+
+
+def bench(models, threads=(1, 2), runs: int = 50, warmup: int = 5, kernels: str = "xnnpack", report=None,
+          seed: int = 0) -> dict:  # fmt: skip
+    """Benchmark ``models`` (paths) at each thread count; returns (and writes) the JSON report."""
+    rng = np.random.default_rng(seed)
+    entries = []
+    for m in models:
+        if not Path(m).exists():
+            raise ModelError(f"{m}: no such model file")
+        for t in threads:
+            r = TFLiteRunner(m, threads=int(t), kernels=kernels, require_metadata=False)
+            x = _input_for(r, rng)
+            for _ in range(warmup):
+                r.invoke_raw(x)
+            entries.append({"model": str(m), "threads": int(t), "runner": r, "input": x, "times": []})
+    for i in range(runs):
+        k = i % len(entries)
+        for e in entries[k:] + entries[:k]:
+            t0 = time.perf_counter()
+            e["runner"].interp.set_tensor(e["runner"]._in["index"], e["input"])
+            e["runner"].interp.invoke()
+            e["times"].append(time.perf_counter() - t0)
+    rows = []
+    for e in entries:
+        ms = np.array(e["times"]) * 1e3
+        meta = e["runner"].meta or {}
+        rows.append({"model": e["model"], "threads": e["threads"], "median_ms": round(float(np.median(ms)), 3),
+                     "p90_ms": round(float(np.percentile(ms, 90)), 3), "runs": len(ms),
+                     "size_bytes": e["runner"].size_bytes, "input": list(e["runner"].input_size),
+                     "input_dtype": e["runner"].input_dtype.name, "format": meta.get("format"),
+                     "head": meta.get("head"), "macs": meta.get("macs"), "ours": bool(meta)})  # fmt: skip
+    out = {"kernels": kernels, "runs": runs, "warmup": warmup, "results": rows}
+    if report:
+        write_json_atomic(report, out, indent=1)
+    return out

@@ -1,0 +1,134 @@
+"""``validate``: score a .tflite on a dataset through the replayed phone pipeline, against a reference.
+
+Measures, for the model (and a reference .tflite or a run's float Keras model): PCK@0.2, OKS
+AP/AP50/AP75 (pycocotools), per-keypoint error; the drop between them; and the agreement of the
+default XNNPACK kernels with the reference kernels (``BUILTIN_REF``) on the same crops, in LSB of
+each output and in decoded keypoint pixels. LiteRT does not promise bit-exact kernels, so that
+agreement is a measured figure checked against a tolerance, not assumed.
+
+Gates (each failure is one line in ``report["failures"]``): PCK drop beyond ``max_pck_drop``
+points; XNNPACK vs reference keypoints beyond ``kernel_tolerance_px`` (99th percentile, input
+pixels).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..data.coco import load_coco
+from ..data.pipeline import KeypointPipeline
+from ..errors import ModelError
+from ..io import write_json_atomic
+from ..runtime.runner import TFLiteRunner
+from ..train.evaluate import score
+from .evaluate import evaluate_tflite, predict_tflite
+
+_KEEP = ("pck", "AP", "AP50", "AP75", "count", "mean_error_px", "per_keypoint_error_px", "per_keypoint_pck")
+
+
+def _pipeline(runner, dataset, pixels=True):
+    pad = float(runner.meta["input"]["crop"]["crop_padding"])
+    return KeypointPipeline(dataset, runner.codec, (), training=False, padding=pad, pixels=pixels)
+
+
+def kernel_agreement(model, dataset, crops: int = 32, threads: int = 1) -> dict:
+    """XNNPACK (default) vs ``BUILTIN_REF`` on the first ``crops`` evaluation crops.
+
+    Returns per output ``max_lsb`` (raw units for quantized tensors; float outputs report the max
+    abs difference), ``fraction_differing``; and keypoint differences in input pixels (max, p99,
+    mean) after decoding.
+    """
+    fast = TFLiteRunner(model, threads=threads, kernels="xnnpack")
+    ref = TFLiteRunner(model, threads=1, kernels="ref")
+    pipe = _pipeline(fast, dataset)
+    a = predict_tflite(fast, pipe, crops, keep_raw=True)
+    b = predict_tflite(ref, pipe, crops, keep_raw=True)
+    out = {}
+    for j, (name, d) in enumerate(zip(fast.outputs, fast._out)):
+        ra = np.stack([r[j] for r in a["raw"]]).astype(np.float64)
+        rb = np.stack([r[j] for r in b["raw"]]).astype(np.float64)
+        diff = np.abs(ra - rb)
+        quant = bool(d["quantization"][0])
+        out[name] = {"max_lsb" if quant else "max_abs": float(diff.max()) if diff.size else 0.0,
+                     "fraction_differing": round(float((diff > 0).mean()), 4) if diff.size else 0.0}  # fmt: skip
+    kd = np.linalg.norm(a["input_keypoints"] - b["input_keypoints"], axis=-1).ravel()
+    return {"crops": int(len(kd) // max(1, a["input_keypoints"].shape[1])), "outputs": out,
+            "keypoint_px": {"max": float(kd.max()), "p99": float(np.percentile(kd, 99)), "mean": float(kd.mean())}
+            if kd.size else {}}  # fmt: skip
+
+
+def _reference_metrics(reference, dataset, threads, limit):
+    ref = Path(reference)
+    if ref.is_dir():
+        from ..models.build import output_names
+        from ..runs import load_run
+        from ..train.evaluate import evaluate
+
+        run = load_run(ref)
+        model = run.load_float()
+        pipe = KeypointPipeline(dataset, run.codec, output_names(model), training=False, padding=run.cfg.data.padding)
+        if limit:
+            pipe.data.samples = pipe.data.samples[:limit]
+        return evaluate(model, pipe, run.cfg.train.eval_batch_size), f"{ref}/model.keras (Keras float)"
+    runner = TFLiteRunner(ref, threads=threads)
+    m, _ = evaluate_tflite(runner, _pipeline(runner, dataset), limit)
+    return m, str(ref)
+
+
+def coco_results(dataset, pred) -> list[dict]:
+    """Predictions in the COCO keypoint results format (``score``: mean keypoint score)."""
+    res = []
+    for i, kp, sc in zip(pred["indices"], pred["keypoints"], pred["scores"]):
+        s = dataset.samples[int(i)]
+        flat = np.concatenate([kp, sc[:, None]], axis=1).ravel()
+        res.append({"image_id": int(s.image_id), "category_id": 1, "keypoints": [round(float(v), 3) for v in flat],
+                    "score": round(float(np.mean(sc)), 5)})  # fmt: skip
+    return res
+
+
+def validate(model, data, reference=None, max_pck_drop: float = 1.0, report=None, predictions=None,
+             html=None, threads: int = 1, limit: int | None = None, kernel_crops: int = 32,
+             kernel_tolerance_px: float = 2.0, progress=print) -> dict:  # fmt: skip
+    """Run the checks above; write the JSON report / COCO predictions / HTML when paths are given."""
+    runner = TFLiteRunner(model, threads=threads)  # raises a clear ModelError without metadata
+    dataset = load_coco(data)
+    if dataset.schema.names != tuple(runner.meta["keypoints"]["names"]):
+        raise ModelError(f"{data}: keypoint names differ from the model's metadata ({model})")
+    progress(f"validate: {model} on {len(dataset)} people")
+    m, pred = evaluate_tflite(runner, _pipeline(runner, dataset), limit)
+    result = {"model": str(model), "data": str(data), "format": runner.meta.get("format"),
+              "head": runner.meta.get("head"), "size_bytes": runner.size_bytes,
+              "metrics": {k: m.get(k) for k in _KEEP}, "failures": []}  # fmt: skip
+    if reference:
+        progress(f"validate: reference {reference}")
+        rm, label = _reference_metrics(reference, load_coco(data), threads, limit)
+        drop = 100.0 * (rm["pck"] - m["pck"])
+        result["reference"] = {"model": label, "metrics": {k: rm.get(k) for k in _KEEP},
+                               "pck_drop_points": round(drop, 3), "ap_drop_points": round(100.0 * (rm["AP"] - m["AP"]), 3),
+                               "max_pck_drop_points": max_pck_drop}  # fmt: skip
+        if drop > max_pck_drop:
+            result["failures"].append(f"PCK@0.2 {m['pck']:.4f} is {drop:.2f} points below the reference's "
+                                      f"{rm['pck']:.4f} (bound {max_pck_drop})")  # fmt: skip
+    progress("validate: XNNPACK vs reference kernels")
+    agree = kernel_agreement(model, load_coco(data), kernel_crops, threads)
+    agree["tolerance_px_p99"] = kernel_tolerance_px
+    result["kernels"] = agree
+    if agree["keypoint_px"] and agree["keypoint_px"]["p99"] > kernel_tolerance_px:
+        result["failures"].append(f"XNNPACK and reference kernels disagree: keypoint p99 "
+                                  f"{agree['keypoint_px']['p99']:.2f} px > {kernel_tolerance_px} px")  # fmt: skip
+    result["passed"] = not result["failures"]
+    if predictions:
+        write_json_atomic(predictions, coco_results(dataset, pred))
+        result["predictions"] = str(predictions)
+    if html:
+        from .report import write_validation_report
+
+        result["html"] = str(write_validation_report(result, dataset, pred, html))
+    if report:
+        write_json_atomic(report, result, indent=1)
+    return result
+
+
+__all__ = ["validate", "kernel_agreement", "coco_results", "score"]

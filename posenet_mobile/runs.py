@@ -1,0 +1,89 @@
+"""A training run directory as the later stages see it: config, data, trained model, stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .codec import HeatmapCodec
+from .errors import ModelError
+from .io import read_json
+
+
+@dataclass
+class Run:
+    """``path`` holds ``config.json`` and ``model.keras`` written by the trainer."""
+
+    path: Path
+    cfg: object  # ExperimentConfig
+    data: dict  # {"train": dir, "val": dir, "synthetic": bool, ...}
+    fingerprint: str
+
+    @property
+    def compress_dir(self) -> Path:
+        return self.path / "compress"
+
+    @property
+    def codec(self) -> HeatmapCodec:
+        m, d = self.cfg.model, self.cfg.data
+        return HeatmapCodec(m.input_size, m.output_stride, d.sigma, d.offset_radius)
+
+    def model_path(self, stage: str = "float") -> Path:
+        return {"float": self.path / "model.keras", "pruned": self.compress_dir / "pruned.keras",
+                "qat": self.compress_dir / "qat_checkpoint"}[stage]  # fmt: skip
+
+    def load_float(self):
+        from .keras import keras
+
+        path = self.model_path("float")
+        if not path.exists():
+            raise ModelError(f"{path}: missing; train the run first (posenet-mobile train --out {self.path})")
+        try:
+            return keras.models.load_model(str(path), compile=False)
+        except Exception as exc:  # corrupt or foreign file
+            raise ModelError(f"{path}: cannot be loaded as a tf_keras model ({type(exc).__name__})") from None
+
+    def datasets(self, split: str):
+        from .data.coco import load_coco
+
+        where = self.data.get(split)
+        if not where:
+            raise ModelError(f"{self.path / 'config.json'}: field data.{split}: no dataset recorded")
+        return load_coco(where, min_box_area=self.cfg.data.min_box_area)
+
+    def pipeline(self, split: str, names, training: bool = False, pixels: bool = True):
+        from .data.pipeline import KeypointPipeline
+
+        return KeypointPipeline(self.datasets(split), self.codec, names, training=training,
+                                augment=self.cfg.augment, padding=self.cfg.data.padding,
+                                seed=self.cfg.train.seed, pixels=pixels)  # fmt: skip
+
+
+def load_run(path, overrides=None) -> Run:
+    """Open a run directory; a missing folder or file, or a config this version cannot read, is a
+    :class:`ModelError` naming it. ``overrides`` (``["compress.key=value"]``) may change the
+    compression settings only: the rest describes weights that are already trained."""
+    from .errors import ConfigError
+    from .train.config import config_from_dict
+
+    p = Path(path)
+    if not p.is_dir():
+        raise ModelError(f"{p}: no such run directory")
+    cfile = p / "config.json"
+    if not cfile.exists():
+        raise ModelError(f"{cfile}: missing; {p} is not a training run directory")
+    doc = read_json(cfile)
+    if not isinstance(doc, dict) or "config" not in doc:
+        raise ModelError(f"{cfile}: field 'config': expected the trainer's experiment config")
+    try:
+        cfg = config_from_dict(doc["config"])
+    except ConfigError as exc:
+        raise ModelError(f"{cfile}: incompatible run config ({exc})") from None
+    if overrides:
+        from .train.config import apply_overrides
+
+        bad = [o for o in overrides if not o.strip().startswith("compress.")]
+        if bad:
+            raise ConfigError(f"--set {bad[0]}: only compress.* settings can change after training")
+        cfg = apply_overrides(cfg, overrides)
+    return Run(p, cfg, doc.get("data", {}), doc.get("fingerprint", ""))

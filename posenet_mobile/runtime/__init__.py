@@ -1,0 +1,1 @@
+"""On-device pipeline replayed in Python: LiteRT runner, crops, decoding, tracking."""

@@ -1,0 +1,167 @@
+"""Run an exported .tflite as the phone does, with ``ai_edge_litert.interpreter.Interpreter``.
+
+Pipeline per frame: uint8 RGB frame -> person crop (:mod:`posenet_mobile.geometry`, the one
+crop definition) -> model input (uint8 for int8 files, float32 pixel values otherwise) -> invoke
+-> dequantise every output with its own scale / zero point -> decode with the foundation codec
+-> map back to frame pixels.
+
+kernels: ``"xnnpack"`` (default; the interpreter's default delegate, as on Android) or ``"ref"``
+(``BUILTIN_REF`` reference kernels, the golden check) or ``"builtin"`` (optimised builtin kernels
+without the default delegate). Int8 results differ by a few LSB between them (rounding), which
+the harness measures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .. import geometry as G
+from ..codec import HeatmapCodec, decode_outputs
+from ..errors import ModelError
+from ..export import metadata as M
+
+KERNELS = ("xnnpack", "ref", "builtin")
+_KNOWN = ("heatmaps", "offsets", "coords", "visibility", "keypoints")
+
+
+def _resolver(kernels: str):
+    from ai_edge_litert.interpreter import OpResolverType
+
+    try:
+        return {"xnnpack": OpResolverType.AUTO, "ref": OpResolverType.BUILTIN_REF,
+                "builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}[kernels]  # fmt: skip
+    except KeyError:
+        raise ModelError(f"kernels: expected one of {', '.join(KERNELS)}, got {kernels!r}") from None
+
+
+class TFLiteRunner:
+    """One interpreter over one model. ``meta`` is the embedded metadata (``None`` for foreign files).
+
+    Attributes: ``input_size`` (h, w); ``input_dtype``; ``outputs`` names in tensor order
+    (``None`` entries for outputs of foreign models); ``codec`` (our models only).
+    """
+
+    def __init__(self, model, threads: int = 1, kernels: str = "xnnpack", require_metadata: bool = True):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.path = str(model) if isinstance(model, (str, Path)) else "<bytes>"
+        data = Path(model).read_bytes() if isinstance(model, (str, Path)) else bytes(model)
+        if isinstance(model, (str, Path)) and not Path(model).exists():
+            raise ModelError(f"{model}: no such model file")
+        doc = M.read(data)
+        self.meta = doc if isinstance(doc, dict) and doc.get("schema_version") == M.SCHEMA_VERSION else None
+        if self.meta is None and require_metadata:
+            raise ModelError(f"{self.path}: no posenet_mobile metadata (foreign or hand-made model); "
+                             "only latency benchmarking works for it")  # fmt: skip
+        self.size_bytes = len(data)
+        self.kernels, self.threads = kernels, int(threads)
+        try:
+            self.interp = Interpreter(model_content=data, num_threads=int(threads),
+                                      experimental_op_resolver_type=_resolver(kernels))  # fmt: skip
+            self.interp.allocate_tensors()
+        except ValueError as exc:
+            raise ModelError(f"{self.path}: the interpreter cannot load it ({str(exc).splitlines()[0]})") from None
+        inp = self.interp.get_input_details()
+        if len(inp) != 1:
+            raise ModelError(f"{self.path}: expected one input tensor, found {len(inp)}")
+        self._in = inp[0]
+        shape = self._in["shape"]
+        if len(shape) != 4 or shape[3] != 3:
+            raise ModelError(f"{self.path}: input shape {list(shape)}: expected (1, H, W, 3) RGB")
+        self.input_size = (int(shape[1]), int(shape[2]))
+        self.input_dtype = np.dtype(self._in["dtype"])
+        self._out = sorted(self.interp.get_output_details(), key=lambda d: d["index"])
+        self.outputs = self._output_names()
+        self.codec = None
+        if self.meta:
+            d = self.meta["decode"]
+            self.codec = HeatmapCodec(tuple(self.meta["input"]["size_hw"]), d["stride"], d.get("sigma", 2.0),
+                                      d.get("offset_radius", 2.0))  # fmt: skip
+            self.refine = d.get("refine", "offset")
+
+    def _output_names(self):
+        if self.meta:
+            by_index = {o["index"]: o["name"] for o in self.meta["outputs"]}
+            names = [by_index.get(int(d["index"])) for d in self._out]
+            if None in names:
+                raise ModelError(f"{self.path}: metadata does not describe output tensors "
+                                 f"{[int(d['index']) for d in self._out]}")  # fmt: skip
+            return names
+        return [None] * len(self._out)
+
+    # --- tensors -----------------------------------------------------------------------------
+
+    def prepare(self, crops_uint8: np.ndarray) -> np.ndarray:
+        """``(H, W, 3)`` uint8 RGB crop -> the input tensor ``(1, H, W, 3)`` of this model's dtype."""
+        x = np.asarray(crops_uint8)
+        if x.ndim != 3 or x.shape[-1] != 3:
+            raise ModelError(f"{self.path}: expected an (H, W, 3) RGB image, got shape {x.shape}")
+        if x.shape[:2] != self.input_size:
+            raise ModelError(f"{self.path}: image is {x.shape[0]}x{x.shape[1]}, the model takes "
+                             f"{self.input_size[0]}x{self.input_size[1]}: crop it first")  # fmt: skip
+        if self.input_dtype == np.uint8:
+            return np.asarray(x, np.uint8)[None]
+        if self.input_dtype == np.int8:  # foreign int8-input models: shift by the zero point
+            return (np.asarray(x, np.int16) - 128).astype(np.int8)[None]
+        if self.meta is None:  # foreign float model: [0, 1] is the common convention
+            return (np.asarray(x, np.float32) / 255.0)[None]
+        return np.asarray(x, np.float32)[None]
+
+    def invoke_raw(self, tensor: np.ndarray) -> list[np.ndarray]:
+        """Invoke on a prepared tensor; outputs exactly as the interpreter returns them (copies)."""
+        self.interp.set_tensor(self._in["index"], tensor)
+        self.interp.invoke()
+        return [self.interp.get_tensor(d["index"]).copy() for d in self._out]
+
+    def dequantize(self, raw: list[np.ndarray]) -> dict:
+        """Raw outputs -> ``{name: float32 array}`` using each tensor's own scale and zero point."""
+        out = {}
+        for d, name, t in zip(self._out, self.outputs, raw):
+            scale, zp = d["quantization"]
+            val = (t.astype(np.float32) - zp) * scale if scale else t.astype(np.float32)
+            out[name or f"output_{d['index']}"] = val
+        return out
+
+    def run_crop(self, crop_uint8: np.ndarray) -> dict:
+        """One prepared crop -> dequantised named outputs (batch dimension 1)."""
+        return self.dequantize(self.invoke_raw(self.prepare(crop_uint8)))
+
+    def decode(self, named: dict):
+        """Named float outputs -> ``(keypoints (N, K, 2) input pixels, scores (N, K))``."""
+        return decode_outputs(named, self.codec, refine=self.refine)
+
+    # --- frames ------------------------------------------------------------------------------
+
+    def crop_for(self, frame_shape, box=None, previous=None) -> G.Crop:
+        """The crop for a frame: a person ``box`` [x, y, w, h], the previous keypoints' ROI
+        (``(K, 3)`` x, y, score) or the whole frame (letterboxed)."""
+        pad = float(self.meta["input"].get("crop_padding", 1.25)) if self.meta else 1.25
+        if previous is not None:
+            box = roi_from_keypoints(previous, frame_shape)
+        if box is not None:
+            return G.box_to_crop(box, self.input_size, pad)
+        return G.letterbox_crop(frame_shape[:2], self.input_size)
+
+    def predict_frame(self, frame_uint8: np.ndarray, box=None, previous=None) -> dict:
+        """uint8 RGB frame -> ``{"keypoints": (K, 2) frame pixels, "scores": (K,), "crop": Crop}``."""
+        frame = np.asarray(frame_uint8)
+        if frame.ndim != 3 or frame.shape[-1] != 3 or frame.dtype != np.uint8:
+            raise ModelError(f"expected an (H, W, 3) uint8 RGB frame, got {frame.dtype} {frame.shape}")
+        crop = self.crop_for(frame.shape, box, previous)
+        patch = G.warp(frame, crop, self.input_size)
+        kp, sc = self.decode(self.run_crop(patch))
+        return {"keypoints": G.to_image(crop, self.input_size, kp[0]), "scores": sc[0], "crop": crop}
+
+
+def roi_from_keypoints(keypoints, frame_shape, min_score: float = 0.3):
+    """Person box ``[x, y, w, h]`` around the confident keypoints ``(K, 3)`` of the previous frame,
+    or ``None`` when fewer than 4 are confident (the pose is lost: use the whole frame)."""
+    kp = np.asarray(keypoints, np.float64)
+    ok = kp[:, 2] >= min_score
+    if ok.sum() < 4:
+        return None
+    x0, y0 = kp[ok, :2].min(0)
+    x1, y1 = kp[ok, :2].max(0)
+    return [float(x0), float(y0), float(max(x1 - x0, 1.0)), float(max(y1 - y0, 1.0))]

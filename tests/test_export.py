@@ -1,0 +1,173 @@
+"""Compression chain and TFLite export on tiny trained runs (64 px, width 0.35)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from posenet_mobile.compress import chain
+from posenet_mobile.compress import prune as P
+from posenet_mobile.data.synthetic import SynthConfig, synthesize
+from posenet_mobile.errors import ExportError, ModelError
+from posenet_mobile.export import metadata as M
+from posenet_mobile.export import tflite as T
+from posenet_mobile.export.exporter import export_run, inspect
+from posenet_mobile.runs import load_run
+from posenet_mobile.runtime.runner import TFLiteRunner
+from posenet_mobile.train.config import load_config
+from posenet_mobile.train.trainer import train
+
+TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
+        "train.batch_size=8", "train.eval_batch_size=16", "train.epochs=1", "compress.prune_epochs=1",
+        "compress.qat_epochs=1", "compress.representative_samples=16"]  # fmt: skip
+quiet = lambda *_: None  # noqa: E731
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    synthesize(root / "train", 32, seed=0, cfg=SynthConfig(image_size=96), workers=1, progress=False)
+    synthesize(root / "val", 8, seed=1, cfg=SynthConfig(image_size=96), workers=1, progress=False)
+    return root / "train", root / "val"
+
+
+def _run(root, data, head):
+    cfg = load_config("quickstart", TINY + [f"model.head={head}"])
+    train(cfg, root, *data, verbose=0, progress=quiet)
+    return root
+
+
+@pytest.fixture(scope="module")
+def heatmap_run(tmp_path_factory, data):
+    return _run(tmp_path_factory.mktemp("hm") / "run", data, "heatmap")
+
+
+@pytest.fixture(scope="module")
+def regression_run(tmp_path_factory, data):
+    return _run(tmp_path_factory.mktemp("reg") / "run", data, "regression")
+
+
+@pytest.mark.parametrize("fmt", ["float32", "float16", "dynamic", "int8"])
+def test_each_format_converts_and_runs(heatmap_run, tmp_path, fmt):
+    out = tmp_path / f"m_{fmt}.tflite"
+    rep = export_run(heatmap_run, fmt, out, quantization="ptq", max_pck_drop=100, progress=quiet)
+    assert out.exists() and (tmp_path / f"m_{fmt}.tflite.json").exists()
+    r = TFLiteRunner(out)
+    named = r.run_crop(np.full((64, 64, 3), 128, np.uint8))
+    assert set(named) == {"heatmaps", "offsets"} and named["heatmaps"].shape == (1, 16, 16, 17)
+    assert rep["size_bytes"] == out.stat().st_size and rep["gzip_bytes"] < rep["size_bytes"]
+    if fmt == "float32":
+        assert max(rep["validation"]["keras_vs_tflite"]["max_abs_diff"].values()) < 1e-4
+
+
+def test_int8_takes_uint8_pixels_and_is_integer_inside(heatmap_run, tmp_path):
+    out = tmp_path / "m.tflite"
+    export_run(heatmap_run, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
+    info = inspect(out)
+    meta = info["metadata"]
+    assert meta["input"]["dtype"] == "uint8" and meta["input"]["quantization"] == {"scale": 1.0, "zero_point": 0}
+    assert info["float_ops"] == [] and "CONV_2D" in info["ops"]
+    assert all(o["dtype"] == "int8" and o["quantization"]["scale"] > 0 for o in meta["outputs"])
+
+
+def test_audit_names_a_float_op(heatmap_run):
+    from posenet_mobile.compress.quantize import with_pixel_input
+    from posenet_mobile.keras import keras
+
+    model = with_pixel_input(keras.models.load_model(heatmap_run / "model.keras", compile=False))
+    float_bytes = T.convert(model, "float32")
+    with pytest.raises(ExportError, match="float ops slipped.*CONV_2D"):
+        T.audit_int8(float_bytes)
+
+
+def test_metadata_round_trips_and_replaces(heatmap_run, tmp_path):
+    out = tmp_path / "m.tflite"
+    export_run(heatmap_run, "float32", out, progress=quiet)
+    data = out.read_bytes()
+    doc = M.read(data)
+    sidecar = json.loads((tmp_path / "m.tflite.json").read_text())
+    sidecar.pop("export")
+    assert doc == sidecar
+    assert doc["keypoints"]["names"][0] == "nose" and doc["decode"]["stride"] == 4
+    new = M.embed(data, {"a": [1, 2.5, "x"]})
+    assert M.read(new) == {"a": [1, 2.5, "x"]}
+    assert M.metadata_names(new).count(M.METADATA_NAME) == 1
+    TFLiteRunner(new, require_metadata=False).invoke_raw(np.zeros((1, 64, 64, 3), np.float32))
+
+
+def test_regression_export_has_no_heatmap_outputs(regression_run, tmp_path):
+    out = tmp_path / "r.tflite"
+    export_run(regression_run, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
+    names = [o["name"] for o in M.read(out.read_bytes())["outputs"]]
+    assert sorted(names) == ["coords", "visibility"]
+    kp, sc = (r := TFLiteRunner(out)).decode(r.run_crop(np.zeros((64, 64, 3), np.uint8)))
+    assert kp.shape == (1, 17, 2) and sc.shape == (1, 17)
+
+
+def test_decode_in_graph_matches_the_python_decoder(heatmap_run, tmp_path):
+    plain, dec = tmp_path / "p.tflite", tmp_path / "d.tflite"
+    export_run(heatmap_run, "float32", plain, progress=quiet)
+    export_run(heatmap_run, "float32", dec, decode_in_graph=True, progress=quiet)
+    a, b = TFLiteRunner(plain), TFLiteRunner(dec)
+    assert b.outputs == ["keypoints"]
+    img = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    ka, sa = a.decode(a.run_crop(img))
+    kb, sb = b.decode(b.run_crop(img))
+    np.testing.assert_allclose(kb, ka, atol=1e-3)
+    np.testing.assert_allclose(sb, sa, atol=1e-5)
+
+
+def test_int8_gate_refuses_and_force_writes(heatmap_run, tmp_path):
+    out = tmp_path / "g.tflite"
+    with pytest.raises(ExportError, match="points below the float model"):
+        export_run(heatmap_run, "int8", out, quantization="ptq", max_pck_drop=-100, progress=quiet)
+    assert list(tmp_path.iterdir()) == []
+    rep = export_run(heatmap_run, "int8", out, quantization="ptq", max_pck_drop=-100, force=True, progress=quiet)
+    assert rep["forced"] and out.exists()
+
+
+def test_failed_export_leaves_nothing_behind(heatmap_run, tmp_path, monkeypatch):
+    from posenet_mobile.export import exporter
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(exporter, "write_json_atomic", boom)
+    with pytest.raises(KeyboardInterrupt):
+        export_run(heatmap_run, "float32", tmp_path / "x.tflite", progress=quiet)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_or_incompatible_runs_are_clear_errors(tmp_path, heatmap_run):
+    with pytest.raises(ModelError, match="no such run directory"):
+        export_run(tmp_path / "nope", "float32", progress=quiet)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.json").write_text((heatmap_run / "config.json").read_text())
+    (bad / "model.keras").write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="model.keras: cannot be loaded"):
+        export_run(bad, "float32", progress=quiet)
+    (bad / "config.json").write_text(json.dumps({"config": {"model": {"colour": 3}}}))
+    with pytest.raises(ModelError, match="incompatible run config.*colour"):
+        export_run(bad, "float32", progress=quiet)
+
+
+def test_pqat_keeps_the_pruned_zeros_and_leaves_the_base_model(heatmap_run):
+    run = load_run(heatmap_run)
+    chain.reset(run)
+    res = chain.compress_run(run, progress=quiet)
+    pr, qr = res["pruned"]["sparsity"], res["qat"]["sparsity"]
+    assert pr["prunable_sparsity"] == pytest.approx(0.5, abs=0.02)
+    assert all(r["sparsity"] < 0.05 for r in pr["layers"] if r["type"] == "DepthwiseConv2D")
+    assert qr["prunable_sparsity"] >= pr["prunable_sparsity"] - 0.01
+    assert P.sparsity_report(run.load_float())["prunable_sparsity"] < 0.05
+    again = chain.compress_run(run, progress=quiet)  # saved stages are reused
+    assert again["qat"]["key"] == res["qat"]["key"]
+
+
+def test_cli_export_error_is_one_line(tmp_path, capsys):
+    from posenet_mobile.cli import main
+
+    assert main(["export", "--run", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such run directory" in err[0]
