@@ -132,11 +132,12 @@ def cmd_validate(args) -> int:
 
     res = validate(args.model, args.data, reference=args.reference, max_pck_drop=args.max_pck_drop, report=args.report,
                    predictions=args.predictions, html=args.html, threads=args.threads, limit=args.limit,
-                   kernel_tolerance_px=args.kernel_tolerance_px, progress=_err)  # fmt: skip
+                   kernel_max_pck_diff=args.kernel_max_pck_diff, progress=_err)  # fmt: skip
     ref = res.get("reference") or {}
     print(json.dumps({"passed": res["passed"], "pck": res["metrics"]["pck"], "AP": res["metrics"]["AP"],
                       "reference_pck": (ref.get("metrics") or {}).get("pck"), "pck_drop_points": ref.get("pck_drop_points"),
-                      "kernels_keypoint_px": res["kernels"]["keypoint_px"], "report": args.report}))  # fmt: skip
+                      "kernels_keypoint_px": res["kernels"]["keypoint_px"],
+                      "kernels_pck_diff_points": res["kernels"]["pck_diff_points"], "report": args.report}))  # fmt: skip
     if not res["passed"]:
         print(f"posenet-mobile validate: gate failed: {res['failures'][0]}", file=sys.stderr)
         return 1
@@ -248,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", required=True, help="COCO dataset folder or JSON")
     s.add_argument("--reference", default=None, help="FILE.tflite or RUN_DIR (its float Keras model)")
     s.add_argument("--max-pck-drop", type=float, default=1.0, help="gate, PCK@0.2 points below the reference")
-    s.add_argument("--kernel-tolerance-px", type=float, default=2.0, help="gate, XNNPACK vs reference kernels (p99)")
+    s.add_argument("--kernel-max-pck-diff", type=float, default=1.0,
+                   help="gate, PCK points between XNNPACK and reference kernels")
     s.add_argument("--report", default=None, help="report.json")
     s.add_argument("--predictions", default=None, help="predictions in COCO results format")
     s.add_argument("--html", default=None, help="report.html (PNGs beside it)")

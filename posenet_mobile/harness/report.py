@@ -101,7 +101,8 @@ head {H.escape(str(result.get('head')))}, {result['size_bytes']:,} bytes.</p>
 {f"<p>PCK drop {ref['pck_drop_points']} points (bound {ref['max_pck_drop_points']}), AP drop {ref['ap_drop_points']} points.</p>" if ref else ""}
 <h2>XNNPACK vs reference kernels</h2>
 <p>{k['crops']} crops. Keypoints (input px): max {k['keypoint_px'].get('max', 0):.3f}, p99 {k['keypoint_px'].get('p99', 0):.3f},
-mean {k['keypoint_px'].get('mean', 0):.4f} (tolerance p99 &le; {k['tolerance_px_p99']}).
+mean {k['keypoint_px'].get('mean', 0):.4f}. PCK@0.2 {k['pck_xnnpack']:.4f} (XNNPACK) vs {k['pck_reference']:.4f}
+(reference), bound {k['max_pck_diff_points']} points.
 Raw outputs: {H.escape(str(k['outputs']))}</p>
 <h2>Per-keypoint error</h2><img src="{chart.name}" width="100%">
 <h2>Samples, worst first</h2><p>white: ground truth; colours: prediction (left orange, right blue, centre green).</p>
