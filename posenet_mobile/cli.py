@@ -154,6 +154,14 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_predict(args) -> int:
+    from .runtime.predict import predict
+
+    res = predict(args.model, args.input, args.out, threads=args.threads, progress=_err)
+    print(json.dumps(res))
+    return 0
+
+
 def _err(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -265,6 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--warmup", type=int, default=5)
     s.add_argument("--report", default=None, help="bench.json")
     s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("predict", help="keypoints for an image, a folder of images or a video (skeletons drawn, JSON)")
+    s.add_argument("--model", required=True, help="FILE.tflite exported by posenet-mobile")
+    s.add_argument("input", help="image, folder or video file")
+    s.add_argument("--out", default="predictions", help="output folder")
+    s.add_argument("--threads", type=int, default=1)
+    s.set_defaults(func=cmd_predict)
 
     s = sub.add_parser("demo", help="the whole pipeline on embedded synthetic data")
     s.add_argument("--out", default="demo_output")

@@ -113,3 +113,49 @@ def test_foreign_model_fails_validate_clearly_but_benches(models, tmp_path, caps
     assert [(r["ours"], r["threads"]) for r in res["results"]] == [(False, 1), (False, 2), (True, 1), (True, 2)]
     assert all(r["median_ms"] > 0 and r["runs"] == 6 for r in res["results"])
     assert json.loads((tmp_path / "b.json").read_text())["results"][2]["macs"] > 0
+
+
+def test_predict_images_folder_with_a_corrupt_file_and_video(models, tmp_path):
+    import cv2
+
+    from posenet_mobile.runtime.predict import predict
+
+    src = tmp_path / "in"
+    src.mkdir()
+    imgs = sorted((models["val"] / "images").iterdir())[:2]
+    for p in imgs:
+        (src / p.name).write_bytes(p.read_bytes())
+    (src / "broken.jpg").write_bytes(b"not a jpeg")
+    (src / "notes.txt").write_text("hello")
+    res = predict(models["int8"], src, tmp_path / "out", progress=quiet)
+    assert res["images"] == 2 and res["skipped"] == 2 and res["mean_inference_ms"] > 0
+    assert any("broken.jpg" in p for p in res["problems"])
+    recs = json.loads((tmp_path / "out" / "keypoints.json").read_text())
+    assert len(recs) == 2 and len(recs[0]["keypoints"]) == 51
+    video = tmp_path / "clip.mp4"
+    w = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 10, (96, 96))
+    frame = cv2.imread(str(imgs[0]))
+    for i in range(6):
+        w.write(np.roll(frame, 2 * i, axis=1))
+    w.release()
+    res = predict(models["int8"], video, tmp_path / "vout", progress=quiet)
+    assert res["videos"][0]["frames"] == 6
+    doc = json.loads((tmp_path / "vout" / "clip.json").read_text())
+    assert [f["frame"] for f in doc["frames"]] == list(range(6)) and (tmp_path / "vout" / "clip.mp4").exists()
+
+
+def test_one_euro_and_roi_tracker():
+    from posenet_mobile.runtime.tracking import OneEuroFilter, RoiTracker
+
+    f = OneEuroFilter(min_cutoff=1.0, beta=0.0)
+    assert f(np.array([0.0]), 0.0)[0] == 0.0
+    y = f(np.array([10.0]), 1 / 30)[0]
+    a = OneEuroFilter.alpha(1.0, 1 / 30)
+    assert y == pytest.approx(10.0 * a) and 0 < y < 10  # smoothed towards the previous value
+    fast = OneEuroFilter(min_cutoff=1.0, beta=10.0)
+    fast(np.array([0.0]), 0.0)
+    assert fast(np.array([10.0]), 1 / 30)[0] > y  # speed raises the cutoff: less lag
+    t = RoiTracker(min_score=0.5, min_keypoints=2)
+    kp = np.array([[10, 20, 0.9], [30, 60, 0.8], [500, 500, 0.1]])
+    assert t.update(kp) == [10.0, 20.0, 20.0, 40.0]
+    assert t.update(kp * [1, 1, 0]) is None

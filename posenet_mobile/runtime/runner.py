@@ -134,34 +134,20 @@ class TFLiteRunner:
 
     # --- frames ------------------------------------------------------------------------------
 
-    def crop_for(self, frame_shape, box=None, previous=None) -> G.Crop:
-        """The crop for a frame: a person ``box`` [x, y, w, h], the previous keypoints' ROI
-        (``(K, 3)`` x, y, score) or the whole frame (letterboxed)."""
-        pad = float(self.meta["input"].get("crop_padding", 1.25)) if self.meta else 1.25
-        if previous is not None:
-            box = roi_from_keypoints(previous, frame_shape)
+    def crop_for(self, frame_shape, box=None) -> G.Crop:
+        """The crop for a frame: around a person ``box`` [x, y, w, h] (e.g. from
+        :class:`~posenet_mobile.runtime.tracking.RoiTracker`) or the whole frame (letterboxed)."""
+        pad = float(self.meta["input"]["crop"]["crop_padding"]) if self.meta else 1.25
         if box is not None:
             return G.box_to_crop(box, self.input_size, pad)
         return G.letterbox_crop(frame_shape[:2], self.input_size)
 
-    def predict_frame(self, frame_uint8: np.ndarray, box=None, previous=None) -> dict:
+    def predict_frame(self, frame_uint8: np.ndarray, box=None) -> dict:
         """uint8 RGB frame -> ``{"keypoints": (K, 2) frame pixels, "scores": (K,), "crop": Crop}``."""
         frame = np.asarray(frame_uint8)
         if frame.ndim != 3 or frame.shape[-1] != 3 or frame.dtype != np.uint8:
             raise ModelError(f"expected an (H, W, 3) uint8 RGB frame, got {frame.dtype} {frame.shape}")
-        crop = self.crop_for(frame.shape, box, previous)
+        crop = self.crop_for(frame.shape, box)
         patch = G.warp(frame, crop, self.input_size)
         kp, sc = self.decode(self.run_crop(patch))
         return {"keypoints": G.to_image(crop, self.input_size, kp[0]), "scores": sc[0], "crop": crop}
-
-
-def roi_from_keypoints(keypoints, frame_shape, min_score: float = 0.3):
-    """Person box ``[x, y, w, h]`` around the confident keypoints ``(K, 3)`` of the previous frame,
-    or ``None`` when fewer than 4 are confident (the pose is lost: use the whole frame)."""
-    kp = np.asarray(keypoints, np.float64)
-    ok = kp[:, 2] >= min_score
-    if ok.sum() < 4:
-        return None
-    x0, y0 = kp[ok, :2].min(0)
-    x1, y1 = kp[ok, :2].max(0)
-    return [float(x0), float(y0), float(max(x1 - x0, 1.0)), float(max(y1 - y0, 1.0))]

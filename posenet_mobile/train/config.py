@@ -62,9 +62,9 @@ class CompressConfig:
     """Pruning and quantization-aware fine-tuning (used by the compression stage)."""
 
     target_sparsity: float = 0.5
-    prune_epochs: int = 3
+    prune_epochs: int = 4
     qat_epochs: int = 3
-    fine_tune_lr: float = 2e-4
+    fine_tune_lr: float = 1e-3
     representative_samples: int = 200
     max_pck_drop: float = 1.0
 

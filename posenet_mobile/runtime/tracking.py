@@ -1,0 +1,80 @@
+"""Video helpers shared with the Android sample: One Euro smoothing and ROI tracking.
+
+* :class:`OneEuroFilter` (Casiez, Roussel & Vogel, CHI 2012): a low-pass filter whose cutoff
+  rises with speed, so slow jitter is smoothed and fast motion is not lagged.
+* :class:`RoiTracker`: the next frame's person box from the current keypoints (BlazePose and
+  MoveNet crop around the previous pose), falling back to the whole frame when the pose is lost.
+
+``posecore`` (Java) ports both; its tests compare against values computed here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class OneEuroFilter:
+    """Element-wise One Euro filter over arrays of a fixed shape (e.g. ``(K, 2)`` keypoints).
+
+    min_cutoff (Hz): smoothing at rest; beta: speed coefficient; d_cutoff (Hz): cutoff of the
+    derivative's low-pass. ``t`` is in seconds.
+    """
+
+    def __init__(self, min_cutoff: float = 1.0, beta: float = 0.05, d_cutoff: float = 1.0):
+        self.min_cutoff, self.beta, self.d_cutoff = float(min_cutoff), float(beta), float(d_cutoff)
+        self.reset()
+
+    def reset(self) -> None:
+        self.x_prev = None
+        self.dx_prev = None
+        self.t_prev = None
+
+    @staticmethod
+    def alpha(cutoff, dt):
+        tau = 1.0 / (2.0 * math.pi * cutoff)
+        return 1.0 / (1.0 + tau / dt)
+
+    def __call__(self, x, t: float) -> np.ndarray:
+        x = np.asarray(x, np.float64)
+        if self.x_prev is None or self.x_prev.shape != x.shape:
+            self.x_prev, self.dx_prev, self.t_prev = x.copy(), np.zeros_like(x), float(t)
+            return x.copy()
+        dt = float(t) - self.t_prev
+        if dt <= 0:
+            return self.x_prev.copy()
+        a_d = self.alpha(self.d_cutoff, dt)
+        dx = (x - self.x_prev) / dt
+        dx_hat = a_d * dx + (1 - a_d) * self.dx_prev
+        cutoff = self.min_cutoff + self.beta * np.abs(dx_hat)
+        a = 1.0 / (1.0 + (1.0 / (2.0 * math.pi * cutoff)) / dt)
+        x_hat = a * x + (1 - a) * self.x_prev
+        self.x_prev, self.dx_prev, self.t_prev = x_hat, dx_hat, float(t)
+        return x_hat.copy()
+
+
+class RoiTracker:
+    """Person box for the next frame from this frame's keypoints ``(K, 3)`` (x, y, score).
+
+    The box is the bounding box of keypoints scoring at least ``min_score``; with fewer than
+    ``min_keypoints`` of them the pose is lost and :attr:`box` is ``None`` (use the full frame).
+    """
+
+    def __init__(self, min_score: float = 0.3, min_keypoints: int = 4):
+        self.min_score, self.min_keypoints = float(min_score), int(min_keypoints)
+        self.box = None
+
+    def update(self, keypoints) -> list | None:
+        kp = np.asarray(keypoints, np.float64)
+        ok = kp[:, 2] >= self.min_score
+        if ok.sum() < self.min_keypoints:
+            self.box = None
+        else:
+            x0, y0 = kp[ok, :2].min(0)
+            x1, y1 = kp[ok, :2].max(0)
+            self.box = [float(x0), float(y0), float(max(x1 - x0, 1.0)), float(max(y1 - y0, 1.0))]
+        return self.box
+
+    def reset(self) -> None:
+        self.box = None
