@@ -24,6 +24,7 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+	PY=$(PY) bash scripts/java_tests.sh
 
 demo: $(STAMP)
 	$(VENV)/bin/posenet-mobile demo --out demo_output

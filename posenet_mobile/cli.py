@@ -162,17 +162,33 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def cmd_compare_heads(args) -> int:
+    from .harness.compare import compare_heads, markdown_table
+
+    doc = compare_heads(args.config, args.train_data, args.val_data, args.out, args.set, progress=_err)
+    print(markdown_table(doc), end="")
+    return 0
+
+
+def cmd_golden(args) -> int:
+    from .harness.golden import write_golden
+
+    print(json.dumps({"files": write_golden(args.model, args.out)}))
+    return 0
+
+
 def _err(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
 def cmd_demo(args) -> int:
-    print(
-        "posenet-mobile demo (not built yet): it will generate synthetic training and held-out\n"
-        "sets, train the quickstart model, prune it, fine-tune it quantization-aware, export\n"
-        "float32 and int8 TFLite with metadata, validate int8 against float in the LiteRT replay\n"
-        f"harness, benchmark latency and write {args.out}/report.html."
-    )
+    from .demo import run_demo
+
+    res = run_demo(args.out, args.config, args.set)
+    print(json.dumps(res))
+    if not res["passed"]:
+        print(f"posenet-mobile demo: int8 gate failed: {res.get('gate')} (report: {res['report']})", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -188,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("profile", help="parameters and MACs of each head (training and exported graphs)")
     s.add_argument("--input-size", type=_size, default=(192, 192), help="HEIGHT,WIDTH or SIZE (default 192)")
     s.add_argument("--width", type=float, nargs="+", default=[0.35, 0.5])
-    s.add_argument("--head", nargs="+", choices=["heatmap", "regression", "integral"], default=None)
+    s.add_argument("--head", nargs="+", choices=["heatmap", "regression", "integral", "direct"], default=None)
     s.add_argument("--output-stride", type=int, choices=[4, 8], default=4)
     s.set_defaults(func=cmd_profile)
 
@@ -281,10 +297,50 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=1)
     s.set_defaults(func=cmd_predict)
 
-    s = sub.add_parser("demo", help="the whole pipeline on embedded synthetic data")
+    s = sub.add_parser("compare-heads", help="train heatmap / integral / direct / regression heads on one budget; int8 speed vs quality")
+    s.add_argument("--config", default="quickstart", help="preset name or YAML (the head is set per row)")
+    s.add_argument("--train-data", default=None, help="COCO dataset folder or JSON (default: synthetic)")
+    s.add_argument("--val-data", default=None)
+    s.add_argument("--out", default="compare_heads", help="output folder (runs, int8 files, heads.md/json/png)")
+    s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value")
+    s.set_defaults(func=cmd_compare_heads)
+
+    s = sub.add_parser("golden", help="golden vectors (raw outputs, crops, decoded keypoints) for the Android posecore tests")
+    s.add_argument("--model", action="append", required=True, help="FILE.tflite (repeat for several)")
+    s.add_argument("--out", required=True, help="output folder")
+    s.set_defaults(func=cmd_golden)
+
+    s = sub.add_parser("demo", help="the whole pipeline on embedded synthetic data (resumes finished stages)")
     s.add_argument("--out", default="demo_output")
+    s.add_argument("--config", default="quickstart", help="preset or YAML")
+    s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value")
     s.set_defaults(func=cmd_demo)
     return p
+
+
+def cli_reference() -> str:
+    """Markdown reference of every subcommand, generated from the parser (kept in the README)."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {a.dest: a.help for a in sub._choices_actions}
+    lines = []
+    for name, sp in sub.choices.items():
+        lines.append(f"- `posenet-mobile {name}`: {helps.get(name, '')}")
+        for a in sp._actions:
+            if a.help == argparse.SUPPRESS or isinstance(a, argparse._HelpAction):
+                continue
+            flag = ", ".join(a.option_strings) or a.dest
+            extra = []
+            if a.choices:
+                extra.append("one of " + "/".join(str(c) for c in a.choices))
+            shown = a.default is not None and a.default is not False and a.default != [] and a.default != argparse.SUPPRESS
+            if a.option_strings and shown and not a.required:
+                extra.append(f"default {a.default}")
+            if a.required and a.option_strings:
+                extra.append("required")
+            text = (a.help or "") + (f" ({'; '.join(extra)})" if extra else "")
+            lines.append(f"  - `{flag}` {text}".rstrip())
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:

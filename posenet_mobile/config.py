@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from .errors import ConfigError
 
-HEAD_TYPES = ("heatmap", "regression", "integral")
+HEAD_TYPES = ("heatmap", "regression", "integral", "direct")
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class ModelConfig:
 
     input_size: ``(height, width)`` input pixels; both divisible by 32.
     width: MobileNetV2 width multiplier (alpha), e.g. 0.35, 0.5, 0.75, 1.0.
-    head: ``heatmap`` | ``regression`` | ``integral`` (see :mod:`posenet_mobile.models.heads`).
+    head: ``heatmap`` | ``regression`` | ``integral`` | ``direct`` (see :mod:`posenet_mobile.models.heads`).
     output_stride: 4 or 8, input pixels per heatmap cell.
     decoder_channels: channels of the top-down decoder (and heatmap head trunk).
     regression_channels: channels of the BlazePose-style regression encoder.

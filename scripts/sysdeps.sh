@@ -7,6 +7,8 @@ need=()
 python3 -c "import venv, ensurepip" 2>/dev/null || need+=(python3-venv)
 command -v make >/dev/null || need+=(make)
 command -v git >/dev/null || need+=(git)
+command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
+[ -f /usr/share/java/junit4.jar ] || need+=(junit4)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

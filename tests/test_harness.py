@@ -159,3 +159,21 @@ def test_one_euro_and_roi_tracker():
     kp = np.array([[10, 20, 0.9], [30, 60, 0.8], [500, 500, 0.1]])
     assert t.update(kp) == [10.0, 20.0, 20.0, 40.0]
     assert t.update(kp * [1, 1, 0]) is None
+
+
+def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
+    from posenet_mobile.errors import ConfigError
+    from posenet_mobile.harness import compare
+
+    over = [o for o in TINY if not o.startswith("compress")] + ["model.regression_channels=16"]
+    doc = compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "cmp", over,
+                                bench_runs=3, progress=quiet)  # fmt: skip
+    rows = {r["head"]: r for r in doc["rows"]}
+    assert list(rows) == ["heatmap", "integral", "direct", "regression"]
+    assert all(r["epochs"] == 1 and r["int8_ms_1t"] > 0 and r["int8_bytes"] > 0 for r in rows.values())
+    # at inference the BlazePose regression network is the direct one: only the training signal differs
+    assert rows["regression"]["params"] == rows["direct"]["params"] and rows["regression"]["macs"] == rows["direct"]["macs"]
+    assert (tmp_path / "cmp" / "heads.md").read_text().count("\n") == 6 and (tmp_path / "cmp" / "heads.png").exists()
+    monkeypatch.setattr(compare, "budget", lambda cfg: {"epochs": 2 if cfg.model.head == "direct" else 1})
+    with pytest.raises(ConfigError, match="direct row's training budget differs"):
+        compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "x", over, progress=quiet)

@@ -63,13 +63,14 @@ def _in_graph_decoder(model, codec):
         y = (iy + d[..., 1] + 0.5) * stride
         return {"keypoints": tf.stack([x, y, score], axis=-1)}
 
+    serve.model = model  # the trackable object the converter wants beside the concrete function
     return serve
 
 
 def _convert_decoder(serve, fmt, representative, qat) -> bytes:
     from ..keras import tf
 
-    conv = tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()])
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()], serve.model)
     if fmt == "float16":
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.target_spec.supported_types = [tf.float16]

@@ -9,6 +9,7 @@ head           training outputs                                        exported 
 heatmap        heatmaps, offsets                                       heatmaps, offsets
 regression     heatmaps, offsets, coords, visibility                   coords, visibility
 integral       coords, visibility                                      coords, visibility
+direct         coords, visibility (DeepPose-style, no heatmap loss)    coords, visibility
 =============  ======================================================  ======================
 """
 
@@ -30,11 +31,13 @@ TRAINING_OUTPUTS = {
     "heatmap": ("heatmaps", "offsets"),
     "regression": ("heatmaps", "offsets", "coords", "visibility"),
     "integral": ("coords", "visibility"),
+    "direct": ("coords", "visibility"),
 }
 INFERENCE_OUTPUTS = {
     "heatmap": ("heatmaps", "offsets"),
     "regression": ("coords", "visibility"),
     "integral": ("coords", "visibility"),
+    "direct": ("coords", "visibility"),
 }
 
 
@@ -56,6 +59,8 @@ def build_model(cfg: ModelConfig, name: str | None = None) -> "keras.Model":
         hm, off = heatmap_head(x, k, cfg.decoder_channels)
         coords, vis = regression_head(decoded, feats, cfg.output_stride, k, cfg.regression_channels)
         outputs = [hm, off, coords, vis]
+    elif cfg.head == "direct":  # the regression encoder alone: same layers, no heatmap supervision
+        outputs = list(regression_head(decoded, feats, cfg.output_stride, k, cfg.regression_channels))
     elif cfg.head == "integral":
         outputs = list(integral_head(x, k, cfg.decoder_channels))
     else:  # ModelConfig validates; kept for direct callers

@@ -1,0 +1,82 @@
+package com.posenetmobile.posecore;
+
+/**
+ * A crop rectangle in image pixels with the model input's aspect ratio: the Java port of
+ * {@code posenet_mobile.geometry}. Pixel i is centred on i + 0.5 in both frames. The affine maps
+ * image pixels to input pixels: p_in = s R(-rotation) (p_img - centre) + (W_in / 2, H_in / 2),
+ * s = W_in / width, then x_in -> W_in - x_in when mirrored.
+ */
+public final class Crop {
+    public final double cx;
+    public final double cy;
+    public final double width;
+    public final double height;
+    /** Degrees, counter-clockwise as seen on screen. */
+    public final double rotation;
+    public final boolean flip;
+
+    public Crop(double cx, double cy, double width, double height, double rotation, boolean flip) {
+        this.cx = cx;
+        this.cy = cy;
+        this.width = width;
+        this.height = height;
+        this.rotation = rotation;
+        this.flip = flip;
+    }
+
+    /** A person box [x, y, w, h] grown to the input aspect ratio about its centre, times padding. */
+    public static Crop fromBox(double x, double y, double w, double h, int inputHeight, int inputWidth, double padding) {
+        if (!(w > 0 && h > 0)) {
+            throw new IllegalArgumentException("box: expected w, h > 0, got " + w + ", " + h);
+        }
+        double aspect = (double) inputWidth / inputHeight;
+        double gw = w;
+        double gh = h;
+        if (w / h > aspect) {
+            gh = w / aspect;
+        } else {
+            gw = h * aspect;
+        }
+        return new Crop(x + 0.5 * w, y + 0.5 * h, gw * padding, gh * padding, 0.0, false);
+    }
+
+    /** The whole frame, letterboxed (padding 1). */
+    public static Crop letterbox(int imageHeight, int imageWidth, int inputHeight, int inputWidth) {
+        return fromBox(0, 0, imageWidth, imageHeight, inputHeight, inputWidth, 1.0);
+    }
+
+    /** The 2x3 affine image -> input pixels, row-major {a, b, tx, c, d, ty}. */
+    public double[] matrix(int inputHeight, int inputWidth) {
+        double s = inputWidth / width;
+        double t = Math.toRadians(rotation);
+        double c = Math.cos(t);
+        double si = Math.sin(t);
+        double a = s * c, b = -s * si, d = s * si, e = s * c;
+        double tx = inputWidth / 2.0 - (a * cx + b * cy);
+        double ty = inputHeight / 2.0 - (d * cx + e * cy);
+        if (flip) {
+            return new double[] {-a, -b, inputWidth - tx, d, e, ty};
+        }
+        return new double[] {a, b, tx, d, e, ty};
+    }
+
+    /** Inverse affine: input pixels -> image pixels. */
+    public double[] inverse(int inputHeight, int inputWidth) {
+        double[] m = matrix(inputHeight, inputWidth);
+        double det = m[0] * m[4] - m[1] * m[3];
+        double ia = m[4] / det, ib = -m[1] / det, id = -m[3] / det, ie = m[0] / det;
+        return new double[] {ia, ib, -(ia * m[2] + ib * m[5]), id, ie, -(id * m[2] + ie * m[5])};
+    }
+
+    public static double[] apply(double[] m, double x, double y) {
+        return new double[] {m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]};
+    }
+
+    public double[] toInput(int inputHeight, int inputWidth, double x, double y) {
+        return apply(matrix(inputHeight, inputWidth), x, y);
+    }
+
+    public double[] toImage(int inputHeight, int inputWidth, double x, double y) {
+        return apply(inverse(inputHeight, inputWidth), x, y);
+    }
+}

@@ -1,0 +1,167 @@
+package com.posenetmobile.posecore;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The posenet_mobile metadata document (embedded in the .tflite, and the sidecar FILE.tflite.json).
+ * Only what the phone needs: input size/type, crop padding, outputs with quantization, decoding.
+ */
+public final class ModelMetadata {
+    public static final int SCHEMA_VERSION = 1;
+
+    /** One output tensor: its index in the interpreter, name, shape and quantization (scale 0: float). */
+    public static final class Output {
+        public final int index;
+        public final String name;
+        public final int[] shape;
+        public final String dtype;
+        public final float scale;
+        public final int zeroPoint;
+
+        Output(int index, String name, int[] shape, String dtype, float scale, int zeroPoint) {
+            this.index = index;
+            this.name = name;
+            this.shape = shape;
+            this.dtype = dtype;
+            this.scale = scale;
+            this.zeroPoint = zeroPoint;
+        }
+    }
+
+    public final String head;
+    public final String format;
+    public final int inputHeight;
+    public final int inputWidth;
+    public final String inputDtype;
+    public final double cropPadding;
+    public final String decodeMethod;
+    public final int stride;
+    public final List<String> keypointNames;
+    public final List<int[]> skeleton;
+    public final List<Output> outputs;
+
+    private ModelMetadata(Map<String, Object> doc) {
+        Object version = doc.get("schema_version");
+        if (!(version instanceof Double) || ((Double) version).intValue() != SCHEMA_VERSION) {
+            throw new PoseModelException("metadata field 'schema_version': expected " + SCHEMA_VERSION + ", got " + version);
+        }
+        head = str(doc, "head");
+        format = str(doc, "format");
+        Map<String, Object> input = obj(doc, "input");
+        List<Object> size = list(input, "input.size_hw");
+        inputHeight = ((Double) size.get(0)).intValue();
+        inputWidth = ((Double) size.get(1)).intValue();
+        inputDtype = str(input, "dtype");
+        if (!inputDtype.equals("uint8") && !inputDtype.equals("float32")) {
+            throw new PoseModelException("metadata field 'input.dtype': expected uint8 or float32, got " + inputDtype);
+        }
+        cropPadding = num(obj(input, "crop"), "crop_padding");
+        Map<String, Object> decode = obj(doc, "decode");
+        decodeMethod = str(decode, "method");
+        stride = (int) num(decode, "stride");
+        List<String> names = new ArrayList<>();
+        for (Object o : list(obj(doc, "keypoints"), "keypoints.names")) {
+            names.add((String) o);
+        }
+        keypointNames = Collections.unmodifiableList(names);
+        List<int[]> edges = new ArrayList<>();
+        for (Object e : list(obj(doc, "keypoints"), "keypoints.skeleton")) {
+            List<?> pair = (List<?>) e;
+            edges.add(new int[] {((Double) pair.get(0)).intValue(), ((Double) pair.get(1)).intValue()});
+        }
+        skeleton = Collections.unmodifiableList(edges);
+        List<Output> outs = new ArrayList<>();
+        for (Object o : list(doc, "outputs")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) o;
+            List<Object> sh = list(m, "outputs[].shape");
+            int[] shape = new int[sh.size()];
+            for (int k = 0; k < shape.length; k++) {
+                shape[k] = ((Double) sh.get(k)).intValue();
+            }
+            Object q = m.get("quantization");
+            float scale = 0f;
+            int zp = 0;
+            if (q instanceof Map) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> qm = (Map<String, Object>) q;
+                scale = (float) num(qm, "scale");
+                zp = (int) num(qm, "zero_point");
+            }
+            outs.add(new Output((int) num(m, "index"), str(m, "name"), shape, str(m, "dtype"), scale, zp));
+        }
+        outputs = Collections.unmodifiableList(outs);
+    }
+
+    /** Parse and check a metadata document. */
+    @SuppressWarnings("unchecked")
+    public static ModelMetadata parse(String json) {
+        if (json == null || json.trim().isEmpty()) {
+            throw new PoseModelException("model has no posenet_mobile metadata: export it with posenet-mobile export");
+        }
+        Object doc = Json.parse(json);
+        if (!(doc instanceof Map)) {
+            throw new PoseModelException("metadata: expected a JSON object");
+        }
+        return new ModelMetadata((Map<String, Object>) doc);
+    }
+
+    public int numKeypoints() {
+        return keypointNames.size();
+    }
+
+    public Output output(String name) {
+        for (Output o : outputs) {
+            if (o.name.equals(name)) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    private static Object need(Map<String, Object> m, String key) {
+        String leaf = key.contains(".") ? key.substring(key.lastIndexOf('.') + 1) : key;
+        leaf = leaf.replace("[]", "");
+        if (!m.containsKey(leaf)) {
+            throw new PoseModelException("metadata field '" + key + "' is missing");
+        }
+        return m.get(leaf);
+    }
+
+    private static String str(Map<String, Object> m, String key) {
+        Object v = need(m, key);
+        if (!(v instanceof String)) {
+            throw new PoseModelException("metadata field '" + key + "': expected a string, got " + v);
+        }
+        return (String) v;
+    }
+
+    private static double num(Map<String, Object> m, String key) {
+        Object v = need(m, key);
+        if (!(v instanceof Double)) {
+            throw new PoseModelException("metadata field '" + key + "': expected a number, got " + v);
+        }
+        return (Double) v;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> obj(Map<String, Object> m, String key) {
+        Object v = need(m, key);
+        if (!(v instanceof Map)) {
+            throw new PoseModelException("metadata field '" + key + "': expected an object");
+        }
+        return (Map<String, Object>) v;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Map<String, Object> m, String key) {
+        Object v = need(m, key);
+        if (!(v instanceof List)) {
+            throw new PoseModelException("metadata field '" + key + "': expected a list");
+        }
+        return (List<Object>) v;
+    }
+}

@@ -1,0 +1,202 @@
+package com.posenetmobile.posecore;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.Test;
+
+/**
+ * posecore against the Python harness: golden vectors written by {@code posenet-mobile golden}
+ * into the folder named by the system property {@code golden.dir}. {@code golden.require} lists
+ * decode methods that must be covered (comma-separated).
+ */
+public class GoldenTest {
+    static final double TOL_PX = 1e-4;
+
+    static File dir() {
+        String d = System.getProperty("golden.dir");
+        if (d == null) {
+            fail("set -Dgolden.dir to the folder written by posenet-mobile golden");
+        }
+        return new File(d);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> load(File f) throws IOException {
+        return (Map<String, Object>) Json.parse(new String(Files.readAllBytes(f.toPath()), StandardCharsets.UTF_8));
+    }
+
+    static double d(Object o) {
+        return (Double) o;
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Object> l(Object o) {
+        return (List<Object>) o;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> m(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    static Crop crop(List<Object> c) {
+        return new Crop(d(c.get(0)), d(c.get(1)), d(c.get(2)), d(c.get(3)), d(c.get(4)), d(c.get(5)) != 0.0);
+    }
+
+    static String toJson(Object o) {
+        if (o instanceof Map) {
+            StringBuilder b = new StringBuilder("{");
+            for (Map.Entry<String, Object> e : m(o).entrySet()) {
+                if (b.length() > 1) b.append(',');
+                b.append('"').append(e.getKey()).append("\":").append(toJson(e.getValue()));
+            }
+            return b.append('}').toString();
+        }
+        if (o instanceof List) {
+            StringBuilder b = new StringBuilder("[");
+            for (Object v : l(o)) {
+                if (b.length() > 1) b.append(',');
+                b.append(toJson(v));
+            }
+            return b.append(']').toString();
+        }
+        if (o instanceof String) return "\"" + ((String) o).replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return String.valueOf(o);
+    }
+
+    static Object buffer(Map<String, Object> t) {
+        String dtype = (String) t.get("dtype");
+        List<Object> data = l(t.get("data"));
+        if (dtype.equals("int8") || dtype.equals("uint8")) {
+            byte[] b = new byte[data.size()];
+            for (int i = 0; i < b.length; i++) b[i] = (byte) (int) d(data.get(i));
+            return b;
+        }
+        float[] f = new float[data.size()];
+        for (int i = 0; i < f.length; i++) f[i] = (float) d(data.get(i));
+        return f;
+    }
+
+    @Test
+    public void keypointsMatchThePythonHarnessForEveryModel() throws IOException {
+        File[] files = dir().listFiles((x, n) -> n.endsWith(".golden.json") && !n.startsWith("tracking"));
+        assertTrue("no golden model files in " + dir(), files != null && files.length > 0);
+        Set<String> methods = new HashSet<>();
+        int cases = 0;
+        double worst = 0;
+        for (File f : files) {
+            Map<String, Object> doc = load(f);
+            ModelMetadata meta = ModelMetadata.parse(toJson(doc.get("metadata")));
+            methods.add(meta.decodeMethod);
+            for (Object co : l(doc.get("cases"))) {
+                Map<String, Object> c = m(co);
+                Map<String, Object> raw = new HashMap<>();
+                for (Map.Entry<String, Object> e : m(c.get("outputs")).entrySet()) raw.put(e.getKey(), buffer(m(e.getValue())));
+                Keypoints in = PoseDecoder.decode(meta, raw);
+                Keypoints img = in.toImage(crop(l(c.get("crop"))), meta.inputHeight, meta.inputWidth);
+                List<Object> expIn = l(c.get("keypoints_input"));
+                List<Object> expImg = l(c.get("keypoints_image"));
+                for (int k = 0; k < meta.numKeypoints(); k++) {
+                    List<Object> a = l(expIn.get(k)), b = l(expImg.get(k));
+                    String where = f.getName() + " case " + cases + " keypoint " + meta.keypointNames.get(k);
+                    assertEquals(where + " x (input)", d(a.get(0)), in.x[k], TOL_PX);
+                    assertEquals(where + " y (input)", d(a.get(1)), in.y[k], TOL_PX);
+                    assertEquals(where + " x (image)", d(b.get(0)), img.x[k], TOL_PX);
+                    assertEquals(where + " y (image)", d(b.get(1)), img.y[k], TOL_PX);
+                    assertEquals(where + " score", d(a.get(2)), in.score[k], 1e-5);
+                    worst = Math.max(worst, Math.max(Math.abs(d(b.get(0)) - img.x[k]), Math.abs(d(b.get(1)) - img.y[k])));
+                }
+                cases++;
+            }
+        }
+        String required = System.getProperty("golden.require", "");
+        for (String r : required.split(",")) {
+            if (!r.isEmpty()) assertTrue("golden vectors for decode method " + r + " missing (have " + methods + ")", methods.contains(r));
+        }
+        System.out.printf("posecore golden: %d files, %d cases, methods %s, worst image-pixel difference %.2e%n",
+                files.length, cases, methods, worst);
+    }
+
+    @Test
+    public void transformsAndInversesMatchPython() throws IOException {
+        Map<String, Object> doc = load(new File(dir(), "tracking.golden.json"));
+        for (Object o : l(doc.get("transforms"))) {
+            Map<String, Object> t = m(o);
+            Crop c = crop(l(t.get("crop")));
+            List<Object> hw = l(t.get("input_hw"));
+            int h = (int) d(hw.get(0)), w = (int) d(hw.get(1));
+            List<Object> pts = l(t.get("image_points")), exp = l(t.get("input_points"));
+            for (int i = 0; i < pts.size(); i++) {
+                List<Object> p = l(pts.get(i)), e = l(exp.get(i));
+                double[] q = c.toInput(h, w, d(p.get(0)), d(p.get(1)));
+                assertEquals(d(e.get(0)), q[0], 1e-9);
+                assertEquals(d(e.get(1)), q[1], 1e-9);
+                double[] back = c.toImage(h, w, q[0], q[1]);
+                assertEquals(d(p.get(0)), back[0], 1e-9);
+                assertEquals(d(p.get(1)), back[1], 1e-9);
+            }
+        }
+        for (Object o : l(doc.get("boxes"))) {
+            Map<String, Object> t = m(o);
+            List<Object> b = l(t.get("box")), hw = l(t.get("input_hw")), exp = l(t.get("crop"));
+            Crop c = Crop.fromBox(d(b.get(0)), d(b.get(1)), d(b.get(2)), d(b.get(3)), (int) d(hw.get(0)), (int) d(hw.get(1)), d(t.get("padding")));
+            double[] got = {c.cx, c.cy, c.width, c.height};
+            for (int i = 0; i < 4; i++) assertEquals(d(exp.get(i)), got[i], 1e-9);
+        }
+    }
+
+    @Test
+    public void oneEuroFilterMatchesPython() throws IOException {
+        Map<String, Object> e = m(load(new File(dir(), "tracking.golden.json")).get("one_euro"));
+        OneEuroFilter f = new OneEuroFilter(d(e.get("min_cutoff")), d(e.get("beta")), d(e.get("d_cutoff")));
+        List<Object> t = l(e.get("t")), x = l(e.get("x")), y = l(e.get("y"));
+        for (int i = 0; i < t.size(); i++) {
+            List<Object> xi = l(x.get(i)), yi = l(y.get(i));
+            double[] in = new double[xi.size()];
+            for (int j = 0; j < in.length; j++) in[j] = d(xi.get(j));
+            double[] out = f.filter(in, d(t.get(i)));
+            for (int j = 0; j < in.length; j++) assertEquals("step " + i, d(yi.get(j)), out[j], 1e-9);
+        }
+    }
+
+    @Test
+    public void roiTrackerMatchesPython() throws IOException {
+        Map<String, Object> r = m(load(new File(dir(), "tracking.golden.json")).get("roi"));
+        RoiTracker tr = new RoiTracker(d(r.get("min_score")), (int) d(r.get("min_keypoints")));
+        int lost = 0;
+        for (Object o : l(r.get("steps"))) {
+            Map<String, Object> s = m(o);
+            List<Object> kps = l(s.get("keypoints"));
+            Keypoints kp = new Keypoints(kps.size());
+            for (int k = 0; k < kps.size(); k++) {
+                List<Object> p = l(kps.get(k));
+                kp.x[k] = d(p.get(0));
+                kp.y[k] = d(p.get(1));
+                kp.score[k] = d(p.get(2));
+            }
+            double[] box = tr.update(kp);
+            Object exp = s.get("box");
+            if (exp == null) {
+                assertNull(box);
+                lost++;
+            } else {
+                List<Object> e = l(exp);
+                for (int i = 0; i < 4; i++) assertEquals(d(e.get(i)), box[i], 1e-9);
+            }
+        }
+        assertTrue("the sequence should include a lost pose", lost > 0);
+    }
+}

@@ -1,0 +1,66 @@
+package com.posenetmobile.posecore;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import org.junit.Test;
+
+/** Bad model files give descriptive exceptions, never a crash deeper in the app. */
+public class ModelMetadataTest {
+    static final String GOOD = "{\"schema_version\":1,\"head\":\"heatmap\",\"format\":\"int8\","
+            + "\"input\":{\"size_hw\":[64,64],\"dtype\":\"uint8\",\"crop\":{\"crop_padding\":1.25}},"
+            + "\"decode\":{\"method\":\"heatmap_offset\",\"stride\":4},"
+            + "\"keypoints\":{\"names\":[\"a\",\"b\"],\"skeleton\":[[0,1]]},"
+            + "\"outputs\":[{\"index\":5,\"name\":\"heatmaps\",\"shape\":[1,16,16,2],\"dtype\":\"int8\","
+            + "\"quantization\":{\"scale\":0.5,\"zero_point\":-3}}]}";
+
+    static void expect(String json, String fragment) {
+        try {
+            ModelMetadata.parse(json);
+            fail("expected an exception mentioning " + fragment);
+        } catch (PoseModelException e) {
+            assertTrue(e.getMessage() + " should mention " + fragment, e.getMessage().contains(fragment));
+        }
+    }
+
+    @Test
+    public void parsesAGoodDocument() {
+        ModelMetadata m = ModelMetadata.parse(GOOD);
+        assertEquals(64, m.inputHeight);
+        assertEquals(2, m.numKeypoints());
+        assertEquals(-3, m.output("heatmaps").zeroPoint);
+        float[] f = PoseDecoder.dequantize(m.output("heatmaps"), new byte[] {-3, 1, (byte) 127});
+        assertEquals(0f, f[0], 0f);
+        assertEquals(2f, f[1], 0f);
+        assertEquals(65f, f[2], 0f);
+    }
+
+    @Test
+    public void missingMetadataIsDescriptive() {
+        expect("", "no posenet_mobile metadata");
+        expect("{\"a\":1}", "schema_version");
+        expect("{not json", "metadata JSON");
+    }
+
+    @Test
+    public void wrongInputTypeIsDescriptive() {
+        expect(GOOD.replace("\"uint8\"", "\"int16\""), "input.dtype");
+    }
+
+    @Test
+    public void missingFieldIsNamed() {
+        expect(GOOD.replace("\"stride\":4", "\"strid\":4"), "stride");
+    }
+
+    @Test
+    public void missingOutputIsNamed() {
+        ModelMetadata m = ModelMetadata.parse(GOOD);
+        try {
+            PoseDecoder.decode(m, new java.util.HashMap<>());
+            fail();
+        } catch (PoseModelException e) {
+            assertTrue(e.getMessage().contains("heatmaps"));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+"""``compare-heads``: the BlazePose question on your data — heatmap vs regression heads, speed vs quality.
+
+Trains, under one identical budget (same backbone, data, schedule, epochs, batch, seed; asserted),
+the four heads of :mod:`posenet_mobile.models.heads`:
+
+* ``heatmap``: heatmaps + offsets, argmax + offset decoding (the common approach);
+* ``integral``: soft-argmax over heatmaps (integral regression, Sun et al. 2018);
+* ``direct``: DeepPose-style regression, no heatmap supervision (Toshev & Szegedy 2014);
+* ``regression``: BlazePose-style, heatmap supervision during training only, heatmap branch cut
+  at export (Bazarevsky et al. 2020);
+
+then exports each to int8 (post-training quantization) and measures in one process: parameters
+and MACs of the exported graph, int8 file size, int8 latency at 1 and 2 threads (one interleaved
+benchmark), PCK@0.2 and OKS AP of the float Keras model and of the int8 file, and the int8 drop.
+Writes ``OUT/heads.json``, ``OUT/heads.md`` and ``OUT/heads.png`` (accuracy vs latency).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import time
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..io import read_json, write_bytes_atomic, write_json_atomic
+
+HEADS = ("heatmap", "integral", "direct", "regression")
+
+
+def budget(cfg) -> dict:
+    """Everything but the head that decides how much training a row gets."""
+    d = cfg.to_dict()
+    d["model"] = {k: v for k, v in d["model"].items() if k != "head"}
+    d.pop("name", None)
+    return d
+
+
+def compare_heads(config="quickstart", train_data=None, val_data=None, out="compare_heads", overrides=None,
+                  heads=HEADS, threads=(1, 2), bench_runs: int = 60, progress=print) -> dict:  # fmt: skip
+    from ..export.exporter import export_run
+    from ..models import build_model, inference_model
+    from ..models.profile import count_macs
+    from ..train.config import load_config
+    from ..train.trainer import train
+    from .bench import bench
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    base = load_config(config, overrides)
+    cfgs = {h: dataclasses.replace(base, model=dataclasses.replace(base.model, head=h)) for h in heads}
+    budgets = {h: budget(c) for h, c in cfgs.items()}
+    first = budgets[heads[0]]
+    for h, b in budgets.items():  # identical budgets, asserted rather than assumed
+        if b != first:
+            raise ConfigError(f"compare-heads: the {h} row's training budget differs from {heads[0]}'s")
+    rows, files = {}, []
+    for h in heads:
+        t0 = time.perf_counter()
+        progress(f"compare-heads: training {h}")
+        res = train(cfgs[h], out / h, train_data, val_data, verbose=0, progress=progress)
+        if train_data is None or val_data is None:  # the first row generated the synthetic sets: share them
+            d = read_json(out / h / "config.json")["data"]
+            train_data, val_data = d["train"], d["val"]
+        exported = inference_model(build_model(cfgs[h].model), h)
+        rep = export_run(out / h, "int8", out / f"{h}_int8.tflite", weights="float", quantization="ptq", force=True,
+                         progress=progress)  # fmt: skip
+        files.append(out / f"{h}_int8.tflite")
+        v = rep["validation"]
+        rows[h] = {"head": h, "params": int(exported.count_params()), "macs": int(count_macs(exported)),
+                   "int8_bytes": rep["size_bytes"], "float_pck": v["keras_float"]["pck"], "float_AP": v["keras_float"]["AP"],
+                   "int8_pck": v["tflite"]["pck"], "int8_AP": v["tflite"]["AP"], "int8_pck_drop_points": v["pck_drop_points"],
+                   "train_seconds": res.get("train_seconds"), "epochs": res.get("epochs_completed"),
+                   "wall_seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
+    progress("compare-heads: benchmarking int8 latency (interleaved)")
+    lat = bench(files, threads, runs=bench_runs, warmup=5)
+    for r in lat["results"]:
+        h = Path(r["model"]).stem.replace("_int8", "")
+        rows[h][f"int8_ms_{r['threads']}t"] = r["median_ms"]
+    doc = {"config": config, "overrides": list(overrides or []), "budget": first, "rows": [rows[h] for h in heads],
+           "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores", "data": {"train": train_data, "val": val_data}}  # fmt: skip
+    write_json_atomic(out / "heads.json", doc, indent=1)
+    write_bytes_atomic(out / "heads.md", markdown_table(doc).encode())
+    _plot(doc, out / "heads.png", threads[0])
+    return doc
+
+
+def markdown_table(doc) -> str:
+    t = [k for k in doc["rows"][0] if k.startswith("int8_ms_")]
+    head = "| head | params | MACs (M) | int8 bytes | " + " | ".join(f"int8 ms ({k[8:-1]} thr)" for k in t) + \
+        " | float PCK@0.2 | int8 PCK@0.2 | int8 drop (pts) | float AP | int8 AP |"  # fmt: skip
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in doc["rows"]:
+        lines.append(f"| {r['head']} | {r['params']:,} | {r['macs'] / 1e6:.1f} | {r['int8_bytes']:,} | "
+                     + " | ".join(f"{r[k]:.2f}" for k in t)
+                     + f" | {r['float_pck']:.3f} | {r['int8_pck']:.3f} | {r['int8_pck_drop_points']:.2f} | "
+                     f"{r['float_AP']:.3f} | {r['int8_AP']:.3f} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _plot(doc, path, threads) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    key = f"int8_ms_{threads}t"
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for r in doc["rows"]:
+        ax.scatter(r[key], r["int8_pck"], s=40)
+        ax.annotate(r["head"], (r[key], r["int8_pck"]), textcoords="offset points", xytext=(5, 5))
+    ax.set_xlabel(f"int8 latency, ms ({threads} thread, XNNPACK)")
+    ax.set_ylabel("int8 PCK@0.2 (held-out)")
+    ax.set_title("accuracy vs latency by head")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.png")
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    os.replace(tmp, path)

@@ -1,0 +1,90 @@
+"""Golden vectors for the Android ``posecore`` port: raw interpreter outputs and Python's decode.
+
+For a model, ``DIR/<model>.golden.json`` holds the metadata and, for a few synthetic images and
+crops (person box, letterboxed full frame, rotated and mirrored), the crop parameters, the output
+tensors exactly as the interpreter returned them (integers for int8), and the keypoints the
+Python harness decodes, in input and image pixels. ``DIR/tracking.golden.json`` holds One Euro
+filter and ROI tracker sequences computed by :mod:`posenet_mobile.runtime.tracking`, and crop
+transforms from :mod:`posenet_mobile.geometry`. posecore's JUnit tests must reproduce them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .. import geometry as G
+from ..data.synthetic import SynthConfig, render_sample
+from ..io import write_json_atomic
+from ..runtime.runner import TFLiteRunner
+from ..runtime.tracking import OneEuroFilter, RoiTracker
+
+
+def _tensor(raw: np.ndarray) -> dict:
+    kind = raw.dtype.kind
+    data = raw.ravel().astype(np.int64 if kind in "iu" else np.float64).tolist()
+    return {"dtype": raw.dtype.name, "shape": list(raw.shape), "data": data}
+
+
+def golden_for_model(model, out_dir, images: int = 3, seed: int = 7) -> Path:
+    runner = TFLiteRunner(model)
+    size = runner.input_size
+    cases = []
+    for i in range(images):
+        img, people = render_sample(seed, i, SynthConfig(image_size=160))
+        box = people[0]["bbox"]
+        crops = [G.box_to_crop(box, size, runner.meta["input"]["crop"]["crop_padding"]),
+                 G.letterbox_crop(img.shape[:2], size)]  # fmt: skip
+        if i == 0:
+            crops.append(G.jitter(crops[0], scale=1.1, rotation=20.0, shift=(0.05, -0.03), flip=True))
+        for crop in crops:
+            raw = runner.invoke_raw(runner.prepare(G.warp(img, crop, size)))
+            kp, sc = runner.decode(runner.dequantize(raw))
+            img_kp = G.to_image(crop, size, kp[0])
+            cases.append({
+                "crop": crop.as_array().tolist(),
+                "outputs": {n: _tensor(r) for n, r in zip(runner.outputs, raw)},
+                "keypoints_input": np.c_[kp[0], sc[0]].tolist(),
+                "keypoints_image": np.c_[img_kp, sc[0]].tolist(),
+            })  # fmt: skip
+    out = Path(out_dir) / f"{Path(str(model)).stem}.golden.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out, {"model": str(model), "metadata": runner.meta, "cases": cases})
+    return out
+
+
+def golden_tracking(out_dir, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.uniform(0.02, 0.05, 40))
+    x = np.cumsum(rng.normal(0, 3, (40, 4)), axis=0) + np.where(np.arange(40)[:, None] > 20, 40.0, 0.0)
+    f = OneEuroFilter(min_cutoff=1.0, beta=0.05, d_cutoff=1.0)
+    one_euro = {"min_cutoff": 1.0, "beta": 0.05, "d_cutoff": 1.0, "t": t.tolist(), "x": x.tolist(),
+                "y": [f(xi, ti).tolist() for xi, ti in zip(x, t)]}  # fmt: skip
+    roi = []
+    tr = RoiTracker(min_score=0.3, min_keypoints=4)
+    for _ in range(6):
+        kp = np.c_[rng.uniform(0, 200, (17, 2)), rng.uniform(0, 1, 17) * rng.choice([0.2, 1.0])]
+        roi.append({"keypoints": kp.tolist(), "box": tr.update(kp)})
+    transforms = []
+    for _ in range(8):
+        crop = G.Crop(*rng.uniform([20, 20, 40, 40, -90], [200, 200, 200, 200, 90]).tolist(), flip=bool(rng.integers(2)))
+        size = (int(rng.choice([64, 96])), int(rng.choice([64, 128])))
+        pts = rng.uniform(-20, 220, (5, 2))
+        transforms.append({"crop": crop.as_array().tolist(), "input_hw": list(size), "image_points": pts.tolist(),
+                           "input_points": G.to_input(crop, size, pts).tolist()})  # fmt: skip
+    boxes = []
+    for _ in range(4):
+        b = rng.uniform([0, 0, 10, 10], [100, 100, 120, 160]).tolist()
+        size = (int(rng.choice([64, 96])), int(rng.choice([64, 128])))
+        boxes.append({"box": b, "input_hw": list(size), "padding": 1.25, "crop": G.box_to_crop(b, size, 1.25).as_array().tolist()})
+    out = Path(out_dir) / "tracking.golden.json"
+    write_json_atomic(out, {"one_euro": one_euro, "roi": {"min_score": 0.3, "min_keypoints": 4, "steps": roi},
+                            "transforms": transforms, "boxes": boxes})  # fmt: skip
+    return out
+
+
+def write_golden(models, out_dir) -> list[str]:
+    files = [str(golden_for_model(m, out_dir)) for m in models]
+    files.append(str(golden_tracking(out_dir)))
+    return files

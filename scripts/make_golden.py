@@ -1,0 +1,37 @@
+"""Train two tiny runs, export heatmap / regression / in-graph-decoded int8 models, write golden
+vectors for posecore's JUnit tests. Usage: python scripts/make_golden.py OUT_DIR (about 2 min)."""
+
+import sys
+from pathlib import Path
+
+
+def main(out: Path) -> None:
+    from posenet_mobile.data.synthetic import SynthConfig, synthesize
+    from posenet_mobile.export.exporter import export_run
+    from posenet_mobile.harness.golden import write_golden
+    from posenet_mobile.train.config import load_config
+    from posenet_mobile.train.trainer import train
+
+    quiet = lambda *_: None  # noqa: E731
+    work = out / "work"
+    tiny = ["model.input_size=[64,64]", "model.decoder_channels=16", "model.regression_channels=16",
+            "train.batch_size=8", "train.eval_batch_size=16", "train.epochs=1", "compress.representative_samples=16"]
+    if not (work / "val" / "annotations.json").exists():
+        synthesize(work / "train", 16, seed=0, cfg=SynthConfig(image_size=96), workers=1, progress=False)
+        synthesize(work / "val", 8, seed=1, cfg=SynthConfig(image_size=96), workers=1, progress=False)
+    models = []
+    for head, variants in (("heatmap", [("int8", False), ("float32", False), ("int8", True)]),
+                           ("regression", [("int8", False)])):
+        run = work / head
+        train(load_config("quickstart", tiny + [f"model.head={head}"]), run, work / "train", work / "val",
+              verbose=0, progress=quiet)
+        for fmt, decoded in variants:
+            path = out / "models" / f"{head}_{fmt}{'_decoded' if decoded else ''}.tflite"
+            export_run(run, fmt, path, quantization="ptq", decode_in_graph=decoded, force=True, progress=quiet)
+            models.append(path)
+    for f in write_golden(models, out):
+        print("golden:", f)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "build/golden"))
