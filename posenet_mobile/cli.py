@@ -170,6 +170,16 @@ def cmd_compare_heads(args) -> int:
     return 0
 
 
+def cmd_quant_debug(args) -> int:
+    from .harness.quant_debug import quant_debug
+
+    res = quant_debug(args.run, args.keep_float, args.out, args.eval_limit, progress=_err)
+    print(json.dumps({"worst_layers": [(r["tensor"], round(r["rmse_over_scale"], 3)) for r in res["ranking"][:args.keep_float]],
+                      "variants": {k: {kk: v[kk] for kk in ("size_bytes", "pck", "AP", "median_ms_1t")} for k, v in res["variants"].items()},
+                      "trade": res["trade"]}))  # fmt: skip
+    return 0
+
+
 def cmd_golden(args) -> int:
     from .harness.golden import write_golden
 
@@ -304,6 +314,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="compare_heads", help="output folder (runs, int8 files, heads.md/json/png)")
     s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value")
     s.set_defaults(func=cmd_compare_heads)
+
+    s = sub.add_parser("quant-debug", help="rank layers by int8 error (QuantizationDebugger); re-export with the worst in float")
+    s.add_argument("--run", required=True)
+    s.add_argument("--keep-float", type=int, default=5, help="worst layers kept in float in the selective file")
+    s.add_argument("--out", default=None, help="folder (default RUN/quant_debug)")
+    s.add_argument("--eval-limit", type=int, default=None, help="score on the first N validation people only")
+    s.set_defaults(func=cmd_quant_debug)
 
     s = sub.add_parser("golden", help="golden vectors (raw outputs, crops, decoded keypoints) for the Android posecore tests")
     s.add_argument("--model", action="append", required=True, help="FILE.tflite (repeat for several)")

@@ -157,7 +157,8 @@ def test_pqat_keeps_the_pruned_zeros_and_leaves_the_base_model(heatmap_run):
     chain.reset(run)
     res = chain.compress_run(run, progress=quiet)
     pr, qr = res["pruned"]["sparsity"], res["qat"]["sparsity"]
-    assert pr["prunable_sparsity"] == pytest.approx(0.5, abs=0.02)
+    assert run.cfg.compress.target_sparsity > 0.2
+    assert pr["prunable_sparsity"] == pytest.approx(run.cfg.compress.target_sparsity, abs=0.02)
     assert all(r["sparsity"] < 0.05 for r in pr["layers"] if r["type"] == "DepthwiseConv2D")
     assert qr["prunable_sparsity"] >= pr["prunable_sparsity"] - 0.01
     assert P.sparsity_report(run.load_float())["prunable_sparsity"] < 0.05

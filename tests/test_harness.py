@@ -109,8 +109,19 @@ def test_foreign_model_fails_validate_clearly_but_benches(models, tmp_path, caps
     foreign.write_bytes(T.convert(keras.Model(inp, keras.layers.Conv2D(4, 3)(inp)), "float32"))
     assert main(["validate", "--model", str(foreign), "--data", str(models["val"])]) == 2
     assert "no posenet_mobile metadata" in capsys.readouterr().err
-    res = bench([foreign, models["int8"]], threads=(1, 2), runs=6, warmup=1, report=tmp_path / "b.json")
-    assert [(r["ours"], r["threads"]) for r in res["results"]] == [(False, 1), (False, 2), (True, 1), (True, 2)]
+    from posenet_mobile.keras import tf
+
+    conv = tf.lite.TFLiteConverter.from_keras_model(keras.Model(inp, keras.layers.Conv2D(4, 3)(inp)))
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = lambda: ([np.random.rand(1, 32, 32, 3).astype(np.float32)] for _ in range(4))
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    conv.inference_input_type = conv.inference_output_type = tf.int8
+    foreign_int8 = tmp_path / "foreign_int8.tflite"
+    foreign_int8.write_bytes(conv.convert())
+    res = bench([foreign, models["int8"], foreign_int8, models["float32"]], threads=(1, 2), runs=6, warmup=1,
+                report=tmp_path / "b.json")  # fmt: skip
+    assert [(r["ours"], r["threads"]) for r in res["results"][:4]] == [(False, 1), (False, 2), (True, 1), (True, 2)]
+    assert [r["input_dtype"] for r in res["results"][::2]] == ["float32", "uint8", "int8", "float32"]
     assert all(r["median_ms"] > 0 and r["runs"] == 6 for r in res["results"])
     assert json.loads((tmp_path / "b.json").read_text())["results"][2]["macs"] > 0
 
@@ -177,3 +188,14 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     monkeypatch.setattr(compare, "budget", lambda cfg: {"epochs": 2 if cfg.model.head == "direct" else 1})
     with pytest.raises(ConfigError, match="direct row's training budget differs"):
         compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "x", over, progress=quiet)
+
+
+def test_quant_debug_ranks_layers_and_keeps_the_worst_in_float(models, tmp_path):
+    from posenet_mobile.harness.quant_debug import quant_debug
+
+    res = quant_debug(models["run"], keep_float=2, out=tmp_path / "qd", eval_limit=4, progress=quiet)
+    scores = [r["rmse_over_scale"] for r in res["ranking"]]
+    assert scores == sorted(scores, reverse=True) and len(res["keep_float"]) == 2
+    v = res["variants"]
+    assert v["full_int8"]["float_ops"] == [] and len(v["selective"]["float_ops"]) >= 2
+    assert v["selective"]["median_ms_1t"] > 0 and "pck_gain_points" in res["trade"]

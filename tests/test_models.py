@@ -16,6 +16,7 @@ EXPECTED = {
     "heatmap": lambda h, w, k: {"heatmaps": (h, w, k), "offsets": (h, w, 2 * k)},
     "regression": lambda h, w, k: {"heatmaps": (h, w, k), "offsets": (h, w, 2 * k), "coords": (k, 2), "visibility": (k,)},
     "integral": lambda h, w, k: {"coords": (k, 2), "visibility": (k,)},
+    "direct": lambda h, w, k: {"coords": (k, 2), "visibility": (k,)},
 }
 
 

@@ -34,8 +34,8 @@ def _pipeline(runner, dataset, pixels=True):
     return KeypointPipeline(dataset, runner.codec, (), training=False, padding=pad, pixels=pixels)
 
 
-def kernel_agreement(model, dataset, crops: int = 32, threads: int = 1) -> dict:
-    """XNNPACK (default) vs ``BUILTIN_REF`` on the first ``crops`` evaluation crops.
+def kernel_agreement(model, dataset, crops: int | None = None, threads: int = 1) -> dict:
+    """XNNPACK (default) vs ``BUILTIN_REF`` on the first ``crops`` evaluation crops (all if None).
 
     Returns per output ``max_lsb`` (raw units for quantized tensors; float outputs report the max
     abs difference), ``fraction_differing``; and keypoint differences in input pixels (max, p99,
@@ -94,7 +94,7 @@ def coco_results(dataset, pred) -> list[dict]:
 
 
 def validate(model, data, reference=None, max_pck_drop: float = 1.0, report=None, predictions=None,
-             html=None, threads: int = 1, limit: int | None = None, kernel_crops: int = 32,
+             html=None, threads: int = 1, limit: int | None = None, kernel_crops: int | None = None,
              kernel_max_pck_diff: float = 1.0, progress=print) -> dict:  # fmt: skip
     """Run the checks above; write the JSON report / COCO predictions / HTML when paths are given."""
     runner = TFLiteRunner(model, threads=threads)  # raises a clear ModelError without metadata
@@ -117,7 +117,7 @@ def validate(model, data, reference=None, max_pck_drop: float = 1.0, report=None
             result["failures"].append(f"PCK@0.2 {m['pck']:.4f} is {drop:.2f} points below the reference's "
                                       f"{rm['pck']:.4f} (bound {max_pck_drop})")  # fmt: skip
     progress("validate: XNNPACK vs reference kernels")
-    agree = kernel_agreement(model, load_coco(data), kernel_crops, threads)
+    agree = kernel_agreement(model, load_coco(data), kernel_crops or limit, threads)
     agree["max_pck_diff_points"] = kernel_max_pck_diff
     result["kernels"] = agree
     if agree["pck_diff_points"] > kernel_max_pck_diff:
