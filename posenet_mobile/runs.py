@@ -49,7 +49,18 @@ class Run:
         where = self.data.get(split)
         if not where:
             raise ModelError(f"{self.path / 'config.json'}: field data.{split}: no dataset recorded")
-        return load_coco(where, min_box_area=self.cfg.data.min_box_area)
+        return load_coco(self._locate(where), min_box_area=self.cfg.data.min_box_area)
+
+    def _locate(self, where: str) -> Path:
+        """A recorded dataset path; a relative one (recorded from another working directory) is
+        also looked for under each folder above the run (``demo_output/run/data/...``)."""
+        p = Path(where)
+        if p.is_absolute() or p.exists():
+            return p
+        for base in self.path.resolve().parents:
+            if (base / p).exists():
+                return base / p
+        return p
 
     def pipeline(self, split: str, names, training: bool = False, pixels: bool = True):
         from .data.pipeline import KeypointPipeline

@@ -172,3 +172,22 @@ def test_cli_export_error_is_one_line(tmp_path, capsys):
     assert main(["export", "--run", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no such run directory" in err[0]
+
+
+def test_relative_dataset_paths_are_found_from_another_directory(heatmap_run, tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from posenet_mobile.io import read_json, write_json_atomic
+
+    root = tmp_path / "project"
+    run = root / "out" / "run"
+    shutil.copytree(heatmap_run, run, ignore=shutil.ignore_patterns("export", "compress", "checkpoints"))
+    doc = read_json(run / "config.json")
+    for split in ("train", "val"):
+        src = doc["data"][split]
+        shutil.copytree(src, root / "out" / "data" / split)
+        doc["data"][split] = os.path.join("out", "data", split)  # as recorded from the project folder
+    write_json_atomic(run / "config.json", doc)
+    monkeypatch.chdir(tmp_path)
+    assert len(load_run(run).datasets("val")) == 8

@@ -28,9 +28,10 @@ def ensure_data(dcfg, train_data, val_data, work: Path, progress=print):
     if (train_data is None) != (val_data is None):
         raise ConfigError("--train-data and --val-data: give both, or neither for the synthetic default")
     if train_data is not None:
-        return Path(train_data), Path(val_data), {"train": str(train_data), "val": str(val_data), "synthetic": False}
+        tr, va = Path(train_data), Path(val_data)  # recorded absolute: later stages may run elsewhere
+        return tr, va, {"train": str(tr.resolve()), "val": str(va.resolve()), "synthetic": False}
     s = dcfg.synthetic_seed
     tr = synthetic_set(work / f"synthetic_train_s{s}", dcfg.synthetic_train, s, dcfg.synthetic_image_size, progress)
     va = synthetic_set(work / f"synthetic_val_s{s + 1}", dcfg.synthetic_val, s + 1, dcfg.synthetic_image_size, progress)
-    return tr, va, {"train": str(tr), "val": str(va), "synthetic": True, "train_images": dcfg.synthetic_train,
+    return tr, va, {"train": str(Path(tr).resolve()), "val": str(Path(va).resolve()), "synthetic": True, "train_images": dcfg.synthetic_train,
                     "val_images": dcfg.synthetic_val, "seeds": [s, s + 1]}  # fmt: skip
