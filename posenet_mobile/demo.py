@@ -8,7 +8,6 @@ latency -> ``OUT/report.html`` and ``OUT/report.md``.
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 import time

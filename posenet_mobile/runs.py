@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,21 @@ class Run:
         return KeypointPipeline(self.datasets(split), self.codec, names, training=training,
                                 augment=self.cfg.augment, padding=self.cfg.data.padding,
                                 seed=self.cfg.train.seed, pixels=pixels)  # fmt: skip
+
+
+    def evaluate_float(self, dataset=None, limit: int | None = None, model=None) -> dict:
+        """Metrics of the trained float Keras model (the reference every later stage is held to)
+        on ``dataset`` (default: the run's validation set), its first ``limit`` people."""
+        from .data.pipeline import KeypointPipeline
+        from .models.build import output_names
+        from .train.evaluate import evaluate
+
+        model = model if model is not None else self.load_float()
+        data = dataset if dataset is not None else self.datasets("val")
+        if limit:  # a truncated copy: the caller's dataset is left whole
+            data = dataclasses.replace(data, samples=data.samples[:limit])
+        pipe = KeypointPipeline(data, self.codec, output_names(model), training=False, padding=self.cfg.data.padding)
+        return evaluate(model, pipe, self.cfg.train.eval_batch_size)
 
 
 def load_run(path, overrides=None) -> Run:

@@ -66,11 +66,24 @@ def write_image(path, rgb: np.ndarray) -> None:
     """Write an RGB image atomically (format from the extension)."""
     import os
 
+    from .io import write_bytes_atomic
+
     ext = os.path.splitext(str(path))[1] or ".png"
     ok, buf = cv2.imencode(ext, cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR))
     if not ok:
         raise OSError(f"{path}: could not encode image")
-    tmp = f"{path}.tmp{os.getpid()}{ext}"
-    with open(tmp, "wb") as fh:
-        fh.write(buf.tobytes())
-    os.replace(tmp, path)
+    write_bytes_atomic(path, buf.tobytes())
+
+
+def save_figure(fig, path, dpi: int = 90) -> None:
+    """Save a matplotlib figure as PNG atomically and close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from .io import write_bytes_atomic
+
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=dpi, format="png")
+    plt.close(fig)
+    write_bytes_atomic(path, buf.getvalue())

@@ -35,3 +35,12 @@ def person(rng, image_size=(96, 128), k=17):
     kps = np.concatenate([xy, np.full((k, 1), 2.0)], 1)
     lo, hi = xy.min(0), xy.max(0)
     return kps, [float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])]
+
+
+def synthetic_split(root, n_train, n_val=8, image_size=96):
+    """Tiny synthetic training (seed 0) and held-out validation (seed 1) sets under ``root``."""
+    from posenet_mobile.data.synthetic import SynthConfig, synthesize
+
+    for name, n, seed in (("train", n_train, 0), ("val", n_val, 1)):
+        synthesize(root / name, n, seed=seed, cfg=SynthConfig(image_size=image_size), workers=1, progress=False)
+    return root / "train", root / "val"

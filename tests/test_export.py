@@ -7,7 +7,6 @@ import pytest
 
 from posenet_mobile.compress import chain
 from posenet_mobile.compress import prune as P
-from posenet_mobile.data.synthetic import SynthConfig, synthesize
 from posenet_mobile.errors import ExportError, ModelError
 from posenet_mobile.export import metadata as M
 from posenet_mobile.export import tflite as T
@@ -16,6 +15,8 @@ from posenet_mobile.runs import load_run
 from posenet_mobile.runtime.runner import TFLiteRunner
 from posenet_mobile.train.config import load_config
 from posenet_mobile.train.trainer import train
+
+from helpers import synthetic_split
 
 TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
         "train.batch_size=8", "train.eval_batch_size=16", "train.epochs=1", "compress.prune_epochs=1",
@@ -26,9 +27,7 @@ quiet = lambda *_: None  # noqa: E731
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
-    synthesize(root / "train", 32, seed=0, cfg=SynthConfig(image_size=96), workers=1, progress=False)
-    synthesize(root / "val", 8, seed=1, cfg=SynthConfig(image_size=96), workers=1, progress=False)
-    return root / "train", root / "val"
+    return synthetic_split(root, 32)
 
 
 def _run(root, data, head):

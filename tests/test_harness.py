@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from posenet_mobile.cli import main
-from posenet_mobile.data.synthetic import SynthConfig, synthesize
 from posenet_mobile.errors import ModelError
 from posenet_mobile.export.exporter import export_run
 from posenet_mobile.harness.bench import bench
@@ -14,6 +13,8 @@ from posenet_mobile.harness.validate import validate
 from posenet_mobile.runtime.runner import TFLiteRunner
 from posenet_mobile.train.config import load_config
 from posenet_mobile.train.trainer import train
+
+from helpers import synthetic_split
 
 TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "train.batch_size=8",
         "train.eval_batch_size=16", "train.epochs=1", "compress.representative_samples=16"]  # fmt: skip
@@ -23,8 +24,7 @@ quiet = lambda *_: None  # noqa: E731
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     root = tmp_path_factory.mktemp("harness")
-    synthesize(root / "train", 24, seed=0, cfg=SynthConfig(image_size=96), workers=1, progress=False)
-    synthesize(root / "val", 8, seed=1, cfg=SynthConfig(image_size=96), workers=1, progress=False)
+    synthetic_split(root, 24)
     train(load_config("quickstart", TINY), root / "run", root / "train", root / "val", verbose=0, progress=quiet)
     out = {"run": root / "run", "val": root / "val", "root": root}
     for fmt in ("float32", "int8"):

@@ -8,10 +8,11 @@ import textwrap
 import numpy as np
 import pytest
 
-from posenet_mobile.data.synthetic import SynthConfig, synthesize
 from posenet_mobile.errors import ConfigError
 from posenet_mobile.train.config import load_config
 from posenet_mobile.train.trainer import train
+
+from helpers import synthetic_split
 
 TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
         "train.batch_size=8", "train.eval_batch_size=16", "train.warmup_epochs=0.5"]  # fmt: skip
@@ -20,9 +21,7 @@ TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
-    synthesize(root / "train", 32, seed=0, cfg=SynthConfig(image_size=96), workers=1, progress=False)
-    synthesize(root / "val", 8, seed=1, cfg=SynthConfig(image_size=96), workers=1, progress=False)
-    return root / "train", root / "val"
+    return synthetic_split(root, 32)
 
 
 def _cfg(*extra):

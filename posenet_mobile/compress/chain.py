@@ -8,12 +8,12 @@ and losses (:mod:`posenet_mobile.losses`); the learning rate is ``compress.fine_
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 
 from ..io import read_json, write_json_atomic
 from ..runs import Run
+from ..train.trainer import _write_checkpoint, save_model_atomic
 from . import prune as P
 from . import quantize as Q
 
@@ -45,12 +45,6 @@ def _evaluate(model, run: Run, pixels: bool) -> dict:
 
     m = evaluate(model, run.pipeline("val", output_names(model), pixels=pixels), run.cfg.train.eval_batch_size)
     return {k: m[k] for k in ("pck", "AP", "AP50", "AP75", "count", "mean_error_px")}
-
-
-def _save(model, path) -> None:
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
-    model.save(str(tmp))
-    os.replace(tmp, path)
 
 
 def _stage_key(run: Run, stage: str, **extra) -> str:
@@ -89,7 +83,7 @@ def prune_stage(run: Run, progress=print, verbose: int = 0):
     pruned = P.strip(wrapped)
     report = {"stage": "pruned", "key": key, "seconds": round(secs, 1), "target_sparsity": c.target_sparsity,
               "sparsity": P.sparsity_report(pruned), "val": _evaluate(pruned, run, pixels=False)}  # fmt: skip
-    _save(pruned, out)
+    save_model_atomic(pruned, out)
     write_json_atomic(meta, report)
     return pruned, report
 
@@ -124,8 +118,6 @@ def qat_stage(run: Run, source=None, preserve_sparsity: bool = True, progress=pr
     report = {"stage": "qat", "key": key, "scheme": "prune_preserve" if preserve_sparsity else "default_8bit",
               "source": "pruned" if pruned else "float", "seconds": round(secs, 1),
               "sparsity": P.sparsity_report(qm), "val": _evaluate(qm, run, pixels=True)}  # fmt: skip
-    from ..train.trainer import _write_checkpoint
-
     _write_checkpoint(tf.train.Checkpoint(model=qm), out)
     write_json_atomic(meta, report)
     return qm, report

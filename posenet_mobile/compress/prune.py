@@ -10,7 +10,6 @@ dense one and is smaller only once compressed (gzip, or an app store's download 
 
 from __future__ import annotations
 
-import numpy as np
 
 from ..keras import keras, layers, tfmot
 

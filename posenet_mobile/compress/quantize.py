@@ -17,7 +17,7 @@ import copy
 import numpy as np
 
 from ..errors import ModelError
-from ..keras import keras, layers, tfmot
+from ..keras import keras, tfmot
 from ..models.build import INPUT_MEAN, INPUT_STD
 
 NORMALIZE_LAYER = "normalize"

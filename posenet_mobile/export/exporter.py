@@ -71,21 +71,7 @@ def _convert_decoder(serve, fmt, representative, qat) -> bytes:
     from ..keras import tf
 
     conv = tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()], serve.model)
-    if fmt == "float16":
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        conv.target_spec.supported_types = [tf.float16]
-    elif fmt in ("dynamic", "int8"):
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    if fmt == "int8":
-        if not qat:
-            conv.representative_dataset = representative
-        conv.inference_input_type = tf.uint8
-    try:
-        with T._quiet_converter():
-            return bytes(conv.convert())
-    except Exception as exc:
-        msg = str(exc).strip().splitlines()
-        raise ExportError(f"TFLite conversion ({fmt}, in-graph decoder) failed: {msg[-1] if msg else exc}") from exc
+    return T.run_converter(conv, fmt, representative, qat=qat, extra_float_ok=True)
 
 
 def _output_names_by_shape(details, k: int, heatmap_size) -> list[str]:
@@ -148,8 +134,8 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     from ..compress import quantize as Q
     from ..harness.evaluate import evaluate_tflite
     from ..models.build import inference_model, output_names
+    from ..models.profile import count_macs
     from ..runtime.runner import TFLiteRunner
-    from ..train.evaluate import evaluate
 
     if fmt not in T.FORMATS:
         raise ExportError(f"--format: expected one of {', '.join(T.FORMATS)}, got {fmt!r}")
@@ -208,10 +194,8 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     audit = None
     if fmt == "int8":
         audit = T.audit_int8(model_bytes, DECODER_FLOAT_OPS if decode_in_graph else None)
-    schema = run.datasets("val").schema
+    schema = val_pipe.data.schema
     doc = build_metadata(run, model_bytes, fmt, method, schema, sparsity, decode_in_graph)
-    from ..models.profile import count_macs
-
     plain = inference_model(source, head)
     doc["macs"], doc["params"] = int(count_macs(plain)), int(plain.count_params())
     if fmt == "int8" and doc["input"]["dtype"] != "uint8":
@@ -224,10 +208,7 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     runner = TFLiteRunner(M.embed(model_bytes, doc), threads=threads)
     parity = keras_parity(keras_model, runner, val_pipe, 8, decode_in_graph)
     tfl_metrics, _ = evaluate_tflite(runner, val_pipe, eval_limit)
-    ref_pipe = run.pipeline("val", output_names(float_model), pixels=False)
-    if eval_limit:
-        ref_pipe.data.samples = ref_pipe.data.samples[:eval_limit]
-    ref = evaluate(float_model, ref_pipe, run.cfg.train.eval_batch_size)
+    ref = run.evaluate_float(val_pipe.data, eval_limit, float_model)
     keep = ("pck", "AP", "AP50", "AP75", "count", "mean_error_px")
     drop_pck = 100.0 * (ref["pck"] - tfl_metrics["pck"])
     drop_ap = 100.0 * (ref["AP"] - tfl_metrics["AP"])
@@ -243,7 +224,7 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     report = {"file": str(out), "format": fmt, "head": head, "weights": weights, "produced_by": method,
               "decode_in_graph": decode_in_graph, "size_bytes": len(final),
               "gzip_bytes": len(gzip.compress(final, 9)), "sparsity": sparsity, "validation": validation,
-              "int8_audit": audit, "forced": bool(force and fmt == "int8" and drop_pck > max_pck_drop)}  # fmt: skip
+              "params": doc["params"], "macs": doc["macs"], "int8_audit": audit, "forced": bool(force and fmt == "int8" and drop_pck > max_pck_drop)}  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     sidecar = Path(str(out) + ".json")
     try:

@@ -65,9 +65,15 @@ def convert(model, fmt: str, representative=None, qat: bool = False, extra_float
     narrow models, whose per-channel scales and zero points (12 bytes per output channel, twice
     with the bias) are a large share of the file, at some accuracy cost.
     """
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    return run_converter(conv, fmt, representative, qat, extra_float_ok, per_channel)
+
+
+def run_converter(conv, fmt: str, representative=None, qat: bool = False, extra_float_ok: bool = False,
+                  per_channel: bool = True) -> bytes:
+    """Configure ``conv`` (any ``TFLiteConverter``) for ``fmt`` as :func:`convert` describes; convert."""
     if fmt not in FORMATS:
         raise ExportError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
     if fmt == "float16":
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.target_spec.supported_types = [tf.float16]
@@ -89,7 +95,8 @@ def convert(model, fmt: str, representative=None, qat: bool = False, extra_float
             return bytes(conv.convert())
     except Exception as exc:  # the converter raises many types; name the format and the cause
         msg = str(exc).strip().splitlines()
-        raise ExportError(f"TFLite conversion to {fmt} failed: {msg[-1] if msg else type(exc).__name__}") from exc
+        what = fmt + (", in-graph decoder" if extra_float_ok else "")
+        raise ExportError(f"TFLite conversion to {what} failed: {msg[-1] if msg else type(exc).__name__}") from exc
 
 
 def representative_dataset(pixel_batches, limit: int):

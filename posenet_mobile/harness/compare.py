@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..io import read_json, write_bytes_atomic, write_json_atomic
+from ..viz import save_figure
 
 HEADS = ("heatmap", "integral", "direct", "regression")
 
@@ -40,8 +41,6 @@ def budget(cfg) -> dict:
 def compare_heads(config="quickstart", train_data=None, val_data=None, out="compare_heads", overrides=None,
                   heads=HEADS, threads=(1, 2), bench_runs: int = 60, progress=print) -> dict:  # fmt: skip
     from ..export.exporter import export_run
-    from ..models import build_model, inference_model
-    from ..models.profile import count_macs
     from ..train.config import load_config
     from ..train.trainer import train
     from .bench import bench
@@ -63,12 +62,11 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
         if train_data is None or val_data is None:  # the first row generated the synthetic sets: share them
             d = read_json(out / h / "config.json")["data"]
             train_data, val_data = d["train"], d["val"]
-        exported = inference_model(build_model(cfgs[h].model), h)
         rep = export_run(out / h, "int8", out / f"{h}_int8.tflite", weights="float", quantization="ptq", force=True,
                          progress=progress)  # fmt: skip
         files.append(out / f"{h}_int8.tflite")
         v = rep["validation"]
-        rows[h] = {"head": h, "params": int(exported.count_params()), "macs": int(count_macs(exported)),
+        rows[h] = {"head": h, "params": rep["params"], "macs": rep["macs"],
                    "int8_bytes": rep["size_bytes"], "float_pck": v["keras_float"]["pck"], "float_AP": v["keras_float"]["AP"],
                    "int8_pck": v["tflite"]["pck"], "int8_AP": v["tflite"]["AP"], "int8_pck_drop_points": v["pck_drop_points"],
                    "train_seconds": res.get("train_seconds"), "epochs": res.get("epochs_completed"),
@@ -115,7 +113,4 @@ def _plot(doc, path, threads) -> None:
     ax.set_title("accuracy vs latency by head")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
+    save_figure(fig, path, dpi=100)

@@ -35,7 +35,7 @@ def write_demo_report(out: Path, cfg, tr, comp, ex, va, be, cmds) -> dict:
     curve = out / "learning_curve.png"
     if (out / "run" / "learning_curve.png").exists():
         shutil.copyfile(out / "run" / "learning_curve.png", curve)
-    md = [f"# posenet_mobile demo report", "",
+    md = ["# posenet_mobile demo report", "",
           f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}. Preset `{cfg.name}`: "
           f"{cfg.model.head} head, width {cfg.model.width}, input {cfg.model.input_size[0]}x{cfg.model.input_size[1]}, "
           f"{cfg.train.epochs} epochs on {tr.get('train_people')} synthetic people; scored on {tr.get('val_people')} held-out people.",

@@ -33,7 +33,9 @@ def _debugger(model, representative, denylist=None):
 
 
 def rank_layers(debugger) -> list[dict]:
-    with _quiet():
+    from ..export.tflite import _quiet_converter
+
+    with _quiet_converter():
         debugger.run()
     buf = io.StringIO()
     debugger.layer_statistics_dump(buf)
@@ -44,12 +46,6 @@ def rank_layers(debugger) -> list[dict]:
         rows.append({"op": r["op_name"], "tensor": r["tensor_name"], "rmse_over_scale": math.sqrt(mse) / scale if scale else 0.0,
                      "max_abs_error": float(r["max_abs_error"] or 0), "scale": scale})  # fmt: skip
     return sorted(rows, key=lambda r: -r["rmse_over_scale"])
-
-
-def _quiet():
-    from ..export.tflite import _quiet_converter
-
-    return _quiet_converter()
 
 
 def quant_debug(run_dir, keep_float: int = 5, out=None, eval_limit=None, progress=print) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html as H
-import os
 from pathlib import Path
 
 import cv2
@@ -35,10 +34,7 @@ def _bar_chart(result, path) -> None:
     ax.set_title("per-keypoint error")
     ax.legend()
     fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.png")
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    os.replace(tmp, path)
+    viz.save_figure(fig, path)
 
 
 def _sample_grid(dataset, pred, path, count: int = 16) -> None:

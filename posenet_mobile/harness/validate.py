@@ -67,16 +67,9 @@ def kernel_agreement(model, dataset, crops: int | None = None, threads: int = 1)
 def _reference_metrics(reference, dataset, threads, limit):
     ref = Path(reference)
     if ref.is_dir():
-        from ..models.build import output_names
         from ..runs import load_run
-        from ..train.evaluate import evaluate
 
-        run = load_run(ref)
-        model = run.load_float()
-        pipe = KeypointPipeline(dataset, run.codec, output_names(model), training=False, padding=run.cfg.data.padding)
-        if limit:
-            pipe.data.samples = pipe.data.samples[:limit]
-        return evaluate(model, pipe, run.cfg.train.eval_batch_size), f"{ref}/model.keras (Keras float)"
+        return load_run(ref).evaluate_float(dataset, limit), f"{ref}/model.keras (Keras float)"
     runner = TFLiteRunner(ref, threads=threads)
     m, _ = evaluate_tflite(runner, _pipeline(runner, dataset), limit)
     return m, str(ref)

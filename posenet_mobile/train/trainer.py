@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import json
 import math
 import os
 import shutil
@@ -34,6 +33,7 @@ from .data import ensure_data
 from .distribute import get_strategy, worker_info
 from .evaluate import evaluate
 from ..io import read_json, write_json_atomic
+from ..viz import save_figure
 
 
 def _schedule_class():
@@ -294,7 +294,4 @@ def plot_learning_curve(history: dict, path: Path) -> None:
     b.legend()
     b.grid(alpha=0.3)
     fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.png")
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    os.replace(tmp, path)
+    save_figure(fig, path)
