@@ -111,7 +111,8 @@ def cmd_export(args) -> int:
 
     rep = export_run(args.run, args.format, args.out, overrides=args.set, weights=args.weights, quantization=args.quantization,
                      decode_in_graph=args.decode_in_graph, max_pck_drop=args.max_pck_drop, force=args.force,
-                     eval_limit=args.eval_limit, per_channel=not args.per_tensor, progress=_err)  # fmt: skip
+                     eval_limit=args.eval_limit, per_channel=not args.per_tensor,
+                     keep_tensor_names=args.keep_tensor_names, progress=_err)  # fmt: skip
     v = rep["validation"]
     print(json.dumps({"file": rep["file"], "format": rep["format"], "produced_by": rep["produced_by"],
                       "size_bytes": rep["size_bytes"], "gzip_bytes": rep["gzip_bytes"], "sparsity": rep["sparsity"],
@@ -269,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-pck-drop", type=float, default=None, help="int8 gate in PCK points (default compress.max_pck_drop)")
     s.add_argument("--force", action="store_true", help="write an int8 file that fails the gate")
     s.add_argument("--per-tensor", action="store_true", help="int8 PTQ: one weight scale per kernel (smaller file)")
+    s.add_argument("--keep-tensor-names", action="store_true",
+                   help="keep the converter's tensor names (default: input 'image', outputs named after their "
+                   "contents, others t<index>; saves ~20 KB)")
     s.add_argument("--eval-limit", type=int, default=None, help="score on the first N validation people only")
     s.add_argument("--set", action="append", default=[], metavar="compress.KEY=VALUE",
                    help="compression settings (must match those `compress` used for a QAT stage to be reused)")

@@ -30,6 +30,12 @@ class ModelConfig:
     num_keypoints: K, taken from the keypoint schema.
     backbone_weights: ``None`` (random init, the default: nothing is downloaded) or ``"imagenet"``
         (copies Keras' MobileNetV2 ImageNet weights; needs them in the Keras cache or internet).
+    facing_head: add a training-only output ``facing`` that classifies whether the person faces
+        the camera, from the handedness of the labelled 2D torso (see
+        :func:`posenet_mobile.losses.facing_target`); cut off at export like the regression head's
+        heatmap branch. An auxiliary signal for telling left from right.
+    global_context: add a pooled summary of the whole crop to the heatmap head's input
+        (:func:`posenet_mobile.models.heads.global_context`); exported with the model.
     """
 
     input_size: tuple[int, int] = (192, 192)
@@ -40,6 +46,8 @@ class ModelConfig:
     regression_channels: int = 64
     num_keypoints: int = 17
     backbone_weights: str | None = None
+    facing_head: bool = False
+    global_context: bool = False
 
     def __post_init__(self):
         size = tuple(int(v) for v in self.input_size)
@@ -56,6 +64,8 @@ class ModelConfig:
             raise ConfigError("model.decoder_channels / model.regression_channels: expected >= 8")
         if self.num_keypoints < 1:
             raise ConfigError(f"model.num_keypoints: expected >= 1, got {self.num_keypoints}")
+        if self.global_context and self.head not in ("heatmap", "regression"):
+            raise ConfigError(f"model.global_context: feeds the heatmap head; head {self.head!r} has none")
         if self.backbone_weights not in (None, "imagenet"):
             raise ConfigError(f"model.backbone_weights: expected null or 'imagenet', got {self.backbone_weights!r}")
 

@@ -10,6 +10,7 @@ heatmaps    ``(N, Hh, Wh, 2K)``           ``[target heatmaps (K) | weights broad
 offsets     ``(N, Hh, Wh, 3K)``           ``[offsets interleaved (2K) | offset mask (K)]``
 coords      ``(N, K, 3)``                 ``(x, y)`` normalised, then weight
 visibility  ``(N, K, 2)``                 target in {0, 1}, then weight
+facing      ``(N, 1, 2)``                 target in {0, 1}, then weight (training only)
 ==========  ============================  ===============================================
 
 Every loss returns one value per image ``(N,)``: a weighted mean over that image's keypoints,
@@ -127,7 +128,12 @@ class VisibilityLoss(_PackedLoss):
         return visibility_bce(y_true[..., 0], y_pred, y_true[..., 1])
 
 
-LOSSES = {"heatmaps": HeatmapLoss, "offsets": OffsetLoss, "coords": CoordinateLoss, "visibility": VisibilityLoss}
+class FacingLoss(VisibilityLoss):
+    default_name = "facing_bce"
+
+
+LOSSES = {"heatmaps": HeatmapLoss, "offsets": OffsetLoss, "coords": CoordinateLoss, "visibility": VisibilityLoss,
+          "facing": FacingLoss}  # fmt: skip
 
 
 def losses_for(output_names, heatmap_foreground: float = DEFAULT_FOREGROUND) -> dict:
@@ -138,14 +144,52 @@ def losses_for(output_names, heatmap_foreground: float = DEFAULT_FOREGROUND) -> 
     return {name: out[name] for name in output_names}
 
 
+#: COCO names of the torso keypoints :func:`facing_target` reads.
+TORSO_NAMES = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+
+
+def torso_indices(names) -> tuple | None:
+    """Indices of :data:`TORSO_NAMES` in a schema's keypoint names, or ``None`` if any is missing."""
+    names = list(names)
+    return tuple(names.index(n) for n in TORSO_NAMES) if all(n in names for n in TORSO_NAMES) else None
+
+
+def facing_target(keypoints: np.ndarray, visibility: np.ndarray, torso, margin: float = 0.3):
+    """Whether each person faces the camera, from the handedness of their labelled 2D torso.
+
+    keypoints ``(N, K, 2)`` (image or input pixels, y down), COCO ``visibility (N, K)``, ``torso``
+    from :func:`torso_indices`. With ``across`` = left minus right (shoulders plus hips) and
+    ``down`` = hip centre minus shoulder centre, a person facing the camera has their left on the
+    image's right, so ``cross(across, down) > 0``; the sign survives rotation and mirroring with
+    left/right relabelled, as augmentation does. Returns ``(target (N,) in {0, 1}, weight (N,))``:
+    weight 0 without all four torso points labelled, or when ``|cross| < margin |down|^2``: the
+    torso's signed width is under ``margin`` of its length (side views, where the sign says little).
+    """
+    kp = np.asarray(keypoints, np.float64)
+    n = kp.shape[0]
+    if torso is None:
+        return np.zeros(n, np.float32), np.zeros(n, np.float32)
+    ls, rs, lh, rh = torso
+    ok = np.all(np.asarray(visibility)[:, [ls, rs, lh, rh]] > 0, axis=1) & np.all(np.isfinite(kp[:, [ls, rs, lh, rh]]), axis=(1, 2))
+    kp = np.where(np.isfinite(kp), kp, 0.0)
+    across = (kp[:, ls] - kp[:, rs]) + (kp[:, lh] - kp[:, rh])
+    down = 0.5 * (kp[:, lh] + kp[:, rh]) - 0.5 * (kp[:, ls] + kp[:, rs])
+    cross = across[:, 0] * down[:, 1] - across[:, 1] * down[:, 0]
+    length2 = (down**2).sum(-1)
+    clear = ok & (np.abs(cross) >= margin * length2) & (np.abs(cross) > 0)
+    return (cross > 0).astype(np.float32), clear.astype(np.float32)
+
+
 def pack_targets(
-    codec: HeatmapCodec, keypoints: np.ndarray, visibility: np.ndarray, output_names, encoded: EncodedTargets | None = None
+    codec: HeatmapCodec, keypoints: np.ndarray, visibility: np.ndarray, output_names, encoded: EncodedTargets | None = None,
+    torso=None,
 ) -> dict:
     """Encode ``keypoints (N,K,2)`` input pixels + COCO ``visibility (N,K)`` into packed ``y_true``.
 
     Returns ``{output name: float32 array}`` for the names given. ``visibility`` targets are 1 for
     flag 2 (visible) inside the input and 0 otherwise (occluded, or pushed out of the crop); every
-    labelled keypoint carries weight.
+    labelled keypoint carries weight. ``torso`` (:func:`torso_indices`) is needed for a
+    ``facing`` output; without it that target has weight 0.
     """
     kp = np.asarray(keypoints, np.float64)
     vis = np.asarray(visibility)
@@ -164,6 +208,9 @@ def pack_targets(
         elif name == "visibility":
             target = (vis == 2) & (w > 0)
             out[name] = np.stack([target.astype(np.float32), (vis > 0).astype(np.float32)], axis=-1)
+        elif name == "facing":
+            target, weight = facing_target(kp, vis, torso)
+            out[name] = np.stack([target, weight], axis=-1)[:, None, :]
         else:
             raise KeyError(f"pack_targets: no target for model output {name!r}")
         out[name] = out[name].astype(np.float32)

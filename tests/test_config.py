@@ -13,7 +13,8 @@ def test_overlay_applies_values_and_rejects_unknown_keys_by_name():
 
 @pytest.mark.parametrize(
     "values, field",
-    [({"head": "segmentation"}, "head"), ({"input_size": [100, 100]}, "input_size"), ({"output_stride": 2}, "output_stride"), ({"width": "big"}, "width")],
+    [({"head": "segmentation"}, "head"), ({"input_size": [100, 100]}, "input_size"), ({"output_stride": 2}, "output_stride"), ({"width": "big"}, "width"),
+     ({"head": "integral", "global_context": True}, "global_context")],
 )
 def test_bad_values_name_the_field(values, field):
     with pytest.raises(ConfigError, match=field):

@@ -69,6 +69,37 @@ def test_int8_takes_uint8_pixels_and_is_integer_inside(heatmap_run, tmp_path):
     assert all(o["dtype"] == "int8" and o["quantization"]["scale"] > 0 for o in meta["outputs"])
 
 
+def test_short_tensor_names_compute_the_same_and_name_the_outputs(heatmap_run, tmp_path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    short, kept = tmp_path / "s.tflite", tmp_path / "k.tflite"
+    export_run(heatmap_run, "int8", short, quantization="ptq", max_pck_drop=100, progress=quiet)
+    export_run(heatmap_run, "int8", kept, quantization="ptq", max_pck_drop=100, keep_tensor_names=True, progress=quiet)
+    assert short.stat().st_size < kept.stat().st_size - 5000
+    it = Interpreter(model_path=str(short))
+    assert [d["name"] for d in it.get_input_details()] == ["image"]
+    meta = M.read(short.read_bytes())
+    assert {d["name"] for d in it.get_output_details()} == {"heatmaps", "offsets"}
+    assert [o["name"] for o in meta["outputs"]] == [d["name"] for d in sorted(it.get_output_details(), key=lambda d: d["index"])]
+    long_names = [d["name"] for d in Interpreter(model_path=str(kept)).get_tensor_details()]
+    assert max(map(len, long_names)) > 40
+    img = np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    a, b = TFLiteRunner(short).run_crop(img), TFLiteRunner(kept).run_crop(img)
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name])
+
+
+def test_global_context_exports_int8_clean_and_facing_is_cut(tmp_path_factory, data, tmp_path):
+    root = tmp_path_factory.mktemp("ctx") / "run"
+    cfg = load_config("quickstart", TINY + ["model.global_context=true", "model.facing_head=true"])
+    train(cfg, root, *data, verbose=0, progress=quiet)
+    out = tmp_path / "c.tflite"
+    export_run(root, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
+    info = inspect(out)
+    assert info["float_ops"] == [] and "RESIZE_NEAREST_NEIGHBOR" in info["ops"]
+    assert [o["name"] for o in info["metadata"]["outputs"]] == ["heatmaps", "offsets"]
+
+
 def test_audit_names_a_float_op(heatmap_run):
     from posenet_mobile.compress.quantize import with_pixel_input
     from posenet_mobile.keras import keras

@@ -69,3 +69,44 @@ def test_losses_for_model_outputs():
     got = losses.losses_for(["coords", "visibility"])
     assert set(got) == {"coords", "visibility"}
     assert isinstance(got["coords"], losses.CoordinateLoss)
+
+
+def _torso(facing: bool, angle_deg: float = 0.0, side: bool = False):
+    """COCO-17 keypoints of an upright torso (shoulders y=20, hips y=50), turned by ``angle_deg``."""
+    kp = np.zeros((17, 2))
+    half = 0.5 if side else 10.0  # a side view puts left and right almost on top of each other
+    sign = 1.0 if facing else -1.0  # facing the camera: the person's left is on the image's right
+    kp[5], kp[6] = (32 + sign * half, 20), (32 - sign * half, 20)
+    kp[11], kp[12] = (32 + sign * half * 0.8, 50), (32 - sign * half * 0.8, 50)
+    t = np.deg2rad(angle_deg)
+    rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    return (kp - 32) @ rot.T + 32
+
+
+def test_facing_target_is_the_torso_handedness():
+    torso = losses.torso_indices([f"k{i}" for i in range(5)] + list(losses.TORSO_NAMES[:2]) + ["x"] * 4
+                                 + list(losses.TORSO_NAMES[2:]) + ["y"] * 4)  # fmt: skip
+    assert torso == (5, 6, 11, 12)
+    cases = [_torso(True), _torso(False), _torso(True, 170), _torso(False, 80), _torso(True, side=True)]
+    kp = np.stack(cases)
+    vis = np.full((len(cases), 17), 2)
+    target, weight = losses.facing_target(kp, vis, torso)
+    np.testing.assert_array_equal(target[:4], [1, 0, 1, 0])  # rotation keeps the sign
+    np.testing.assert_array_equal(weight, [1, 1, 1, 1, 0])  # a side view says nothing
+    mirrored = kp[:1].copy()
+    mirrored[..., 0] = 64 - mirrored[..., 0]
+    flip = np.arange(17)
+    flip[[5, 6, 11, 12]] = [6, 5, 12, 11]
+    assert losses.facing_target(mirrored[:, flip], vis[:1], torso)[0][0] == 1  # mirrored + relabelled: still facing
+    vis[0, 11] = 0
+    assert losses.facing_target(kp, vis, torso)[1][0] == 0  # a hip not labelled: no target
+    assert losses.facing_target(kp, vis, None)[1].sum() == 0
+
+
+def test_facing_loss_packs_and_scores():
+    kp = np.stack([_torso(True), _torso(False)])
+    vis = np.full((2, 17), 2)
+    packed = losses.pack_targets(CODEC, kp, vis, ("facing",), torso=(5, 6, 11, 12))["facing"]
+    assert packed.shape == (2, 1, 2)
+    good = np.array([[30.0], [-30.0]], np.float32)
+    assert _value("facing", packed, good) < 1e-6 < 1.0 < _value("facing", packed, -good)

@@ -104,6 +104,16 @@ def test_regression_export_cuts_the_heatmap_branch_and_is_cheaper():
     assert count_macs(exp) < count_macs(hm)
 
 
+@pytest.mark.parametrize("head", ["heatmap", "regression"])
+def test_facing_head_trains_but_is_never_exported(head):
+    import dataclasses
+
+    model = build_model(dataclasses.replace(tiny(head, (64, 64)), facing_head=True))
+    assert model.output_names[-1] == "facing" and model.outputs[-1].shape[1:] == (1,)
+    exp = inference_model(model, head)
+    assert "facing" not in exp.output_names and "facing" not in {l.name for l in exp.layers}
+
+
 def test_integral_head_matches_the_numpy_soft_argmax(rng):
     cfg = tiny("integral", (64, 64))
     model = build_model(cfg)

@@ -63,6 +63,39 @@ def _standing(arms_forward=False):
     return prop, pose, B.forward_kinematics(prop, pose)
 
 
+def _render_image(yaw, size=256):
+    prop, pose, fk = _standing(False)
+    look = R.sample_appearance(np.random.default_rng(1))
+    look["stripes"] = False
+    M = np.diag([1.0, -1.0, -1.0]) @ B.rot_y(yaw)
+    cam = {"M": M, "t": np.array([0.0, -0.1, 4.0]), "f": 450.0, "c": np.array([size / 2, size / 2])}
+    img = np.zeros((size, size, 3), np.uint8)
+    mask = np.zeros((size, size), np.uint8)
+    xy, _, _ = R.render_person(img, mask, np.random.default_rng(2), cam, {"id": 1, "proportions": prop, "look": look, "fk": fk},
+                               (0.5, -0.5))  # fmt: skip
+    return img, xy, look
+
+
+def test_front_and_back_differ_on_the_torso():
+    """The chest carries a skin-coloured neckline and a dark placket facing the camera only."""
+    idx = COCO17.index
+    front, xy, look = _render_image(0.0)
+    back, _, _ = _render_image(np.pi)
+    sh = 0.5 * (xy[idx("left_shoulder")] + xy[idx("right_shoulder")])
+    hip = 0.5 * (xy[idx("left_hip")] + xy[idx("right_hip")])
+    x = int(sh[0])
+
+    def dist(img, colour, t):  # nearest colour match on the midline, t of the way shoulders -> hips
+        y = int(sh[1] + t * (hip[1] - sh[1]))
+        return np.abs(img[y, x - 3:x + 3].astype(float) - colour).sum(-1).min()
+
+    assert dist(front, look["skin"], 0.18) < 20 < 100 < dist(back, look["skin"], 0.18)  # neckline
+    dark = np.clip(np.asarray(look["shirt"]) * 0.35, 0, 255)
+    for t in (0.3, 0.5, 0.7):  # placket
+        assert dist(front, dark, t) < 20 < 100 < dist(back, dark, t)
+    assert np.abs(front.astype(int) - back.astype(int)).sum() > 0
+
+
 def _render(yaw, size=256, arms_forward=False):
     prop, pose, fk = _standing(arms_forward)
     look = R.sample_appearance(np.random.default_rng(1))

@@ -28,6 +28,17 @@ def _cfg(*extra):
     return load_config("quickstart", TINY + list(extra))
 
 
+def test_facing_head_is_trained_and_logged(tmp_path, data):
+    cfg = _cfg("train.epochs=1", "model.facing_head=true", "model.global_context=true")
+    train(cfg, tmp_path / "run", *data, verbose=0, progress=lambda *_: None)
+    hist = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert hist["facing_loss"][0] > 0
+    from posenet_mobile.keras import keras
+
+    m = keras.models.load_model(tmp_path / "run" / "model.keras")
+    assert m.output_names == ["heatmaps", "offsets", "facing"]
+
+
 @pytest.mark.parametrize("head", ["heatmap", "regression"])
 def test_a_few_epochs_reduce_the_loss(tmp_path, data, head):
     cfg = _cfg("train.epochs=4", "train.learning_rate=0.003", f"model.head={head}")

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import geometry as G
 from ..codec import HeatmapCodec
-from ..losses import pack_targets
+from ..losses import pack_targets, torso_indices
 from ..models.build import normalize_input
 from .augment import NO_AUGMENT, AugmentConfig, crop_keypoints, occlude, photometric, random_crop
 from .coco import CocoDataset, read_image
@@ -46,6 +46,7 @@ class KeypointPipeline:
         self.seed = int(seed)
         self.pixels = bool(pixels)
         self.flip_index = dataset.schema.flip_index
+        self.torso = torso_indices(dataset.schema.names)
         self._lock = threading.Lock()
         self.corrupt_files: set = set()
         self._shapes = self._target_shapes()
@@ -81,7 +82,7 @@ class KeypointPipeline:
         patch = G.warp(img, crop, self.codec.input_size)
         kp, vis = crop_keypoints(crop, self.codec.input_size, s.keypoints, s.visibility, self.flip_index)
         patch = occlude(photometric(patch, rng, self.augment), rng, self.augment)
-        targets = pack_targets(self.codec, kp[None], vis[None], self.output_names)
+        targets = pack_targets(self.codec, kp[None], vis[None], self.output_names, torso=self.torso)
         targets = {k: v[0] for k, v in targets.items()}
         targets["_keypoints"], targets["_visibility"] = kp.astype(np.float32), vis
         image = patch.astype(np.float32) if self.pixels else normalize_input(patch)
@@ -90,7 +91,8 @@ class KeypointPipeline:
     def _target_shapes(self):
         k = self.data.schema.num_keypoints
         hh, ww = self.codec.heatmap_size
-        shapes = {"heatmaps": (hh, ww, 2 * k), "offsets": (hh, ww, 3 * k), "coords": (k, 3), "visibility": (k, 2)}
+        shapes = {"heatmaps": (hh, ww, 2 * k), "offsets": (hh, ww, 3 * k), "coords": (k, 3), "visibility": (k, 2),
+                  "facing": (1, 2)}
         return [shapes[n] for n in self.output_names]
 
     def _py(self, index, epoch):

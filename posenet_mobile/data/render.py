@@ -193,6 +193,8 @@ def render_person(img, mask, rng, cam, person, light):
             a, b = proj(P0[i]), proj(P1[i])
             r = f * rad[i] / max(0.5 * (P0[i, 2] + P1[i, 2]), 1e-3)
             _capsule(img, mask, a, b, r, parts[i][4], pid, lx, ly, look if parts[i][0] in ("torso",) else None)
+            if parts[i][0] == "torso":
+                _torso_front(img, parts[i][1], parts[i][2], rad[i], fk["torso_axes"], to_cam, M, proj, look)
         else:
             name, ctr, r3, col = spheres[i]
             r = f * r3 / max(ctr[2], 1e-3)
@@ -293,6 +295,30 @@ def _sphere(img, mask, c, r, col, pid, lx, ly):
     cv2.circle(img, _pt(c), int(round(r * _S)), _shade(col, 0.6), -1, cv2.LINE_AA, SHIFT)
     cv2.circle(img, _pt(c - np.array([lx, ly]) * -0.12 * r), int(round(0.8 * r * _S)), _shade(col, 0.9), -1, cv2.LINE_AA, SHIFT)
     cv2.circle(img, _pt(c + np.array([lx, ly]) * 0.35 * r), int(round(0.35 * r * _S)), _shade(col, 1.12), -1, cv2.LINE_AA, SHIFT)
+
+
+def _torso_front(img, bottom, top, r, axes, to_cam, M, proj, look):
+    """Front-only clothing cues on the torso, drawn where the chest faces the camera: a skin-
+    coloured V neckline and a contrasting button placket down the midline. Real people's fronts
+    differ from their backs (necklines, buttons, zips, prints); without such a cue the synthetic
+    torso looks the same from behind, and only the few face pixels tell front from back, so left
+    from right. Body-frame points (metres) in; nothing drawn when the chest faces away.
+    """
+    x_ax, y_ax, z_ax = axes[:, 0], axes[:, 1], axes[:, 2]
+    if not (M @ z_ax) @ to_cam(top[None])[0] < -0.1 * np.linalg.norm(to_cam(top[None])[0]):
+        return
+    length = float(np.linalg.norm(top - bottom))
+    surf = lambda c, dx, dy: c + x_ax * dx * r + y_ax * dy + z_ax * r * np.sqrt(max(1 - dx * dx, 0.0))  # noqa: E731
+    v = [proj(to_cam(surf(top, d, h)[None])[0]) for d, h in ((0.55, 0.08 * length), (-0.55, 0.08 * length), (0.0, -0.3 * length))]
+    if not np.all(np.isfinite(v)):
+        return
+    pts = np.round((np.array(v) - 0.5) * _S).astype(np.int32)
+    cv2.fillConvexPoly(img, pts, tuple(float(c) for c in np.clip(look["skin"], 0, 255)), cv2.LINE_AA, SHIFT)
+    dark = np.clip(np.asarray(look["shirt"]) * 0.35, 0, 255)
+    a = proj(to_cam(surf(top, 0.0, -0.3 * length)[None])[0])
+    b = proj(to_cam(surf(bottom, 0.0, -0.25 * length)[None])[0])
+    rr = max(0.12 * r * np.linalg.norm(a - b) / max(length, 1e-6), 0.6)
+    cv2.line(img, _pt(a), _pt(b), tuple(float(c) for c in dark), max(int(round(rr)), 1), cv2.LINE_AA, SHIFT)
 
 
 def _face_point(head, H, hr, loc, to_cam, M):

@@ -127,8 +127,16 @@ def build_metadata(run: Run, model_bytes: bytes, fmt: str, method: str, schema, 
 def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quantization: str = "auto",
                decode_in_graph: bool = False, max_pck_drop: float | None = None, force: bool = False,
                eval_limit: int | None = None, threads: int = 1, overrides=None, per_channel: bool = True,
-               progress=print) -> dict:  # fmt: skip
-    """Export ``run_dir`` as ``fmt``; returns the export report (also in the sidecar's ``export``)."""
+               keep_tensor_names: bool = False, progress=print) -> dict:  # fmt: skip
+    """Export ``run_dir`` as ``fmt``; returns the export report (also in the sidecar's ``export``).
+
+    per_channel: int8 PTQ weight scales per output channel (default) or per kernel. A QAT stage
+    always exports per channel. Per-tensor QAT was tried and dropped: with tfmot's
+    ``disable_per_axis`` scheme the converter left every conv float, and with BatchNorm folded
+    before QAT it wrote the kernels per channel anyway (TF 2.21, tfmot 0.8).
+    keep_tensor_names: keep the converter's long tensor names; by default the input is renamed
+    ``image``, outputs after what they hold (``heatmaps``, ``offsets``, ...), the rest ``t<index>``.
+    """
     from ..compress import chain
     from ..compress import prune as P
     from ..compress import quantize as Q
@@ -170,6 +178,8 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
         if quantization == "auto":
             quantization = "qat" if run.model_path("qat").exists() else "ptq"
         qat = quantization == "qat"
+    per_channel = per_channel or qat
+    granularity = "" if per_channel else ", per-tensor weights"
     if qat:
         keras_model, qreport = chain.qat_stage(run, progress=progress)
         method = "PQAT (prune-preserving quantization-aware training)" if qreport.get("scheme") == "prune_preserve" \
@@ -178,7 +188,7 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     else:
         keras_model = Q.with_pixel_input(source)
         if fmt == "int8":
-            method = "PTQ (post-training, calibrated" + (")" if per_channel else ", per-tensor weights)")
+            method = "PTQ (post-training, calibrated" + granularity + ")"
     keras_model = inference_model(keras_model, head)
     sparsity = P.sparsity_report(keras_model)["prunable_sparsity"]
 
@@ -191,6 +201,12 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
         model_bytes = _convert_decoder(_in_graph_decoder(keras_model, run.codec), fmt, representative, qat)
     else:
         model_bytes = T.convert(keras_model, fmt, representative, qat=qat, per_channel=per_channel)
+    if not keep_tensor_names:
+        from ai_edge_litert.interpreter import Interpreter
+
+        details = Interpreter(model_content=model_bytes).get_output_details()
+        k = val_pipe.data.schema.num_keypoints
+        model_bytes = T.short_tensor_names(model_bytes, _output_names_by_shape(details, k, run.codec.heatmap_size))
     audit = None
     if fmt == "int8":
         audit = T.audit_int8(model_bytes, DECODER_FLOAT_OPS if decode_in_graph else None)

@@ -161,3 +161,25 @@ def audit_int8(model_bytes: bytes, allow_after: set | None = None) -> dict:
     for op in ops:
         counts[op["op"]] = counts.get(op["op"], 0) + 1
     return {"ops": counts, "float_ops": allowed}
+
+
+def short_tensor_names(model_bytes: bytes, output_names=None, input_name: str = "image") -> bytes:
+    """Rename every tensor of ``model_bytes``: inputs ``input_name``, outputs ``output_names``
+    (in output order; default ``output_0``...), all others ``t<index>``.
+
+    The converter names tensors after the fused TF ops (``model/block_3_expand/Conv2D;model/...``),
+    about 20 KB of strings in a 270k-parameter model: 6% of its int8 file. Kernels and signatures
+    address tensors by index, so the renamed file computes exactly the same.
+    """
+    from ai_edge_litert.tools import flatbuffer_utils as fu
+
+    model = fu.convert_bytearray_to_object(bytearray(model_bytes))
+    for sg in model.subgraphs:
+        outs = list(sg.outputs)
+        names = list(output_names) if output_names is not None and len(output_names) == len(outs) else \
+            [f"output_{i}" for i in range(len(outs))]  # fmt: skip
+        fixed = {int(t): (input_name if len(sg.inputs) == 1 else f"{input_name}_{i}") for i, t in enumerate(sg.inputs)}
+        fixed.update({int(t): n for t, n in zip(outs, names)})
+        for i, tensor in enumerate(sg.tensors):
+            tensor.name = fixed.get(i, f"t{i}").encode()
+    return bytes(fu.convert_object_to_bytearray(model))

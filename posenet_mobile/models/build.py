@@ -11,6 +11,8 @@ regression     heatmaps, offsets, coords, visibility                   coords, v
 integral       coords, visibility                                      coords, visibility
 direct         coords, visibility (DeepPose-style, no heatmap loss)    coords, visibility
 =============  ======================================================  ======================
+
+``model.facing_head`` appends a training-only ``facing`` output to any head (never exported).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ..config import ModelConfig
 from ..errors import ModelError
 from ..keras import keras
 from .backbone import load_imagenet_weights, mobilenet_v2_features
-from .heads import heatmap_head, integral_head, regression_head, top_down_decoder
+from .heads import facing_head, global_context, heatmap_head, integral_head, regression_head, top_down_decoder
 
 #: uint8 RGB -> model input: ``x / 127.5 - 1`` (MobileNetV2's convention).
 INPUT_MEAN = 127.5
@@ -53,10 +55,11 @@ def build_model(cfg: ModelConfig, name: str | None = None) -> "keras.Model":
     decoded = top_down_decoder(feats, cfg.output_stride, cfg.decoder_channels)
     x = decoded[cfg.output_stride]
     k = cfg.num_keypoints
+    ctx = global_context(feats[32], x.shape[1:3], int(x.shape[-1])) if cfg.global_context else None
     if cfg.head == "heatmap":
-        outputs = list(heatmap_head(x, k, cfg.decoder_channels))
+        outputs = list(heatmap_head(x, k, cfg.decoder_channels, ctx))
     elif cfg.head == "regression":
-        hm, off = heatmap_head(x, k, cfg.decoder_channels)
+        hm, off = heatmap_head(x, k, cfg.decoder_channels, ctx)
         coords, vis = regression_head(decoded, feats, cfg.output_stride, k, cfg.regression_channels)
         outputs = [hm, off, coords, vis]
     elif cfg.head == "direct":  # the regression encoder alone: same layers, no heatmap supervision
@@ -65,6 +68,8 @@ def build_model(cfg: ModelConfig, name: str | None = None) -> "keras.Model":
         outputs = list(integral_head(x, k, cfg.decoder_channels))
     else:  # ModelConfig validates; kept for direct callers
         raise ModelError(f"model.head: unknown head {cfg.head!r}")
+    if cfg.facing_head:  # training-only auxiliary output, cut by inference_model
+        outputs.append(facing_head(feats[32]))
     model = keras.Model(inputs, outputs, name=name or f"posenet_{cfg.head}")
     if cfg.backbone_weights == "imagenet":
         load_imagenet_weights(model, cfg.width, cfg.input_size)

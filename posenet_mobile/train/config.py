@@ -40,7 +40,7 @@ class DataConfig:
 class TrainConfig:
     """Optimisation. batch_size is per replica; the learning rate scales with the replica count.
 
-    loss_weights: per output (heatmaps, offsets, coords, visibility).
+    loss_weights: per output (heatmaps, offsets, coords, visibility, facing).
     heatmap_foreground: foreground emphasis of the heatmap MSE (see losses.heatmap_mse).
     """
 
@@ -51,7 +51,8 @@ class TrainConfig:
     warmup_epochs: float = 1.0
     min_lr_ratio: float = 0.02
     seed: int = 0
-    loss_weights: dict = field(default_factory=lambda: {"heatmaps": 1000.0, "offsets": 1.0, "coords": 10.0, "visibility": 0.2})
+    loss_weights: dict = field(default_factory=lambda: {"heatmaps": 1000.0, "offsets": 1.0, "coords": 10.0,
+                                                         "visibility": 0.2, "facing": 5.0})
     heatmap_foreground: float = 20.0
     eval_batch_size: int = 64
     steps_per_epoch: int = 0  # 0: one pass over the training set
