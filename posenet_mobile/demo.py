@@ -9,7 +9,6 @@ latency -> ``OUT/report.html`` and ``OUT/report.md``.
 from __future__ import annotations
 
 import os
-
 import shlex
 import sys
 import time
