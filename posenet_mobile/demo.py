@@ -107,6 +107,9 @@ def run_demo(out="demo_output", config: str = "quickstart", overrides=None, esti
     ex = stage(3, "export", do_export, f"posenet-mobile export --run {run_dir} --format float32 --weights float "
                                        f"--out {exp}/posenet_float32.tflite; posenet-mobile export --run {run_dir} "
                                        f"--format int8 --out {exp}/posenet_int8.tflite")  # fmt: skip
+    if "int8_pqat_rejected" in ex:
+        cmds["export"] = (cmds["export"].replace("posenet_int8.tflite", "posenet_int8_pqat.tflite")
+                          + f"; posenet-mobile export --run {run_dir} --format int8 --quantization ptq --out {exp}/posenet_int8.tflite")
     val_data = str(load_run(run_dir)._locate(read_json(run_dir / "config.json")["data"]["val"]))
     va = stage(4, "validate", lambda: validate(exp / "posenet_int8.tflite", val_data, reference=run_dir,
                                                max_pck_drop=cfg.compress.max_pck_drop, report=out / "validate.json",

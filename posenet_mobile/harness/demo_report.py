@@ -39,7 +39,13 @@ def write_demo_report(out: Path, cfg, tr, comp, ex, va, be, cmds) -> dict:
           f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}. Preset `{cfg.name}`: "
           f"{cfg.model.head} head, width {cfg.model.width}, input {cfg.model.input_size[0]}x{cfg.model.input_size[1]}, "
           f"{cfg.train.epochs} epochs on {tr.get('train_people')} synthetic people; scored on {tr.get('val_people')} held-out people.",
-          "", f"**int8 gate ({ref.get('max_pck_drop_points')} PCK points vs the float Keras model): {gate}**", "",
+          "", f"**int8 gate ({ref.get('max_pck_drop_points')} PCK points vs the float Keras model): {gate}**", ""]
+    rej = ex.get("int8_pqat_rejected")
+    if rej:
+        md += [f"The PQAT int8 file was {rej['validation']['pck_drop_points']:.2f} PCK points below float, over the bound; "
+               f"post-training quantization of the same pruned weights was {i8['validation']['pck_drop_points']:.2f} below and "
+               f"is the file shipped. The PQAT file is kept as `{Path(rej['file']).name}`.", ""]
+    md += [
           "## Accuracy and size", "", "| model | PCK@0.2 (%) | OKS AP (%) | bytes | gzip bytes |", "|---|---|---|---|---|"]  # fmt: skip
     md += [f"| {n} | {_pct(p)} | {_pct(a)} | {s if s == '' else f'{s:,}'} | {g if g == '' else f'{g:,}'} |" for n, p, a, s, g in rows]
     md += ["", f"Sparsity of prunable kernels: {comp['pruned']['sparsity']['prunable_sparsity']:.2f} "

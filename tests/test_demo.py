@@ -1,0 +1,52 @@
+"""``posenet-mobile demo`` end to end on a tiny preset, with the int8 gate set so PQAT must miss it."""
+
+import json
+
+import pytest
+
+from posenet_mobile.demo import run_demo
+from posenet_mobile.export import exporter
+from posenet_mobile.runtime.runner import TFLiteRunner
+
+TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
+        "data.synthetic_train=32", "data.synthetic_val=8", "data.synthetic_image_size=96", "train.batch_size=8",
+        "train.eval_batch_size=16", "train.epochs=1", "compress.prune_epochs=1", "compress.qat_epochs=1",
+        "compress.representative_samples=16"]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "demo"
+    real = exporter.export_run
+
+    def pqat_looks_worse(run, fmt, *a, **kw):  # so the PTQ file must win and replace it
+        rep = real(run, fmt, *a, **kw)
+        if fmt == "int8" and kw.get("quantization", "auto") == "auto":
+            rep["validation"]["pck_drop_points"] += 50.0
+        return rep
+
+    monkeypatch.setattr(exporter, "export_run", pqat_looks_worse)
+    # a negative bound: every int8 file "misses" the gate, so the PTQ fallback runs
+    res = run_demo(out, overrides=TINY + ["compress.max_pck_drop=-100"], estimate_s=60)
+    ex = json.loads((out / "stages" / "export.json").read_text())
+    exp = out / "export"
+    assert (exp / "posenet_float32.tflite").exists() and (exp / "posenet_int8.tflite").exists()
+    shipped = ex["int8"]["validation"]["pck_drop_points"]
+    # PTQ is shipped under the int8 name, the PQAT file kept beside it, no stray PTQ name left
+    assert ex["int8"]["produced_by"].startswith("PTQ") and ex["int8"]["file"].endswith("posenet_int8.tflite")
+    assert ex["int8_pqat_rejected"]["produced_by"].startswith("PQAT")
+    assert ex["int8_pqat_rejected"]["validation"]["pck_drop_points"] > shipped
+    assert (exp / "posenet_int8_pqat.tflite").exists() and (exp / "posenet_int8_pqat.tflite.json").exists()
+    assert not (exp / "posenet_int8_ptq.tflite").exists()
+    assert json.loads((exp / "posenet_int8.tflite.json").read_text())["quantization"]
+    report = (out / "report.md").read_text()
+    assert "posenet_int8_pqat.tflite" in report and "--quantization ptq" in report and "TFLite int8 (PTQ" in report
+    assert "trying PTQ" in capsys.readouterr().err
+    # the shipped file is the one the validate stage scored, and it runs
+    assert TFLiteRunner(exp / "posenet_int8.tflite").input_dtype == "uint8"
+    assert res["passed"] is False  # a -100 bound cannot be met
+    assert (out / "report.html").exists()
+    # a re-run reuses every finished stage
+    again = run_demo(out, overrides=TINY + ["compress.max_pck_drop=-100"], estimate_s=60)
+    assert again["int8_bytes"] == res["int8_bytes"]
+    assert "done earlier; reusing" in capsys.readouterr().err
