@@ -80,6 +80,15 @@ def test_a_different_config_is_refused(tmp_path, data):
     train(_cfg("train.epochs=1"), run, *data, verbose=0, progress=lambda *_: None)
     with pytest.raises(ConfigError, match=r"different config \(model.width: 0.35 there, 0.5 now\)"):
         train(_cfg("train.epochs=1", "model.width=0.5"), run, *data, verbose=0, progress=lambda *_: None)
+    # a run written before a setting existed: missing at its default is the same run, set is not
+    stored = json.loads((run / "config.json").read_text())
+    del stored["config"]["model"]["global_context"], stored["config"]["train"]["loss_weights"]["facing"]
+    stored["fingerprint"] = "0ld0ld0ld0ld"
+    (run / "config.json").write_text(json.dumps(stored))
+    with pytest.raises(ConfigError, match=r"model.global_context: None there, True now"):
+        train(_cfg("train.epochs=1", "model.global_context=true"), run, *data, verbose=0, progress=lambda *_: None)
+    again = train(_cfg("train.epochs=1"), run, *data, verbose=0, progress=lambda *_: None)
+    assert again["best_epoch"] == 1 and again["epochs_completed"] == 1
 
 
 def test_config_errors_name_the_key(tmp_path):

@@ -72,17 +72,26 @@ def check_run_dir(out: Path, cfg: ExperimentConfig, overwrite: bool = False) -> 
                 (out / name).unlink()
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
         return
-    diff = _first_difference(old.get("config", {}), cfg.to_dict()) or "fingerprint differs"
+    diff = _first_difference(old.get("config", {}), cfg.to_dict(), ExperimentConfig().to_dict())
+    if diff is None and "config" in old:  # only keys added by a later version, at their defaults
+        return
+    diff = diff or "fingerprint differs"
     raise ConfigError(
         f"{out}: holds a run with a different config ({diff}); use another --out, or --overwrite to discard it"
     )
 
 
-def _first_difference(a, b, prefix=""):
+def _first_difference(a, b, defaults=None, prefix=""):
+    """First differing key of config dicts ``a`` (stored) and ``b`` (now), or None. A key missing
+    from ``a`` whose value in ``b`` equals its entry in ``defaults`` is no difference: a setting
+    added by a later version of the package, at the value the old run was trained with."""
+    defaults = defaults or {}
     for key in sorted(set(a) | set(b)):
         va, vb = a.get(key), b.get(key)
+        if key not in a and key in defaults and vb == defaults[key]:
+            continue
         if isinstance(va, dict) and isinstance(vb, dict):
-            d = _first_difference(va, vb, f"{prefix}{key}.")
+            d = _first_difference(va, vb, defaults.get(key) if isinstance(defaults.get(key), dict) else {}, f"{prefix}{key}.")
             if d:
                 return d
         elif va != vb:
