@@ -71,6 +71,11 @@ def pair_decode(heatmaps, facing, flip, torso, stride):
             if p2 is None:
                 continue
             q1, q2 = p1[::-1].astype(float), p2[::-1].astype(float)
+            if facing is None:  # sides from the maps themselves: the assignment they score higher
+                keep = hm[p1[0], p1[1], a] + hm[p2[0], p2[1], b] >= hm[p2[0], p2[1], a] + hm[p1[0], p1[1], b]
+                pl, pr = (q1, q2) if keep else (q2, q1)
+                out[i, a], out[i, b] = (pl + 0.5) * stride, (pr + 0.5) * stride
+                continue
             on_right, on_left = (q1, q2) if (q1 - mid) @ right > (q2 - mid) @ right else (q2, q1)
             pl, pr = (on_right, on_left) if facing[i] > 0 else (on_left, on_right)
             out[i, a], out[i, b] = (pl + 0.5) * stride, (pr + 0.5) * stride
@@ -155,7 +160,8 @@ def main():
         target, weight = facing_target(gt, vis, torso)
         pck_of = lambda k: frac((np.linalg.norm(to_image(k) - gt, axis=-1) <= tol) & lab, lab)  # noqa: E731
         res = {"oracle_facing": pck_of(pair_decode(raw["heatmaps"], np.where(target > 0.5, 1.0, -1.0), flip, torso,
-                                                   run.codec.stride))}  # fmt: skip
+                                                   run.codec.stride)),
+               "heatmap_sides": pck_of(pair_decode(raw["heatmaps"], None, flip, torso, run.codec.stride))}  # fmt: skip
         if "facing" in raw:
             logit = raw["facing"][:, 0]
             res["facing_head"] = pck_of(pair_decode(raw["heatmaps"], logit, flip, torso, run.codec.stride))
