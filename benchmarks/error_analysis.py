@@ -9,9 +9,10 @@ category and camera yaw (facing / side / back), and measures left/right confusio
   the same limb);
 * ``collapsed_pairs``: left/right pairs whose truths are over half a torso apart but whose two
   predictions are within 0.2 torso of each other (both channels on one limb);
-* ``pck_pair_decode``: PCK of :func:`pair_decode`, an experimental decoder that takes both peaks
-  of each pair and assigns sides from which way the person faces: the truth's facing
-  (``oracle_facing``) or the model's training-only ``facing`` output (``facing_head``).
+* ``pck_side_decode``: PCK of :func:`posenet_mobile.codec.decode_sides` (each left/right pair
+  decoded as two limbs, sides from which way the person faces) with the truth's facing
+  (``oracle_facing``); for models with a ``facing`` output, their own decode (``facing_head``,
+  the same as ``pck``) and the per-channel argmax they would get without it.
 Pose category and camera come from the synthetic generator's annotations; other datasets get the
 keypoint and flag breakdown only.
 
@@ -22,64 +23,6 @@ import argparse
 import json
 
 import numpy as np
-
-
-def _two_peaks(s, frac=0.5):
-    """The highest local maximum of map ``s`` and the next one at least 2 cells away holding
-    ``frac`` of its height (or None), as (row, col)."""
-    import scipy.ndimage as nd
-
-    pk = np.argwhere(s == nd.maximum_filter(s, size=3))
-    v = s[pk[:, 0], pk[:, 1]]
-    order = np.argsort(-v)
-    first = pk[order[0]]
-    for j in order[1:]:
-        if np.abs(pk[j] - first).max() >= 2 and v[j] >= frac * v[order[0]]:
-            return first, pk[j]
-    return first, None
-
-
-def pair_decode(heatmaps, facing, flip, torso, stride):
-    """Experimental decoder for left/right collapse: keypoints ``(N, K, 2)`` input pixels at cell
-    centres (``(j + 0.5) * stride``, as the codec; no offsets).
-
-    For each pair, the two strongest peaks of left + right are both limbs; the one further to the
-    image's right of the torso axis (shoulder centre -> hip centre) is the person's left when
-    ``facing > 0`` (they face the camera), else their right. Pairs with one peak keep the argmax.
-    """
-    n, h, w, k = heatmaps.shape
-    ls, rs, lh, rh = torso
-    pairs = [(i, int(j)) for i, j in enumerate(flip) if i < j]
-    out = np.zeros((n, k, 2))
-    for i in range(n):
-        hm = heatmaps[i]
-        for c in range(k):
-            r, q = np.unravel_index(np.argmax(hm[..., c]), (h, w))
-            out[i, c] = (q + 0.5) * stride, (r + 0.5) * stride
-        centre = {}
-        for a, b in ((ls, rs), (lh, rh)):
-            p1, p2 = _two_peaks(hm[..., a] + hm[..., b])
-            centre[a] = (p1 if p2 is None else 0.5 * (p1 + p2))[::-1].astype(float)
-        down = centre[lh] - centre[ls]
-        if np.linalg.norm(down) < 1e-6:
-            continue
-        down /= np.linalg.norm(down)
-        right = np.array([down[1], -down[0]])  # image-right of the torso axis
-        mid = 0.5 * (centre[ls] + centre[lh])
-        for a, b in pairs:
-            p1, p2 = _two_peaks(hm[..., a] + hm[..., b])
-            if p2 is None:
-                continue
-            q1, q2 = p1[::-1].astype(float), p2[::-1].astype(float)
-            if facing is None:  # sides from the maps themselves: the assignment they score higher
-                keep = hm[p1[0], p1[1], a] + hm[p2[0], p2[1], b] >= hm[p2[0], p2[1], a] + hm[p1[0], p1[1], b]
-                pl, pr = (q1, q2) if keep else (q2, q1)
-                out[i, a], out[i, b] = (pl + 0.5) * stride, (pr + 0.5) * stride
-                continue
-            on_right, on_left = (q1, q2) if (q1 - mid) @ right > (q2 - mid) @ right else (q2, q1)
-            pl, pr = (on_right, on_left) if facing[i] > 0 else (on_left, on_right)
-            out[i, a], out[i, b] = (pl + 0.5) * stride, (pr + 0.5) * stride
-    return out
 
 
 def main():
@@ -94,8 +37,8 @@ def main():
     from posenet_mobile.io import read_json
     from posenet_mobile.models.build import output_names
     from posenet_mobile.runs import load_run
-    from posenet_mobile.codec import decode_outputs
-    from posenet_mobile.losses import facing_target, torso_indices
+    from posenet_mobile.codec import SideRule, decode_outputs, decode_sides
+    from posenet_mobile.losses import facing_target
     from posenet_mobile.train.evaluate import keypoints_to_image
 
     run = load_run(a.run)
@@ -113,7 +56,7 @@ def main():
     raw, crops = {n: np.concatenate(v) for n, v in raw.items()}, np.concatenate(crops)
     idx = crops[:, 6].astype(int)
     to_image = lambda k: keypoints_to_image(k, crops, run.codec.input_size)  # noqa: E731
-    kp_in, sc = decode_outputs(raw, run.codec)
+    kp_in, sc = decode_outputs(raw, run.codec, sides=SideRule.from_names(data.schema.names, data.schema.flip_index))
     kp = to_image(kp_in)
     samples = [data.samples[i] for i in idx]
     gt = np.stack([s.keypoints for s in samples])
@@ -155,19 +98,20 @@ def main():
            "by_flag": {str(f): frac(hit, vis == f) for f in (1, 2)},
            "flag_share": {str(f): round(float((vis == f).sum() / lab.sum()), 3) for f in (1, 2)},
            "by_keypoint": {n: frac(hit[:, k], lab[:, k]) for k, n in enumerate(schema.names)}}  # fmt: skip
-    if "heatmaps" in raw:  # experimental: decode each left/right pair as two limbs, sides by facing
-        torso = torso_indices(schema.names)
-        target, weight = facing_target(gt, vis, torso)
+    if "heatmaps" in raw:  # decode each left/right pair as two limbs, sides by facing (codec.decode_sides)
+        rule = SideRule.from_names(schema.names, flip)
+        target, weight = facing_target(gt, vis, rule.torso)
         pck_of = lambda k: frac((np.linalg.norm(to_image(k) - gt, axis=-1) <= tol) & lab, lab)  # noqa: E731
-        res = {"oracle_facing": pck_of(pair_decode(raw["heatmaps"], np.where(target > 0.5, 1.0, -1.0), flip, torso,
-                                                   run.codec.stride)),
-               "heatmap_sides": pck_of(pair_decode(raw["heatmaps"], None, flip, torso, run.codec.stride))}  # fmt: skip
+        side = lambda f: decode_sides(raw["heatmaps"], raw.get("offsets"), f, rule, run.codec.stride)[0]  # noqa: E731
+        res = {"oracle_facing": pck_of(side(np.where(target > 0.5, 1.0, -1.0)))}
         if "facing" in raw:
             logit = raw["facing"][:, 0]
-            res["facing_head"] = pck_of(pair_decode(raw["heatmaps"], logit, flip, torso, run.codec.stride))
+            res["facing_head"] = out["pck"]  # decode_outputs decoded sides with the model's facing
             out["facing_accuracy"] = {"accuracy": round(float((((logit > 0) == (target > 0.5)) * weight).sum() / max(weight.sum(), 1)), 4),
                                       "people_with_target": int(weight.sum())}  # fmt: skip
-        out["pck_pair_decode"] = res
+            kp0, _ = run.codec.decode(raw["heatmaps"], raw.get("offsets"))
+            res["per_channel_argmax"] = pck_of(kp0)
+        out["pck_side_decode"] = res
     ann = read_json(data.annotation_file)
     by_id = {x["id"]: x for x in ann["annotations"]}
     extra = [by_id.get(s.ann_id, {}) for s in samples]

@@ -249,12 +249,107 @@ def _dark_step(hm, ix, iy):
     return np.where(ok[..., None], step, 0.25 * _neighbour_sign(hm, ix, iy))
 
 
-def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class SideRule:
+    """What :func:`decode_sides` needs to know of a schema: its left/right index pairs (left
+    first) and the torso ``(left_shoulder, right_shoulder, left_hip, right_hip)``."""
+
+    pairs: tuple
+    torso: tuple
+
+    @classmethod
+    def from_names(cls, names, flip_index) -> "SideRule | None":
+        """From keypoint names and the flip permutation; ``None`` when the schema has no torso."""
+        names = list(names)
+        torso_names = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+        if not all(n in names for n in torso_names):
+            return None
+        pairs = tuple((int(i), int(j)) for i, j in enumerate(flip_index) if i < int(j))
+        left = tuple((i, j) if not names[i].startswith("right") else (j, i) for i, j in pairs)
+        return cls(left, tuple(names.index(n) for n in torso_names))
+
+
+#: Second peak of a pair's summed map: at least this many cells (Chebyshev) from the first,
+#: and at least this fraction of its height.
+PAIR_MIN_CELLS, PAIR_MIN_FRACTION = 2, 0.5
+
+
+def two_peaks(s: np.ndarray):
+    """The highest cell ``(row, col)`` of map ``s`` (first in row-major order on ties) and the
+    highest 3x3 local maximum at least :data:`PAIR_MIN_CELLS` cells from it holding
+    :data:`PAIR_MIN_FRACTION` of its height, or ``None``. The one definition; posecore ports it."""
+    h, w = s.shape
+    r1, c1 = divmod(int(np.argmax(s)), w)
+    top = s[r1, c1]
+    if not top > 0:
+        return (r1, c1), None
+    pad = np.pad(s, 1, constant_values=-np.inf)
+    nb = np.max(np.stack([pad[1 + dy: 1 + dy + h, 1 + dx: 1 + dx + w] for dy in (-1, 0, 1) for dx in (-1, 0, 1)]), axis=0)
+    rows, cols = np.mgrid[0:h, 0:w]
+    ok = (s >= nb) & (np.maximum(np.abs(rows - r1), np.abs(cols - c1)) >= PAIR_MIN_CELLS) & (s >= PAIR_MIN_FRACTION * top)
+    if not ok.any():
+        return (r1, c1), None
+    cand = np.where(ok, s, -np.inf)
+    return (r1, c1), divmod(int(np.argmax(cand)), w)
+
+
+def decode_sides(heatmaps, offsets, facing, rule: SideRule, stride: int):
+    """Left/right by which way the person faces, for models with a ``facing`` output.
+
+    A per-channel argmax often puts a left and a right keypoint on the same limb (both knees on
+    one knee): the maps find limbs but cannot tell sides, which depend on whether the person faces
+    the camera. Here each left/right pair is decoded together: the two peaks of the pair's summed
+    maps (:func:`two_peaks`) are its two limbs; the one further to the image right of the torso
+    axis (shoulder centre -> hip centre, each centre the midpoint of that pair's two peaks) is the
+    person's left when ``facing > 0`` (they face the camera), else their right. Each keypoint
+    reads the offset of whichever of the pair's channels is higher at its cell, and that height
+    (clipped to [0, 1]) is its score. Pairs with one peak, and people whose torso axis has no
+    length, keep the per-channel decode.
+
+    heatmaps ``(N, Hh, Wh, K)``, offsets ``(N, Hh, Wh, 2K)`` or None, facing ``(N,)`` or ``(N, 1)``
+    logits. Returns ``keypoints (N, K, 2)`` input pixels and ``scores (N, K)``.
+    """
+    hm = np.asarray(heatmaps, np.float64)
+    n, hh, ww, k = hm.shape
+    off = None if offsets is None else np.asarray(offsets, np.float64).reshape(n, hh, ww, k, 2)
+    facing = np.asarray(facing, np.float64).reshape(n)
+    codec = HeatmapCodec((hh * stride, ww * stride), stride)
+    kp, scores = codec.decode(hm, offsets, refine="offset" if offsets is not None else "none")
+    ls, rs, lh, rh = rule.torso
+    for i in range(n):
+        centre = []
+        for a, b in ((ls, rs), (lh, rh)):
+            p1, p2 = two_peaks(hm[i, ..., a] + hm[i, ..., b])
+            q = np.array(p1, float) if p2 is None else 0.5 * (np.array(p1, float) + np.array(p2, float))
+            centre.append(q[::-1])  # (x, y) cells
+        down = centre[1] - centre[0]
+        if np.hypot(*down) < 1e-6:
+            continue
+        right = np.array([down[1], -down[0]])  # the image's right of the torso axis
+        mid = 0.5 * (centre[0] + centre[1])
+        for a, b in rule.pairs:
+            p1, p2 = two_peaks(hm[i, ..., a] + hm[i, ..., b])
+            if p2 is None:
+                continue
+            x1, x2 = (np.array(p[::-1], float) for p in (p1, p2))
+            on_right, on_left = (p1, p2) if (x1 - mid) @ right > (x2 - mid) @ right else (p2, p1)
+            cells = {a: on_right, b: on_left} if facing[i] > 0 else {a: on_left, b: on_right}
+            for c, (r, q) in cells.items():
+                best = a if hm[i, r, q, a] >= hm[i, r, q, b] else b
+                uv = np.array([q, r], float) + (off[i, r, q, best] if off is not None else 0.0)
+                kp[i, c] = codec.cells_to_pixels(uv)
+                scores[i, c] = np.clip(hm[i, r, q, best], 0.0, 1.0)
+    return kp, scores
+
+
+def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None,
+                   sides: SideRule | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Decode a model's named outputs, whatever the head, into keypoints and scores.
 
     outputs: mapping of output name -> array (dequantised). ``coords`` (regression / integral,
     normalised) wins when present, with ``sigmoid(visibility)`` as scores; otherwise
-    ``heatmaps`` (+ ``offsets``) go through :meth:`HeatmapCodec.decode` with ``refine``;
+    ``heatmaps`` (+ ``offsets``) go through :meth:`HeatmapCodec.decode` with ``refine``, or
+    through :func:`decode_sides` when there is a ``facing`` output (``sides`` is then required);
     ``keypoints`` ``(N, K, 3)`` (in-graph decoded x, y in input pixels, score) pass through.
     Returns ``keypoints (N, K, 2)`` input pixels and ``scores (N, K)`` in [0, 1].
     """
@@ -266,6 +361,11 @@ def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None) -> t
     if "keypoints" in outputs:
         kp = np.asarray(outputs["keypoints"], np.float64)
         return kp[..., :2], kp[..., 2]
+    if "heatmaps" in outputs and "facing" in outputs:
+        if sides is None:
+            raise ConfigError("decode_outputs: a model with a 'facing' output needs the schema's left/right "
+                              "pairs and torso (sides=SideRule...)")  # fmt: skip
+        return decode_sides(outputs["heatmaps"], outputs.get("offsets"), outputs["facing"], sides, codec.stride)
     if "heatmaps" in outputs:
         return codec.decode(outputs["heatmaps"], outputs.get("offsets"), refine=refine)
     raise ConfigError(f"decode_outputs: no 'coords' or 'heatmaps' among outputs {sorted(outputs)}")

@@ -30,10 +30,12 @@ class ModelConfig:
     num_keypoints: K, taken from the keypoint schema.
     backbone_weights: ``None`` (random init, the default: nothing is downloaded) or ``"imagenet"``
         (copies Keras' MobileNetV2 ImageNet weights; needs them in the Keras cache or internet).
-    facing_head: add a training-only output ``facing`` that classifies whether the person faces
-        the camera, from the handedness of the labelled 2D torso (see
-        :func:`posenet_mobile.losses.facing_target`); cut off at export like the regression head's
-        heatmap branch. An auxiliary signal for telling left from right.
+    facing_head: add an output ``facing`` that classifies whether the person faces the camera,
+        trained on the handedness of the labelled 2D torso (see
+        :func:`posenet_mobile.losses.facing_target`). With the heatmap head it is exported and
+        decides left from right: each left/right pair is decoded as two limbs
+        (:func:`posenet_mobile.codec.decode_sides`, metadata ``decode.method``
+        ``heatmap_offset_sides``). With the regression head it is training-only.
     global_context: add a pooled summary of the whole crop to the heatmap head's input
         (:func:`posenet_mobile.models.heads.global_context`); exported with the model.
     """

@@ -10,7 +10,7 @@ heatmaps    ``(N, Hh, Wh, 2K)``           ``[target heatmaps (K) | weights broad
 offsets     ``(N, Hh, Wh, 3K)``           ``[offsets interleaved (2K) | offset mask (K)]``
 coords      ``(N, K, 3)``                 ``(x, y)`` normalised, then weight
 visibility  ``(N, K, 2)``                 target in {0, 1}, then weight
-facing      ``(N, 1, 2)``                 target in {0, 1}, then weight (training only)
+facing      ``(N, 1, 2)``                 target in {0, 1} (1: faces the camera), then weight
 ==========  ============================  ===============================================
 
 Every loss returns one value per image ``(N,)``: a weighted mean over that image's keypoints,

@@ -1,5 +1,6 @@
-"""Train two tiny runs, export heatmap / regression / in-graph-decoded int8 models, write golden
-vectors for posecore's JUnit tests. Usage: python scripts/make_golden.py OUT_DIR (about 2 min)."""
+"""Train three tiny runs, export heatmap / heatmap with facing (side decoding) / regression /
+in-graph-decoded models, write golden vectors for posecore's JUnit tests.
+Usage: python scripts/make_golden.py OUT_DIR (about 3 min)."""
 
 import sys
 from pathlib import Path
@@ -20,13 +21,15 @@ def main(out: Path) -> None:
         synthesize(work / "train", 16, seed=0, cfg=SynthConfig(image_size=96), workers=1, progress=False)
         synthesize(work / "val", 8, seed=1, cfg=SynthConfig(image_size=96), workers=1, progress=False)
     models = []
-    for head, variants in (("heatmap", [("int8", False), ("float32", False), ("int8", True)]),
-                           ("regression", [("int8", False)])):
-        run = work / head
-        train(load_config("quickstart", tiny + [f"model.head={head}"]), run, work / "train", work / "val",
-              verbose=0, progress=quiet)
+    for name, sets, variants in (
+        ("heatmap", ["model.head=heatmap"], [("int8", False), ("float32", False), ("int8", True)]),
+        ("sides", ["model.head=heatmap", "model.facing_head=true"], [("int8", False), ("float32", False)]),
+        ("regression", ["model.head=regression"], [("int8", False)]),
+    ):
+        run = work / name
+        train(load_config("quickstart", tiny + sets), run, work / "train", work / "val", verbose=0, progress=quiet)
         for fmt, decoded in variants:
-            path = out / "models" / f"{head}_{fmt}{'_decoded' if decoded else ''}.tflite"
+            path = out / "models" / f"{name}_{fmt}{'_decoded' if decoded else ''}.tflite"
             export_run(run, fmt, path, quantization="ptq", decode_in_graph=decoded, force=True, progress=quiet)
             models.append(path)
     for f in write_golden(models, out):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from posenet_mobile.codec import HeatmapCodec, flip_heatmaps, normalized_grid
+from posenet_mobile.codec import HeatmapCodec, SideRule, decode_outputs, decode_sides, flip_heatmaps, normalized_grid, two_peaks
 from posenet_mobile.errors import ConfigError
 from posenet_mobile.schema import COCO17
 
@@ -123,3 +123,65 @@ def test_round_trip_survives_int8_quantisation_of_the_maps():
     assert err.max() < 0.05
     err_dark = np.linalg.norm(codec.decode(hm, refine="dark")[0] - kp, axis=-1)
     assert err_dark.max() < 0.1  # measured 0.058 px
+
+
+def test_two_peaks_finds_the_second_limb_only_when_it_is_apart_and_high_enough():
+    s = np.zeros((8, 8))
+    s[2, 2], s[2, 3] = 1.0, 0.9  # a shoulder of the first peak: not a second limb
+    assert two_peaks(s) == ((2, 2), None)
+    s[6, 5] = 0.6
+    assert two_peaks(s) == ((2, 2), (6, 5))
+    s[6, 5] = 0.4  # under half the first peak's height
+    assert two_peaks(s) == ((2, 2), None)
+    assert two_peaks(np.zeros((4, 4))) == ((0, 0), None)
+
+
+def _person_maps(collapsed=True):
+    """Upright person, 16x16 cells: shoulders at columns 5/10 row 3, hips 6/9 row 8, knees
+    5/10 row 12. Every pair's two channels peak on both limbs, and with ``collapsed`` both
+    channels are higher on the limb at the image's left (columns 5-6)."""
+    hm = np.zeros((1, 16, 16, 17))
+    off = np.zeros((1, 16, 16, 34))
+    limbs = {(5, 6): (3, 5, 10), (11, 12): (8, 6, 9), (13, 14): (12, 5, 10)}
+    for (a, b), (row, c_left, c_right) in limbs.items():
+        for ch in (a, b):
+            hm[0, row, c_left, ch] = 0.9 if collapsed else (0.9 if ch == a else 0.4)
+            hm[0, row, c_right, ch] = 0.6 if collapsed else (0.4 if ch == a else 0.9)
+        off[0, row, c_left, 2 * a: 2 * a + 2] = (0.25, -0.25)  # only channel a's offset is set
+    return hm, off
+
+
+def test_decode_sides_splits_collapsed_pairs_by_facing():
+    rule = SideRule.from_names(COCO17.names, COCO17.flip_index)
+    assert rule.torso == (5, 6, 11, 12) and (13, 14) in rule.pairs
+    hm, off = _person_maps()
+    codec = HeatmapCodec((64, 64), 4)
+    kp0, _ = codec.decode(hm, off)
+    assert np.linalg.norm(kp0[0, 13] - kp0[0, 14]) < 2  # the per-channel argmax puts both knees on one
+    ls, lk, rk = 5, 13, 14
+    # facing the camera: the person's left is on the image right (column 10)
+    kp, sc = decode_sides(hm, off, np.array([2.0]), rule, 4)
+    assert kp[0, lk, 0] == pytest.approx((10 + 0.5) * 4) and kp[0, rk, 0] == pytest.approx((5 + 0.25 + 0.5) * 4)
+    assert kp[0, ls, 0] == pytest.approx((10 + 0.5) * 4)
+    # the right knee sits on a cell where the left knee's channel is higher: its offset and score
+    assert kp[0, rk, 1] == pytest.approx((12 - 0.25 + 0.5) * 4) and sc[0, rk] == pytest.approx(0.9)
+    assert sc[0, lk] == pytest.approx(0.6)
+    # from behind: sides swap; non-paired keypoints keep the per-channel decode
+    kp_b, _ = decode_sides(hm, off, np.array([-1.0]), rule, 4)
+    assert kp_b[0, lk, 0] == pytest.approx((5 + 0.5) * 4 + 1.0) and kp_b[0, rk, 0] == pytest.approx((10 + 0.5) * 4)
+    assert np.allclose(kp_b[0, 0], kp0[0, 0])
+    # decode_outputs takes this path for models with a facing output, and needs the rule
+    out = {"heatmaps": hm, "offsets": off, "facing": np.array([[2.0]])}
+    assert np.allclose(decode_outputs(out, codec, sides=rule)[0], kp)
+    with pytest.raises(ConfigError, match="left/right pairs"):
+        decode_outputs(out, codec)
+
+
+def test_decode_sides_keeps_single_peaks():
+    rule = SideRule.from_names(COCO17.names, COCO17.flip_index)
+    hm, off = _person_maps(collapsed=False)
+    hm[0, 12, 10, 13:15] = 0.0  # one knee only: no second peak for the knee pair
+    kp0, sc0 = HeatmapCodec((64, 64), 4).decode(hm, off)
+    kp, sc = decode_sides(hm, off, np.array([-3.0]), rule, 4)
+    assert np.allclose(kp[0, 13:15], kp0[0, 13:15]) and np.allclose(sc[0, 13:15], sc0[0, 13:15])
+    assert SideRule.from_names(["a", "b"], [1, 0]) is None  # no torso in the schema

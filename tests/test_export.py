@@ -89,7 +89,7 @@ def test_short_tensor_names_compute_the_same_and_name_the_outputs(heatmap_run, t
         np.testing.assert_array_equal(a[name], b[name])
 
 
-def test_global_context_exports_int8_clean_and_facing_is_cut(tmp_path_factory, data, tmp_path):
+def test_facing_model_exports_int8_clean_and_decodes_sides(tmp_path_factory, data, tmp_path):
     root = tmp_path_factory.mktemp("ctx") / "run"
     cfg = load_config("quickstart", TINY + ["model.global_context=true", "model.facing_head=true"])
     train(cfg, root, *data, verbose=0, progress=quiet)
@@ -97,7 +97,16 @@ def test_global_context_exports_int8_clean_and_facing_is_cut(tmp_path_factory, d
     export_run(root, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
     info = inspect(out)
     assert info["float_ops"] == [] and "RESIZE_NEAREST_NEIGHBOR" in info["ops"]
-    assert [o["name"] for o in info["metadata"]["outputs"]] == ["heatmaps", "offsets"]
+    meta = info["metadata"]
+    assert sorted(o["name"] for o in meta["outputs"]) == ["facing", "heatmaps", "offsets"]  # tensor order
+    assert meta["decode"]["method"] == "heatmap_offset_sides"
+    assert meta["decode"]["sides"]["torso"] == [5, 6, 11, 12] and [13, 14] in meta["decode"]["sides"]["pairs_left_right"]
+    runner = TFLiteRunner(out)
+    named = runner.run_crop(np.zeros((64, 64, 3), np.uint8))
+    assert set(named) == {"heatmaps", "offsets", "facing"}
+    assert runner.decode(named)[0].shape == (1, 17, 2)
+    with pytest.raises(ExportError, match="facing output"):
+        export_run(root, "int8", tmp_path / "d.tflite", decode_in_graph=True, force=True, progress=quiet)
 
 
 def test_audit_names_a_float_op(heatmap_run):

@@ -105,13 +105,16 @@ def test_regression_export_cuts_the_heatmap_branch_and_is_cheaper():
 
 
 @pytest.mark.parametrize("head", ["heatmap", "regression"])
-def test_facing_head_trains_but_is_never_exported(head):
+def test_facing_is_exported_with_the_heatmap_head_only(head):
     import dataclasses
 
     model = build_model(dataclasses.replace(tiny(head, (64, 64)), facing_head=True))
     assert model.output_names[-1] == "facing" and model.outputs[-1].shape[1:] == (1,)
     exp = inference_model(model, head)
-    assert "facing" not in exp.output_names and "facing" not in {l.name for l in exp.layers}
+    if head == "heatmap":  # its decoder reads it (codec.decode_sides)
+        assert output_names(exp) == ["heatmaps", "offsets", "facing"]
+    else:  # regression outputs coordinates: the facing branch is training-only
+        assert "facing" not in exp.output_names and "facing" not in {l.name for l in exp.layers}
 
 
 def test_integral_head_matches_the_numpy_soft_argmax(rng):

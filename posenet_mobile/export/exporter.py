@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..codec import decode_outputs
+from ..codec import PAIR_MIN_CELLS, PAIR_MIN_FRACTION, SideRule, decode_outputs
 from ..errors import ExportError
 from ..io import write_bytes_atomic, write_json_atomic
 from ..runs import Run, load_run
@@ -41,6 +41,9 @@ def _in_graph_decoder(model, codec):
     from ..models.build import output_names
 
     names = output_names(model)
+    if "facing" in names:
+        raise ExportError("--decode-in-graph: this model decodes left from right with its facing output "
+                          "(codec.decode_sides), which is not built in the graph; export without --decode-in-graph")  # fmt: skip
     if names != ["heatmaps", "offsets"]:
         raise ExportError(f"--decode-in-graph: needs a heatmap + offsets model, this one outputs {names} "
                           "(regression and integral heads already output coordinates)")  # fmt: skip
@@ -80,7 +83,7 @@ def _output_names_by_shape(details, k: int, heatmap_size) -> list[str]:
     for d in details:
         shape = tuple(int(s) for s in d["shape"])
         table = {(1, hh, ww, k): "heatmaps", (1, hh, ww, 2 * k): "offsets", (1, k, 2): "coords",
-                 (1, k): "visibility", (1, k, 3): "keypoints"}  # fmt: skip
+                 (1, k): "visibility", (1, k, 3): "keypoints", (1, 1): "facing"}  # fmt: skip
         if shape not in table:
             raise ExportError(f"exported output tensor {d['name']!r} has unexpected shape {list(shape)}")
         names.append(table[shape])
@@ -96,11 +99,21 @@ def build_metadata(run: Run, model_bytes: bytes, fmt: str, method: str, schema, 
     codec = run.codec
     names = _output_names_by_shape(outs, schema.num_keypoints, codec.heatmap_size)
     m = run.cfg.model
-    decode = {"method": "in_graph" if decode_in_graph else ("regression" if "coords" in names else "heatmap_offset"),
+    method_name = "heatmap_offset_sides" if "facing" in names else "heatmap_offset"
+    decode = {"method": "in_graph" if decode_in_graph else ("regression" if "coords" in names else method_name),
               "stride": codec.stride, "heatmap_size_hw": list(codec.heatmap_size), "sigma": codec.sigma,
               "offset_radius": codec.offset_radius, "refine": "offset",
               "score": "sigmoid(visibility)" if "coords" in names else "heatmap peak clipped to [0, 1]",
               "argmax_ties": "first maximum in row-major (y, x) order"}  # fmt: skip
+    if "facing" in names:
+        rule = SideRule.from_names(schema.names, schema.flip_index)
+        decode["sides"] = {
+            "rule": "codec.decode_sides: per left/right pair, the two peaks of the summed maps (second peak: a 3x3 "
+                    f"local maximum >= {PAIR_MIN_CELLS} cells from the first and >= {PAIR_MIN_FRACTION} of its "
+                    "height); the one on the image right of the torso axis (shoulder centre -> hip centre) is the "
+                    "person's left when facing > 0; offset and score from the pair's higher channel at that cell",
+            "pairs_left_right": [list(p) for p in rule.pairs], "torso": list(rule.torso),
+            "min_cells": PAIR_MIN_CELLS, "min_fraction": PAIR_MIN_FRACTION}  # fmt: skip
     q = inp["quantization"]
     return {
         "schema_version": M.SCHEMA_VERSION,
@@ -267,7 +280,7 @@ def keras_parity(keras_model, runner, pipeline, n: int, decoded: bool) -> dict:
         ko = ko if isinstance(ko, (list, tuple)) else [ko]
         kd = {nm: np.asarray(o) for nm, o in zip(names, ko)}
         if decoded:
-            kp, sc = decode_outputs(kd, runner.codec)
+            kp, sc = decode_outputs(kd, runner.codec, sides=runner.sides)
             kd = {"keypoints": np.concatenate([kp, sc[..., None]], -1)}
         for i, img in enumerate(x):
             td = runner.run_crop(np.clip(np.rint(img), 0, 255).astype(np.uint8))

@@ -80,6 +80,8 @@ OUTPUT_MEANING = {
                 "NHW(2K) interleaved dx,dy", "heatmap cells"),
     "coords": ("regressed keypoint positions (x, y)", "NK2", "normalised input [0, 1] (x / W, y / H)"),
     "visibility": ("visibility logits; sigmoid gives the keypoint score", "NK", "logit"),
+    "facing": ("whether the person faces the camera (logit > 0: facing); decides left from right in "
+               "decode_sides", "N1", "logit"),
     "keypoints": ("decoded keypoints (x, y, score) from in-graph argmax + offset decoding",
                   "NK3", "input pixels (pixel i centred on i + 0.5); score = heatmap peak value"),
 }  # fmt: skip

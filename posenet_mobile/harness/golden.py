@@ -48,10 +48,51 @@ def golden_for_model(model, out_dir, images: int = 3, seed: int = 7) -> Path:
                 "keypoints_input": np.c_[kp[0], sc[0]].tolist(),
                 "keypoints_image": np.c_[img_kp, sc[0]].tolist(),
             })  # fmt: skip
+    if runner.meta["decode"]["method"] == "heatmap_offset_sides":
+        cases += _side_cases(runner, cases[0]["crop"], seed)
     out = Path(out_dir) / f"{Path(str(model)).stem}.golden.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out, {"model": str(model), "metadata": runner.meta, "cases": cases})
     return out
+
+
+def _side_cases(runner, crop, seed, count: int = 6) -> list:
+    """Made-up outputs that exercise every branch of ``codec.decode_sides`` (a briefly trained
+    model rarely has two peaks per pair): each pair gets two blobs, one channel higher on each or
+    both on one (a collapse), some pairs a single blob, facing of either sign; quantized with the
+    output tensors' own parameters, decoded by the runner as any case."""
+    rng = np.random.default_rng(seed)
+    by_name = {n: d for n, d in zip(runner.outputs, runner._out)}
+    _, hh, ww, k = (int(v) for v in by_name["heatmaps"]["shape"])
+    cases = []
+    for i in range(count):
+        hm = rng.uniform(0.0, 0.05, (1, hh, ww, k))
+        for j in range(k):
+            r, c = rng.integers(0, [hh, ww])
+            hm[0, r, c, j] = rng.uniform(0.5, 1.0)
+        for a, b in runner.sides.pairs:
+            (r1, c1), (r2, c2) = rng.integers(0, [hh, ww], (2, 2))
+            if max(abs(r1 - r2), abs(c1 - c2)) < 2 or rng.uniform() < 0.15:
+                continue  # one blob only
+            hi, lo = rng.uniform(0.6, 1.0), rng.uniform(0.35, 0.6)
+            collapsed = rng.uniform() < 0.5
+            hm[0, r1, c1, a], hm[0, r2, c2, a] = hi, lo
+            hm[0, r1, c1, b], hm[0, r2, c2, b] = (hi - 0.05, lo) if collapsed else (lo, hi)
+        values = {"heatmaps": hm, "offsets": rng.uniform(-1.0, 1.0, (1, hh, ww, 2 * k)),
+                  "facing": np.array([[rng.choice([-1.0, 1.0]) * rng.uniform(0.2, 3.0)]])}  # fmt: skip
+        raw = []
+        for name, d in zip(runner.outputs, runner._out):
+            v, (scale, zp) = values[name], d["quantization"]
+            if scale:
+                info = np.iinfo(d["dtype"])
+                v = np.clip(np.rint(v / scale) + zp, info.min, info.max)
+            raw.append(v.astype(d["dtype"]))
+        kp, sc = runner.decode(runner.dequantize(raw))
+        img_kp = G.to_image(G.Crop(*crop[:5], flip=bool(crop[5])), runner.input_size, kp[0])
+        cases.append({"crop": crop, "outputs": {n: _tensor(r) for n, r in zip(runner.outputs, raw)},
+                      "keypoints_input": np.c_[kp[0], sc[0]].tolist(), "keypoints_image": np.c_[img_kp, sc[0]].tolist(),
+                      "made_up": True})  # fmt: skip
+    return cases
 
 
 def golden_tracking(out_dir, seed: int = 0) -> Path:

@@ -12,7 +12,8 @@ integral       coords, visibility                                      coords, v
 direct         coords, visibility (DeepPose-style, no heatmap loss)    coords, visibility
 =============  ======================================================  ======================
 
-``model.facing_head`` appends a training-only ``facing`` output to any head (never exported).
+``model.facing_head`` appends a ``facing`` output to any head; exported with the heatmap head,
+whose decoder reads it (:func:`posenet_mobile.codec.decode_sides`), training-only otherwise.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def build_model(cfg: ModelConfig, name: str | None = None) -> "keras.Model":
         outputs = list(integral_head(x, k, cfg.decoder_channels))
     else:  # ModelConfig validates; kept for direct callers
         raise ModelError(f"model.head: unknown head {cfg.head!r}")
-    if cfg.facing_head:  # training-only auxiliary output, cut by inference_model
+    if cfg.facing_head:  # exported with the heatmap head (codec.decode_sides); cut from the others
         outputs.append(facing_head(feats[32]))
     model = keras.Model(inputs, outputs, name=name or f"posenet_{cfg.head}")
     if cfg.backbone_weights == "imagenet":
@@ -77,12 +78,13 @@ def build_model(cfg: ModelConfig, name: str | None = None) -> "keras.Model":
 
 
 def inference_model(model: "keras.Model", head: str) -> "keras.Model":
-    """The exported graph: for ``regression`` the heatmap branch is cut off (BlazePose).
+    """The exported graph: for ``regression`` the heatmap branch is cut off (BlazePose). A
+    heatmap model's ``facing`` output stays (its decoder reads it: :func:`codec.decode_sides`).
 
     Layers (and weights) are shared with ``model``; nothing is copied.
     """
-    wanted = INFERENCE_OUTPUTS[head]
     names = output_names(model)
+    wanted = INFERENCE_OUTPUTS[head] + (("facing",) if head == "heatmap" and "facing" in names else ())
     missing = [n for n in wanted if n not in names]
     if missing:
         raise ModelError(f"model {model.name!r}: outputs {missing} expected for head {head!r}, has {names}")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import geometry as G
-from ..codec import HeatmapCodec, decode_outputs
+from ..codec import HeatmapCodec, SideRule, decode_outputs
 from ..errors import ModelError
 from ..export import metadata as M
 
@@ -74,12 +74,14 @@ class TFLiteRunner:
         self.input_dtype = np.dtype(self._in["dtype"])
         self._out = sorted(self.interp.get_output_details(), key=lambda d: d["index"])
         self.outputs = self._output_names()
-        self.codec = None
+        self.codec, self.sides = None, None
         if self.meta:
             d = self.meta["decode"]
             self.codec = HeatmapCodec(tuple(self.meta["input"]["size_hw"]), d["stride"], d.get("sigma", 2.0),
                                       d.get("offset_radius", 2.0))  # fmt: skip
             self.refine = d.get("refine", "offset")
+            k = self.meta["keypoints"]
+            self.sides = SideRule.from_names(k["names"], k["flip_index"])
 
     def _output_names(self):
         if self.meta:
@@ -130,7 +132,7 @@ class TFLiteRunner:
 
     def decode(self, named: dict):
         """Named float outputs -> ``(keypoints (N, K, 2) input pixels, scores (N, K))``."""
-        return decode_outputs(named, self.codec, refine=self.refine)
+        return decode_outputs(named, self.codec, refine=self.refine, sides=self.sides)
 
     # --- frames ------------------------------------------------------------------------------
 

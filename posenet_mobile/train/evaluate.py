@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import geometry as G
 from .. import metrics
-from ..codec import HeatmapCodec, decode_outputs
+from ..codec import HeatmapCodec, SideRule, decode_outputs
 from ..models.build import output_names
 
 
@@ -31,12 +31,14 @@ def predict(model, pipeline, batch_size: int = 64):
     """
     codec: HeatmapCodec = pipeline.codec
     names = output_names(model)
+    schema = pipeline.data.schema
+    sides = SideRule.from_names(schema.names, schema.flip_index)
     idx, kps, scs = [], [], []
     for x, _, meta in pipeline.dataset(batch_size, with_crops=True):
         out = model(x, training=False)
         out = out if isinstance(out, (list, tuple)) else [out]
         named = {n: np.asarray(o) for n, o in zip(names, out)}
-        kp, sc = decode_outputs(named, codec)
+        kp, sc = decode_outputs(named, codec, sides=sides)
         meta = meta.numpy()
         kps.append(keypoints_to_image(kp, meta, codec.input_size))
         scs.append(sc)

@@ -42,6 +42,12 @@ public final class ModelMetadata {
     public final List<String> keypointNames;
     public final List<int[]> skeleton;
     public final List<Output> outputs;
+    /** decode.sides (method heatmap_offset_sides only, else null): left/right pairs, left first. */
+    public final int[][] sidePairs;
+    /** decode.sides.torso: left shoulder, right shoulder, left hip, right hip (or null). */
+    public final int[] torso;
+    public final int pairMinCells;
+    public final double pairMinFraction;
 
     private ModelMetadata(Map<String, Object> doc) {
         Object version = doc.get("schema_version");
@@ -62,6 +68,30 @@ public final class ModelMetadata {
         Map<String, Object> decode = obj(doc, "decode");
         decodeMethod = str(decode, "method");
         stride = (int) num(decode, "stride");
+        if (decodeMethod.equals("heatmap_offset_sides")) {
+            Map<String, Object> sides = obj(decode, "decode.sides");
+            List<Object> pl = list(sides, "decode.sides.pairs_left_right");
+            sidePairs = new int[pl.size()][];
+            for (int i = 0; i < sidePairs.length; i++) {
+                List<?> p = (List<?>) pl.get(i);
+                sidePairs[i] = new int[] {((Double) p.get(0)).intValue(), ((Double) p.get(1)).intValue()};
+            }
+            List<Object> t = list(sides, "decode.sides.torso");
+            if (t.size() != 4) {
+                throw new PoseModelException("metadata field 'decode.sides.torso': expected 4 indices, got " + t.size());
+            }
+            torso = new int[4];
+            for (int i = 0; i < 4; i++) {
+                torso[i] = ((Double) t.get(i)).intValue();
+            }
+            pairMinCells = (int) num(sides, "decode.sides.min_cells");
+            pairMinFraction = num(sides, "decode.sides.min_fraction");
+        } else {
+            sidePairs = null;
+            torso = null;
+            pairMinCells = 0;
+            pairMinFraction = 0;
+        }
         List<String> names = new ArrayList<>();
         for (Object o : list(obj(doc, "keypoints"), "keypoints.names")) {
             names.add((String) o);

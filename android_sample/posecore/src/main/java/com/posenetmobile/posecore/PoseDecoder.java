@@ -10,6 +10,10 @@ import java.util.Map;
  *   <li>heatmap_offset: heatmaps (1, Hh, Wh, K) + offsets (1, Hh, Wh, 2K) interleaved dx, dy; the
  *       first maximum in row-major (y, x) order, plus the offset there; x = (ix + 0.5 + dx) * stride.
  *       Score: the peak clipped to [0, 1].</li>
+ *   <li>heatmap_offset_sides: as heatmap_offset plus facing (1, 1), a logit (&gt; 0: the person faces
+ *       the camera); each left/right pair is then decoded together, as {@code codec.decode_sides}:
+ *       the two peaks of the pair's summed maps are its two limbs, and the one on the image right of
+ *       the torso axis is the person's left when they face the camera.</li>
  *   <li>regression: coords (1, K, 2) normalised to the input, scores sigmoid(visibility (1, K)).</li>
  *   <li>in_graph: keypoints (1, K, 3) = x, y (input pixels), score.</li>
  * </ul>
@@ -51,6 +55,9 @@ public final class PoseDecoder {
         switch (meta.decodeMethod) {
             case "heatmap_offset":
                 return heatmapOffset(meta, deq(meta, raw, "heatmaps"), deq(meta, raw, "offsets"));
+            case "heatmap_offset_sides":
+                return heatmapOffsetSides(meta, deq(meta, raw, "heatmaps"), deq(meta, raw, "offsets"),
+                        deq(meta, raw, "facing")[0]);
             case "regression":
                 return regression(meta, deq(meta, raw, "coords"), deq(meta, raw, "visibility"));
             case "in_graph":
@@ -93,6 +100,101 @@ public final class PoseDecoder {
             kp.score[j] = Math.min(1.0, Math.max(0.0, bestV));
         }
         return kp;
+    }
+
+    /**
+     * The highest cell of map s (Hh x Ww, row-major) and the highest 3x3 local maximum at least
+     * minCells cells (Chebyshev) from it holding minFraction of its height, or -1: {@code codec.two_peaks}.
+     */
+    static int[] twoPeaks(double[] s, int hh, int ww, int minCells, double minFraction) {
+        int first = 0;
+        for (int c = 1; c < s.length; c++) {
+            if (s[c] > s[first]) {
+                first = c;
+            }
+        }
+        double top = s[first];
+        if (!(top > 0)) {
+            return new int[] {first, -1};
+        }
+        int r1 = first / ww, c1 = first % ww, second = -1;
+        for (int c = 0; c < s.length; c++) {
+            int r = c / ww, q = c % ww;
+            if (Math.max(Math.abs(r - r1), Math.abs(q - c1)) < minCells || s[c] < minFraction * top) {
+                continue;
+            }
+            boolean localMax = true;
+            for (int dy = -1; dy <= 1 && localMax; dy++) {
+                for (int dx = -1; dx <= 1; dx++) {
+                    int y = r + dy, x = q + dx;
+                    if (y >= 0 && y < hh && x >= 0 && x < ww && s[y * ww + x] > s[c]) {
+                        localMax = false;
+                        break;
+                    }
+                }
+            }
+            if (localMax && (second < 0 || s[c] > s[second])) {
+                second = c;
+            }
+        }
+        return new int[] {first, second};
+    }
+
+    static Keypoints heatmapOffsetSides(ModelMetadata meta, float[] hm, float[] off, float facing) {
+        Keypoints kp = heatmapOffset(meta, hm, off);
+        ModelMetadata.Output h = meta.output("heatmaps");
+        int hh = h.shape[1], ww = h.shape[2], k = h.shape[3];
+        int[] t = meta.torso;
+        double[][] centre = new double[2][];
+        int[][] torsoPairs = {{t[0], t[1]}, {t[2], t[3]}};
+        for (int i = 0; i < 2; i++) {
+            int[] p = twoPeaks(pairSum(hm, k, torsoPairs[i][0], torsoPairs[i][1]), hh, ww, meta.pairMinCells, meta.pairMinFraction);
+            double x = p[0] % ww, y = p[0] / ww;
+            if (p[1] >= 0) {
+                x = 0.5 * (x + p[1] % ww);
+                y = 0.5 * (y + p[1] / ww);
+            }
+            centre[i] = new double[] {x, y};
+        }
+        double downX = centre[1][0] - centre[0][0], downY = centre[1][1] - centre[0][1];
+        if (Math.hypot(downX, downY) < 1e-6) {
+            return kp;
+        }
+        double rightX = downY, rightY = -downX;  // the image's right of the torso axis
+        double midX = 0.5 * (centre[0][0] + centre[1][0]), midY = 0.5 * (centre[0][1] + centre[1][1]);
+        for (int[] pair : meta.sidePairs) {
+            int a = pair[0], b = pair[1];
+            int[] p = twoPeaks(pairSum(hm, k, a, b), hh, ww, meta.pairMinCells, meta.pairMinFraction);
+            if (p[1] < 0) {
+                continue;
+            }
+            double s1 = (p[0] % ww - midX) * rightX + (p[0] / ww - midY) * rightY;
+            double s2 = (p[1] % ww - midX) * rightX + (p[1] / ww - midY) * rightY;
+            int onRight = s1 > s2 ? p[0] : p[1], onLeft = s1 > s2 ? p[1] : p[0];
+            int cellA = facing > 0 ? onRight : onLeft, cellB = facing > 0 ? onLeft : onRight;
+            place(meta, kp, hm, off, k, ww, a, b, a, cellA);
+            place(meta, kp, hm, off, k, ww, a, b, b, cellB);
+        }
+        return kp;
+    }
+
+    private static double[] pairSum(float[] hm, int k, int a, int b) {
+        double[] s = new double[hm.length / k];
+        for (int c = 0; c < s.length; c++) {
+            s[c] = (double) hm[c * k + a] + (double) hm[c * k + b];
+        }
+        return s;
+    }
+
+    /** Keypoint j at cell: offset and score from whichever of the pair's channels is higher there. */
+    private static void place(ModelMetadata meta, Keypoints kp, float[] hm, float[] off, int k, int ww,
+                              int a, int b, int j, int cell) {
+        int best = hm[cell * k + a] >= hm[cell * k + b] ? a : b;
+        double dx = off[cell * 2 * k + 2 * best];
+        double dy = off[cell * 2 * k + 2 * best + 1];
+        kp.x[j] = (cell % ww + dx + 0.5) * meta.stride;
+        kp.y[j] = (cell / ww + dy + 0.5) * meta.stride;
+        kp.score[j] = Math.min(1.0, Math.max(0.0, (double) hm[cell * k + best]));
     }
 
     static Keypoints regression(ModelMetadata meta, float[] coords, float[] vis) {
