@@ -15,7 +15,7 @@ def main(out: Path) -> None:
 
     quiet = lambda *_: None  # noqa: E731
     work = out / "work"
-    tiny = ["model.input_size=[64,64]", "model.decoder_channels=16", "model.regression_channels=16",
+    tiny = ["model.facing_head=false", "model.global_context=false", "model.input_size=[64,64]", "model.decoder_channels=16", "model.regression_channels=16",
             "train.batch_size=8", "train.eval_batch_size=16", "train.epochs=1", "compress.representative_samples=16"]
     if not (work / "val" / "annotations.json").exists():
         synthesize(work / "train", 16, seed=0, cfg=SynthConfig(image_size=96), workers=1, progress=False)

@@ -18,7 +18,7 @@ from posenet_mobile.train.trainer import train
 
 from helpers import synthetic_split
 
-TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
+TINY = ["model.facing_head=false", "model.global_context=false", "model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
         "train.batch_size=8", "train.eval_batch_size=16", "train.epochs=1", "compress.prune_epochs=1",
         "compress.qat_epochs=1", "compress.representative_samples=16"]  # fmt: skip
 quiet = lambda *_: None  # noqa: E731

@@ -34,13 +34,15 @@ def models(tmp_path_factory):
 
 
 def test_runner_decode_matches_the_keras_side_decode(models):
-    from posenet_mobile.codec import decode_outputs
+    from posenet_mobile.codec import SideRule, decode_outputs
+    from posenet_mobile.schema import COCO17
 
     r = TFLiteRunner(models["int8"])
     img = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
     named = r.run_crop(img)
+    assert set(named) == {"heatmaps", "offsets", "facing"}  # the quickstart preset decodes sides
     kp, sc = r.decode(named)
-    kp2, sc2 = decode_outputs(named, r.codec)
+    kp2, sc2 = decode_outputs(named, r.codec, sides=SideRule.from_names(COCO17.names, COCO17.flip_index))
     assert np.array_equal(kp, kp2) and np.array_equal(sc, sc2)
     frame = np.random.default_rng(1).integers(0, 256, (120, 90, 3), dtype=np.uint8)
     res = r.predict_frame(frame)
@@ -55,7 +57,7 @@ def test_float32_tflite_matches_keras_within_1e_4(models):
     img = np.random.default_rng(2).integers(0, 256, (64, 64, 3), dtype=np.uint8)
     ko = model(img[None].astype(np.float32))
     to = TFLiteRunner(models["float32"]).run_crop(img)
-    for name, k in zip(["heatmaps", "offsets"], ko):
+    for name, k in zip(["heatmaps", "offsets", "facing"], ko, strict=True):
         assert np.max(np.abs(to[name] - np.asarray(k))) < 1e-4
 
 
@@ -180,6 +182,10 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     doc = compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "cmp", over,
                                 bench_runs=3, progress=quiet)  # fmt: skip
     rows = {r["head"]: r for r in doc["rows"]}
+    # the preset's left/right options stay on the heatmap row only: the others cannot use them
+    model_cfgs = {h: json.loads((tmp_path / "cmp" / h / "config.json").read_text())["config"]["model"] for h in rows}
+    assert model_cfgs["heatmap"]["facing_head"] and model_cfgs["heatmap"]["global_context"]
+    assert not any(model_cfgs[h]["facing_head"] or model_cfgs[h]["global_context"] for h in ("integral", "direct", "regression"))
     assert list(rows) == ["heatmap", "integral", "direct", "regression"]
     assert all(r["epochs"] == 1 and r["int8_ms_1t"] > 0 and r["int8_bytes"] > 0 for r in rows.values())
     # at inference the BlazePose regression network is the direct one: only the training signal differs

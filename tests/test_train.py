@@ -14,7 +14,7 @@ from posenet_mobile.train.trainer import train
 
 from helpers import synthetic_split
 
-TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
+TINY = ["model.facing_head=false", "model.global_context=false", "model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
         "train.batch_size=8", "train.eval_batch_size=16", "train.warmup_epochs=0.5"]  # fmt: skip
 
 

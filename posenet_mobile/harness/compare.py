@@ -9,6 +9,9 @@ the four heads of :mod:`posenet_mobile.models.heads`:
 * ``regression``: BlazePose-style, heatmap supervision during training only, heatmap branch cut
   at export (Bazarevsky et al. 2020);
 
+the preset's left/right options (``model.facing_head``, ``model.global_context``) stay on the
+heatmap row only, the one head whose decoder uses them (:func:`row_model`);
+
 then exports each to int8 (post-training quantization) and measures in one process: parameters
 and MACs of the exported graph, int8 file size, int8 latency at 1 and 2 threads (one interleaved
 benchmark), PCK@0.2 and OKS AP of the float Keras model and of the int8 file, and the int8 drop.
@@ -30,10 +33,22 @@ from ..viz import save_figure
 HEADS = ("heatmap", "integral", "direct", "regression")
 
 
+#: Model settings a row may change with its head: the left/right options only the heatmap head
+#: decodes (``global_context`` feeds a heatmap head; ``facing_head`` is read by its decoder).
+HEAD_OPTIONS = ("head", "facing_head", "global_context")
+
+
+def row_model(model, head: str):
+    """``model`` with ``head``, and the left/right options kept only where that head uses them."""
+    return dataclasses.replace(model, head=head, facing_head=model.facing_head and head == "heatmap",
+                               global_context=model.global_context and head == "heatmap")  # fmt: skip
+
+
 def budget(cfg) -> dict:
-    """Everything but the head that decides how much training a row gets."""
+    """Everything but the head (and its :data:`HEAD_OPTIONS`) that decides how much training a
+    row gets."""
     d = cfg.to_dict()
-    d["model"] = {k: v for k, v in d["model"].items() if k != "head"}
+    d["model"] = {k: v for k, v in d["model"].items() if k not in HEAD_OPTIONS}
     d.pop("name", None)
     return d
 
@@ -48,7 +63,7 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     base = load_config(config, overrides)
-    cfgs = {h: dataclasses.replace(base, model=dataclasses.replace(base.model, head=h)) for h in heads}
+    cfgs = {h: dataclasses.replace(base, model=row_model(base.model, h)) for h in heads}
     budgets = {h: budget(c) for h, c in cfgs.items()}
     first = budgets[heads[0]]
     for h, b in budgets.items():  # identical budgets, asserted rather than assumed

@@ -23,7 +23,6 @@ from ..errors import ModelError
 from ..export import metadata as M
 
 KERNELS = ("xnnpack", "ref", "builtin")
-_KNOWN = ("heatmaps", "offsets", "coords", "visibility", "keypoints")
 
 
 def _resolver(kernels: str):
