@@ -230,3 +230,26 @@ def test_relative_dataset_paths_are_found_from_another_directory(heatmap_run, tm
     write_json_atomic(run / "config.json", doc)
     monkeypatch.chdir(tmp_path)
     assert len(load_run(run).datasets("val")) == 8
+
+
+def test_qat_ranges_start_from_data_not_tfmots_default(heatmap_run):
+    from posenet_mobile.compress import quantize as Q
+    from posenet_mobile.models.build import output_names
+
+    run = load_run(heatmap_run)
+    qm = Q.qat_model(run.load_float())
+
+    def ranges():
+        return {w.name: float(np.asarray(w)) for w in qm.weights
+                if w.name.endswith(("output_max:0", "post_activation_max:0")) and np.asarray(w).ndim == 0}
+
+    before = ranges()
+    assert before and set(before.values()) == {6.0}  # tfmot's start for every activation range
+    pipe = run.pipeline("val", output_names(qm), pixels=True)
+    n = Q.calibrate_ranges(qm, (x for x, _ in pipe.dataset(8)), decay=0.0)  # one batch, taken as is
+    after = ranges()
+    assert n == 1 and sum(v != 6.0 for v in after.values()) > 0.5 * len(after)  # ReLU6 outputs may reach 6
+    heat = next(v for k, v in after.items() if "heatmaps" in k)
+    assert 0.0 < heat < 3.0  # near the data's range (heatmap peaks ~1), not the default 6
+    inp = [w for w in qm.weights if "quantize_layer" in w.name and w.name.endswith("max:0")]
+    assert inp and float(np.asarray(inp[0])) == 255.0  # the pixel input range stays pinned

@@ -101,7 +101,7 @@ def qat_stage(run: Run, source=None, preserve_sparsity: bool = True, progress=pr
     out, meta = run.model_path("qat"), run.compress_dir / "qat.json"
     c = run.cfg.compress
     pruned = c.target_sparsity > 0
-    key = _stage_key(run, "qat", preserve_sparsity=preserve_sparsity, pruned=pruned)
+    key = _stage_key(run, "qat", preserve_sparsity=preserve_sparsity, pruned=pruned, calibration=Q.CALIBRATION_BATCHES)
     if _reusable(out, meta, key):
         progress(f"qat: reusing {out}")
         src = keras.models.load_model(str(run.model_path("pruned")), compile=False) if pruned else run.load_float()
@@ -112,8 +112,13 @@ def qat_stage(run: Run, source=None, preserve_sparsity: bool = True, progress=pr
         source = prune_stage(run, progress, verbose)[0] if pruned else run.load_float()
     run.compress_dir.mkdir(parents=True, exist_ok=True)
     qm = Q.qat_model(source, preserve_sparsity)
+    from ..models.build import output_names
+
+    pipe = run.pipeline("train", output_names(qm), training=True, pixels=True)
+    batches = (x for x, _ in pipe.dataset(run.cfg.train.batch_size, epochs=range(2000, 2001)))
+    n = Q.calibrate_ranges(qm, (x for _, x in zip(range(Q.CALIBRATION_BATCHES), batches)))
     scheme = "prune-preserving QAT (PQAT)" if preserve_sparsity else "default 8-bit QAT"
-    progress(f"qat: {c.qat_epochs} epochs of {scheme}")
+    progress(f"qat: activation ranges calibrated on {n} batches; {c.qat_epochs} epochs of {scheme}")
     secs = _fine_tune(qm, run, c.qat_epochs, c.fine_tune_lr, pixels=True, verbose=verbose)
     report = {"stage": "qat", "key": key, "scheme": "prune_preserve" if preserve_sparsity else "default_8bit",
               "source": "pruned" if pruned else "float", "seconds": round(secs, 1),

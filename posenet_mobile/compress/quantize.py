@@ -90,6 +90,51 @@ def qat_model(model, preserve_sparsity: bool = True) -> "keras.Model":
     return qm
 
 
+#: Batches and EMA decay of :func:`calibrate_ranges` (0.8 ** 30: the [-6, 6] start is forgotten).
+CALIBRATION_BATCHES, CALIBRATION_DECAY = 30, 0.8
+
+
+def calibrate_ranges(qat, batches, decay: float = CALIBRATION_DECAY) -> int:
+    """Start a QAT model's activation ranges from data instead of tfmot's [-6, 6].
+
+    tfmot's moving-average quantizers start every activation range at [-6, 6] and move it by an
+    EMA with decay 0.999 per training step, so a fine-tune of a few hundred steps keeps about 75%
+    of that default (0.999 ** 279 = 0.76 for the quickstart's 3 epochs): it trains through
+    badly clipped or coarse activations and the int8 file inherits the wide ranges. Measured on
+    the quickstart model (30% pruned, val PCK@0.2 0.569): the QAT model scores 0.0004 before any
+    fine-tuning and 0.558 after it; with this calibration, 0.562 before and 0.568 after.
+
+    Runs ``batches`` (an iterable of input batches, pixel values) through ``qat`` in training mode
+    with tfmot's own range update at ``decay``, then pins the input range again. Returns the
+    number of batches used.
+    """
+    import contextlib
+
+    from tensorflow_model_optimization.python.core.quantization.keras import quant_ops
+
+    @contextlib.contextmanager
+    def ema(d):
+        orig = quant_ops.MovingAvgQuantize
+
+        def fast(*args, **kwargs):
+            kwargs["ema_decay"] = d
+            return orig(*args, **kwargs)
+
+        quant_ops.MovingAvgQuantize = fast
+        try:
+            yield
+        finally:
+            quant_ops.MovingAvgQuantize = orig
+
+    n = 0
+    with ema(decay):
+        for x in batches:
+            qat(x, training=True)
+            n += 1
+    pin_input_range(qat)
+    return n
+
+
 def pin_input_range(qat) -> None:
     """Set the QAT input quantizer to exactly [0, 255] (uint8 scale 1, zero point 0)."""
     found = False
