@@ -249,6 +249,10 @@ def _dark_step(hm, ix, iy):
     return np.where(ok[..., None], step, 0.25 * _neighbour_sign(hm, ix, iy))
 
 
+#: COCO names of the torso keypoints that side decoding and the facing target read.
+TORSO_NAMES = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+
+
 @dataclass(frozen=True)
 class SideRule:
     """What :func:`decode_sides` needs to know of a schema: its left/right index pairs (left
@@ -261,12 +265,11 @@ class SideRule:
     def from_names(cls, names, flip_index) -> "SideRule | None":
         """From keypoint names and the flip permutation; ``None`` when the schema has no torso."""
         names = list(names)
-        torso_names = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
-        if not all(n in names for n in torso_names):
+        if not all(n in names for n in TORSO_NAMES):
             return None
         pairs = tuple((int(i), int(j)) for i, j in enumerate(flip_index) if i < int(j))
         left = tuple((i, j) if not names[i].startswith("right") else (j, i) for i, j in pairs)
-        return cls(left, tuple(names.index(n) for n in torso_names))
+        return cls(left, tuple(names.index(n) for n in TORSO_NAMES))
 
 
 #: Second peak of a pair's summed map: at least this many cells (Chebyshev) from the first,

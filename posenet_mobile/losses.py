@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .codec import EncodedTargets, HeatmapCodec
+from .codec import TORSO_NAMES, EncodedTargets, HeatmapCodec
 from .keras import keras, tf
 
 #: Default foreground weight of :func:`heatmap_mse`.
@@ -144,8 +144,6 @@ def losses_for(output_names, heatmap_foreground: float = DEFAULT_FOREGROUND) -> 
     return {name: out[name] for name in output_names}
 
 
-#: COCO names of the torso keypoints :func:`facing_target` reads.
-TORSO_NAMES = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 
 
 def torso_indices(names) -> tuple | None:
