@@ -288,7 +288,7 @@ def plot_learning_curve(history: dict, path: Path) -> None:
         return
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
     a.plot(ep, history["loss"], "o-", label="train loss")
-    for key in ("heatmaps_loss", "offsets_loss", "coords_loss", "visibility_loss"):
+    for key in ("heatmaps_loss", "offsets_loss", "coords_loss", "visibility_loss", "facing_loss"):
         if key in history:
             a.plot(ep, history[key], "--", label=key.replace("_loss", ""))
     a.set_yscale("log")
