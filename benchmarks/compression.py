@@ -57,7 +57,9 @@ def main():
         rows[name] = {"produced_by": rep["produced_by"], "size_bytes": rep["size_bytes"], "gzip_bytes": rep["gzip_bytes"],
                       "sparsity": rep["sparsity"], "pck": round(v["tflite"]["pck"], 4), "AP": round(v["tflite"]["AP"], 4),
                       "pck_drop_points": v["pck_drop_points"], "ap_drop_points": v["ap_drop_points"],
-                      "keras_vs_tflite": v["keras_vs_tflite"]}  # fmt: skip
+                      "keras_vs_tflite": v["keras_vs_tflite"],
+                      "gzip_by_part": {k: p.get("gzip_bytes") for k, p in rep["size_breakdown"].items() if k != "structure"},
+                      "raw_by_part": {k: p["bytes"] for k, p in rep["size_breakdown"].items()}}  # fmt: skip
     f32 = rows["float32"]["size_bytes"]
     dense_gz = rows["int8_ptq_dense"]["gzip_bytes"]
     print(json.dumps({
@@ -72,6 +74,11 @@ def main():
         "int8_ptq_per_tensor_over_float32_raw": round(rows["int8_ptq_dense_per_tensor"]["size_bytes"] / f32, 3),
         "int8_pruned_gzip_over_dense_gzip": round(rows["int8_ptq_pruned"]["gzip_bytes"] / dense_gz, 3),
         "int8_pqat_gzip_over_dense_gzip": round(rows["int8_pqat"]["gzip_bytes"] / dense_gz, 3),
+        # the same ratio for the prunable weights alone: the other parts do not shrink with pruning
+        "int8_pqat_prunable_weights_gzip_over_dense": round(
+            rows["int8_pqat"]["gzip_by_part"]["prunable_weights"] / rows["int8_ptq_dense"]["gzip_by_part"]["prunable_weights"], 3),
+        "int8_dense_gzip_share_not_prunable": round(
+            1 - rows["int8_ptq_dense"]["gzip_by_part"]["prunable_weights"] / dense_gz, 3),
         "int8_ptq_pruned_per_tensor_over_float32_raw": round(rows["int8_ptq_pruned_per_tensor"]["size_bytes"] / f32, 3),
         "int8_pruned_per_tensor_gzip_over_dense_per_tensor_gzip": round(
             rows["int8_ptq_pruned_per_tensor"]["gzip_bytes"] / rows["int8_ptq_dense_per_tensor"]["gzip_bytes"], 3),

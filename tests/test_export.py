@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from ai_edge_litert.interpreter import Interpreter
 
 from posenet_mobile.compress import chain
 from posenet_mobile.compress import prune as P
@@ -55,6 +56,14 @@ def test_each_format_converts_and_runs(heatmap_run, tmp_path, fmt):
     named = r.run_crop(np.full((64, 64, 3), 128, np.uint8))
     assert set(named) == {"heatmaps", "offsets"} and named["heatmaps"].shape == (1, 16, 16, 17)
     assert rep["size_bytes"] == out.stat().st_size and rep["gzip_bytes"] < rep["size_bytes"]
+    parts = rep["size_breakdown"]  # float16 weights sit behind DEQUANTIZE ops: still found
+    assert sum(p["bytes"] for k, p in parts.items() if k != "total") == rep["size_bytes"]
+    n_weights = sum(int(np.prod(l.kernel.shape)) for l in load_run(heatmap_run).load_float().layers
+                    if type(l).__name__ == "Conv2D")  # fmt: skip
+    if fmt == "dynamic":  # the converter leaves small kernels float32
+        assert n_weights <= parts["prunable_weights"]["bytes"] < 4 * n_weights
+    else:
+        assert parts["prunable_weights"]["bytes"] == {"float32": 4, "float16": 2, "int8": 1}[fmt] * n_weights
     if fmt == "float32":
         assert max(rep["validation"]["keras_vs_tflite"]["max_abs_diff"].values()) < 1e-4
 
@@ -67,6 +76,20 @@ def test_int8_takes_uint8_pixels_and_is_integer_inside(heatmap_run, tmp_path):
     assert meta["input"]["dtype"] == "uint8" and meta["input"]["quantization"] == {"scale": 1.0, "zero_point": 0}
     assert info["float_ops"] == [] and "CONV_2D" in info["ops"]
     assert all(o["dtype"] == "int8" and o["quantization"]["scale"] > 0 for o in meta["outputs"])
+    # size_breakdown: every byte in one part; checked against the interpreter's own view
+    parts = info["size_breakdown"]
+    assert sum(p["bytes"] for k, p in parts.items() if k != "total") == parts["total"]["bytes"] == out.stat().st_size
+    it = Interpreter(model_path=str(out))
+    tensors = {t["index"]: t for t in it.get_tensor_details()}
+    filters = {"prunable": 0, "depthwise": 0}
+    for op in it._get_ops_details():
+        kind = {"CONV_2D": "prunable", "FULLY_CONNECTED": "prunable", "DEPTHWISE_CONV_2D": "depthwise"}.get(op["op_name"])
+        if kind:
+            filters[kind] += int(np.prod(tensors[op["inputs"][1]]["shape"]))
+    assert parts["prunable_weights"]["bytes"] == filters["prunable"] > 0
+    assert parts["depthwise_weights"]["bytes"] == filters["depthwise"] > 0
+    n_q = sum(len(t["quantization_parameters"]["scales"]) for t in tensors.values())
+    assert parts["quantization_params"]["bytes"] == 12 * n_q  # float32 scale + int64 zero point each
 
 
 def test_short_tensor_names_compute_the_same_and_name_the_outputs(heatmap_run, tmp_path):
@@ -91,7 +114,7 @@ def test_short_tensor_names_compute_the_same_and_name_the_outputs(heatmap_run, t
 
 def test_facing_model_exports_int8_clean_and_decodes_sides(tmp_path_factory, data, tmp_path):
     root = tmp_path_factory.mktemp("ctx") / "run"
-    cfg = load_config("quickstart", TINY + ["model.global_context=true", "model.facing_head=true"])
+    cfg = load_config("quickstart", TINY + ["model.global_context=true", "model.facing_head=true", "model.facing_channels=8"])
     train(cfg, root, *data, verbose=0, progress=quiet)
     out = tmp_path / "c.tflite"
     export_run(root, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)

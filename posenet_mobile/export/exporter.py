@@ -252,7 +252,8 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     final = M.embed(model_bytes, doc)
     report = {"file": str(out), "format": fmt, "head": head, "weights": weights, "produced_by": method,
               "decode_in_graph": decode_in_graph, "size_bytes": len(final),
-              "gzip_bytes": len(gzip.compress(final, 9)), "sparsity": sparsity, "validation": validation,
+              "gzip_bytes": len(gzip.compress(final, 9)), "size_breakdown": T.size_breakdown(final),
+              "sparsity": sparsity, "validation": validation,
               "params": doc["params"], "macs": doc["macs"], "int8_audit": audit, "forced": bool(force and fmt == "int8" and drop_pck > max_pck_drop)}  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     sidecar = Path(str(out) + ".json")
@@ -312,5 +313,5 @@ def inspect(path) -> dict:
     for op in ops:
         counts[op["op"]] = counts.get(op["op"], 0) + 1
     return {"file": str(p), "size_bytes": len(data), "gzip_bytes": len(gzip.compress(data, 9)),
-            "metadata_entries": M.metadata_names(data), "metadata": doc, "ops": counts,
+            "size_breakdown": T.size_breakdown(data), "metadata_entries": M.metadata_names(data), "metadata": doc, "ops": counts,
             "float_ops": T.float_ops(ops)}  # fmt: skip
