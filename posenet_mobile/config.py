@@ -36,6 +36,10 @@ class ModelConfig:
         decides left from right: each left/right pair is decoded as two limbs
         (:func:`posenet_mobile.codec.decode_sides`, metadata ``decode.method``
         ``heatmap_offset_sides``). With the regression head it is training-only.
+    facing_channels: 0 (the default): the ``facing`` logit is a Dense on the pooled stride-32
+        features. N > 0: it gets its own trunk, a separable block of N channels on the decoder's
+        stride-8 features, before pooling (front-only cues such as a face or a neckline are a
+        few pixels wide).
     global_context: add a pooled summary of the whole crop to the heatmap head's input
         (:func:`posenet_mobile.models.heads.global_context`); exported with the model.
     """
@@ -49,6 +53,7 @@ class ModelConfig:
     num_keypoints: int = 17
     backbone_weights: str | None = None
     facing_head: bool = False
+    facing_channels: int = 0
     global_context: bool = False
 
     def __post_init__(self):
@@ -66,6 +71,8 @@ class ModelConfig:
             raise ConfigError("model.decoder_channels / model.regression_channels: expected >= 8")
         if self.num_keypoints < 1:
             raise ConfigError(f"model.num_keypoints: expected >= 1, got {self.num_keypoints}")
+        if not 0 <= int(self.facing_channels) <= 512:
+            raise ConfigError(f"model.facing_channels: expected 0 (pooled stride-32 features) to 512, got {self.facing_channels}")
         if self.global_context and self.head not in ("heatmap", "regression"):
             raise ConfigError(f"model.global_context: feeds the heatmap head; head {self.head!r} has none")
         if self.backbone_weights not in (None, "imagenet"):

@@ -14,7 +14,7 @@ def test_overlay_applies_values_and_rejects_unknown_keys_by_name():
 @pytest.mark.parametrize(
     "values, field",
     [({"head": "segmentation"}, "head"), ({"input_size": [100, 100]}, "input_size"), ({"output_stride": 2}, "output_stride"), ({"width": "big"}, "width"),
-     ({"head": "integral", "global_context": True}, "global_context")],
+     ({"head": "integral", "global_context": True}, "global_context"), ({"facing_channels": -1}, "facing_channels")],
 )
 def test_bad_values_name_the_field(values, field):
     with pytest.raises(ConfigError, match=field):

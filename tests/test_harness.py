@@ -185,7 +185,8 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     # the preset's left/right options stay on the heatmap row only: the others cannot use them
     model_cfgs = {h: json.loads((tmp_path / "cmp" / h / "config.json").read_text())["config"]["model"] for h in rows}
     assert model_cfgs["heatmap"]["facing_head"] and model_cfgs["heatmap"]["global_context"]
-    assert not any(model_cfgs[h]["facing_head"] or model_cfgs[h]["global_context"] for h in ("integral", "direct", "regression"))
+    assert not any(model_cfgs[h]["facing_head"] or model_cfgs[h]["global_context"] or model_cfgs[h]["facing_channels"]
+                   for h in ("integral", "direct", "regression"))  # fmt: skip
     assert list(rows) == ["heatmap", "integral", "direct", "regression"]
     assert all(r["epochs"] == 1 and r["int8_ms_1t"] > 0 and r["int8_bytes"] > 0 for r in rows.values())
     # at inference the BlazePose regression network is the direct one: only the training signal differs

@@ -117,6 +117,18 @@ def test_facing_is_exported_with_the_heatmap_head_only(head):
         assert "facing" not in exp.output_names and "facing" not in {l.name for l in exp.layers}
 
 
+def test_facing_channels_give_the_facing_output_its_own_trunk():
+    import dataclasses
+
+    plain = build_model(dataclasses.replace(tiny("heatmap", (64, 64)), facing_head=True))
+    own = build_model(dataclasses.replace(tiny("heatmap", (64, 64)), facing_head=True, facing_channels=16))
+    assert "facing_trunk_pw" not in {l.name for l in plain.layers}
+    trunk = own.get_layer("facing_trunk_pw")
+    assert trunk.filters == 16 and own.get_layer("facing").input.shape[-1] == 16
+    assert own.outputs[-1].shape[1:] == (1,)
+    assert output_names(inference_model(own, "heatmap")) == ["heatmaps", "offsets", "facing"]
+
+
 def test_integral_head_matches_the_numpy_soft_argmax(rng):
     cfg = tiny("integral", (64, 64))
     model = build_model(cfg)

@@ -35,13 +35,15 @@ HEADS = ("heatmap", "integral", "direct", "regression")
 
 #: Model settings a row may change with its head: the left/right options only the heatmap head
 #: decodes (``global_context`` feeds a heatmap head; ``facing_head`` is read by its decoder).
-HEAD_OPTIONS = ("head", "facing_head", "global_context")
+HEAD_OPTIONS = ("head", "facing_head", "facing_channels", "global_context")
 
 
 def row_model(model, head: str):
     """``model`` with ``head``, and the left/right options kept only where that head uses them."""
-    return dataclasses.replace(model, head=head, facing_head=model.facing_head and head == "heatmap",
-                               global_context=model.global_context and head == "heatmap")  # fmt: skip
+    hm = head == "heatmap"
+    return dataclasses.replace(model, head=head, facing_head=model.facing_head and hm,
+                               facing_channels=model.facing_channels if hm else 0,
+                               global_context=model.global_context and hm)  # fmt: skip
 
 
 def budget(cfg) -> dict:

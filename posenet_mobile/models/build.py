@@ -70,7 +70,8 @@ def build_model(cfg: ModelConfig, name: str | None = None) -> "keras.Model":
     else:  # ModelConfig validates; kept for direct callers
         raise ModelError(f"model.head: unknown head {cfg.head!r}")
     if cfg.facing_head:  # exported with the heatmap head (codec.decode_sides); cut from the others
-        outputs.append(facing_head(feats[32]))
+        src = decoded.get(8, decoded[min(decoded)]) if cfg.facing_channels else feats[32]
+        outputs.append(facing_head(src, cfg.facing_channels))
     model = keras.Model(inputs, outputs, name=name or f"posenet_{cfg.head}")
     if cfg.backbone_weights == "imagenet":
         load_imagenet_weights(model, cfg.width, cfg.input_size)

@@ -122,9 +122,13 @@ def integral_head(x, num_keypoints: int, channels: int):
     return coords, visibility
 
 
-def facing_head(x):
-    """Training-only ``facing`` logit ``(N, 1)`` from the stride-32 features: global average pool,
-    then a Dense. Supervised by :func:`posenet_mobile.losses.facing_target`."""
+def facing_head(x, channels: int = 0):
+    """The ``facing`` logit ``(N, 1)``: global average pool, then a Dense. Supervised by
+    :func:`posenet_mobile.losses.facing_target`. ``channels`` > 0 first runs ``x`` through a
+    separable block of its own (``facing_trunk``) so the cue does not have to be linear in the
+    pooled shared features."""
+    if channels:
+        x = separable_block(x, channels, name="facing_trunk")
     pooled = layers.GlobalAveragePooling2D(name="facing_pool")(x)
     return layers.Dense(1, name="facing")(pooled)
 
