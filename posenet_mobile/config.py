@@ -8,6 +8,7 @@ beside :class:`ModelConfig` using the same :func:`overlay`.
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -128,6 +129,9 @@ def overlay(cfg, values: Mapping[str, Any] | None, where: str = ""):
         raise ConfigError(f"{where or type(cfg).__name__}: {exc}") from None
 
 
+_YAML11_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
 def _coerce(val, hint, path):
     origin = typing.get_origin(hint)
     if (hint is tuple or origin is tuple) and isinstance(val, (list, tuple)):
@@ -136,6 +140,8 @@ def _coerce(val, hint, path):
         raise ConfigError(f"{path}: expected a number, got {val!r}")
     if hint is float and isinstance(val, int):
         return float(val)
+    if hint is float and isinstance(val, str) and _YAML11_FLOAT.fullmatch(val.strip()):
+        return float(val)  # YAML 1.1 reads 3e-4 (no dot) as a string
     if hint is int and isinstance(val, float) and val.is_integer():
         return int(val)
     if hint in (int, float, str) and not isinstance(val, hint):
