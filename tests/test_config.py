@@ -50,8 +50,8 @@ def test_exponent_floats_without_a_dot_are_numbers(tmp_path):
     """YAML 1.1 (PyYAML) reads ``3e-4`` as a string; a float field takes it as 0.0003."""
     from posenet_mobile.train.config import load_config
 
-    cfg = load_config("quickstart", ["compress.fine_tune_lr=3e-4", "train.learning_rate=1E-2"])
-    assert cfg.compress.fine_tune_lr == 3e-4 and cfg.train.learning_rate == 0.01
+    cfg = load_config("quickstart", ["compress.fine_tune_lr=5e-4", "train.learning_rate=1E-2"])
+    assert cfg.compress.fine_tune_lr == 5e-4 and cfg.train.learning_rate == 0.01
     yml = tmp_path / "c.yaml"
     yml.write_text("train:\n  learning_rate: 5e-3\n")
     assert load_config(str(yml)).train.learning_rate == 0.005

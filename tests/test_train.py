@@ -89,6 +89,11 @@ def test_a_different_config_is_refused(tmp_path, data):
         train(_cfg("train.epochs=1", "model.global_context=true"), run, *data, verbose=0, progress=lambda *_: None)
     again = train(_cfg("train.epochs=1"), run, *data, verbose=0, progress=lambda *_: None)
     assert again["best_epoch"] == 1 and again["epochs_completed"] == 1
+    # other compression settings train nothing new; config.json records them for compress
+    said = []
+    train(_cfg("train.epochs=1", "compress.fine_tune_lr=0.002"), run, *data, verbose=0, progress=said.append)
+    assert json.loads((run / "config.json").read_text())["config"]["compress"]["fine_tune_lr"] == 0.002
+    assert any("already trained for 1 epochs" in s for s in said), said  # nothing was trained again
 
 
 def test_config_errors_name_the_key(tmp_path):

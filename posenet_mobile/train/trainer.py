@@ -72,7 +72,10 @@ def check_run_dir(out: Path, cfg: ExperimentConfig, overwrite: bool = False) -> 
                 (out / name).unlink()
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
         return
-    diff = _first_difference(old.get("config", {}), cfg.to_dict(), ExperimentConfig().to_dict())
+    # the compress section (and the name) do not change the trained weights: a run re-entered with
+    # other compression settings is the same run, and config.json records the new ones
+    trained = lambda d: {k: v for k, v in d.items() if k not in ("compress", "name")}  # noqa: E731
+    diff = _first_difference(trained(old.get("config", {})), trained(cfg.to_dict()), ExperimentConfig().to_dict())
     if diff is None and "config" in old:  # only keys added by a later version, at their defaults
         return
     diff = diff or "fingerprint differs"
