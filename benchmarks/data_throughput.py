@@ -35,8 +35,6 @@ def main():
         rates.append(s["images_per_second"])
     data_dir = os.path.join(tmp, "s0")
 
-    import numpy as np
-
     from posenet_mobile.codec import HeatmapCodec
     from posenet_mobile.config import model_config_from_yaml
     from posenet_mobile.data.coco import load_coco

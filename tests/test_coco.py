@@ -1,6 +1,5 @@
 import json
 
-import numpy as np
 import pytest
 
 from helpers import person, write_coco

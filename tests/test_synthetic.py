@@ -2,7 +2,6 @@ import json
 import os
 
 import numpy as np
-import pytest
 
 from posenet_mobile.data import body as B
 from posenet_mobile.data import render as R
