@@ -37,11 +37,15 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     assert ex["int8_pqat_rejected"]["produced_by"].startswith("PQAT")
     assert ex["int8_pqat_rejected"]["validation"]["pck_drop_points"] > shipped
     assert (exp / "posenet_int8_pqat.tflite").exists() and (exp / "posenet_int8_pqat.tflite.json").exists()
-    assert not (exp / "posenet_int8_ptq.tflite").exists()
+    # a -100 bound: the pruned and then the dense weights were tried; the files not shipped are gone
+    assert not list(exp.glob("posenet_int8_ptq*")), list(exp.iterdir())
+    assert ex["int8"]["replacement_weights"] in ("pruned", "float")
+    assert f"--weights {ex['int8']['replacement_weights']}" in (out / "report.md").read_text()
     assert json.loads((exp / "posenet_int8.tflite.json").read_text())["quantization"]
     report = (out / "report.md").read_text()
     assert "posenet_int8_pqat.tflite" in report and "--quantization ptq" in report and "TFLite int8 (PTQ" in report
-    assert "trying PTQ" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "trying PTQ" in err and "post-training quantization of the same pruned weights is" in err
     # the shipped file is the one the validate stage scored, and it runs
     assert TFLiteRunner(exp / "posenet_int8.tflite").input_dtype == "uint8"
     assert res["passed"] is False  # a -100 bound cannot be met

@@ -43,7 +43,8 @@ def write_demo_report(out: Path, cfg, tr, comp, ex, va, be, cmds) -> dict:
     rej = ex.get("int8_pqat_rejected")
     if rej:
         md += [f"The PQAT int8 file was {rej['validation']['pck_drop_points']:.2f} PCK points below float, over the bound; "
-               f"post-training quantization of the same pruned weights was {i8['validation']['pck_drop_points']:.2f} below and "
+               f"{i8.get('replacement', 'post-training quantization of the same pruned weights')} was "
+               f"{i8['validation']['pck_drop_points']:.2f} below and "
                f"is the file shipped. The PQAT file is kept as `{Path(rej['file']).name}`.", ""]
     md += [
           "## Accuracy and size", "", "| model | PCK@0.2 (%) | OKS AP (%) | bytes | gzip bytes |", "|---|---|---|---|---|"]  # fmt: skip
