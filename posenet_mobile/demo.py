@@ -16,12 +16,12 @@ from pathlib import Path
 
 from .io import read_json, write_json_atomic
 
-#: Rough share of the demo's time per stage on a 2-core CPU, for the ETA before any is measured.
 #: When the PQAT int8 file misses the gate: post-training quantization of these weights, in order,
 #: until one is within it (else the smallest drop ships). The dense one gives up pruning's gzip
 #: saving, never the gate: pruning alone can cost a 0.3M-parameter model a point.
 FALLBACKS = (("pruned", "post-training quantization of the same pruned weights"),
              ("float", "post-training quantization of the dense (unpruned) weights"))
+#: Rough share of the demo's time per stage on a 2-core CPU, for the ETA before any is measured.
 STAGE_WEIGHTS = {"train": 0.62, "compress": 0.2, "export": 0.1, "validate": 0.04, "bench": 0.02, "report": 0.02}
 
 

@@ -16,7 +16,6 @@ check has passed; the .tflite and its sidecar JSON are written to temporary name
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np
@@ -250,9 +249,10 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
         raise ExportError(f"int8 PCK@0.2 {tfl_metrics['pck']:.4f} is {drop_pck:.2f} points below the float model's "
                           f"{ref['pck']:.4f} (bound {max_pck_drop}); nothing written (--force to export anyway)")  # fmt: skip
     final = M.embed(model_bytes, doc)
+    parts = T.size_breakdown(final)
     report = {"file": str(out), "format": fmt, "head": head, "weights": weights, "produced_by": method,
               "decode_in_graph": decode_in_graph, "size_bytes": len(final),
-              "gzip_bytes": len(gzip.compress(final, 9)), "size_breakdown": T.size_breakdown(final),
+              "gzip_bytes": parts["total"]["gzip_bytes"], "size_breakdown": parts,
               "sparsity": sparsity, "validation": validation,
               "params": doc["params"], "macs": doc["macs"], "int8_audit": audit, "forced": bool(force and fmt == "int8" and drop_pck > max_pck_drop)}  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -312,6 +312,7 @@ def inspect(path) -> dict:
     counts: dict = {}
     for op in ops:
         counts[op["op"]] = counts.get(op["op"], 0) + 1
-    return {"file": str(p), "size_bytes": len(data), "gzip_bytes": len(gzip.compress(data, 9)),
-            "size_breakdown": T.size_breakdown(data), "metadata_entries": M.metadata_names(data), "metadata": doc, "ops": counts,
+    parts = T.size_breakdown(data)
+    return {"file": str(p), "size_bytes": len(data), "gzip_bytes": parts["total"]["gzip_bytes"],
+            "size_breakdown": parts, "metadata_entries": M.metadata_names(data), "metadata": doc, "ops": counts,
             "float_ops": T.float_ops(ops)}  # fmt: skip
