@@ -59,3 +59,13 @@ def test_exponent_floats_without_a_dot_are_numbers(tmp_path):
         load_config("quickstart", ["compress.fine_tune_lr=fast"])
     with pytest.raises(ConfigError, match="epochs: expected int"):
         load_config("quickstart", ["train.epochs=1e2"])
+
+
+def test_block_size_is_two_positive_integers():
+    from posenet_mobile.train.config import load_config
+
+    assert load_config("quickstart").compress.block_size == (1, 1)
+    assert load_config("quickstart", ["compress.block_size=[4,1]"]).compress.block_size == (4, 1)
+    for bad in ("[4]", "[0,1]", "four", "[4,1,1]"):
+        with pytest.raises(ConfigError, match="compress.block_size: expected two positive integers"):
+            load_config("quickstart", [f"compress.block_size={bad}"])

@@ -160,3 +160,39 @@ def test_backbone_layer_names_match_keras_mobilenet_v2():
     ref_weighted = [l for l in ref.layers if l.weights and l.name not in ("Conv_1", "Conv_1_bn")]
     assert copy_weights_by_name(ref, model) == len(ref_weighted)
     np.testing.assert_array_equal(model.get_layer("block_16_project").get_weights()[0], ref.get_layer("block_16_project").get_weights()[0])
+
+
+def test_block_pruning_zeroes_runs_of_input_weights():
+    """compress.block_size=(4, 1): each 1x1 conv / Dense kernel loses whole runs of 4 consecutive
+    input weights of an output channel (a run of zero bytes in the .tflite filter layout); the
+    3x3 stem is pruned weight by weight. Guards the relaxed tfmot check (prune._allow_squeezed_blocks)."""
+    from posenet_mobile.compress import prune as P
+    from posenet_mobile.errors import ConfigError
+
+    model = build_model(tiny("heatmap", (64, 64)))
+    before = [w.copy() for w in model.get_weights()]
+    wrapped = P.prune_model(model, 0.5, begin_step=0, end_step=1, frequency=1, block_size=(4, 1))
+    for layer in wrapped.layers:
+        if hasattr(layer, "pruning_step"):
+            layer.pruning_step.assign(0)
+    wrapped(np.zeros((1, 64, 64, 3), np.float32), training=True)  # one mask update at step 0
+    pruned = P.strip(wrapped)
+    blocks = plain = 0
+    for layer in pruned.layers:
+        if not P.is_prunable(layer):
+            continue
+        k = layer.get_weights()[0]
+        assert (k == 0).mean() == pytest.approx(0.5, abs=0.1), layer.name
+        if P.is_block_prunable(layer) and k.reshape(-1, k.shape[-1]).shape[0] % 4 == 0:
+            runs = (k.reshape(-1, 4, k.shape[-1]) == 0).sum(axis=1)  # zeros per run of 4 inputs
+            assert set(np.unique(runs)) <= {0, 4}, layer.name
+            blocks += 1
+        elif not P.is_block_prunable(layer):
+            runs = (k.reshape(-1, k.shape[-1])[: k.size // k.shape[-1] // 4 * 4].reshape(-1, 4, k.shape[-1]) == 0).sum(axis=1)
+            assert set(np.unique(runs)) - {0, 4}, layer.name  # scattered zeros
+            plain += 1
+    assert blocks > 10 and plain >= 1
+    for a, b in zip(before, model.get_weights()):  # the base model is untouched
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ConfigError, match="compress.block_size"):
+        P.prune_model(model, 0.5, block_size=(4,))

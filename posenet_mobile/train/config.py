@@ -68,13 +68,33 @@ class CompressConfig:
     # below float; 4 epochs left 4.4 (session 4's model) and, at lr 3e-4, 6.8.
     prune_epochs: int = 12
     qat_epochs: int = 3
-    # Shared by the pruning and QAT fine-tunes. Measured on the quickstart model
-    # (benchmarks/compression.py): at 30% sparsity 3e-4 is better (int8 PQAT 0.43 PCK points below
-    # float, against 1.12 at 1e-3), so the quickstart preset sets it; at 50% pruning needs the
-    # larger rate to recover (Keras pruned 0.75 points below float at 1e-3, 3.8 at 3e-4).
+    # Peak rate of the pruning and QAT fine-tunes (5% warm-up, then cosine to 0). On the quickstart
+    # model at 30% sparsity (benchmarks/compression.py, README "Compression"): int8 PQAT 0.07 PCK
+    # points below float at 1e-3; with the earlier schedule (cosine to 0.1 * lr, no warm-up) 3e-4
+    # had been the better rate (1.10 points) and 1e-3 left 1.12.
     fine_tune_lr: float = 1e-3
+    # (input weights, output channels) pruned together in the 1x1 conv and Dense kernels; (1, 1)
+    # prunes weight by weight. Blocks of consecutive input weights are runs of zero bytes in the
+    # .tflite file, which gzip better than scattered zeros (compress/prune.py). On the quickstart
+    # model at 50%, (4, 1) brought the int8 file's gzip to 0.73x of dense (0.80x weight by
+    # weight) but left int8 PQAT 6.8 PCK points below float (2.3 weight by weight).
+    block_size: tuple[int, int] = (1, 1)
     representative_samples: int = 200
     max_pck_drop: float = 1.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "block_size", block_size(self.block_size))
+
+
+def block_size(value) -> tuple[int, int]:
+    """``compress.block_size`` as two positive ints, or a :class:`ConfigError` naming the field."""
+    try:
+        b = tuple(int(v) for v in value)
+    except (TypeError, ValueError):
+        b = ()
+    if len(b) != 2 or min(b) < 1 or any(isinstance(v, bool) for v in value):
+        raise ConfigError(f"compress.block_size: expected two positive integers (input weights, output channels), got {value!r}")
+    return b
 
 
 @dataclass(frozen=True)
