@@ -13,9 +13,13 @@ import time
 
 from ..io import read_json, write_json_atomic
 from ..runs import Run
-from ..train.trainer import _write_checkpoint, save_model_atomic
+from ..train.trainer import _schedule_class, _write_checkpoint, save_model_atomic
 from . import prune as P
 from . import quantize as Q
+
+
+#: Part of each saved stage's key: a change of fine-tune recipe redoes the stages.
+FINE_TUNE_SCHEDULE = "warmup 5%, cosine to 0"
 
 
 def _fine_tune(model, run: Run, epochs: int, lr: float, pixels: bool, callbacks=(), verbose=0) -> float:
@@ -29,7 +33,12 @@ def _fine_tune(model, run: Run, epochs: int, lr: float, pixels: bool, callbacks=
     steps = max(1, len(pipe) // tcfg.batch_size)
     # wrapped models rename outputs (prune_low_magnitude_heatmaps, quant_heatmaps): go by position
     losses = losses_for(names, tcfg.heatmap_foreground)
-    opt = keras.optimizers.Adam(learning_rate=keras.optimizers.schedules.CosineDecay(lr, max(1, epochs * steps), 0.1))
+    # Warm-up over the first 5% of steps (a fresh Adam's first steps are large), then cosine to 0
+    # (the model is scored where the fine-tune ends). At 30% sparsity on the quickstart model this
+    # left Keras pruned 0.19 PCK points below float at lr 1e-3, against 0.84 with the earlier
+    # cosine to 0.1 * lr without warm-up (README, "Compression").
+    total = max(1, epochs * steps)
+    opt = keras.optimizers.Adam(learning_rate=_schedule_class()(lr, max(1, total // 20), total, floor=0.0))
     model.compile(optimizer=opt, loss=[losses[n] for n in names],
                   loss_weights=[float(tcfg.loss_weights.get(n, 1.0)) for n in names])  # fmt: skip
     ds = pipe.dataset(tcfg.batch_size, epochs=range(1000, 1000 + epochs)).repeat()
@@ -54,7 +63,8 @@ def _stage_key(run: Run, stage: str, **extra) -> str:
 
     src = run.model_path("float")
     stamp = src.stat().st_mtime_ns if src.exists() else 0
-    return json.dumps([stage, run.fingerprint, run.cfg.compress.__dict__, stamp, extra], sort_keys=True, default=str)
+    return json.dumps([stage, run.fingerprint, run.cfg.compress.__dict__, stamp, FINE_TUNE_SCHEDULE, extra], sort_keys=True,
+                      default=str)  # fmt: skip
 
 
 def _reusable(out, meta, key) -> bool:
@@ -77,11 +87,13 @@ def prune_stage(run: Run, progress=print, verbose: int = 0):
     base = run.load_float()
     run.compress_dir.mkdir(parents=True, exist_ok=True)
     steps = max(1, len(run.datasets("train")) // run.cfg.train.batch_size) * c.prune_epochs
-    wrapped = P.prune_model(base, c.target_sparsity, 0, int(steps * 0.7), max(1, steps // 20))
-    progress(f"prune: {c.prune_epochs} epochs to {c.target_sparsity:.0%} sparsity of prunable kernels")
+    wrapped = P.prune_model(base, c.target_sparsity, 0, int(steps * 0.7), max(1, steps // 20), c.block_size)
+    blocks = "" if tuple(c.block_size) == (1, 1) else f" (1x1 conv and Dense kernels in blocks of {tuple(c.block_size)})"
+    progress(f"prune: {c.prune_epochs} epochs to {c.target_sparsity:.0%} sparsity of prunable kernels{blocks}")
     secs = _fine_tune(wrapped, run, c.prune_epochs, c.fine_tune_lr, pixels=False, callbacks=P.callbacks(), verbose=verbose)
     pruned = P.strip(wrapped)
     report = {"stage": "pruned", "key": key, "seconds": round(secs, 1), "target_sparsity": c.target_sparsity,
+              "block_size": list(c.block_size),
               "sparsity": P.sparsity_report(pruned), "val": _evaluate(pruned, run, pixels=False)}  # fmt: skip
     save_model_atomic(pruned, out)
     write_json_atomic(meta, report)
