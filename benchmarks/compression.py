@@ -8,9 +8,10 @@ prune-preserving QAT, then export and score on the held-out synthetic set:
   both again with per-tensor weight scales, int8 PQAT (per channel: see export_run).
 
 The float model is the epoch that scored best on the validation set, so its validation figure
-sits above the model's level (docs/accuracy.md), and a compressed model's "drop" measured there
-carries that bias. ``test`` scores the Keras float model and every file again on a third
-synthetic set (``--test-people``, seed synthetic_seed + 2) that chose nothing.
+can sit above the model's level (docs/accuracy.md), and a compressed model's "drop" measured
+there would carry that bias. ``test`` scores the Keras float model and every file again on a
+third synthetic set (``--test-people``, seed synthetic_seed + 2) that chose nothing. (On the
+quickstart preset's model the bias did not show: 0.631 on 600 test people, 0.632 on validation.)
 
 Usage: .venv/bin/python benchmarks/compression.py [--run RUN] [--set compress.k=v ...]
 """
