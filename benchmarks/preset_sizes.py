@@ -3,9 +3,8 @@
 Not a test, and no training: sizes depend on the tensor shapes, not on what the weights learnt,
 except the gzip figures, which depend on the weights' distribution. So each preset's model is
 built at initialisation, with random BatchNorm statistics (:func:`perturb_batchnorm`), or loaded
-from ``--run`` for trained weights, and the sparse variant
-zeroes the smallest-magnitude 50% of every prunable kernel (the mask tfmot's magnitude pruning
-ends with, per layer). Both are converted to int8 PTQ per channel (calibrated on a few random
+from ``--run`` for trained weights, and the sparse variant zeroes the smallest-magnitude 50% of
+every prunable kernel (the mask tfmot's magnitude pruning ends with, per layer). Both are converted to int8 PTQ per channel (calibrated on a few random
 crops: the scales' values do not change the size) and compared with the float32 file. Tensors
 are renamed as the export renames them; the export's metadata (a few KB) is not included.
 
@@ -62,7 +61,8 @@ def perturb_batchnorm(model, seed: int = 0) -> None:
                                rng.uniform(0.5, 1.5, var.shape).astype(var.dtype)])  # fmt: skip
 
 
-def sizes(name: str, model, head: str, sparsity: float) -> dict:
+def sizes(name: str, model, mcfg, sparsity: float) -> dict:
+    """One JSON row: ``model`` (built from ModelConfig ``mcfg``) as float32, int8 and sparse int8."""
     from posenet_mobile.export import tflite as T
     from posenet_mobile.models.build import inference_model
     from posenet_mobile.models.profile import profile
@@ -70,17 +70,21 @@ def sizes(name: str, model, head: str, sparsity: float) -> dict:
     h, w = model.input_shape[1:3]
     rng = np.random.default_rng(0)
     rep = T.representative_dataset(lambda: [rng.uniform(0, 255, (4, h, w, 3)).astype(np.float32)], 4)
+    plain = inference_model(model, mcfg.head)
     # tensors renamed as the export renames them (long converter names would count otherwise)
-    f32 = T.short_tensor_names(T.convert(inference_model(model, head), "float32"))
-    dense = T.short_tensor_names(T.convert(inference_model(model, head), "int8", representative=rep))
-    sparse_model = magnitude_prune(model, sparsity)
-    sparse = T.short_tensor_names(T.convert(inference_model(sparse_model, head), "int8", representative=rep))
+    f32 = T.short_tensor_names(T.convert(plain, "float32"))
+    dense = T.short_tensor_names(T.convert(plain, "int8", representative=rep))
+    sparse_model = inference_model(magnitude_prune(model, sparsity), mcfg.head)
+    sparse = T.short_tensor_names(T.convert(sparse_model, "int8", representative=rep))
     parts = T.size_breakdown(dense)
     sparse_parts = T.size_breakdown(sparse)
     n = len(f32)
     return {
         "model": name,
-        "params_inference": profile(inference_model(model, head))["params"],
+        "input_size": list(mcfg.input_size),
+        "width": mcfg.width,
+        "head": mcfg.head,
+        "params_inference": profile(plain)["params"],
         "float32_bytes": n,
         "int8_bytes": len(dense),
         "int8_over_float32_raw": round(len(dense) / n, 3),
@@ -107,18 +111,13 @@ def main():
 
     rows = []
     for preset in a.preset:
-        cfg = load_config(preset)
-        m = cfg.model
+        m = load_config(preset).model
         model = build_model(m)
         perturb_batchnorm(model)
-        row = sizes(f"{preset} (initialised weights)", model, m.head, a.sparsity)
-        row.update(input_size=list(m.input_size), width=m.width, head=m.head)
-        rows.append(row)
+        rows.append(sizes(f"{preset} (initialised weights)", model, m, a.sparsity))
     for run_dir in a.run:
         run = load_run(run_dir)
-        row = sizes(f"{run_dir} (trained weights)", run.load_float(), run.cfg.model.head, a.sparsity)
-        row.update(input_size=list(run.cfg.model.input_size), width=run.cfg.model.width, head=run.cfg.model.head)
-        rows.append(row)
+        rows.append(sizes(f"{run_dir} (trained weights)", run.load_float(), run.cfg.model, a.sparsity))
     print(json.dumps({"sparsity": a.sparsity, "rows": rows}, indent=1))
 
 
