@@ -8,6 +8,7 @@ beside :class:`ModelConfig` using the same :func:`overlay`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import typing
 from dataclasses import dataclass
@@ -16,6 +17,45 @@ from typing import Any, Mapping
 from .errors import ConfigError
 
 HEAD_TYPES = ("heatmap", "regression", "integral", "direct")
+
+
+def between(lo=None, hi=None, lo_open=False, hi_open=False, integer=False):
+    """A range rule for :func:`check_fields`: ``(predicate, "what was expected")``."""
+    def ok(v):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            return False
+        if integer and not float(v).is_integer():
+            return False
+        if lo is not None and (v <= lo if lo_open else v < lo):
+            return False
+        return not (hi is not None and (v >= hi if hi_open else v > hi))
+
+    kind = "an integer" if integer else "a number"
+    parts = []
+    if lo is not None:
+        parts.append(f"{'>' if lo_open else '>='} {lo}")
+    if hi is not None:
+        parts.append(f"{'<' if hi_open else '<='} {hi}")
+    return ok, f"{kind} {' and '.join(parts)}".strip()
+
+
+PROBABILITY = between(0.0, 1.0)
+COUNT = between(1, integer=True)
+
+
+def check_fields(cfg, section: str, rules: dict) -> None:
+    """Raise :class:`ConfigError` naming ``section.field`` for the first value outside its rule."""
+    for name, (ok, expected) in rules.items():
+        value = getattr(cfg, name)
+        if not ok(value):
+            raise ConfigError(f"{section}.{name}: expected {expected}, got {value!r}")
+
+
+def check_bools(cfg, section: str, names) -> None:
+    for name in names:
+        value = getattr(cfg, name)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{section}.{name}: expected true or false, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -76,6 +116,7 @@ class ModelConfig:
             raise ConfigError(f"model.facing_channels: expected 0 (pooled stride-32 features) to 512, got {self.facing_channels}")
         if self.global_context and self.head not in ("heatmap", "regression"):
             raise ConfigError(f"model.global_context: feeds the heatmap head; head {self.head!r} has none")
+        check_bools(self, "model", ("facing_head", "global_context"))
         if self.backbone_weights not in (None, "imagenet"):
             raise ConfigError(f"model.backbone_weights: expected null or 'imagenet', got {self.backbone_weights!r}")
 
@@ -108,17 +149,19 @@ def overlay(cfg, values: Mapping[str, Any] | None, where: str = ""):
     if not values:
         return cfg
     if not isinstance(values, Mapping):
-        raise ConfigError(f"{where or type(cfg).__name__}: expected a mapping, got {type(values).__name__}")
+        raise ConfigError(f"{where.rstrip(': ') or type(cfg).__name__}: expected a mapping, got {type(values).__name__}")
     names = {f.name: f for f in dataclasses.fields(cfg)}
     hints = typing.get_type_hints(type(cfg))
     changes = {}
     for key, val in values.items():
-        path = f"{where}.{key}" if where else str(key)
+        path = f"{where}.{key}" if where and where[-1] not in ": " else f"{where}{key}"
         if key not in names:
             raise ConfigError(f"{path}: unknown key; expected one of {sorted(names)}")
         cur = getattr(cfg, key)
         if dataclasses.is_dataclass(cur):
             changes[key] = overlay(cur, val, path)
+        elif isinstance(cur, dict) and isinstance(val, Mapping):  # loss_weights.facing=0 keeps the rest
+            changes[key] = {**cur, **val}
         else:
             changes[key] = _coerce(val, hints.get(key), path)
     try:
@@ -126,7 +169,7 @@ def overlay(cfg, values: Mapping[str, Any] | None, where: str = ""):
     except (TypeError, ValueError) as exc:
         if isinstance(exc, ConfigError):
             raise
-        raise ConfigError(f"{where or type(cfg).__name__}: {exc}") from None
+        raise ConfigError(f"{where.rstrip(': ') or type(cfg).__name__}: {exc}") from None
 
 
 _YAML11_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
@@ -138,6 +181,10 @@ def _coerce(val, hint, path):
         return tuple(val)
     if hint in (int, float) and isinstance(val, bool):
         raise ConfigError(f"{path}: expected a number, got {val!r}")
+    if hint is bool and not isinstance(val, bool):
+        raise ConfigError(f"{path}: expected true or false, got {val!r}")
+    if hint is dict and not isinstance(val, Mapping):
+        raise ConfigError(f"{path}: expected a mapping, got {val!r}")
     if hint is float and isinstance(val, int):
         return float(val)
     if hint is float and isinstance(val, str) and _YAML11_FLOAT.fullmatch(val.strip()):
@@ -149,33 +196,56 @@ def _coerce(val, hint, path):
     return val
 
 
-#: Where the YAML presets live (``training/configs`` beside the package in a source checkout).
-PRESET_DIR = __import__("pathlib").Path(__file__).resolve().parents[1] / "training" / "configs"
+def preset_names() -> list[str]:
+    """Names of the presets shipped inside the package (``posenet_mobile/presets/*.yaml``)."""
+    return sorted(p.name.removesuffix(".yaml") for p in _preset_root().iterdir() if p.name.endswith(".yaml"))
+
+
+def _preset_root():
+    from importlib import resources
+
+    return resources.files("posenet_mobile") / "presets"
 
 
 def load_yaml(name_or_path) -> tuple[dict, str]:
-    """Read a preset name (``quickstart``) or a YAML path; returns ``(mapping, source path)``."""
+    """Read a preset name (``quickstart``) or a YAML path; returns ``(mapping, source)``.
+
+    Presets are package data, read with :mod:`importlib.resources`, so a wheel install has them
+    (``training/configs`` in a checkout points at the same files). A name without a suffix that
+    is not an existing file is looked up among the presets.
+    """
     from pathlib import Path
 
     import yaml
 
     path = Path(name_or_path)
     if not path.suffix and not path.exists():
-        path = PRESET_DIR / f"{name_or_path}.yaml"
-    if not path.is_file():
-        presets = sorted(p.stem for p in PRESET_DIR.glob("*.yaml")) if PRESET_DIR.is_dir() else []
-        raise ConfigError(f"{name_or_path}: no such config file or preset (presets: {presets})")
+        res = _preset_root() / f"{name_or_path}.yaml"
+        if not res.is_file():
+            raise ConfigError(f"{name_or_path}: no such config file or preset (presets: {preset_names()})")
+        text, src = res.read_text(encoding="utf-8"), f"preset {name_or_path}"
+    elif path.is_dir():
+        raise ConfigError(f"{path}: is a folder; expected a YAML config file or a preset name ({preset_names()})")
+    elif not path.is_file():
+        raise ConfigError(f"{name_or_path}: no such config file or preset (presets: {preset_names()})")
+    else:
+        try:
+            text, src = path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not UTF-8 text; expected a YAML config") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{src}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
-    return data, str(path)
+        raise ConfigError(f"{src}: expected a mapping at the top level, got {type(data).__name__}")
+    return data, src
 
 
 def model_config_from_yaml(name_or_path, overrides: Mapping | None = None) -> ModelConfig:
     """The ``model:`` section of a preset or YAML file as a :class:`ModelConfig`."""
     data, src = load_yaml(name_or_path)
     cfg = overlay(ModelConfig(), data.get("model"), where=f"{src}: model")
-    return overlay(cfg, overrides, where="override")
+    return overlay(cfg, overrides, where="override: ")
