@@ -19,6 +19,7 @@ class Run:
     cfg: object  # ExperimentConfig
     data: dict  # {"train": dir, "val": dir, "synthetic": bool, ...}
     fingerprint: str
+    unsafe_load: bool = False  # --unsafe-load: trust this folder's model files (any Keras format)
 
     @property
     def compress_dir(self) -> Path:
@@ -34,15 +35,18 @@ class Run:
                 "qat": self.compress_dir / "qat_checkpoint"}[stage]  # fmt: skip
 
     def load_float(self):
-        from .keras import keras
+        """The trained float model (``model.keras``), through the safe loader."""
+        return self.load_keras("float")
 
-        path = self.model_path("float")
+    def load_keras(self, stage: str = "float"):
+        """``float`` or ``pruned`` Keras model of this run (:func:`~posenet_mobile.models.saved.load_keras_model`)."""
+        from .models.saved import load_keras_model
+
+        path = self.model_path(stage)
         if not path.exists():
-            raise ModelError(f"{path}: missing; train the run first (posenet-mobile train --out {self.path})")
-        try:
-            return keras.models.load_model(str(path), compile=False)
-        except Exception as exc:  # corrupt or foreign file
-            raise ModelError(f"{path}: cannot be loaded as a tf_keras model ({type(exc).__name__})") from None
+            hint = "train the run first (posenet-mobile train" if stage == "float" else "run posenet-mobile compress"
+            raise ModelError(f"{path}: missing; {hint} --run/--out {self.path})")
+        return load_keras_model(path, unsafe=self.unsafe_load)
 
     def datasets(self, split: str):
         from .data.coco import load_coco
@@ -86,10 +90,12 @@ class Run:
         return evaluate(model, pipe, self.cfg.train.eval_batch_size)
 
 
-def load_run(path, overrides=None) -> Run:
+def load_run(path, overrides=None, unsafe_load: bool = False) -> Run:
     """Open a run directory; a missing folder or file, or a config this version cannot read, is a
     :class:`ModelError` naming it. ``overrides`` (``["compress.key=value"]``) may change the
-    compression settings only: the rest describes weights that are already trained."""
+    compression settings only: the rest describes weights that are already trained.
+    ``unsafe_load`` lets the run's model files load in any Keras format (see
+    :mod:`posenet_mobile.models.saved`)."""
     from .errors import ConfigError
     from .train.config import config_from_dict
 
@@ -99,7 +105,7 @@ def load_run(path, overrides=None) -> Run:
     cfile = p / "config.json"
     if not cfile.exists():
         raise ModelError(f"{cfile}: missing; {p} is not a training run directory")
-    doc = read_json(cfile)
+    doc = read_json(cfile, expect=dict)
     if not isinstance(doc, dict) or "config" not in doc:
         raise ModelError(f"{cfile}: field 'config': expected the trainer's experiment config")
     try:
@@ -113,4 +119,4 @@ def load_run(path, overrides=None) -> Run:
         if bad:
             raise ConfigError(f"--set {bad[0]}: only compress.* settings can change after training")
         cfg = apply_overrides(cfg, overrides)
-    return Run(p, cfg, doc.get("data", {}), doc.get("fingerprint", ""))
+    return Run(p, cfg, doc.get("data", {}), doc.get("fingerprint", ""), unsafe_load=bool(unsafe_load))

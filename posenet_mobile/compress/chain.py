@@ -76,13 +76,11 @@ def prune_stage(run: Run, progress=print, verbose: int = 0):
 
     Returns ``(stripped pruned model, report)``; loads the saved stage when present.
     """
-    from ..keras import keras
-
     out, meta = run.model_path("pruned"), run.compress_dir / "pruned.json"
     key = _stage_key(run, "pruned")
     if _reusable(out, meta, key):
         progress(f"prune: reusing {out}")
-        return keras.models.load_model(str(out), compile=False), read_json(meta)
+        return run.load_keras("pruned"), read_json(meta)
     c = run.cfg.compress
     base = run.load_float()
     run.compress_dir.mkdir(parents=True, exist_ok=True)
@@ -108,7 +106,7 @@ def qat_stage(run: Run, source=None, preserve_sparsity: bool = True, progress=pr
     TF checkpoint (``qat_checkpoint/``): tfmot's quantize wrappers do not reload from ``.keras``
     or ``.h5`` files.
     """
-    from ..keras import keras, tf
+    from ..keras import tf
 
     out, meta = run.model_path("qat"), run.compress_dir / "qat.json"
     c = run.cfg.compress
@@ -116,7 +114,7 @@ def qat_stage(run: Run, source=None, preserve_sparsity: bool = True, progress=pr
     key = _stage_key(run, "qat", preserve_sparsity=preserve_sparsity, pruned=pruned, calibration=Q.CALIBRATION_BATCHES)
     if _reusable(out, meta, key):
         progress(f"qat: reusing {out}")
-        src = keras.models.load_model(str(run.model_path("pruned")), compile=False) if pruned else run.load_float()
+        src = run.load_keras("pruned") if pruned else run.load_float()
         qm = Q.qat_model(src, preserve_sparsity)
         tf.train.Checkpoint(model=qm).read(str(out / "ckpt")).assert_existing_objects_matched().expect_partial()
         return qm, read_json(meta)
