@@ -28,6 +28,23 @@ class ExportError(PoseNetError, RuntimeError):
     """A model cannot be exported as asked (unsupported op, failed conversion)."""
 
 
+class TrainError(PoseNetError, RuntimeError):
+    """Training ended without a usable model (diverged, or never scored a finite PCK)."""
+
+
+class OutputError(PoseNetError, OSError):
+    """An output path cannot be written (checked before any work starts)."""
+
+
+class BusyError(PoseNetError, RuntimeError):
+    """A run or output folder is held by another posenet_mobile process (see :class:`io.FolderLock`)."""
+
+
+class PoseNetWarning(UserWarning):
+    """Something was accepted and changed or skipped on the way in (a 0-based skeleton shifted,
+    an image whose size differs from its JSON record); the CLI prints it as one line."""
+
+
 def where(path=None, field=None):
     """Format a ``file: field:`` prefix for an error message; either part may be omitted."""
     parts = [str(p) for p in (path, field) if p not in (None, "")]

@@ -23,7 +23,7 @@ import numpy as np
 from .. import __version__
 from ..codec import PAIR_MIN_CELLS, PAIR_MIN_FRACTION, SideRule, decode_outputs
 from ..errors import ExportError
-from ..io import write_bytes_atomic, write_json_atomic
+from ..io import check_output_file, commit_files, json_bytes, sha256_bytes, sweep_temps
 from ..runs import Run, load_run
 from . import metadata as M
 from . import tflite as T
@@ -139,7 +139,7 @@ def build_metadata(run: Run, model_bytes: bytes, fmt: str, method: str, schema, 
 def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quantization: str = "auto",
                decode_in_graph: bool = False, max_pck_drop: float | None = None, force: bool = False,
                eval_limit: int | None = None, threads: int = 1, overrides=None, per_channel: bool = True,
-               keep_tensor_names: bool = False, progress=print) -> dict:  # fmt: skip
+               keep_tensor_names: bool = False, unsafe_load: bool = False, progress=print) -> dict:  # fmt: skip
     """Export ``run_dir`` as ``fmt``; returns the export report (also in the sidecar's ``export``).
 
     per_channel: int8 PTQ weight scales per output channel (default) or per kernel. A QAT stage
@@ -148,6 +148,12 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     before QAT it wrote the kernels per channel anyway (TF 2.21, tfmot 0.8).
     keep_tensor_names: keep the converter's long tensor names; by default the input is renamed
     ``image``, outputs after what they hold (``heatmaps``, ``offsets``, ...), the rest ``t<index>``.
+    unsafe_load: let the run's Keras files load in any format (:mod:`posenet_mobile.models.saved`).
+
+    The output folder is checked for writing before any work. The file and its sidecar
+    ``FILE.tflite.json`` (which records the file's sha256) are written to temporary names, both
+    complete, then renamed, the sidecar first and the model last; a failure leaves whatever was
+    there before untouched.
     """
     from ..compress import chain
     from ..compress import prune as P
@@ -161,13 +167,16 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
         raise ExportError(f"--format: expected one of {', '.join(T.FORMATS)}, got {fmt!r}")
     if quantization not in ("auto", "ptq", "qat"):
         raise ExportError(f"--quantization: expected auto, ptq or qat, got {quantization!r}")
-    run = load_run(run_dir, overrides)
+    run = load_run(run_dir, overrides, unsafe_load=unsafe_load)
     head = run.cfg.model.head
     c = run.cfg.compress
     max_pck_drop = c.max_pck_drop if max_pck_drop is None else float(max_pck_drop)
     out = Path(out) if out else run.path / "export" / f"posenet_{head}_{fmt}.tflite"
     if out.suffix != ".tflite":
         raise ExportError(f"--out {out}: expected a .tflite path")
+    check_output_file(out, "--out")
+    check_output_file(sidecar_path(out), "--out (its sidecar)")
+    sweep_temps(out.parent)
 
     float_model = run.load_float()
     pruned_path = run.model_path("pruned")
@@ -176,9 +185,7 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     if weights == "pruned":
         if not pruned_path.exists():
             raise ExportError(f"{pruned_path}: missing; run `posenet-mobile compress --run {run.path}` first")
-        from ..keras import keras
-
-        source = keras.models.load_model(str(pruned_path), compile=False)
+        source = run.load_keras("pruned")
     elif weights == "float":
         source = float_model
     else:
@@ -256,15 +263,16 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
               "sparsity": sparsity, "validation": validation,
               "params": doc["params"], "macs": doc["macs"], "int8_audit": audit, "forced": bool(force and fmt == "int8" and drop_pck > max_pck_drop)}  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
-    sidecar = Path(str(out) + ".json")
-    try:
-        write_bytes_atomic(out, final)
-        write_json_atomic(sidecar, {**doc, "export": report})
-    except BaseException:  # the pair is written together or not at all
-        for p in (out, sidecar):
-            p.unlink(missing_ok=True)
-        raise
+    report["sha256"] = sha256_bytes(final)
+    sidecar = {**doc, "export": report, "tflite_sha256": report["sha256"]}
+    # both complete before either is renamed; the model, which readers look for, comes last
+    commit_files([(sidecar_path(out), json_bytes(sidecar)), (out, final)])
     return report
+
+
+def sidecar_path(model_path) -> Path:
+    """``FILE.tflite.json``, the sidecar beside an exported model."""
+    return Path(str(model_path) + ".json")
 
 
 def keras_parity(keras_model, runner, pipeline, n: int, decoded: bool) -> dict:
@@ -303,10 +311,10 @@ def keras_parity(keras_model, runner, pipeline, n: int, decoded: bool) -> dict:
 
 def inspect(path) -> dict:
     """Metadata, tensors and op counts of a .tflite file (ours or foreign)."""
+    from ..runtime.runner import read_model_file
+
     p = Path(path)
-    if not p.exists():
-        raise ExportError(f"{p}: no such file")
-    data = p.read_bytes()
+    data = read_model_file(p)
     doc = M.read(data)
     ops = T.op_list(data)
     counts: dict = {}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import ExportError
+from ..errors import ExportError, ModelError
 
 METADATA_NAME = "posenet_mobile_json"
 SCHEMA_VERSION = 1
@@ -47,21 +47,60 @@ def _name(meta) -> str:
     return n.decode() if isinstance(n, bytes) else str(n)
 
 
-def read(source) -> dict | None:
-    """The embedded document of a .tflite path or bytes, or ``None`` when it has none."""
+def read(source, name: str | None = None) -> dict | None:
+    """The embedded document of a .tflite path or bytes, or ``None`` when it has none.
+    ``name`` is the file named in errors when ``source`` is bytes."""
     from ai_edge_litert.tools import flatbuffer_utils as fu
 
     data = Path(source).read_bytes() if isinstance(source, (str, Path)) else bytes(source)
+    where = str(source) if isinstance(source, (str, Path)) else (name or "model bytes")
     try:
         model = fu.convert_bytearray_to_object(bytearray(data))
     except Exception as exc:  # flatbuffers raises assorted errors on garbage
-        where = source if isinstance(source, (str, Path)) else "model bytes"
         raise ExportError(f"{where}: not a TFLite flatbuffer ({type(exc).__name__})") from None
     for meta in model.metadata or []:
         if _name(meta) == METADATA_NAME:
             raw = model.buffers[meta.buffer].data
-            return json.loads(bytes(bytearray(raw)).decode())
+            try:
+                doc = json.loads(bytes(bytearray(raw if raw is not None else [])).decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise ModelError(f"{where}: metadata entry {METADATA_NAME!r}: not valid UTF-8 JSON ({exc})") from None
+            return doc
     return None
+
+
+#: (path, type) pairs every document of :data:`SCHEMA_VERSION` has; the runtime reads them.
+REQUIRED = (("schema_version", int), ("head", str), ("format", str), ("keypoints", dict),
+            ("keypoints.names", list), ("keypoints.flip_index", list), ("keypoints.flip_pairs", list),
+            ("keypoints.skeleton", list), ("keypoints.sigmas", list), ("input", dict), ("input.size_hw", list),
+            ("input.crop", dict), ("input.crop.crop_padding", (int, float)), ("outputs", list),
+            ("decode", dict), ("decode.method", str), ("decode.stride", (int, float)))  # fmt: skip
+
+
+def check(doc, source) -> dict:
+    """Return ``doc`` if it has every :data:`REQUIRED` field with its type, else a
+    :class:`ModelError` naming the file and the first missing or mistyped field."""
+    if not isinstance(doc, dict):
+        raise ModelError(f"{source}: metadata: expected a JSON object, got {type(doc).__name__}")
+    for path, typ in REQUIRED:
+        cur = doc
+        for part in path.split("."):
+            if not isinstance(cur, dict) or part not in cur:
+                raise ModelError(f"{source}: metadata field {path!r}: missing (not a posenet_mobile export of this "
+                                 f"version; re-export it)")  # fmt: skip
+            cur = cur[part]
+        if not isinstance(cur, typ) or isinstance(cur, bool):
+            name = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
+            raise ModelError(f"{source}: metadata field {path!r}: expected {name}, got {cur!r:.60}")
+    k = len(doc["keypoints"]["names"])
+    if len(doc["keypoints"]["flip_index"]) != k or len(doc["keypoints"]["sigmas"]) != k:
+        raise ModelError(f"{source}: metadata field 'keypoints': flip_index and sigmas must have {k} entries (one per name)")
+    if len(doc["input"]["size_hw"]) != 2:
+        raise ModelError(f"{source}: metadata field 'input.size_hw': expected [height, width]")
+    for i, o in enumerate(doc["outputs"]):
+        if not (isinstance(o, dict) and isinstance(o.get("index"), int) and isinstance(o.get("name"), str)):
+            raise ModelError(f"{source}: metadata field 'outputs[{i}]': expected an object with index and name")
+    return doc
 
 
 def metadata_names(source) -> list[str]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import geometry as G
 from ..codec import HeatmapCodec, SideRule, decode_outputs
-from ..errors import ModelError
+from ..errors import ExportError, ModelError, PoseNetWarning
 from ..export import metadata as M
 
 KERNELS = ("xnnpack", "ref", "builtin")
@@ -35,6 +35,42 @@ def _resolver(kernels: str):
         raise ModelError(f"kernels: expected one of {', '.join(KERNELS)}, got {kernels!r}") from None
 
 
+def read_model_file(path) -> bytes:
+    p = Path(path)
+    if p.is_dir():
+        raise ModelError(f"{p}: is a folder; expected a .tflite file")
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{p}: no such model file") from None
+    except OSError as exc:
+        raise ModelError(f"{p}: cannot read: {exc.strerror}") from None
+
+
+def check_sidecar(path: Path, data: bytes) -> bool | None:
+    """Compare ``FILE.tflite.json``'s recorded sha256 with the file; warn on a mismatch (a model
+    replaced without its sidecar). ``None`` when there is no sidecar or it records no hash."""
+    import hashlib
+    import json
+    import warnings
+
+    side = Path(str(path) + ".json")
+    if not side.is_file():
+        return None
+    try:
+        recorded = json.loads(side.read_text(encoding="utf-8")).get("tflite_sha256")
+    except (OSError, ValueError, AttributeError):
+        warnings.warn(f"{side}: unreadable sidecar beside {path.name}; the embedded metadata is used", PoseNetWarning, 2)
+        return False
+    if recorded is None:
+        return None
+    if recorded != hashlib.sha256(data).hexdigest():
+        warnings.warn(f"{side}: records another file's sha256 than {path.name} (model replaced without its "
+                      "sidecar?); the embedded metadata is used", PoseNetWarning, 2)  # fmt: skip
+        return False
+    return True
+
+
 class TFLiteRunner:
     """One interpreter over one model. ``meta`` is the embedded metadata (``None`` for foreign files).
 
@@ -46,14 +82,21 @@ class TFLiteRunner:
         from ai_edge_litert.interpreter import Interpreter
 
         self.path = str(model) if isinstance(model, (str, Path)) else "<bytes>"
-        data = Path(model).read_bytes() if isinstance(model, (str, Path)) else bytes(model)
-        if isinstance(model, (str, Path)) and not Path(model).exists():
-            raise ModelError(f"{model}: no such model file")
-        doc = M.read(data)
-        self.meta = doc if isinstance(doc, dict) and doc.get("schema_version") == M.SCHEMA_VERSION else None
+        data = read_model_file(model) if isinstance(model, (str, Path)) else bytes(model)
+        try:
+            doc = M.read(data, name=self.path)
+        except ExportError:
+            raise ModelError(f"{self.path}: not a TFLite model file (no flatbuffer)") from None
+        ours = isinstance(doc, dict) and "schema_version" in doc  # another tool's JSON there is foreign
+        if ours and doc["schema_version"] != M.SCHEMA_VERSION:
+            raise ModelError(f"{self.path}: metadata schema_version {doc.get('schema_version')!r}; this version "
+                             f"reads {M.SCHEMA_VERSION} (re-export the model)")  # fmt: skip
+        self.meta = M.check(doc, self.path) if ours else None
         if self.meta is None and require_metadata:
             raise ModelError(f"{self.path}: no posenet_mobile metadata (foreign or hand-made model); "
                              "only latency benchmarking works for it")  # fmt: skip
+        if isinstance(model, (str, Path)) and self.meta is not None:
+            check_sidecar(Path(model), data)
         self.size_bytes = len(data)
         self.kernels, self.threads = kernels, int(threads)
         try:

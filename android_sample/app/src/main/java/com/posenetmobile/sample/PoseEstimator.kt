@@ -50,8 +50,12 @@ class PoseEstimator(context: Context, useGpu: Boolean, threads: Int, modelAsset:
         val options = Interpreter.Options().setNumThreads(threads)
         gpu = if (useGpu) GpuDelegate() else null
         gpu?.let { options.addDelegate(it) }
+        val modelBuffer = loadModel(context, modelAsset)
+        if (meta.matchesModel(modelBuffer) == false) {
+            throw PoseModelException("assets/$modelAsset.json was written for another model file (sha256 differs): copy the .tflite and its sidecar together")
+        }
         interpreter = try {
-            Interpreter(loadModel(context, modelAsset), options)
+            Interpreter(modelBuffer, options)
         } catch (e: IllegalArgumentException) {
             throw PoseModelException("assets/$modelAsset: the interpreter cannot load it (${e.message})")
         }

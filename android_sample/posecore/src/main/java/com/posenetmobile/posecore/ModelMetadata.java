@@ -48,6 +48,8 @@ public final class ModelMetadata {
     public final int[] torso;
     public final int pairMinCells;
     public final double pairMinFraction;
+    /** The sidecar's {@code tflite_sha256}: lowercase hex of the .tflite it was written with, or null. */
+    public final String tfliteSha256;
 
     private ModelMetadata(Map<String, Object> doc) {
         Object version = doc.get("schema_version");
@@ -124,6 +126,31 @@ public final class ModelMetadata {
             outs.add(new Output((int) num(m, "index"), str(m, "name"), shape, str(m, "dtype"), scale, zp));
         }
         outputs = Collections.unmodifiableList(outs);
+        Object sha = doc.get("tflite_sha256");
+        tfliteSha256 = sha instanceof String ? (String) sha : null;
+    }
+
+    /**
+     * Whether {@code model} is the file this sidecar was written with: TRUE or FALSE by its sha256,
+     * null when the document records no hash (the embedded copy, or an older export). A FALSE means the
+     * model was replaced without its sidecar; the app should say so rather than decode with the wrong
+     * document.
+     */
+    public Boolean matchesModel(java.nio.ByteBuffer model) {
+        if (tfliteSha256 == null) {
+            return null;
+        }
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(model.duplicate());
+            StringBuilder hex = new StringBuilder();
+            for (byte b : md.digest()) {
+                hex.append(String.format("%02x", b & 0xff));
+            }
+            return tfliteSha256.equals(hex.toString());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java platform", e);
+        }
     }
 
     /** Parse and check a metadata document. */

@@ -37,6 +37,17 @@ public class ModelMetadataTest {
     }
 
     @Test
+    public void sidecarHashTellsWhetherTheModelIsItsOwn() {
+        assertEquals(null, ModelMetadata.parse(GOOD).matchesModel(java.nio.ByteBuffer.wrap(new byte[] {1})));
+        // sha256("abc"), the FIPS 180-2 test vector
+        String doc = GOOD.substring(0, GOOD.length() - 1)
+                + ",\"tflite_sha256\":\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"}";
+        ModelMetadata m = ModelMetadata.parse(doc);
+        assertEquals(Boolean.TRUE, m.matchesModel(java.nio.ByteBuffer.wrap("abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+        assertEquals(Boolean.FALSE, m.matchesModel(java.nio.ByteBuffer.wrap("abd".getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+    }
+
+    @Test
     public void missingMetadataIsDescriptive() {
         expect("", "no posenet_mobile metadata");
         expect("{\"a\":1}", "schema_version");
