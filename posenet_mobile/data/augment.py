@@ -32,6 +32,24 @@ class AugmentConfig:
     blur_prob: float = 0.15
     occlusion_prob: float = 0.3
 
+    def __post_init__(self):
+        from ..config import PROBABILITY, between, check_fields
+        from ..errors import ConfigError
+
+        try:
+            lo, hi = (float(v) for v in self.scale)
+        except (TypeError, ValueError):
+            lo = hi = float("nan")
+        if not (0.1 <= lo <= hi <= 10.0):
+            raise ConfigError(f"augment.scale: expected [low, high] with 0.1 <= low <= high <= 10, got {self.scale!r}")
+        object.__setattr__(self, "scale", (lo, hi))
+        unit = between(0.0, 1.0)
+        check_fields(self, "augment", {
+            "rotation": between(0.0, 180.0), "rotation_prob": PROBABILITY, "shift": between(0.0, 0.5),
+            "flip_prob": PROBABILITY, "brightness": unit, "contrast": unit, "saturation": unit,
+            "blur_prob": PROBABILITY, "occlusion_prob": PROBABILITY,
+        })  # fmt: skip
+
 
 NO_AUGMENT = AugmentConfig(scale=(1.0, 1.0), rotation=0.0, rotation_prob=0.0, shift=0.0, flip_prob=0.0,
                            brightness=0.0, contrast=0.0, saturation=0.0, blur_prob=0.0, occlusion_prob=0.0)  # fmt: skip

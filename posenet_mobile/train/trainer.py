@@ -27,12 +27,12 @@ from pathlib import Path
 from ..codec import HeatmapCodec
 from ..data.coco import load_coco
 from ..data.pipeline import KeypointPipeline
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError, TrainError
+from ..io import FolderLock, check_output_dir, read_json, sweep_temps, temp_path, write_json_atomic
 from .config import ExperimentConfig
 from .data import ensure_data
 from .distribute import get_strategy, worker_info
 from .evaluate import evaluate
-from ..io import read_json, write_json_atomic
 from ..viz import save_figure
 
 
@@ -59,14 +59,20 @@ def _schedule_class():
 
 
 def check_run_dir(out: Path, cfg: ExperimentConfig, overwrite: bool = False) -> None:
-    """Refuse a run directory that holds a run of a different configuration."""
+    """Refuse a run directory that holds a run of a different configuration.
+
+    A folder whose ``config.json`` has no completed epoch beside it (a start that failed before
+    training, or was killed in its first epoch) holds no run: it is taken over without
+    ``--overwrite``.
+    """
     path = out / "config.json"
     if not path.exists():
         return
-    old = read_json(path)
+    old = read_json(path, expect=dict)
     if old.get("fingerprint") == cfg.fingerprint():
         return
-    if overwrite:
+    trained_nothing = not (out / "state.json").exists() and not (out / "model.keras").exists()
+    if overwrite or trained_nothing:
         for name in ("state.json", "history.json", "metrics.json", "model.keras", "learning_curve.png", "config.json"):
             if (out / name).exists():
                 (out / name).unlink()
@@ -113,24 +119,34 @@ def train(cfg: ExperimentConfig, out_dir, train_data=None, val_data=None, strate
     (used to simulate an interruption).
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_output_dir(out, "--out")
+    for where in (train_data, val_data):
+        if where is not None and not Path(where).exists():
+            raise DataError(f"{where}: no such dataset folder or annotation file")
     strat = get_strategy(strategy)  # before any other TF work (MultiWorker needs that)
     info = worker_info(strat)
     run = out if info["chief"] else out / f".worker{info['index']}"
-    run.mkdir(parents=True, exist_ok=True)
+    with FolderLock(run, "run folder"):
+        return _train_locked(cfg, out, run, strat, info, train_data, val_data, verbose, stop_after_epoch, overwrite,
+                             progress)  # fmt: skip
 
+
+def _train_locked(cfg, out, run, strat, info, train_data, val_data, verbose, stop_after_epoch, overwrite, progress):
+    for folder in (out, run, run / "checkpoints"):
+        sweep_temps(folder)
     train_dir, val_dir, data_summary = ensure_data(cfg.data, train_data, val_data, out / "data", progress)
     train_set = load_coco(train_dir, min_box_area=cfg.data.min_box_area)
     val_set = load_coco(val_dir, min_box_area=cfg.data.min_box_area)
+    for split, ds in (("training", train_set), ("validation", val_set)):
+        if len(ds) == 0:
+            raise DataError(f"{ds.annotation_file}: no {split} people left after filtering ({_skipped(ds)}); "
+                            "nothing to train on or score against")  # fmt: skip
     if train_set.schema.names != val_set.schema.names:
         raise ConfigError(f"{val_set.annotation_file}: keypoint names differ from {train_set.annotation_file}")
     k = train_set.schema.num_keypoints
     if cfg.model.num_keypoints != k:
         cfg = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, num_keypoints=k))
     check_run_dir(out, cfg, overwrite)
-    if info["chief"]:
-        write_json_atomic(out / "config.json", {"fingerprint": cfg.fingerprint(), "config": cfg.to_dict(),
-                                                 "data": data_summary})  # fmt: skip
 
     from ..keras import keras, tf
     from ..losses import losses_for
@@ -154,6 +170,9 @@ def train(cfg: ExperimentConfig, out_dir, train_data=None, val_data=None, strate
         weights = {n: float(tcfg.loss_weights.get(n, 1.0)) for n in names}
         model.compile(optimizer=opt, loss=losses_for(names, tcfg.heatmap_foreground), loss_weights=weights)
         ckpt = tf.train.Checkpoint(model=model, optimizer=opt)
+    if info["chief"]:  # only now: a start that fails before this leaves no config behind
+        write_json_atomic(out / "config.json", {"fingerprint": cfg.fingerprint(), "config": cfg.to_dict(),
+                                                 "data": data_summary})  # fmt: skip
 
     state = read_json(run / "state.json") if (run / "state.json").exists() else {}
     start = int(state.get("epoch", 0))
@@ -165,6 +184,7 @@ def train(cfg: ExperimentConfig, out_dir, train_data=None, val_data=None, strate
         progress(f"resuming {out} after epoch {start}/{tcfg.epochs} (optimizer step {int(opt.iterations.numpy())})")
     if start >= tcfg.epochs:
         progress(f"{out}: already trained for {start} epochs")
+        _require_model(run, state)
         return read_json(out / "metrics.json") if (out / "metrics.json").exists() else {}
 
     train_pipe = KeypointPipeline(train_set, codec, names, training=True, augment=cfg.augment,
@@ -186,11 +206,30 @@ def train(cfg: ExperimentConfig, out_dir, train_data=None, val_data=None, strate
     result = {"epochs_completed": cb.state.get("epoch", start), "best_epoch": cb.state.get("best_epoch"),
               "best": cb.state.get("best_metrics"), "train_people": len(train_set), "val_people": len(val_set),
               "skipped_train_images": train_pipe.corrupt, "skipped_val_images": val_pipe.corrupt,
+              "size_mismatch_images": train_pipe.size_mismatch + val_pipe.size_mismatch,
+              "adjusted_annotations": {k: train_set.adjusted.get(k, 0) + val_set.adjusted.get(k, 0)
+                                       for k in train_set.adjusted},
               "train_seconds": round(sum(history.get("seconds", [])), 1), "replicas": replicas,
               "global_batch": global_batch}  # fmt: skip
+    if cb.diverged:
+        raise TrainError(f"{out}: training diverged (loss {cb.diverged[1]} at epoch {cb.diverged[0]}); no further "
+                         "epochs were run; lower train.learning_rate, or --overwrite to start again")  # fmt: skip
+    _require_model(run, cb.state)
     if info["chief"] and cb.state.get("epoch", 0) >= tcfg.epochs:
         write_json_atomic(out / "metrics.json", result)
     return result
+
+
+def _skipped(ds) -> str:
+    counts = {k: v for k, v in (ds.skipped or {}).items() if v}
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none in the file"
+
+
+def _require_model(run: Path, state: dict) -> None:
+    """A run that completed epochs but never wrote ``model.keras`` produced nothing usable."""
+    if state.get("epoch") and not (run / "model.keras").exists():
+        raise TrainError(f"{run}: {state['epoch']} epoch(s) ran but no model was kept: validation PCK@0.2 was "
+                         f"never a finite number (history {state.get('history', {}).get('val_pck')})")  # fmt: skip
 
 
 def _callback_base():
@@ -208,12 +247,18 @@ class EpochEnd(_callback_base()):
         self.val_pipe, self.tcfg, self.state, self.history, self.info = val_pipe, tcfg, dict(state), history, info
         self.stop_after, self.progress = stop_after, progress
         self.t0 = time.perf_counter()
+        self.diverged = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self.t0 = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
+        loss = float(logs.get("loss", 0.0))
+        if not math.isfinite(loss):  # nothing of this epoch is kept: the last checkpoint stays the resume point
+            self.diverged = (epoch + 1, loss)
+            self.net.stop_training = True
+            return
         train_s = time.perf_counter() - self.t0
         m = evaluate(self.net, self.val_pipe, self.tcfg.eval_batch_size)
         seconds = time.perf_counter() - self.t0
@@ -224,7 +269,7 @@ class EpochEnd(_callback_base()):
         for key, val in row.items():
             self.history.setdefault(key, []).append(val)
         best = self.state.get("best_pck", -1.0)
-        improved = m["pck"] > best
+        improved = math.isfinite(m["pck"]) and m["pck"] > best
         if improved:  # every worker saves (non-chief into its own folder): creating the
             # uncompiled copy's variables is a collective under MultiWorkerMirroredStrategy
             save_model_atomic(self.net, self.run / "model.keras")
@@ -261,12 +306,17 @@ def _current_lr(opt) -> float:
 
 
 def _write_checkpoint(ckpt, final_dir: Path) -> None:
-    tmp = final_dir.parent / f".tmp-{final_dir.name}-{os.getpid()}"
+    """Write a ``tf.train.Checkpoint`` into a temporary folder, then move it to ``final_dir``."""
+    tmp = temp_path(final_dir)
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    ckpt.write(str(tmp / "ckpt"))
-    shutil.rmtree(final_dir, ignore_errors=True)
-    os.replace(tmp, final_dir)
+    try:
+        ckpt.write(str(tmp / "ckpt"))
+        shutil.rmtree(final_dir, ignore_errors=True)
+        os.replace(tmp, final_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def save_model_atomic(model, path: Path) -> None:
@@ -275,9 +325,13 @@ def save_model_atomic(model, path: Path) -> None:
 
     clone = keras.Model.from_config(model.get_config())
     clone.set_weights(model.get_weights())
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
-    clone.save(str(tmp))
-    os.replace(tmp, path)
+    tmp = temp_path(path, keep_suffix=True)  # Keras picks the format by the suffix
+    try:
+        clone.save(str(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def plot_learning_curve(history: dict, path: Path) -> None:
