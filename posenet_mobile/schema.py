@@ -145,12 +145,27 @@ class KeypointSchema:
         if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names) or not names:
             raise SchemaError(f"{source}: categories[].keypoints: expected a non-empty list of names")
         k = len(names)
-        skeleton_1b = category.get("skeleton", []) or []
+        edges = category.get("skeleton", []) or []
+        if not isinstance(edges, (list, tuple)):
+            raise SchemaError(f"{source}: categories[].skeleton: expected a list of [a, b] pairs, got {edges!r:.60}")
+        for edge in edges:
+            if not (isinstance(edge, (list, tuple)) and len(edge) == 2
+                    and all(isinstance(v, int) and not isinstance(v, bool) for v in edge)):  # fmt: skip
+                raise SchemaError(f"{source}: categories[].skeleton: expected [a, b] integer pairs, got {edge!r}")
+        flat = [v for e in edges for v in e]
+        # COCO numbers keypoints from 1; exports from Human3.6M or CrowdPose tools often from 0. An
+        # index 0 with nothing above K - 1 can only be 0-based, so it is shifted (with a warning).
+        base = 0 if flat and min(flat) == 0 and max(flat) <= k - 1 else 1
+        if base == 0:
+            import warnings
+
+            from .errors import PoseNetWarning
+
+            warnings.warn(f"{source}: categories[].skeleton is 0-based (COCO is 1-based); read as 0-based",
+                          PoseNetWarning, stacklevel=2)  # fmt: skip
         skeleton = []
-        for edge in skeleton_1b:
-            if not (isinstance(edge, (list, tuple)) and len(edge) == 2):
-                raise SchemaError(f"{source}: categories[].skeleton: expected [a, b] pairs, got {edge!r}")
-            a, b = int(edge[0]) - 1, int(edge[1]) - 1
+        for edge in edges:
+            a, b = int(edge[0]) - base, int(edge[1]) - base
             if not (0 <= a < k and 0 <= b < k):
                 raise SchemaError(
                     f"{source}: categories[].skeleton: edge {list(edge)} is outside 1..{k} (COCO is 1-based)"

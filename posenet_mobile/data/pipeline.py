@@ -6,7 +6,8 @@ pixels, normalise, and encode targets with the one codec packed by
 :func:`posenet_mobile.losses.pack_targets`. Every sample's randomness comes from
 ``(seed, epoch, index)``, so an epoch is reproducible (and resumable) whatever the thread timing;
 ``deterministic=True`` also fixes the order of elements. A corrupt or unreadable image is skipped
-and counted in :attr:`KeypointPipeline.corrupt`, never fatal.
+and counted in :attr:`KeypointPipeline.corrupt`, never fatal; an image whose decoded size differs
+from its JSON record is used, warned about and counted in :attr:`KeypointPipeline.size_mismatch`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class KeypointPipeline:
         self.torso = torso_indices(dataset.schema.names)
         self._lock = threading.Lock()
         self.corrupt_files: set = set()
+        self.size_mismatch_files: set = set()
         self._shapes = self._target_shapes()
 
     def __len__(self):
@@ -58,6 +60,29 @@ class KeypointPipeline:
     def corrupt(self) -> int:
         """Number of distinct unreadable image files met so far."""
         return len(self.corrupt_files)
+
+    @property
+    def size_mismatch(self) -> int:
+        """Number of distinct images whose decoded size differs from their JSON ``width``/``height``."""
+        return len(self.size_mismatch_files)
+
+    def _size_mismatch(self, s, shape) -> None:
+        """Count (and warn about the first few) images that decode to another size than recorded.
+        The sample is still used: keypoints are in the pixels of the file as decoded."""
+        with self._lock:
+            if s.image_path in self.size_mismatch_files:
+                return
+            self.size_mismatch_files.add(s.image_path)
+            n = len(self.size_mismatch_files)
+        if n <= 3:
+            import warnings
+
+            from ..errors import PoseNetWarning
+
+            more = " (further mismatches are counted, not shown)" if n == 3 else ""
+            warnings.warn(f"{self.data.annotation_file}: images[id {s.image_id}] records "
+                          f"{s.image_size[1]}x{s.image_size[0]} but {s.image_path} decodes to {shape[1]}x{shape[0]}{more}",
+                          PoseNetWarning, stacklevel=2)  # fmt: skip
 
     def crop_for(self, index: int, rng=None) -> G.Crop:
         s = self.data.samples[index]
@@ -78,6 +103,8 @@ class KeypointPipeline:
             with self._lock:
                 self.corrupt_files.add(s.image_path)
             return np.zeros((h, w, 3), np.float32), None, None, False
+        if img.shape[:2] != tuple(s.image_size):
+            self._size_mismatch(s, img.shape[:2])
         crop = self.crop_for(index, rng)
         patch = G.warp(img, crop, self.codec.input_size)
         kp, vis = crop_keypoints(crop, self.codec.input_size, s.keypoints, s.visibility, self.flip_index)

@@ -47,4 +47,5 @@ def evaluate_tflite(runner, pipeline, limit: int | None = None) -> tuple[dict, d
     pred = predict_tflite(runner, pipeline, limit)
     m = score(pipeline.data, pred["indices"], pred["keypoints"], pred["scores"])
     m["skipped_images"] = pipeline.corrupt
+    m["size_mismatch_images"] = pipeline.size_mismatch
     return m, pred
