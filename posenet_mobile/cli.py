@@ -1,6 +1,10 @@
 """``posenet-mobile`` command line: parse, call one library function, print its result.
 
-User errors (:class:`~posenet_mobile.errors.PoseNetError`) print one line on stderr and exit 2.
+Every failure is one line on stderr and a non-zero exit: user errors
+(:class:`~posenet_mobile.errors.PoseNetError`, and file errors the library did not foresee) exit
+2, a failed gate exits 1, anything else is an internal error (exit 3). ``--debug`` shows the
+traceback instead. ``SIGTERM`` is turned into an exit that runs every clean-up, so no temporary
+file stays behind; warnings print as one line each.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ def _size(text: str) -> tuple:
 def cmd_info(args) -> int:
     from importlib import metadata
 
+    from .config import preset_names
     from .schema import get_schema
 
     versions = {}
@@ -39,7 +44,7 @@ def cmd_info(args) -> int:
         except metadata.PackageNotFoundError:
             versions[dist] = None
     print(json.dumps({"posenet_mobile": __version__, "schema": get_schema(args.schema).to_dict(),
-                      "dependencies": versions}, indent=2))  # fmt: skip
+                      "presets": preset_names(), "dependencies": versions}, indent=2))  # fmt: skip
     return 0
 
 
@@ -85,7 +90,7 @@ def cmd_train(args) -> int:
 
     cfg = load_config(args.config, args.set)
     result = train(cfg, args.out, args.train_data, args.val_data, strategy=args.strategy,
-                   stop_after_epoch=args.stop_after_epoch, overwrite=args.overwrite)  # fmt: skip
+                   stop_after_epoch=args.stop_after_epoch, overwrite=args.overwrite, progress=_err)  # fmt: skip
     best = result.get("best") or {}
     print(json.dumps({"run": args.out, "epochs_completed": result.get("epochs_completed"),
                       "best_epoch": result.get("best_epoch"), "val_pck": best.get("pck"), "val_AP": best.get("AP"),
@@ -95,12 +100,15 @@ def cmd_train(args) -> int:
 
 def cmd_compress(args) -> int:
     from .compress.chain import compress_run, reset
+    from .io import FolderLock
     from .runs import load_run
 
-    run = load_run(args.run, args.set)
-    if args.redo:
-        reset(run)
-    result = compress_run(run, tuple(args.stages), preserve_sparsity=not args.plain_qat, progress=_err)
+    run = load_run(args.run, args.set, unsafe_load=args.unsafe_load)
+    with FolderLock(run.path, "run folder"):
+        run.load_float()  # a model that cannot be loaded fails now, before anything is discarded
+        if args.redo:
+            reset(run)
+        result = compress_run(run, tuple(args.stages), preserve_sparsity=not args.plain_qat, progress=_err)
     print(json.dumps({k: {"sparsity": v["sparsity"]["prunable_sparsity"], "val": v["val"],
                           "seconds": v.get("seconds")} for k, v in result.items()}))  # fmt: skip
     return 0
@@ -108,11 +116,15 @@ def cmd_compress(args) -> int:
 
 def cmd_export(args) -> int:
     from .export.exporter import export_run
+    from .io import FolderLock
+    from .runs import load_run
 
-    rep = export_run(args.run, args.format, args.out, overrides=args.set, weights=args.weights, quantization=args.quantization,
-                     decode_in_graph=args.decode_in_graph, max_pck_drop=args.max_pck_drop, force=args.force,
-                     eval_limit=args.eval_limit, per_channel=not args.per_tensor,
-                     keep_tensor_names=args.keep_tensor_names, progress=_err)  # fmt: skip
+    with FolderLock(load_run(args.run).path, "run folder"):
+        rep = export_run(args.run, args.format, args.out, overrides=args.set, weights=args.weights,
+                         quantization=args.quantization, decode_in_graph=args.decode_in_graph,
+                         max_pck_drop=args.max_pck_drop, force=args.force, eval_limit=args.eval_limit,
+                         per_channel=not args.per_tensor, keep_tensor_names=args.keep_tensor_names,
+                         unsafe_load=args.unsafe_load, progress=_err)  # fmt: skip
     v = rep["validation"]
     print(json.dumps({"file": rep["file"], "format": rep["format"], "produced_by": rep["produced_by"],
                       "size_bytes": rep["size_bytes"], "gzip_bytes": rep["gzip_bytes"], "sparsity": rep["sparsity"],
@@ -133,7 +145,7 @@ def cmd_validate(args) -> int:
 
     res = validate(args.model, args.data, reference=args.reference, max_pck_drop=args.max_pck_drop, report=args.report,
                    predictions=args.predictions, html=args.html, threads=args.threads, limit=args.limit,
-                   kernel_max_pck_diff=args.kernel_max_pck_diff, progress=_err)  # fmt: skip
+                   kernel_max_pck_diff=args.kernel_max_pck_diff, unsafe_load=args.unsafe_load, progress=_err)  # fmt: skip
     ref = res.get("reference") or {}
     print(json.dumps({"passed": res["passed"], "pck": res["metrics"]["pck"], "AP": res["metrics"]["AP"],
                       "reference_pck": (ref.get("metrics") or {}).get("pck"), "pck_drop_points": ref.get("pck_drop_points"),
@@ -174,7 +186,7 @@ def cmd_compare_heads(args) -> int:
 def cmd_quant_debug(args) -> int:
     from .harness.quant_debug import quant_debug
 
-    res = quant_debug(args.run, args.keep_float, args.out, args.eval_limit, progress=_err)
+    res = quant_debug(args.run, args.keep_float, args.out, args.eval_limit, unsafe_load=args.unsafe_load, progress=_err)
     print(json.dumps({"worst_layers": [(r["tensor"], round(r["rmse_over_scale"], 3)) for r in res["ranking"][:args.keep_float]],
                       "variants": {k: {kk: v[kk] for kk in ("size_bytes", "pck", "AP", "median_ms_1t")} for k, v in res["variants"].items()},
                       "trade": res["trade"]}))  # fmt: skip
@@ -206,6 +218,7 @@ def cmd_demo(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="posenet-mobile", description="Single-person 2D pose estimation for phones: synthetic or COCO data, training, compression, TFLite export and validation.")
     p.add_argument("--version", action="version", version=f"posenet_mobile {__version__}")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("info", help="versions of the package and its toolchain, and the keypoint schema")
@@ -255,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--stages", nargs="+", choices=["prune", "qat"], default=["prune", "qat"])
     s.add_argument("--plain-qat", action="store_true", help="default 8-bit QAT instead of prune-preserving QAT")
     s.add_argument("--redo", action="store_true", help="discard saved stages first")
+    _unsafe(s)
     s.add_argument("--set", action="append", default=[], metavar="compress.KEY=VALUE",
                    help="override a compression setting (target_sparsity, prune_epochs, qat_epochs, fine_tune_lr, ...)")
     s.set_defaults(func=cmd_compress)
@@ -276,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--eval-limit", type=int, default=None, help="score on the first N validation people only")
     s.add_argument("--set", action="append", default=[], metavar="compress.KEY=VALUE",
                    help="compression settings (must match those `compress` used for a QAT stage to be reused)")
+    _unsafe(s)
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("inspect", help="print a .tflite file's metadata, tensors and op list")
@@ -294,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--html", default=None, help="report.html (PNGs beside it)")
     s.add_argument("--threads", type=int, default=1)
     s.add_argument("--limit", type=int, default=None, help="first N people only")
+    _unsafe(s)
     s.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("bench", help="interleaved latency of .tflite files (ours or foreign)")
@@ -324,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--keep-float", type=int, default=5, help="worst layers kept in float in the selective file")
     s.add_argument("--out", default=None, help="folder (default RUN/quant_debug)")
     s.add_argument("--eval-limit", type=int, default=None, help="score on the first N validation people only")
+    _unsafe(s)
     s.set_defaults(func=cmd_quant_debug)
 
     s = sub.add_parser("golden", help="golden vectors (raw outputs, crops, decoded keypoints) for the Android posecore tests")
@@ -337,6 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value")
     s.set_defaults(func=cmd_demo)
     return p
+
+
+def _unsafe(s) -> None:
+    s.add_argument("--unsafe-load", action="store_true",
+                   help="load the run's Keras files in any format, running code they may contain (trusted files only)")
 
 
 def cli_reference() -> str:
@@ -364,16 +386,53 @@ def cli_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds like an exception: clean-ups and temp-file removal run
+
+
+def _one_line_warnings() -> None:
+    import warnings
+
+    from .errors import PoseNetWarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        tag = "warning" if issubclass(category, PoseNetWarning) else category.__name__
+        print(f"posenet-mobile: {tag}: {message}", file=sys.stderr, flush=True)
+
+    warnings.showwarning = show
+
+
 def main(argv=None) -> int:
+    import signal
+    import threading
+
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():  # handlers can only be set there
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    _one_line_warnings()
     try:
         return int(args.func(args) or 0)
     except PoseNetError as exc:
+        if args.debug:
+            raise
         print(f"posenet-mobile {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"posenet-mobile {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a file problem the library did not put into words
+        if args.debug:
+            raise
+        name = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"posenet-mobile {args.command}: error: {name}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if args.debug:
+            raise
+        text = " ".join(str(exc).split())[:300] or "no message"
+        print(f"posenet-mobile {args.command}: internal error: {type(exc).__name__}: {text} "
+              "(--debug shows the traceback; please report it)", file=sys.stderr)  # fmt: skip
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from .io import read_json, write_json_atomic
+from .io import FolderLock, check_output_dir, read_json, write_json_atomic
 
 #: When the PQAT int8 file misses the gate: post-training quantization of these weights, in order,
 #: until one is within it (else the smallest drop ships). The dense one gives up pruning's gzip
@@ -51,7 +51,19 @@ class Progress:
 
 
 def run_demo(out="demo_output", config: str = "quickstart", overrides=None, estimate_s: float = 900.0) -> dict:
-    """Run (or resume) every stage into ``out``; returns the report's headline numbers."""
+    """Run (or resume) every stage into ``out``; returns the report's headline numbers.
+
+    ``out`` is checked for writing and locked (:class:`~posenet_mobile.io.FolderLock`) first.
+    """
+    from .train.config import load_config
+
+    out = check_output_dir(out, "--out")
+    load_config(config, overrides)  # a bad config fails before the folder is made
+    with FolderLock(out, "demo folder"):
+        return _run_demo(out, config, overrides, estimate_s)
+
+
+def _run_demo(out, config, overrides, estimate_s) -> dict:
     from .compress.chain import compress_run
     from .export.exporter import export_run
     from .harness.bench import bench
@@ -60,7 +72,6 @@ def run_demo(out="demo_output", config: str = "quickstart", overrides=None, esti
     from .train.config import load_config
     from .train.trainer import train
 
-    out = Path(out)
     stages = out / "stages"
     stages.mkdir(parents=True, exist_ok=True)
     run_dir, exp = out / "run", out / "export"

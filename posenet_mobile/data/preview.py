@@ -6,11 +6,13 @@ import numpy as np
 
 from .. import viz
 from ..errors import DataError
+from ..io import check_output_file
 from .coco import load_coco, read_image
 
 
 def dataset_sheet(data_dir, out_png, count: int = 16, cols: int = 4) -> str:
     """Draw the first ``count`` images of a COCO dataset with every person's keypoints."""
+    check_output_file(out_png, "--out")
     ds = load_coco(data_dir, min_box_area=0)
     by_image = {}
     for s in ds.samples:
@@ -37,6 +39,7 @@ def training_sheet(data_dir, out_png, input_size=(192, 192), stride: int = 4, co
     from ..models.build import INPUT_MEAN, INPUT_STD
     from .pipeline import KeypointPipeline
 
+    check_output_file(out_png, "--out")
     ds = load_coco(data_dir)
     pipe = KeypointPipeline(ds, HeatmapCodec(tuple(input_size), stride), ("heatmaps",), training=True, seed=seed)
     tiles = []

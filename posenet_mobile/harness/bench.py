@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelError
-from ..io import write_json_atomic
+from ..errors import ConfigError, ModelError
+from ..io import check_output_file, write_json_atomic
 from ..runtime.runner import TFLiteRunner
 
 
@@ -31,6 +31,14 @@ def _input_for(runner, rng):
 def bench(models, threads=(1, 2), runs: int = 50, warmup: int = 5, kernels: str = "xnnpack", report=None,
           seed: int = 0) -> dict:  # fmt: skip
     """Benchmark ``models`` (paths) at each thread count; returns (and writes) the JSON report."""
+    if runs < 1:
+        raise ConfigError(f"--runs: expected >= 1 timed rounds, got {runs}")
+    if warmup < 0:
+        raise ConfigError(f"--warmup: expected >= 0, got {warmup}")
+    if not threads or any(int(t) < 1 for t in threads):
+        raise ConfigError(f"--threads: expected thread counts >= 1, got {list(threads)}")
+    if report:
+        check_output_file(report, "--report")
     rng = np.random.default_rng(seed)
     entries = []
     for m in models:

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..io import read_json, write_bytes_atomic, write_json_atomic
+from ..io import check_output_dir, read_json, write_bytes_atomic, write_json_atomic
 from ..viz import save_figure
 
 HEADS = ("heatmap", "integral", "direct", "regression")
@@ -62,9 +62,9 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
     from ..train.trainer import train
     from .bench import bench
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_output_dir(out, "--out")
     base = load_config(config, overrides)
+    out.mkdir(parents=True, exist_ok=True)
     cfgs = {h: dataclasses.replace(base, model=row_model(base.model, h)) for h in heads}
     budgets = {h: budget(c) for h, c in cfgs.items()}
     first = budgets[heads[0]]

@@ -126,6 +126,10 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
 
 
 def write_golden(models, out_dir) -> list[str]:
+    """Golden vectors of each model and of the tracker into ``out_dir`` (checked for writing first)."""
+    from ..io import check_output_dir
+
+    check_output_dir(out_dir, "--out")
     files = [str(golden_for_model(m, out_dir)) for m in models]
     files.append(str(golden_tracking(out_dir)))
     return files

@@ -15,6 +15,7 @@ import io
 import math
 from pathlib import Path
 
+from ..errors import ConfigError
 from ..io import write_bytes_atomic, write_json_atomic
 
 
@@ -48,7 +49,8 @@ def rank_layers(debugger) -> list[dict]:
     return sorted(rows, key=lambda r: -r["rmse_over_scale"])
 
 
-def quant_debug(run_dir, keep_float: int = 5, out=None, eval_limit=None, progress=print) -> dict:
+def quant_debug(run_dir, keep_float: int = 5, out=None, eval_limit=None, unsafe_load: bool = False,
+                progress=print) -> dict:  # fmt: skip
     from ..compress.quantize import with_pixel_input
     from ..export import metadata as M
     from ..export import tflite as T
@@ -59,8 +61,13 @@ def quant_debug(run_dir, keep_float: int = 5, out=None, eval_limit=None, progres
     from .bench import bench
     from .evaluate import evaluate_tflite
 
-    run = load_run(run_dir)
-    out = Path(out or run.path / "quant_debug")
+    from ..io import check_output_dir
+
+    run = load_run(run_dir, unsafe_load=unsafe_load)
+    out = check_output_dir(out or run.path / "quant_debug", "--out")
+    if keep_float < 0:
+        raise ConfigError(f"--keep-float: expected >= 0 layers, got {keep_float}")
+    run.load_float()  # fails now, not after the debugger, when the model cannot be loaded
     out.mkdir(parents=True, exist_ok=True)
     model = inference_model(with_pixel_input(run.load_float()), run.cfg.model.head)
     names = output_names(model)

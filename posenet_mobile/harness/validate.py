@@ -20,13 +20,14 @@ import numpy as np
 
 from ..data.coco import load_coco
 from ..data.pipeline import KeypointPipeline
-from ..errors import ModelError
-from ..io import write_json_atomic
+from ..errors import ConfigError, DataError, ModelError
+from ..io import check_output_file, write_json_atomic
 from ..runtime.runner import TFLiteRunner
 from ..train.evaluate import score
 from .evaluate import evaluate_tflite, predict_tflite
 
-_KEEP = ("pck", "AP", "AP50", "AP75", "count", "mean_error_px", "per_keypoint_error_px", "per_keypoint_pck")
+_KEEP = ("pck", "AP", "AP50", "AP75", "count", "mean_error_px", "per_keypoint_error_px", "per_keypoint_pck",
+         "skipped_images", "size_mismatch_images")
 
 
 def _pipeline(runner, dataset, pixels=True):
@@ -64,15 +65,29 @@ def kernel_agreement(model, dataset, crops: int | None = None, threads: int = 1)
             if kd.size else {}}  # fmt: skip
 
 
-def _reference_metrics(reference, dataset, threads, limit):
+def _reference_metrics(reference, dataset, threads, limit, unsafe_load=False):
     ref = Path(reference)
+    if not ref.exists():
+        raise ModelError(f"--reference {ref}: no such .tflite file or run folder")
     if ref.is_dir():
         from ..runs import load_run
 
-        return load_run(ref).evaluate_float(dataset, limit), f"{ref}/model.keras (Keras float)"
+        return load_run(ref, unsafe_load=unsafe_load).evaluate_float(dataset, limit), f"{ref}/model.keras (Keras float)"
     runner = TFLiteRunner(ref, threads=threads)
     m, _ = evaluate_tflite(runner, _pipeline(runner, dataset), limit)
     return m, str(ref)
+
+
+def by_source(dataset, pred) -> dict:
+    """PCK@0.2 / OKS AP per annotation ``source`` (merged datasets such as the real-people dev
+    set), ``{}`` when no annotation has one."""
+    labels = np.array([dataset.samples[int(i)].source for i in pred["indices"]], dtype=object)
+    out = {}
+    for src in sorted({s for s in labels if s is not None}):
+        sel = labels == src
+        m = score(dataset, pred["indices"][sel], pred["keypoints"][sel], pred["scores"][sel])
+        out[src] = {"pck": m["pck"], "AP": m["AP"], "count": m["count"]}
+    return out
 
 
 def coco_results(dataset, pred) -> list[dict]:
@@ -88,10 +103,25 @@ def coco_results(dataset, pred) -> list[dict]:
 
 def validate(model, data, reference=None, max_pck_drop: float = 1.0, report=None, predictions=None,
              html=None, threads: int = 1, limit: int | None = None, kernel_crops: int | None = None,
-             kernel_max_pck_diff: float = 1.0, progress=print) -> dict:  # fmt: skip
-    """Run the checks above; write the JSON report / COCO predictions / HTML when paths are given."""
+             kernel_max_pck_diff: float = 1.0, unsafe_load: bool = False, progress=print) -> dict:  # fmt: skip
+    """Run the checks above; write the JSON report / COCO predictions / HTML when paths are given.
+
+    Output paths are checked for writing first; a dataset with no person to score is an error.
+    ``unsafe_load``: a run folder given as ``reference`` may hold Keras files in any format.
+    """
+    for path, flag in ((report, "--report"), (predictions, "--predictions"), (html, "--html")):
+        if path:
+            check_output_file(path, flag)
+    if threads < 1:
+        raise ConfigError(f"--threads: expected >= 1, got {threads}")
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit: expected >= 1 people, got {limit}")
+    if reference and not Path(reference).exists():
+        raise ModelError(f"--reference {reference}: no such .tflite file or run folder")
     runner = TFLiteRunner(model, threads=threads)  # raises a clear ModelError without metadata
     dataset = load_coco(data)
+    if len(dataset) == 0:
+        raise DataError(f"{dataset.annotation_file}: no people to score (skipped: {dataset.skipped})")
     if dataset.schema.names != tuple(runner.meta["keypoints"]["names"]):
         raise ModelError(f"{data}: keypoint names differ from the model's metadata ({model})")
     progress(f"validate: {model} on {len(dataset)} people")
@@ -99,9 +129,12 @@ def validate(model, data, reference=None, max_pck_drop: float = 1.0, report=None
     result = {"model": str(model), "data": str(data), "format": runner.meta.get("format"),
               "head": runner.meta.get("head"), "size_bytes": runner.size_bytes,
               "metrics": {k: m.get(k) for k in _KEEP}, "failures": []}  # fmt: skip
+    groups = by_source(dataset, pred)
+    if groups:
+        result["by_source"] = groups
     if reference:
         progress(f"validate: reference {reference}")
-        rm, label = _reference_metrics(reference, load_coco(data), threads, limit)
+        rm, label = _reference_metrics(reference, load_coco(data), threads, limit, unsafe_load)
         drop = 100.0 * (rm["pck"] - m["pck"])
         result["reference"] = {"model": label, "metrics": {k: rm.get(k) for k in _KEEP},
                                "pck_drop_points": round(drop, 3), "ap_drop_points": round(100.0 * (rm["AP"] - m["AP"]), 3),
@@ -129,4 +162,4 @@ def validate(model, data, reference=None, max_pck_drop: float = 1.0, report=None
     return result
 
 
-__all__ = ["validate", "kernel_agreement", "coco_results", "score"]
+__all__ = ["validate", "kernel_agreement", "coco_results", "by_source", "score"]

@@ -1,10 +1,11 @@
 """``predict``: run an exported model on an image, a folder of images or a video file.
 
 Images: the whole image is the person crop (letterboxed), as for a single-person photo. Writes
-``OUT/<name>.jpg`` with the skeleton and ``OUT/keypoints.json`` in the COCO results format (plus
-``file_name``). Video: each frame is cropped around the previous frame's pose
+``OUT/<name>.jpg`` with the skeleton, ``OUT/<name>.json`` and ``OUT/keypoints.json`` (all images)
+in the COCO results format (plus ``file_name``). Video: each frame is cropped around the previous frame's pose
 (:class:`~posenet_mobile.runtime.tracking.RoiTracker`, full frame when lost) and smoothed with the
 One Euro filter; writes ``OUT/<name>.mp4`` and ``OUT/<name>.json`` with one record per frame.
+``<name>`` is the input's stem, unique within a run (:func:`output_stems`).
 Unreadable or unsupported files are reported and skipped; the run goes on.
 """
 
@@ -18,8 +19,8 @@ import numpy as np
 
 from .. import viz
 from ..data.coco import read_image
-from ..errors import DataError
-from ..io import write_json_atomic
+from ..errors import ConfigError, DataError
+from ..io import check_output_dir, sweep_temps, temp_path, write_json_atomic
 from ..schema import KeypointSchema
 from .runner import TFLiteRunner
 from .tracking import OneEuroFilter, RoiTracker
@@ -40,22 +41,56 @@ def _timed(runner, frame, box=None):
     return res, time.perf_counter() - t0
 
 
+#: Names ``predict`` writes for the whole run; an input whose stem is one of them is renamed too.
+RESERVED = {"keypoints"}
+
+
+def output_stems(files) -> list[str]:
+    """One output stem per input file, unique within the run: the file's stem, or, when two
+    inputs share it (``a.jpg`` and ``a.png``) or it is reserved, the name with its extension kept
+    (``a_jpg``, ``a_png``); a numeric suffix settles anything still equal."""
+    stems = [f.stem for f in files]
+    counts: dict = {}
+    for st in stems:
+        counts[st] = counts.get(st, 0) + 1
+    out, used = [], set(RESERVED)
+    for f, st in zip(files, stems):
+        name = st if counts[st] == 1 and st not in RESERVED else f"{st}_{f.suffix.lstrip('.').lower() or 'file'}"
+        cand, n = name, 2
+        while cand in used:
+            cand, n = f"{name}_{n}", n + 1
+        used.add(cand)
+        out.append(cand)
+    return out
+
+
 def predict(model, inputs, out, threads: int = 1, min_score: float = 0.2, progress=print) -> dict:
-    """Predict on ``inputs`` (file or folder); returns a summary with per-file problems."""
-    runner = TFLiteRunner(model, threads=threads)
-    schema = _schema(runner)
+    """Predict on ``inputs`` (file or folder); returns a summary with per-file problems.
+
+    Per input ``<stem>``: ``OUT/<stem>.jpg`` (or ``.mp4``) with the skeleton drawn and
+    ``OUT/<stem>.json`` with its keypoints; all images together in ``OUT/keypoints.json``. Output
+    names never collide within a run (:func:`output_stems`); ``--out`` is checked before work.
+    """
     src = Path(inputs)
     if not src.exists():
         raise DataError(f"{src}: no such file or folder")
-    files = sorted(p for p in src.iterdir() if p.is_file()) if src.is_dir() else [src]
-    out = Path(out)
+    out = check_output_dir(out, "--out")
+    if out.resolve() == (src if src.is_dir() else src.parent).resolve():
+        raise ConfigError(f"--out {out}: is the folder of the inputs; drawn images would replace them; "
+                          "choose another folder")  # fmt: skip
+    if threads < 1:
+        raise ConfigError(f"--threads: expected >= 1, got {threads}")
+    runner = TFLiteRunner(model, threads=threads)
+    schema = _schema(runner)
+    files = sorted(p for p in src.iterdir() if p.is_file() and not p.name.startswith(".")) if src.is_dir() else [src]
     out.mkdir(parents=True, exist_ok=True)
+    sweep_temps(out)
     results, problems, times, videos = [], [], [], []
-    for i, f in enumerate(files):
+    for i, (f, stem) in enumerate(zip(files, output_stems(files))):
         ext = f.suffix.lower()
         if ext in VIDEO_EXT:
             try:
-                videos.append(predict_video(runner, schema, f, out, min_score, times))
+                videos.append(predict_video(runner, schema, f, out, min_score, times, stem))
             except DataError as exc:
                 problems.append(str(exc))
                 progress(f"skipped: {exc}")
@@ -73,9 +108,12 @@ def predict(model, inputs, out, threads: int = 1, min_score: float = 0.2, progre
         times.append(dt)
         kp = np.concatenate([res["keypoints"], res["scores"][:, None]], 1)
         drawn = viz.draw_pose(img, np.where(kp[:, 2:] >= min_score, kp, kp * [1, 1, 0]), schema)
-        viz.write_image(out / f"{f.stem}.jpg", drawn)
-        results.append({"image_id": i + 1, "file_name": f.name, "category_id": 1,
-                        "keypoints": [round(float(v), 2) for v in kp.ravel()], "score": round(float(kp[:, 2].mean()), 4)})  # fmt: skip
+        viz.write_image(out / f"{stem}.jpg", drawn)
+        rec = {"image_id": i + 1, "file_name": f.name, "category_id": 1,
+               "keypoints": [round(float(v), 2) for v in kp.ravel()], "score": round(float(kp[:, 2].mean()), 4),
+               "output": f"{stem}.jpg"}  # fmt: skip
+        write_json_atomic(out / f"{stem}.json", rec)
+        results.append(rec)
     if results:
         write_json_atomic(out / "keypoints.json", results)
     summary = {"model": str(model), "inputs": len(files), "images": len(results), "videos": videos,
@@ -84,14 +122,16 @@ def predict(model, inputs, out, threads: int = 1, min_score: float = 0.2, progre
     return summary
 
 
-def predict_video(runner, schema, path: Path, out: Path, min_score: float, times: list) -> dict:
+def predict_video(runner, schema, path: Path, out: Path, min_score: float, times: list, stem: str | None = None) -> dict:
+    """Track and draw a video: ``OUT/<stem>.mp4`` and ``OUT/<stem>.json`` (one record per frame)."""
+    stem = stem or path.stem
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise DataError(f"{path}: cannot open as a video")
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     tracker, smoother = RoiTracker(), OneEuroFilter()
     writer, records, n = None, [], 0
-    tmp = out / f".{path.stem}.tmp.mp4"
+    tmp = temp_path(out / f"{stem}.mp4", keep_suffix=True)
     try:
         while True:
             ok, bgr = cap.read()
@@ -114,6 +154,9 @@ def predict_video(runner, schema, path: Path, out: Path, min_score: float, times
                 writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
             writer.write(cv2.cvtColor(drawn, cv2.COLOR_RGB2BGR))
             n += 1
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     finally:
         cap.release()
         if writer is not None:
@@ -121,6 +164,6 @@ def predict_video(runner, schema, path: Path, out: Path, min_score: float, times
     if n == 0:
         tmp.unlink(missing_ok=True)
         raise DataError(f"{path}: no readable frames")
-    tmp.replace(out / f"{path.stem}.mp4")
-    write_json_atomic(out / f"{path.stem}.json", {"video": str(path), "fps": fps, "frames": records})
-    return {"file": str(path), "frames": n, "out": str(out / f"{path.stem}.mp4")}
+    tmp.replace(out / f"{stem}.mp4")
+    write_json_atomic(out / f"{stem}.json", {"video": str(path), "fps": fps, "frames": records})
+    return {"file": str(path), "frames": n, "out": str(out / f"{stem}.mp4"), "json": str(out / f"{stem}.json")}
