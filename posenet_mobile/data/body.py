@@ -139,7 +139,7 @@ def sample_pose(rng, category: str | None = None) -> dict:
     for key, val in list(a.items()):
         lim = JOINT_LIMITS.get(key[2:] if key[:2] in ("l_", "r_") else key)
         if lim is not None:
-            a[key] = float(np.clip(val, *lim))
+            a[key] = float(min(max(val, lim[0]), lim[1]))
     return a
 
 
@@ -147,7 +147,7 @@ def forward_kinematics(p: dict, a: dict) -> dict:
     """3D joint positions (body frame, metres) and local axes for rendering.
 
     Returns ``{"joints": {name: (3,)}, "head_axes": (3, 3) columns x/y/z of the head,
-    "torso_axes": (3, 3)}``. Keys of ``joints``: pelvis, neck, head, l/r shoulder, elbow, wrist,
+    "torso_axes": (3, 3), "pelvis_axes": (3, 3)}`` (the pelvis does not turn with the spine). Keys of ``joints``: pelvis, neck, head, l/r shoulder, elbow, wrist,
     hip, knee, ankle, toe.
     """
     down = np.array([0.0, -1.0, 0.0])
@@ -174,4 +174,53 @@ def forward_kinematics(p: dict, a: dict) -> dict:
         "joints": {k: body @ v for k, v in j.items()},
         "head_axes": body @ head_rot,
         "torso_axes": body @ spine,
+        "pelvis_axes": body,
     }
+
+
+def sample_body(rng) -> dict:
+    """Proportions of a human-looking figure: :func:`sample_proportions`' keys plus body shape.
+
+    Draws sex (``femininity`` 0..1, a blend rather than two templates), age (children have a
+    larger head for their height and shorter legs) and build (thin to heavy); segment lengths
+    scale with height, girths with build. Extra keys: ``femininity``, ``child``, ``build``,
+    ``chest``, ``waist``, ``hip_r`` (torso half-widths, metres), ``depth`` (torso half-depth),
+    ``r_hand_w``, ``foot_w``.
+    """
+    child = rng.random() < 0.12
+    fem = float(np.clip(rng.choice([rng.uniform(0.0, 0.3), rng.uniform(0.7, 1.0)]) + rng.normal(0, 0.05), 0, 1))
+    h = rng.uniform(1.0, 1.45) if child else rng.uniform(1.58, 1.92) - 0.1 * fem
+    build = float(np.clip(rng.lognormal(0.0, 0.16), 0.75, 1.6))
+    j = lambda f, spread=0.05: f * h * rng.uniform(1 - spread, 1 + spread)  # noqa: E731
+    head_scale = 1.25 if child else 1.0
+    leg_scale = 0.93 if child else 1.0
+    p = {
+        "height": h,
+        "torso": j(0.30), "neck": j(0.045), "head_r": j(0.062 * head_scale, 0.04),
+        "shoulder_w": j(0.118 - 0.012 * fem) * build ** 0.25, "hip_w": j(0.082 + 0.008 * fem) * build ** 0.3,
+        "upper_arm": j(0.172), "forearm": j(0.150), "thigh": j(0.245 * leg_scale), "shin": j(0.245 * leg_scale),
+        "foot": j(0.075),
+        "r_torso": j(0.085) * build, "r_upper_arm": j(0.026 - 0.003 * fem) * build, "r_forearm": j(0.021 - 0.002 * fem) * build,
+        "r_thigh": j(0.047 + 0.004 * fem) * build, "r_shin": j(0.031) * build, "r_neck": j(0.029 - 0.004 * fem) * build ** 0.5,
+        "r_hand": j(0.026), "r_foot": j(0.024),
+    }  # fmt: skip
+    p.update(femininity=fem, child=child, build=build,
+             chest=j(0.105 - 0.01 * fem) * build ** 0.8, waist=j(0.085 - 0.012 * fem) * build ** 1.2,
+             hip_r=j(0.098 + 0.016 * fem) * build ** 0.9, depth=j(0.062 + 0.006 * fem) * build ** 1.1,
+             r_hand_w=j(0.042), foot_w=j(0.048))  # fmt: skip
+    return p
+
+
+#: COCO-like mix of pose categories: mostly upright people, the hard poses still present.
+COCO_POSE_MIX = {"standing": 0.26, "walking": 0.16, "running": 0.07, "arms_raised": 0.07, "reaching": 0.08,
+                 "sitting": 0.12, "squatting": 0.04, "bending": 0.06, "kneeling": 0.04, "lying": 0.04,
+                 "kicking": 0.04}  # fmt: skip
+
+
+def sample_category(rng, mix: str = "coco") -> str:
+    """A pose category: ``"coco"`` draws from :data:`COCO_POSE_MIX`, ``"uniform"`` from all alike."""
+    if mix == "uniform":
+        return POSE_CATEGORIES[int(rng.integers(len(POSE_CATEGORIES)))]
+    names = list(COCO_POSE_MIX)
+    w = np.array([COCO_POSE_MIX[n] for n in names])
+    return names[int(rng.choice(len(names), p=w / w.sum()))]

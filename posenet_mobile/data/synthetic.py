@@ -17,23 +17,74 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..io import write_json_atomic
+from ..io import check_output_dir, sweep_temps, temp_path, write_bytes_atomic, write_json_atomic
 from ..schema import COCO17
+from . import appearance as A
 from . import body as B
+from . import figure as F
 from . import render as R
+from . import scene as S
 
 PERSON_ID_BASE = 1
 
 
+STYLES = ("human", "capsule")
+
+
 @dataclass(frozen=True)
 class SynthConfig:
-    """Synthetic dataset settings. image_size: square side, pixels."""
+    """Synthetic dataset settings. image_size: square side, pixels.
+
+    style: ``human`` (the default: shaped bodies, clothing, hands, faces, scenes;
+    :mod:`posenet_mobile.data.figure`, :mod:`posenet_mobile.data.scene`) or ``capsule`` (the
+    first generator: shaded capsules over noise or photographs, kept to compare against; it
+    ignores the switches below and draws its poses uniformly, see :meth:`capsule`).
+    pose_mix: ``coco`` (mostly upright people, the hard poses still present;
+    :data:`posenet_mobile.data.body.COCO_POSE_MIX`) or ``uniform`` (every category alike).
+    distractor_prob: chance of one or two more people beside the main one, partly inside its
+    crop (all people are labelled, as in COCO). The switches ``textures``, ``faces`` (real faces
+    from the bundled LFW sample; off: drawn eyes and mouth), ``hands`` (palm, fingers and thumb;
+    off: a plain tube), ``hair``, ``scenes`` (indoor and outdoor scenes with furniture; off: the
+    capsule generator's backgrounds), ``shadows`` and ``camera_effects`` (defocus, motion blur,
+    noise, white balance, vignetting; off: the capsule generator's lighting change) exist to
+    measure what each contributes (docs/data.md).
+    """
 
     image_size: int = 256
     max_people: int = 1
-    occluder_prob: float = 0.35
+    style: str = "human"
+    occluder_prob: float = 0.3
     truncation_prob: float = 0.15
-    full_roll_prob: float = 0.08
+    full_roll_prob: float = 0.03
+    pose_mix: str = "coco"
+    distractor_prob: float = 0.3
+    textures: bool = True
+    faces: bool = True
+    hands: bool = True
+    hair: bool = True
+    scenes: bool = True
+    shadows: bool = True
+    camera_effects: bool = True
+
+    def __post_init__(self):
+        from ..config import COUNT, PROBABILITY, between, check_bools, check_fields
+        from ..errors import ConfigError
+
+        check_fields(self, "synth", {"image_size": between(64, 4096, integer=True), "max_people": COUNT,
+                                     "occluder_prob": PROBABILITY, "truncation_prob": PROBABILITY,
+                                     "full_roll_prob": PROBABILITY, "distractor_prob": PROBABILITY})  # fmt: skip
+        check_bools(self, "synth", ("textures", "faces", "hands", "hair", "scenes", "shadows", "camera_effects"))
+        if self.style not in STYLES:
+            raise ConfigError(f"synth.style: expected one of {STYLES}, got {self.style!r}")
+        if self.pose_mix not in ("coco", "uniform"):
+            raise ConfigError(f"synth.pose_mix: expected 'coco' or 'uniform', got {self.pose_mix!r}")
+
+    @classmethod
+    def capsule(cls, **kw) -> "SynthConfig":
+        """The first generator with its own settings (to reproduce datasets made with it)."""
+        base = {"style": "capsule", "occluder_prob": 0.35, "truncation_prob": 0.15, "full_roll_prob": 0.08,
+                "pose_mix": "uniform", "distractor_prob": 0.0}  # fmt: skip
+        return cls(**{**base, **kw})
 
 
 def render_sample(seed: int, index: int, cfg: SynthConfig = SynthConfig()):
@@ -42,9 +93,16 @@ def render_sample(seed: int, index: int, cfg: SynthConfig = SynthConfig()):
     Returns ``(image (S, S, 3) uint8 RGB, people)`` where each person is a dict with
     ``keypoints (17, 3)`` [x, y, v] image pixels, ``bbox`` [x, y, w, h], ``area`` (visible
     silhouette pixels), ``category`` (the pose prior's category) and ``camera`` (yaw, pitch, roll
-    in radians, distance in metres).
+    in radians, distance in metres); the human style adds ``face_drawn`` and ``scene``.
     """
-    rng = np.random.default_rng([int(seed), int(index)])
+    if cfg.style == "capsule":
+        return _render_capsules(np.random.default_rng([int(seed), int(index)]), cfg)
+    # one stream per concern, so a renderer switch changes its own pixels and nothing else
+    streams = np.random.SeedSequence([int(seed), int(index), 2]).spawn(5)
+    return _render_humans(*[np.random.default_rng(s) for s in streams], cfg)
+
+
+def _render_capsules(rng, cfg):
     s = int(cfg.image_size)
     img = R.make_background(rng, s, s)
     n_people = 1 if cfg.max_people <= 1 else int(rng.integers(1, cfg.max_people + 1))
@@ -76,6 +134,11 @@ def render_sample(seed: int, index: int, cfg: SynthConfig = SynthConfig()):
         occ = R.add_occluders(img, rng, int(rng.integers(1, 4)))
         mask[occ] = 0
     img = R.photometric(img, rng)
+    return img, _annotate(people, mask, occ, s)
+
+
+def _annotate(people, mask, occ, s, extra=()):
+    """COCO keypoints, boxes and areas of the rendered ``people`` (in id order)."""
     out = []
     for p in sorted(people, key=lambda p: p["id"]):
         xy = p["xy"]
@@ -97,10 +160,107 @@ def render_sample(seed: int, index: int, cfg: SynthConfig = SynthConfig()):
             w, h = np.maximum(lab.max(0) - lab.min(0), 1.0)
             area = int(w * h)
         cam = p["cam"]
-        out.append({"keypoints": kps, "bbox": [float(x0), float(y0), float(w), float(h)], "area": float(area),
-                    "category": p["pose"]["category"],
-                    "camera": {k: float(cam[k]) for k in ("yaw", "pitch", "roll", "distance")}})  # fmt: skip
-    return img, out
+        rec = {"keypoints": kps, "bbox": [float(x0), float(y0), float(w), float(h)], "area": float(area),
+               "category": p["pose"]["category"],
+               "camera": {k: float(cam[k]) for k in ("yaw", "pitch", "roll", "distance")}}  # fmt: skip
+        for key in extra:
+            if key in p:
+                rec[key] = p[key]
+        out.append(rec)
+    return out
+
+
+UPRIGHT = {"standing", "walking", "running", "arms_raised", "reaching", "kicking", "bending"}
+
+
+def _yaw(rng):
+    """Which way a person faces the camera: mostly towards it, as in photographs of people."""
+    r = rng.random()
+    mag = rng.uniform(0, 1.05) if r < 0.55 else (rng.uniform(1.05, 2.1) if r < 0.8 else rng.uniform(2.1, np.pi))
+    return float(mag * (1 if rng.random() < 0.5 else -1))
+
+
+def _human(rng, cfg, pid):
+    prop = B.sample_body(rng)
+    pose = B.sample_pose(rng, B.sample_category(rng, cfg.pose_mix))
+    fk = B.forward_kinematics(prop, pose)
+    look = A.sample_look(rng, textures=cfg.textures)
+    for side in ("l", "r"):
+        prop[f"_twist_{side}"] = float(rng.uniform(-1.6, 2.6))
+        prop[f"_curl_{side}"] = float(rng.uniform(0.0, 1.3))
+    parts = F.build_parts(prop, fk, look, hands=cfg.hands, hair=cfg.hair)
+    return {"id": pid, "proportions": prop, "pose": pose, "fk": fk, "look": look, "parts": parts}
+
+
+def _render_humans(rng, rng_scene, rng_light, rng_fx, rng_face, cfg):
+    """People (bodies, looks, cameras) from ``rng``; the scene, furniture and occluders from
+    ``rng_scene``; the light and shadows from ``rng_light``; camera effects from ``rng_fx``."""
+    s = int(cfg.image_size)
+    people = [_human(rng, cfg, PERSON_ID_BASE)]
+    if cfg.max_people > 1:
+        extra = int(rng.integers(0, cfg.max_people))
+    else:
+        extra = (1 + int(rng.random() < 0.3)) if rng.random() < cfg.distractor_prob else 0
+    people += [_human(rng, cfg, PERSON_ID_BASE + 1 + i) for i in range(extra)]
+    main = people[0]
+    scale = rng.uniform(0.55, 0.95)
+    spread = 0.45 if rng.random() < cfg.truncation_prob else 0.12
+    if spread > 0.2:
+        scale = rng.uniform(0.8, 1.3)
+    centre = s * (0.5 + rng.uniform(-spread, spread, 2))
+    for i, p in enumerate(people):
+        pitch = float(np.clip(rng.normal(0, 0.18), -0.5, 0.5)) if rng.random() < 0.92 else float(rng.uniform(-1.1, 1.1))
+        roll = float(rng.uniform(-np.pi, np.pi)) if rng.random() < cfg.full_roll_prob else float(rng.normal(0, 0.08))
+        dist = float(rng.uniform(2.2, 9.0))
+        if i == 0:
+            sc, ctr = scale, centre
+        elif cfg.max_people > 1:
+            sc, ctr = rng.uniform(0.3, 0.7), rng.uniform(0.1, 0.9, 2) * s
+        else:  # beside the main person, partly inside its crop
+            sc = scale * rng.uniform(0.7, 1.15)
+            ctr = centre + np.array([rng.choice([-1, 1]) * rng.uniform(0.3, 0.75), rng.uniform(-0.1, 0.1)]) * scale * s
+            dist = main["cam"]["distance"] + rng.uniform(-1.0, 1.5)
+        p["cam"] = R.camera_at(p["fk"], _yaw(rng), pitch, roll, max(dist, 1.5), (s, s), sc, ctr)
+    # the scene: the horizon sits above the main person's feet, as for a camera at eye height
+    cam = main["cam"]
+    to_img = lambda X, c=cam: c["f"] * ((c["M"] @ X) + c["t"])[:2] / max(((c["M"] @ X) + c["t"])[2], 1e-3) + c["c"]  # noqa: E731
+    feet = np.array([to_img(main["fk"]["joints"][k]) for k in ("l_ankle", "r_ankle")])
+    head = to_img(main["fk"]["joints"]["head"])
+    height_px = float(np.linalg.norm(feet.mean(0) - head))
+    upright = main["pose"]["category"] in UPRIGHT and abs(cam["roll"]) < 0.5
+    ground_y = float(feet[:, 1].max()) if upright else float(rng_scene.uniform(0.5, 1.0) * s)
+    horizon = ground_y - rng_scene.uniform(0.35, 1.3) * max(height_px, 0.2 * s)
+    if cfg.scenes:
+        img, kind = S.make_scene(rng_scene, s, s, horizon)
+    else:
+        img, kind = R.make_background(rng_scene, s, s), "capsule_background"
+    occ = np.zeros((s, s), bool)
+    behind, front = rng_scene.random(), rng_scene.random()
+    if cfg.scenes and kind in ("indoor", "outdoor") and behind < 0.5:  # furniture behind the people
+        S.furniture(img, rng_scene, ground_y - rng_scene.uniform(0.0, 0.3) * height_px * 0.3, height_px)
+    rng = rng_light
+    ang = rng.uniform(-np.pi, np.pi)
+    ld = np.array([np.sin(ang) * rng.uniform(0.3, 1.0), rng.uniform(0.2, 1.0), rng.uniform(0.2, 1.0)])
+    light = {"dir": ld / np.linalg.norm(ld), "ambient": float(rng.uniform(0.35, 0.6)),
+             "diffuse": float(rng.uniform(0.35, 0.7)), "colour": rng.normal(1.0, 0.05, 3).clip(0.85, 1.15)}  # fmt: skip
+    if cfg.shadows and upright and kind != "photo":
+        for p in people:
+            c = p["cam"]
+            fp = np.array([R.project(c, p["fk"]["joints"][k]) for k in ("l_ankle", "r_ankle", "l_toe", "r_toe")])
+            width = float(np.ptp(fp[:, 0])) + 0.25 * height_px
+            S.ground_shadow(img, (fp[:, 0].mean(), fp[:, 1].max()), width, light["dir"], float(rng.uniform(0.25, 0.55)))
+    ids = np.zeros((s, s), np.uint8)
+    for p in sorted(people, key=lambda p: -p["cam"]["distance"]):  # far to near
+        p["xy"], _, p["surface"], info = F.render_figure(img, ids, p, p["cam"], light, rng_face, faces=cfg.faces)
+        p["face_drawn"], p["scene"] = bool(info["face_drawn"]), kind
+    if front < cfg.occluder_prob:
+        if cfg.scenes and kind in ("indoor", "outdoor") and rng_scene.random() < 0.6:
+            S.furniture(img, rng_scene, min(s * 1.05, ground_y + rng_scene.uniform(0.0, 0.25) * height_px), height_px, occ)
+        else:
+            occ = R.add_occluders(img, rng_scene, int(rng_scene.integers(1, 3)))
+        ids[occ] = 0
+    img = S.camera_effects(img, rng_fx) if cfg.camera_effects else R.photometric(img, rng_fx)
+    return img, _annotate(people, ids, occ, s, extra=("face_drawn", "scene"))
 
 
 def _encode_jpeg(img_rgb, rng_q):
@@ -117,11 +277,7 @@ def _work(args):
     img, people = render_sample(seed, index, cfg)
     data = _encode_jpeg(img, np.random.default_rng([int(seed), int(index), 7]))
     name = f"{index:06d}.jpg"
-    path = os.path.join(img_dir, name)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    write_bytes_atomic(os.path.join(img_dir, name), data)
     return index, name, people
 
 
@@ -129,49 +285,55 @@ def _run_workers(seed, num_images, cfg, img_dir, workers, bar):
     """Render in ``workers`` subprocesses (``python -m posenet_mobile.data.synthetic``).
 
     Subprocesses rather than multiprocessing: a spawn pool re-imports the caller's ``__main__``,
-    which hangs scripts that lack an ``if __name__ == "__main__"`` guard.
+    which hangs scripts that lack an ``if __name__ == "__main__"`` guard. Their part files go to
+    a temporary folder inside the dataset folder (removed on every exit; one left by a killed
+    process is swept by the next run), and the workers are stopped if this process is.
     """
+    import shutil
     import subprocess
     import sys
-    import tempfile
     import threading
 
     lock = threading.Lock()
     procs, parts = [], []
-    tmpdir = tempfile.mkdtemp(prefix="synth_parts_")
-    for w in range(workers):
-        part = os.path.join(tmpdir, f"part{w}.json")
-        job = {"seed": seed, "start": w, "step": workers, "num_images": num_images,
-               "cfg": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}, "img_dir": img_dir, "out": part}  # fmt: skip
-        proc = subprocess.Popen([sys.executable, "-m", "posenet_mobile.data.synthetic", json.dumps(job)],
-                                stdout=subprocess.PIPE, text=True)  # fmt: skip
-        procs.append(proc)
-        parts.append(part)
+    tmpdir = str(temp_path(os.path.join(os.path.dirname(img_dir), "parts")))
+    os.makedirs(tmpdir, exist_ok=True)
 
     def pump(proc):
         for _ in proc.stdout:
             with lock:
                 bar.update()
 
-    threads = [threading.Thread(target=pump, args=(p,), daemon=True) for p in procs]
-    for t in threads:
-        t.start()
-    codes = [p.wait() for p in procs]
-    for t in threads:
-        t.join()
-    if any(codes):
-        raise RuntimeError(f"synthetic data worker failed (exit codes {codes})")
-    results = []
-    for part in parts:
-        with open(part) as fh:
-            for index, name, people in json.load(fh):
-                for p in people:
-                    p["keypoints"] = np.asarray(p["keypoints"], np.float64)
-                results.append((index, name, people))
-    import shutil
-
-    shutil.rmtree(tmpdir, ignore_errors=True)
-    return sorted(results, key=lambda r: r[0])
+    try:
+        for w in range(workers):
+            part = os.path.join(tmpdir, f"part{w}.json")
+            job = {"seed": seed, "start": w, "step": workers, "num_images": num_images,
+                   "cfg": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}, "img_dir": img_dir, "out": part}  # fmt: skip
+            procs.append(subprocess.Popen([sys.executable, "-m", "posenet_mobile.data.synthetic", json.dumps(job)],
+                                          stdout=subprocess.PIPE, text=True))  # fmt: skip
+            parts.append(part)
+        threads = [threading.Thread(target=pump, args=(p,), daemon=True) for p in procs]
+        for t in threads:
+            t.start()
+        codes = [p.wait() for p in procs]
+        for t in threads:
+            t.join()
+        if any(codes):
+            raise RuntimeError(f"synthetic data worker failed (exit codes {codes})")
+        results = []
+        for part in parts:
+            with open(part) as fh:
+                for index, name, people in json.load(fh):
+                    for p in people:
+                        p["keypoints"] = np.asarray(p["keypoints"], np.float64)
+                    results.append((index, name, people))
+        return sorted(results, key=lambda r: r[0])
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait()
+        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def _worker_main(job: dict) -> None:
@@ -195,8 +357,11 @@ def synthesize(out_dir, num_images: int, seed: int = 0, cfg: SynthConfig = Synth
     """
     from tqdm import tqdm
 
+    check_output_dir(out_dir, "--out")
     img_dir = os.path.join(out_dir, "images")
     os.makedirs(img_dir, exist_ok=True)
+    sweep_temps(out_dir)
+    sweep_temps(img_dir)
     workers = workers or min(os.cpu_count() or 1, 8)
     t0 = time.perf_counter()
     results = []
@@ -219,6 +384,7 @@ def synthesize(out_dir, num_images: int, seed: int = 0, cfg: SynthConfig = Synth
                 "num_keypoints": int((kps[:, 2] > 0).sum()), "bbox": [round(v, 2) for v in p["bbox"]],
                 "area": p["area"], "pose_category": p["category"],
                 "camera": {k: round(v, 4) for k, v in p["camera"].items()},
+                **{k: p[k] for k in ("face_drawn", "scene") if k in p},
             })  # fmt: skip
     seconds = time.perf_counter() - t0
     coco = {

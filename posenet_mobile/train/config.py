@@ -12,8 +12,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from ..config import ModelConfig, load_yaml, overlay, to_dict
+from ..config import COUNT, PROBABILITY, ModelConfig, between, check_fields, load_yaml, overlay, to_dict
 from ..data.augment import AugmentConfig
+from ..data.synthetic import SynthConfig
 from ..errors import ConfigError
 
 
@@ -22,7 +23,9 @@ class DataConfig:
     """Where samples come from and how the person is cropped.
 
     synthetic_train / synthetic_val: images generated when no dataset folder is given (seeds
-    ``synthetic_seed`` and ``synthetic_seed + 1``, so the validation people are held out).
+    ``synthetic_seed`` and ``synthetic_seed + 1``, so the validation people are held out), at
+    ``synthetic_image_size`` pixels, drawn as ``synth`` says (:class:`SynthConfig`: style,
+    pose mix, renderer switches; its ``image_size`` comes from ``synthetic_image_size``).
     padding: crop padding around the person box. sigma: heatmap Gaussian, cells.
     """
 
@@ -34,6 +37,21 @@ class DataConfig:
     sigma: float = 1.5
     offset_radius: float = 2.0
     min_box_area: float = 32.0 * 32.0
+    synth: SynthConfig = SynthConfig()
+
+    def __post_init__(self):
+        if self.synth.image_size != SynthConfig().image_size:
+            raise ConfigError("data.synth.image_size: set data.synthetic_image_size instead")
+        check_fields(self, "data", {
+            "synthetic_train": COUNT, "synthetic_val": COUNT, "synthetic_seed": between(0, integer=True),
+            "synthetic_image_size": between(64, 4096, integer=True), "padding": between(0.5, 4.0),
+            "sigma": between(0.0, 16.0, lo_open=True), "offset_radius": between(0.0, 32.0, lo_open=True),
+            "min_box_area": between(0.0),
+        })  # fmt: skip
+
+
+#: Outputs a training loss can weigh (``train.loss_weights``).
+LOSS_OUTPUTS = ("heatmaps", "offsets", "coords", "visibility", "facing")
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,22 @@ class TrainConfig:
     heatmap_foreground: float = 20.0
     eval_batch_size: int = 64
     steps_per_epoch: int = 0  # 0: one pass over the training set
+
+    def __post_init__(self):
+        check_fields(self, "train", {
+            "epochs": COUNT, "batch_size": COUNT, "learning_rate": between(0.0, 10.0, lo_open=True),
+            "weight_decay": between(0.0, 1.0), "warmup_epochs": between(0.0), "min_lr_ratio": PROBABILITY,
+            "seed": between(0, integer=True), "heatmap_foreground": between(0.0), "eval_batch_size": COUNT,
+            "steps_per_epoch": between(0, integer=True),
+        })  # fmt: skip
+        if not isinstance(self.loss_weights, dict):
+            raise ConfigError(f"train.loss_weights: expected a mapping of output name to weight, got {self.loss_weights!r}")
+        ok, expected = between(0.0)
+        for name, w in self.loss_weights.items():
+            if name not in LOSS_OUTPUTS:
+                raise ConfigError(f"train.loss_weights.{name}: unknown output; expected one of {list(LOSS_OUTPUTS)}")
+            if not ok(w):
+                raise ConfigError(f"train.loss_weights.{name}: expected {expected}, got {w!r}")
 
 
 @dataclass(frozen=True)
@@ -85,6 +119,11 @@ class CompressConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "block_size", block_size(self.block_size))
+        check_fields(self, "compress", {
+            "target_sparsity": between(0.0, 1.0, hi_open=True), "prune_epochs": COUNT,
+            "qat_epochs": between(0, integer=True), "fine_tune_lr": between(0.0, 10.0, lo_open=True),
+            "representative_samples": COUNT, "max_pck_drop": between(-100.0, 100.0),
+        })  # fmt: skip
 
 
 def block_size(value) -> tuple[int, int]:
@@ -107,6 +146,10 @@ class ExperimentConfig:
     compress: CompressConfig = CompressConfig()
     name: str = "custom"
 
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise ConfigError(f"name: expected a non-empty string, got {self.name!r}")
+
     def to_dict(self) -> dict:
         return to_dict(self)
 
@@ -118,7 +161,7 @@ class ExperimentConfig:
 def load_config(preset_or_path="quickstart", overrides=None) -> ExperimentConfig:
     """Preset name or YAML path, then ``overrides`` (``["train.epochs=3", ...]`` or a dict)."""
     data, src = load_yaml(preset_or_path)
-    cfg = overlay(ExperimentConfig(), data, where=src)
+    cfg = overlay(ExperimentConfig(), data, where=f"{src}: ")
     if "name" not in data:
         cfg = dataclasses.replace(cfg, name=str(preset_or_path).rsplit("/", 1)[-1].removesuffix(".yaml"))
     return apply_overrides(cfg, overrides)
@@ -128,7 +171,7 @@ def apply_overrides(cfg: ExperimentConfig, overrides) -> ExperimentConfig:
     if not overrides:
         return cfg
     if isinstance(overrides, dict):
-        return overlay(cfg, overrides, where="override")
+        return overlay(cfg, overrides, where="override: ")
     import yaml
 
     for item in overrides:
@@ -145,9 +188,9 @@ def apply_overrides(cfg: ExperimentConfig, overrides) -> ExperimentConfig:
         for p in parts[:-1]:
             cur = cur.setdefault(p, {})
         cur[parts[-1]] = value
-        cfg = overlay(cfg, nested, where="--set")
+        cfg = overlay(cfg, nested, where="--set ")
     return cfg
 
 
 def config_from_dict(d: dict) -> ExperimentConfig:
-    return overlay(ExperimentConfig(), d, where="config.json")
+    return overlay(ExperimentConfig(), d, where="config.json: ")

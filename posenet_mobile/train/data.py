@@ -9,16 +9,25 @@ from ..errors import ConfigError
 from ..io import read_json
 
 
-def synthetic_set(folder: Path, num_images: int, seed: int, image_size: int, progress=print) -> Path:
-    """Generate (or reuse, when complete with the same seed and size) a synthetic dataset."""
+def synthetic_set(folder: Path, num_images: int, seed: int, image_size: int, progress=print,
+                  synth: SynthConfig = SynthConfig()) -> Path:  # fmt: skip
+    """Generate (or reuse, when complete with the same seed and generator settings) a synthetic
+    dataset of ``num_images`` images drawn as ``synth`` says, at ``image_size`` pixels."""
+    import dataclasses
+
+    cfg = dataclasses.replace(synth, image_size=image_size)
+    want = {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}
     ann = folder / "annotations.json"
     if ann.exists():
-        info = read_json(ann).get("info", {})
-        same = info.get("seed") == seed and info.get("config", {}).get("image_size") == image_size
-        if same and len(read_json(ann)["images"]) == num_images:
+        doc = read_json(ann, expect=dict)
+        info = doc.get("info", {})
+        have = info.get("config", {})
+        if "style" not in have:  # written before the human style existed: the capsule generator
+            have = {**{k: getattr(SynthConfig.capsule(), k) for k in want}, **have}
+        if info.get("seed") == seed and have == want and len(doc.get("images", [])) == num_images:
             return folder
-    progress(f"generating {num_images} synthetic images (seed {seed}) in {folder}")
-    summary = synthesize(folder, num_images, seed, SynthConfig(image_size=image_size), progress=False)
+    progress(f"generating {num_images} synthetic images (seed {seed}, style {cfg.style}) in {folder}")
+    summary = synthesize(folder, num_images, seed, cfg, progress=False)
     progress(f"  {summary['images_per_second']} images/s")
     return folder
 
@@ -31,7 +40,9 @@ def ensure_data(dcfg, train_data, val_data, work: Path, progress=print):
         tr, va = Path(train_data), Path(val_data)  # recorded absolute: later stages may run elsewhere
         return tr, va, {"train": str(tr.resolve()), "val": str(va.resolve()), "synthetic": False}
     s = dcfg.synthetic_seed
-    tr = synthetic_set(work / f"synthetic_train_s{s}", dcfg.synthetic_train, s, dcfg.synthetic_image_size, progress)
-    va = synthetic_set(work / f"synthetic_val_s{s + 1}", dcfg.synthetic_val, s + 1, dcfg.synthetic_image_size, progress)
+    tr = synthetic_set(work / f"synthetic_train_s{s}", dcfg.synthetic_train, s, dcfg.synthetic_image_size, progress,
+                       dcfg.synth)  # fmt: skip
+    va = synthetic_set(work / f"synthetic_val_s{s + 1}", dcfg.synthetic_val, s + 1, dcfg.synthetic_image_size, progress,
+                       dcfg.synth)  # fmt: skip
     return tr, va, {"train": str(Path(tr).resolve()), "val": str(Path(va).resolve()), "synthetic": True, "train_images": dcfg.synthetic_train,
                     "val_images": dcfg.synthetic_val, "seeds": [s, s + 1]}  # fmt: skip

@@ -1,0 +1,138 @@
+"""Which synthetic-data features teach a model to see real people? Trains and scores (not a test).
+
+Each row trains the quickstart preset with one change to the synthetic generator
+(``data.synth.*``), then scores the trained float Keras model (GT-box crops, the run's own crop
+padding) on:
+
+* the real-people dev set (PCK@0.2, OKS AP, and PCK per ``source``): the thermometer, never
+  used to train, tune or pick checkpoints; at ~300 keypoints a difference under ~4 points is noise;
+* the row's own synthetic validation set (what ``train`` reports);
+* one shared validation set of each generator style (300 people, seed 1): ``human`` (the
+  current default) and ``capsule`` (the first generator), so no row is only judged on its own data.
+
+Rows are resumable: a finished run is re-scored, not retrained. Results are merged into
+``benchmarks/results/data_ablation.json`` (with the commit and the machine) and the table in
+``docs/data.md`` is rewritten from them (``python benchmarks/data_ablation.py --table-only``).
+
+Usage: .venv/bin/python benchmarks/data_ablation.py --out runs/ablation [--rows human,capsule,...]
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "data_ablation.json"
+DOC = ROOT / "docs" / "data.md"
+REAL = ROOT.parent / "shared" / "data" / "real_people_dev"
+
+CAPSULE = ["data.synth.style=capsule", "data.synth.occluder_prob=0.35", "data.synth.full_roll_prob=0.08",
+           "data.synth.pose_mix=uniform", "data.synth.distractor_prob=0"]
+ROWS = {
+    "human": ([], "the human-looking generator, every feature on (the default)"),
+    "capsule": (CAPSULE, "the first generator: shaded capsules, uniform poses"),
+    "no_textures": (["data.synth.textures=false"], "plain-coloured clothes"),
+    "no_faces": (["data.synth.faces=false"], "drawn eyes and mouth instead of real (LFW) faces"),
+    "no_scenes": (["data.synth.scenes=false"], "the capsule generator's backgrounds instead of scenes"),
+    "no_distractors": (["data.synth.distractor_prob=0"], "no second person beside the main one"),
+    "uniform_poses": (["data.synth.pose_mix=uniform"], "every pose category alike instead of the COCO-like mix"),
+    "no_camera_effects": (["data.synth.camera_effects=false"], "the capsule generator's lighting change only"),
+    "no_hands": (["data.synth.hands=false"], "plain tubes for hands"),
+}
+
+
+def shared_val(out: Path, style: str) -> Path:
+    from posenet_mobile.data.synthetic import SynthConfig
+    from posenet_mobile.train.data import synthetic_set
+
+    cfg = SynthConfig() if style == "human" else SynthConfig.capsule()
+    return synthetic_set(out / f"_val_{style}", 300, 1, 256, progress=lambda *_: None, synth=cfg)
+
+
+def score(run, data_path) -> dict:
+    from posenet_mobile.data.coco import load_coco
+    from posenet_mobile.data.pipeline import KeypointPipeline
+    from posenet_mobile.harness.validate import by_source
+    from posenet_mobile.models.build import output_names
+    from posenet_mobile.train.evaluate import predict, score as score_
+
+    model = run.load_float()
+    ds = load_coco(data_path)
+    pipe = KeypointPipeline(ds, run.codec, output_names(model), training=False, padding=run.cfg.data.padding)
+    idx, kp, sc = predict(model, pipe, run.cfg.train.eval_batch_size)
+    m = score_(ds, idx, kp, sc)
+    out = {"pck": round(m["pck"], 4), "AP": round(m["AP"], 4), "count": m["count"]}
+    groups = by_source(ds, {"indices": idx, "keypoints": kp, "scores": sc})
+    if groups:
+        out["by_source_pck"] = {k: round(v["pck"], 4) for k, v in groups.items()}
+    return out
+
+
+def run_row(name, overrides, out: Path, extra) -> dict:
+    from posenet_mobile.runs import load_run
+    from posenet_mobile.train.config import load_config
+    from posenet_mobile.train.trainer import train
+
+    cfg = load_config("quickstart", overrides + extra)
+    t0 = time.time()
+    res = train(cfg, out / name, verbose=0, progress=lambda m: print(f"[{name}] {m}", file=sys.stderr, flush=True))
+    run = load_run(out / name)
+    row = {"overrides": overrides + extra, "train_seconds": res.get("train_seconds"),
+           "wall_seconds": round(time.time() - t0, 1), "own_val": {"pck": round(res["best"]["pck"], 4),
+                                                                   "AP": round(res["best"]["AP"], 4)},
+           "real": score(run, REAL), "val_human": score(run, shared_val(out, "human")),
+           "val_capsule": score(run, shared_val(out, "capsule"))}  # fmt: skip
+    return row
+
+
+def table(doc: dict) -> str:
+    lines = ["| row | change | real PCK@0.2 | real AP | synthetic val (own) | human val | capsule val |",
+             "|---|---|---|---|---|---|---|"]
+    for name, r in doc["rows"].items():
+        lines.append(f"| `{name}` | {ROWS.get(name, ([], r.get('note', '')))[1]} | {r['real']['pck']:.3f} | "
+                     f"{r['real']['AP']:.3f} | {r['own_val']['pck']:.3f} | {r['val_human']['pck']:.3f} | "
+                     f"{r['val_capsule']['pck']:.3f} |")  # fmt: skip
+    prov = doc.get("provenance", {})
+    lines.append("")
+    lines.append(f"Commit {prov.get('commit')}, {prov.get('cpu')} ({prov.get('cores')} cores); "
+                 "`python benchmarks/data_ablation.py --out runs/ablation`. Keras float models on GT-box crops; "
+                 "26 real people (~300 keypoints): differences under ~4 points are noise.")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def write_table(doc):
+    start, end = "<!-- ablation:start -->\n", "<!-- ablation:end -->"
+    text = DOC.read_text()
+    a, b = text.index(start) + len(start), text.index(end)
+    DOC.write_text(text[:a] + table(doc) + text[b:])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="runs/ablation")
+    ap.add_argument("--rows", default=",".join(ROWS))
+    ap.add_argument("--set", action="append", default=[], help="extra override for every row")
+    ap.add_argument("--table-only", action="store_true")
+    a = ap.parse_args()
+
+    from posenet_mobile.harness.provenance import provenance
+    from posenet_mobile.io import write_json_atomic
+
+    doc = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"benchmark": "data_ablation", "rows": {}}
+    if not a.table_only:
+        out = Path(a.out)
+        for name in a.rows.split(","):
+            overrides = ROWS[name][0]
+            doc["rows"][name] = run_row(name, overrides, out, a.set)
+            doc["provenance"] = provenance()
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(RESULTS, doc, indent=1)
+            print(json.dumps({name: doc["rows"][name]}), flush=True)
+    write_table(doc)
+    print(table(doc))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""The human-looking renderer: faces only when facing, left and right where they belong,
+visibility from what is drawn, each renderer switch visible in the pixels, and the capsule
+generator kept bit for bit."""
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from posenet_mobile.data import body as B
+from posenet_mobile.data import figure as F
+from posenet_mobile.data import render as R
+from posenet_mobile.data import synthetic as SY
+from posenet_mobile.schema import COCO17
+
+idx = COCO17.index
+
+
+def _person(arms_forward=False, look_seed=1, **look):
+    rng = np.random.default_rng(0)
+    prop = B.sample_body(rng)
+    pose = B.sample_pose(rng, "standing")
+    for k in list(pose):
+        if k != "category":
+            pose[k] = 0.0
+    pose["l_shoulder_abd"] = pose["r_shoulder_abd"] = 0.15
+    if arms_forward:  # keeps the hands off the hips in a side view
+        pose["l_shoulder_flex"] = pose["r_shoulder_flex"] = 1.5
+    fk = B.forward_kinematics(prop, pose)
+    from posenet_mobile.data.appearance import sample_look
+
+    lk = sample_look(np.random.default_rng(look_seed))
+    lk.update(look)
+    return {"id": 1, "proportions": prop, "pose": pose, "fk": fk, "look": lk,
+            "parts": F.build_parts(prop, fk, lk)}  # fmt: skip
+
+
+LIGHT = {"dir": np.array([0.3, 0.6, 0.7]) / np.linalg.norm([0.3, 0.6, 0.7]), "ambient": 0.5, "diffuse": 0.5,
+         "colour": np.ones(3)}  # fmt: skip
+
+
+def _render(yaw, size=256, person=None, faces=True):
+    person = person or _person()
+    cam = R.camera_at(person["fk"], yaw, 0.0, 0.0, 4.0, (size, size), 0.8, (size / 2, size / 2))
+    img = np.full((size, size, 3), 90, np.uint8)
+    ids = np.zeros((size, size), np.uint8)
+    xy, depth, vis, info = F.render_figure(img, ids, person, cam, LIGHT, np.random.default_rng(2), faces=faces)
+    return img, ids, xy, depth, vis, info
+
+
+@pytest.mark.parametrize("faces", [True, False])
+def test_the_face_is_drawn_only_when_facing(faces):
+    img_f, _, xy, _, vis, info = _render(0.0, faces=faces)
+    assert info["face_drawn"] and info["facing"] > 0.9
+    assert vis[[idx("nose"), idx("left_eye"), idx("right_eye")]].all()
+    img_b, _, _, _, vis, info = _render(np.pi, faces=faces)
+    assert not info["face_drawn"] and info["facing"] < -0.9
+    assert not vis[[idx("nose"), idx("left_eye"), idx("right_eye")]].any()
+    # the face region differs between front and back: features drawn on one side only
+    x, y = np.round(xy[idx("nose")]).astype(int)
+    assert np.abs(img_f[y - 3:y + 4, x - 4:x + 5].astype(int) - img_b[y - 3:y + 4, x - 4:x + 5]).mean() > 5
+
+
+def test_left_and_right_follow_the_view():
+    _, _, xy, _, _, _ = _render(0.0)  # facing: the person's left is on the viewer's right
+    for j in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle", "eye", "ear"):
+        assert xy[idx("left_" + j), 0] > xy[idx("right_" + j), 0], j
+    _, _, xy, _, _, _ = _render(np.pi)  # from behind: the other way round
+    for j in ("shoulder", "hip", "knee", "ankle"):
+        assert xy[idx("left_" + j), 0] < xy[idx("right_" + j), 0], j
+
+
+def test_visibility_follows_what_is_drawn():
+    _, ids, xy, depth, vis, _ = _render(0.0)
+    assert vis[[idx("left_shoulder"), idx("right_shoulder"), idx("left_knee"), idx("right_knee")]].all()
+    # side view: the far shoulder, hip and knee are behind the body, the near ones visible
+    _, _, xy, depth, vis, _ = _render(np.pi / 2, person=_person(arms_forward=True))
+    for joint in ("shoulder", "hip", "knee"):
+        left, right = idx("left_" + joint), idx("right_" + joint)
+        near, far = (left, right) if depth[left] < depth[right] else (right, left)
+        assert vis[near] and not vis[far], (joint, depth[left], depth[right])
+    # every labelled joint lies on the person's own pixels
+    _, ids, xy, _, vis, _ = _render(0.3)
+    for k in np.nonzero(vis)[0]:
+        x, y = np.floor(xy[k]).astype(int)
+        assert ids[y, x] == 1
+
+
+def test_sample_keypoints_follow_coco():
+    cfg = SY.SynthConfig(image_size=128)
+    vis_all = []
+    for i in range(30):
+        img, people = SY.render_sample(0, i, cfg)
+        for p in people:
+            kp = p["keypoints"]
+            assert np.all(kp[kp[:, 2] == 0, :2] == 0)  # unlabelled: [0, 0, 0]
+            lab = kp[kp[:, 2] > 0, :2]
+            assert np.all((lab >= 0) & (lab < 128))  # labelled points lie inside the image
+            vis_all.append(kp[:, 2])
+    v = np.concatenate(vis_all)
+    assert 0.05 < (v == 1).mean() < 0.6 and (v == 2).mean() > 0.3
+
+
+@pytest.mark.parametrize("switch", ["textures", "faces", "hands", "hair", "scenes", "shadows", "camera_effects"])
+def test_each_switch_changes_the_pixels(switch):
+    """The same people in the same poses and views, with and without the feature: the pixels
+    differ, the people do not (each concern draws from its own random stream)."""
+    on, off = SY.SynthConfig(image_size=128), SY.SynthConfig(image_size=128, **{switch: False})
+    changed = 0
+    for i in range(8):
+        a, pa = SY.render_sample(0, i, on)
+        b, pb = SY.render_sample(0, i, off)
+        changed += int(np.abs(a.astype(int) - b.astype(int)).mean() > 0.01)
+        assert [p["category"] for p in pa] == [p["category"] for p in pb]
+        assert [p["camera"] for p in pa] == [p["camera"] for p in pb]
+    assert changed >= 2, f"{switch}=false made no difference on 8 images"
+
+
+def test_pose_mix_is_mostly_upright_but_keeps_the_hard_poses():
+    rng = np.random.default_rng(0)
+    cats = [B.sample_category(rng, "coco") for _ in range(2000)]
+    upright = np.mean([c in SY.UPRIGHT for c in cats])
+    assert 0.6 < upright < 0.85
+    assert {"lying", "kneeling", "squatting", "sitting"} <= set(cats)
+    uni = [B.sample_category(rng, "uniform") for _ in range(2000)]
+    assert np.mean([c in SY.UPRIGHT for c in uni]) < upright
+
+
+def test_the_capsule_style_reproduces_the_first_generator():
+    """The hash of six capsule images and their keypoints as the first generator wrote them."""
+    cfg = SY.SynthConfig.capsule(image_size=96)
+    h = hashlib.sha256()
+    for i in range(6):
+        img, people = SY.render_sample(3, i, cfg)
+        h.update(img.tobytes())
+        h.update(json.dumps([np.round(p["keypoints"], 4).tolist() for p in people]).encode())
+    assert h.hexdigest() == "67c58a1a2dfb788524a6520de7f8de999f65899e5df0a2b626e02c5d4592fce7"
+
+
+def test_real_faces_are_bundled():
+    faces = F.lfw_faces()
+    assert faces.shape == (100, 25, 25) and 0.2 < float(faces.mean()) < 0.8
