@@ -44,3 +44,12 @@ def synthetic_split(root, n_train, n_val=8, image_size=96):
     for name, n, seed in (("train", n_train, 0), ("val", n_val, 1)):
         synthesize(root / name, n, seed=seed, cfg=SynthConfig(image_size=image_size), workers=1, progress=False)
     return root / "train", root / "val"
+
+
+#: Overrides of the quickstart preset that train in seconds (64 px, width 0.35, one epoch).
+TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "train.batch_size=8",
+        "train.eval_batch_size=16", "train.epochs=1", "compress.representative_samples=16"]  # fmt: skip
+
+
+def quiet(*_):
+    """A ``progress`` callback that prints nothing."""

@@ -7,30 +7,16 @@ import pytest
 
 from posenet_mobile.cli import main
 from posenet_mobile.errors import ModelError
-from posenet_mobile.export.exporter import export_run
 from posenet_mobile.harness.bench import bench
 from posenet_mobile.harness.validate import validate
 from posenet_mobile.runtime.runner import TFLiteRunner
-from posenet_mobile.train.config import load_config
-from posenet_mobile.train.trainer import train
 
-from helpers import synthetic_split
-
-TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "train.batch_size=8",
-        "train.eval_batch_size=16", "train.epochs=1", "compress.representative_samples=16"]  # fmt: skip
-quiet = lambda *_: None  # noqa: E731
+from helpers import TINY, quiet
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    root = tmp_path_factory.mktemp("harness")
-    synthetic_split(root, 24)
-    train(load_config("quickstart", TINY), root / "run", root / "train", root / "val", verbose=0, progress=quiet)
-    out = {"run": root / "run", "val": root / "val", "root": root}
-    for fmt in ("float32", "int8"):
-        out[fmt] = root / f"m_{fmt}.tflite"
-        export_run(root / "run", fmt, out[fmt], quantization="ptq", max_pck_drop=100, progress=quiet)
-    return out
+def models(tiny_models):
+    return tiny_models
 
 
 def test_runner_decode_matches_the_keras_side_decode(models):

@@ -46,7 +46,7 @@ def test_from_coco_category_round_trip_and_custom_schema():
     [
         ({"keypoints": []}, "keypoints"),
         ({"keypoints": ["a", "b"], "skeleton": [[1, 3]]}, "skeleton"),
-        ({"keypoints": ["a", "b"], "skeleton": [[0, 1]]}, "skeleton"),
+        ({"keypoints": ["a", "b"], "skeleton": [[0, 2]]}, "skeleton"),  # [[0, 1]] would read as 0-based
         ({"keypoints": ["a", "a"]}, "names"),
     ],
 )

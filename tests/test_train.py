@@ -104,7 +104,7 @@ def test_config_errors_name_the_key(tmp_path):
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
     bad.write_text("augment:\n  rotaton: 10\n")
-    with pytest.raises(ConfigError, match=r"bad.yaml.augment.rotaton: unknown key"):
+    with pytest.raises(ConfigError, match=r"bad.yaml: augment.rotaton: unknown key"):
         load_config(bad)
 
 
