@@ -96,14 +96,15 @@ def table(doc: dict) -> str:
                      f"{r['val_capsule']['pck']:.3f} |")  # fmt: skip
     prov = doc.get("provenance", {})
     lines.append("")
+    extra = " ".join(f"--set {o}" for o in doc.get("extra_overrides", []))
     lines.append(f"Commit {prov.get('commit')}, {prov.get('cpu')} ({prov.get('cores')} cores); "
-                 "`python benchmarks/data_ablation.py --out runs/ablation`. Keras float models on GT-box crops; "
+                 f"`python benchmarks/data_ablation.py {extra}`. Keras float models on GT-box crops; "
                  "26 real people (~300 keypoints): differences under ~4 points are noise.")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
-def write_table(doc):
-    start, end = "<!-- ablation:start -->\n", "<!-- ablation:end -->"
+def write_table(doc, marker="ablation"):
+    start, end = f"<!-- {marker}:start -->\n", f"<!-- {marker}:end -->"
     text = DOC.read_text()
     a, b = text.index(start) + len(start), text.index(end)
     DOC.write_text(text[:a] + table(doc) + text[b:])
@@ -115,22 +116,26 @@ def main():
     ap.add_argument("--rows", default=",".join(ROWS))
     ap.add_argument("--set", action="append", default=[], help="extra override for every row")
     ap.add_argument("--table-only", action="store_true")
+    ap.add_argument("--results", default=str(RESULTS), help="results file (one per budget)")
+    ap.add_argument("--marker", default="ablation", help="the docs/data.md table these results fill")
     a = ap.parse_args()
+    results = Path(a.results)
 
     from posenet_mobile.harness.provenance import provenance
     from posenet_mobile.io import write_json_atomic
 
-    doc = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"benchmark": "data_ablation", "rows": {}}
+    doc = json.loads(results.read_text()) if results.exists() else {"benchmark": "data_ablation", "rows": {}}
+    doc["extra_overrides"] = a.set or doc.get("extra_overrides", [])
     if not a.table_only:
         out = Path(a.out)
         for name in a.rows.split(","):
             overrides = ROWS[name][0]
             doc["rows"][name] = run_row(name, overrides, out, a.set)
             doc["provenance"] = provenance()
-            RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            write_json_atomic(RESULTS, doc, indent=1)
+            results.parent.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(results, doc, indent=1)
             print(json.dumps({name: doc["rows"][name]}), flush=True)
-    write_table(doc)
+    write_table(doc, a.marker)
     print(table(doc))
 
 

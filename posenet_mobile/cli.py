@@ -207,7 +207,7 @@ def _err(msg: str) -> None:
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
-    res = run_demo(args.out, args.config, args.set)
+    res = run_demo(args.out, args.config, args.set, real_data=args.real_data)
     print(json.dumps(res))
     if not res["passed"]:
         print(f"posenet-mobile demo: int8 gate failed: {res.get('gate')} (report: {res['report']})", file=sys.stderr)
@@ -351,6 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="the whole pipeline on embedded synthetic data (resumes finished stages)")
     s.add_argument("--out", default="demo_output")
     s.add_argument("--config", default="quickstart", help="preset or YAML")
+    s.add_argument("--real-data", default=None,
+                   help="real photographs (COCO) to score the int8 file on too (default: $POSENET_REAL_PEOPLE or "
+                        "../shared/data/real_people_dev when present)")
     s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value")
     s.set_defaults(func=cmd_demo)
     return p

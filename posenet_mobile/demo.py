@@ -22,7 +22,25 @@ from .io import FolderLock, check_output_dir, read_json, write_json_atomic
 FALLBACKS = (("pruned", "post-training quantization of the same pruned weights"),
              ("float", "post-training quantization of the dense (unpruned) weights"))
 #: Rough share of the demo's time per stage on a 2-core CPU, for the ETA before any is measured.
-STAGE_WEIGHTS = {"train": 0.62, "compress": 0.2, "export": 0.1, "validate": 0.04, "bench": 0.02, "report": 0.02}
+STAGE_WEIGHTS = {"train": 0.62, "compress": 0.2, "export": 0.1, "validate": 0.04, "real": 0.01, "bench": 0.02,
+                 "report": 0.01}
+#: Real photographs to score the shipped file on, when present (a thermometer: never trained on):
+#: ``POSENET_REAL_PEOPLE`` or the project's shared dev set beside a checkout.
+REAL_PEOPLE_CANDIDATES = ("../shared/data/real_people_dev",)
+
+
+def real_people_data(path=None):
+    """The real-people dataset folder the demo scores on, or None when there is none; an
+    explicit ``path`` that is not a dataset is an error."""
+    if path:
+        from .data.coco import resolve
+
+        resolve(path)  # raises a DataError naming it
+        return str(Path(path).resolve())
+    for cand in [os.environ.get("POSENET_REAL_PEOPLE")] + list(REAL_PEOPLE_CANDIDATES):
+        if cand and (Path(cand) / "annotations.json").is_file():
+            return str(Path(cand).resolve())
+    return None
 
 
 class Progress:
@@ -50,20 +68,23 @@ class Progress:
               file=sys.stderr, flush=True)  # fmt: skip
 
 
-def run_demo(out="demo_output", config: str = "quickstart", overrides=None, estimate_s: float = 900.0) -> dict:
+def run_demo(out="demo_output", config: str = "quickstart", overrides=None, estimate_s: float = 900.0,
+             real_data=None) -> dict:  # fmt: skip
     """Run (or resume) every stage into ``out``; returns the report's headline numbers.
 
     ``out`` is checked for writing and locked (:class:`~posenet_mobile.io.FolderLock`) first.
+    ``real_data``: real photographs (COCO format) to score the int8 file on as well (default:
+    :func:`real_people_data`); the report shows both figures.
     """
     from .train.config import load_config
 
     out = check_output_dir(out, "--out")
     load_config(config, overrides)  # a bad config fails before the folder is made
     with FolderLock(out, "demo folder"):
-        return _run_demo(out, config, overrides, estimate_s)
+        return _run_demo(out, config, overrides, estimate_s, real_people_data(real_data))
 
 
-def _run_demo(out, config, overrides, estimate_s) -> dict:
+def _run_demo(out, config, overrides, estimate_s, real) -> dict:
     from .compress.chain import compress_run
     from .export.exporter import export_run
     from .harness.bench import bench
@@ -148,13 +169,22 @@ def _run_demo(out, config, overrides, estimate_s) -> dict:
                                                progress=p),
                f"posenet-mobile validate --model {exp}/posenet_int8.tflite --data {val_data} --reference {run_dir} "
                f"--report {out}/validate.json --html {out}/validate.html")  # fmt: skip
-    be = stage(5, "bench", lambda: bench([exp / "posenet_float32.tflite", exp / "posenet_int8.tflite"], (1, 2), runs=60),
+    if real:
+        def do_real():
+            r = validate(exp / "posenet_int8.tflite", real, progress=p)
+            return {"data": real, "pck": r["metrics"]["pck"], "AP": r["metrics"]["AP"], "count": r["metrics"]["count"],
+                    "by_source": r.get("by_source", {})}  # fmt: skip
+
+        rp = stage(5, "real", do_real, f"posenet-mobile validate --model {exp}/posenet_int8.tflite --data {real}")
+    else:
+        rp = None
+    be = stage(6, "bench", lambda: bench([exp / "posenet_float32.tflite", exp / "posenet_int8.tflite"], (1, 2), runs=60),
                f"posenet-mobile bench --model {exp}/posenet_float32.tflite --model {exp}/posenet_int8.tflite --threads 1 2")
 
     def do_report():
         from .harness.demo_report import write_demo_report
 
-        return write_demo_report(out, cfg, tr, comp, ex, va, be, cmds)
+        return write_demo_report(out, cfg, tr, comp, ex, va, be, cmds, real=rp)
 
-    rep = stage(6, "report", do_report, "posenet-mobile demo")
+    rep = stage(7, "report", do_report, "posenet-mobile demo")
     return {"report": str(out / "report.html"), "passed": va["passed"], **rep.get("headline", {})}

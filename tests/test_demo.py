@@ -1,12 +1,16 @@
 """``posenet-mobile demo`` end to end on a tiny preset, with the int8 gate set so PQAT must miss it."""
 
 import json
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from posenet_mobile.demo import run_demo
 from posenet_mobile.export import exporter
 from posenet_mobile.runtime.runner import TFLiteRunner
+
+from helpers import person, write_coco
 
 TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
         "data.synthetic_train=32", "data.synthetic_val=8", "data.synthetic_image_size=96", "train.batch_size=8",
@@ -26,8 +30,14 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
         return rep
 
     monkeypatch.setattr(exporter, "export_run", pqat_looks_worse)
+    # "real photographs" for the report: a tiny COCO set whose people carry a source, as the dev set's do
+    rng = np.random.default_rng(0)
+    path, coco = write_coco(tmp_path / "real", [person(rng, (96, 96)) for _ in range(4)], image_size=(96, 96))
+    for i, ann in enumerate(coco["annotations"]):
+        ann["source"] = "mpii" if i % 2 else "coco"
+    Path(path).write_text(json.dumps(coco))
     # a negative bound: every int8 file "misses" the gate, so the PTQ fallback runs
-    res = run_demo(out, overrides=TINY + ["compress.max_pck_drop=-100"], estimate_s=60)
+    res = run_demo(out, overrides=TINY + ["compress.max_pck_drop=-100"], estimate_s=60, real_data=tmp_path / "real")
     ex = json.loads((out / "stages" / "export.json").read_text())
     exp = out / "export"
     assert (exp / "posenet_float32.tflite").exists() and (exp / "posenet_int8.tflite").exists()
@@ -50,7 +60,11 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     assert TFLiteRunner(exp / "posenet_int8.tflite").input_dtype == "uint8"
     assert res["passed"] is False  # a -100 bound cannot be met
     assert (out / "report.html").exists()
+    real_stage = json.loads((out / "stages" / "real.json").read_text())
+    assert real_stage["count"] == 4 and set(real_stage["by_source"]) == {"coco", "mpii"}
+    assert "**Real photographs** (4 people" in report and "by source: coco" in report
+    assert res["real_pck"] == real_stage["pck"]
     # a re-run reuses every finished stage
-    again = run_demo(out, overrides=TINY + ["compress.max_pck_drop=-100"], estimate_s=60)
+    again = run_demo(out, overrides=TINY + ["compress.max_pck_drop=-100"], estimate_s=60, real_data=tmp_path / "real")
     assert again["int8_bytes"] == res["int8_bytes"]
     assert "done earlier; reusing" in capsys.readouterr().err

@@ -45,7 +45,7 @@ def _render(yaw, size=256, person=None, faces=True):
     cam = R.camera_at(person["fk"], yaw, 0.0, 0.0, 4.0, (size, size), 0.8, (size / 2, size / 2))
     img = np.full((size, size, 3), 90, np.uint8)
     ids = np.zeros((size, size), np.uint8)
-    xy, depth, vis, info = F.render_figure(img, ids, person, cam, LIGHT, np.random.default_rng(2), faces=faces)
+    xy, depth, vis, info = F.render_figure(img, ids, person, cam, LIGHT, faces=faces)
     return img, ids, xy, depth, vis, info
 
 

@@ -36,7 +36,7 @@ def test_deterministic_mode_repeats_and_epochs_differ(synth_dir):
     a = [x.numpy() for x, _ in pipe.dataset(4, epochs=[0], deterministic=True)]
     b = [x.numpy() for x, _ in pipe.dataset(4, epochs=[0], deterministic=True)]
     c = [x.numpy() for x, _ in pipe.dataset(4, epochs=[1], deterministic=True)]
-    assert len(a) == 3 and all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert len(a) == len(ds) // 4 >= 3 and all(np.array_equal(x, y) for x, y in zip(a, b))
     assert not np.array_equal(a[0], c[0])
 
 

@@ -15,9 +15,9 @@ import numpy as np
 MATERIALS = ("skin", "top", "bottom", "shoes", "hair", "panel", "legwear", "belt")
 MAT = {name: i + 1 for i, name in enumerate(MATERIALS)}  # 0: not this person
 
-# Skin tones from very light to very dark (roughly the Monk scale's ten steps), RGB.
-SKIN_TONES = np.array([[246, 237, 228], [243, 231, 219], [247, 234, 208], [234, 218, 186], [215, 189, 150],
-                       [160, 126, 86], [130, 92, 67], [96, 65, 52], [58, 49, 42], [41, 36, 32]], np.float64)  # fmt: skip
+# Skin tones from very light to very dark as cameras record them (warm, never grey-white), RGB.
+SKIN_TONES = np.array([[236, 200, 178], [228, 185, 158], [218, 170, 136], [200, 150, 115], [185, 135, 100],
+                       [160, 112, 80], [135, 90, 64], [108, 70, 50], [82, 54, 40], [60, 42, 34]], np.float64)  # fmt: skip
 
 HAIR_COLOURS = np.array([[25, 20, 18], [45, 32, 25], [75, 50, 32], [110, 75, 45], [150, 110, 70], [200, 165, 110],
                          [225, 205, 160], [160, 160, 160], [120, 50, 30], [235, 235, 230]], np.float64)  # fmt: skip
@@ -125,6 +125,7 @@ def sample_look(rng, textures: bool = True) -> dict:
         "hair_style": style, "hair": np.clip(hair, 0, 255), "belt": rng.random() < 0.3 and bottom != "skirt",
         "belt_colour": np.clip(garment_colour(rng) * 0.4, 0, 255), "gloves": rng.random() < 0.04,
         "face": int(rng.integers(100)), "beard": rng.random() < 0.12, "glasses": rng.random() < 0.12,
+        "fit": float(rng.uniform(1.0, 1.15)),
     }  # fmt: skip
 
 

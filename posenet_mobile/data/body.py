@@ -196,8 +196,10 @@ def sample_body(rng) -> dict:
     leg_scale = 0.93 if child else 1.0
     p = {
         "height": h,
-        "torso": j(0.30), "neck": j(0.045), "head_r": j(0.062 * head_scale, 0.04),
-        "shoulder_w": j(0.118 - 0.012 * fem) * build ** 0.25, "hip_w": j(0.082 + 0.008 * fem) * build ** 0.3,
+        # head_r is the head's half-width (it is drawn 1.38 times as tall); shoulder_w and hip_w place
+        # the joint centres, inside the outline: the acromion and the hip's outline lie further out
+        "torso": j(0.30), "neck": j(0.045), "head_r": j(0.046 * head_scale, 0.04),
+        "shoulder_w": j(0.1 - 0.01 * fem) * build ** 0.25, "hip_w": j(0.056 + 0.006 * fem) * build ** 0.3,
         "upper_arm": j(0.172), "forearm": j(0.150), "thigh": j(0.245 * leg_scale), "shin": j(0.245 * leg_scale),
         "foot": j(0.075),
         "r_torso": j(0.085) * build, "r_upper_arm": j(0.026 - 0.003 * fem) * build, "r_forearm": j(0.021 - 0.002 * fem) * build,

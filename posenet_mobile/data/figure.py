@@ -29,14 +29,18 @@ import cv2
 import numpy as np
 
 from . import appearance as A
-from .render import FACE_POINTS
 
 SHIFT = 3
 _S = float(1 << SHIFT)
 _K3 = np.ones((3, 3), np.uint8)
 #: Face landmarks in the LFW crops (25 x 25 pixels): left eye (image right), right eye, mouth.
 LFW_POINTS = np.array([[17.5, 8.75], [7.5, 8.75], [12.5, 18.75]], np.float32)
-MOUTH = (0.0, -0.45, 0.88)
+# Face points as head-local directions (x left, y up, z forward), scaled by the head radius. The
+# head is an ellipse 1.38 times as tall as wide with hair over its top, so the eyes sit at about
+# its middle and the mouth well below it, as on a real head.
+FACE_POINTS = {"nose": (0.0, -0.4, 0.95), "left_eye": (0.38, 0.02, 0.92), "right_eye": (-0.38, 0.02, 0.92),
+               "left_ear": (0.98, -0.1, -0.1), "right_ear": (-0.98, -0.1, -0.1)}  # fmt: skip
+MOUTH = (0.0, -0.82, 0.62)
 
 # keypoint (COCO index) -> parts whose surface contains it
 _KP_OWNERS = {0: ("head", "hair"), 1: ("head", "hair"), 2: ("head", "hair"), 3: ("head", "hair"), 4: ("head", "hair")}
@@ -150,9 +154,12 @@ def build_parts(prop, fk, look, hands: bool = True, hair: bool = True) -> list:
     up_pts = [j["pelvis"] + pel[:, 1] * waist_t * T, neck_base - spn[:, 1] * 0.36 * T, neck_base - spn[:, 1] * 0.1 * T,
               neck_base]  # fmt: skip
     chest_d = prop["depth"] * (1.08 + 0.12 * prop["femininity"])
-    up_w = [prop["waist"] * 1.02, prop["chest"], prop["shoulder_w"] * 1.02, prop["shoulder_w"] * 0.55]
-    up_d = [prop["depth"] * 0.92, chest_d, prop["depth"] * 0.85, prop["depth"] * 0.55]
-    parts.append(Tube("torso_up", up_pts, up_w, [M["top"]] * 3, d=up_d, u=spn[:, 0], depth_bias=0.3 * prop["depth"],
+    up_pts.insert(3, neck_base - spn[:, 1] * 0.03 * T)  # the shoulders slope down from the neck
+    fit = look.get("fit", 1.0)  # tops hang off the body: their waist tapers less than the skin's
+    up_w = [max(prop["waist"] * 1.02 * fit, prop["chest"] * 0.9 * (fit - 0.05)), prop["chest"] * fit,
+            prop["shoulder_w"] * 0.98, prop["shoulder_w"] * 0.72, prop["shoulder_w"] * 0.42]  # fmt: skip
+    up_d = [prop["depth"] * 0.92, chest_d, prop["depth"] * 0.85, prop["depth"] * 0.7, prop["depth"] * 0.5]
+    parts.append(Tube("torso_up", up_pts, up_w, [M["top"]] * 4, d=up_d, u=spn[:, 0], depth_bias=0.3 * prop["depth"],
                       caps=(False, True)))  # fmt: skip
     panel = look.get("panel")
     if panel:  # front-only cue on the chest (drawn only when the chest faces the camera: see render)
@@ -164,25 +171,28 @@ def build_parts(prop, fk, look, hands: bool = True, hair: bool = True) -> list:
         parts.append(Tube("panel", [top, bot], [w0, w1], [M["panel"]], d=[0.003, 0.003], u=spn[:, 0],
                           depth_bias=-prop["depth"] * 1.2, caps=(False, False)))  # fmt: skip
     # neck and head
-    parts.append(Tube("neck", [neck_base - spn[:, 1] * 0.05 * T, j["head"] - H[:, 1] * prop["head_r"] * 0.6],
+    parts.append(Tube("neck", [neck_base - spn[:, 1] * 0.05 * T, j["head"] - H[:, 1] * prop["head_r"] * 0.9],
                       [prop["r_neck"], prop["r_neck"] * 0.95], [M["skin"]], depth_bias=0.02))  # fmt: skip
     hr = prop["head_r"]
-    parts.append(Blob("head", j["head"], hr, M["skin"], up=H[:, 1], aspect=1.16))
+    parts.append(Blob("head", j["head"], hr, M["skin"], up=H[:, 1], aspect=1.38))
     style = look["hair_style"] if hair else "bald"
     if style != "bald":
-        hair_r = hr * {"short": 0.98, "medium": 1.04, "long": 1.05, "bun": 0.98, "ponytail": 0.98, "cap": 1.0}[style]
-        lift = 0.28 if style == "cap" else 0.16
-        parts.append(Blob("hair", j["head"] + H @ np.array([0, lift, -0.2]) * hr, hair_r, M["hair"], up=H[:, 1],
-                          aspect=1.08 if style != "cap" else 0.85))  # fmt: skip
-        back = j["head"] + H @ np.array([0, -0.2, -0.55]) * hr
+        hair_r = hr * {"short": 1.04, "medium": 1.1, "long": 1.12, "bun": 1.04, "ponytail": 1.04, "cap": 1.06}[style]
+        lift = 0.45 if style == "cap" else 0.3
+        parts.append(Blob("hair", j["head"] + H @ np.array([0, lift, -0.22]) * hr, hair_r, M["hair"], up=H[:, 1],
+                          aspect=1.25 if style != "cap" else 0.9))  # fmt: skip
+        # the hairline: hair over the top of the head, in front of it, so it frames the face
+        parts.append(Blob("hair", j["head"] + H @ np.array([0, 0.9, 0.1]) * hr, hr * 0.85, M["hair"], up=H[:, 1],
+                          aspect=0.6, depth_bias=-hr * 0.6))  # fmt: skip
+        back = j["head"] + H @ np.array([0, -0.3, -0.6]) * hr
         if style == "long":
             end = neck_base - spn[:, 1] * 0.22 * T - spn[:, 2] * prop["depth"] * 0.9
             parts.append(Tube("hair", [back, end], [hr * 0.95, hr * 0.65], [M["hair"]], depth_bias=0.01))
         elif style == "ponytail":
-            end = back - H[:, 1] * hr * 1.9 - H[:, 2] * hr * 0.4
+            end = back - H[:, 1] * hr * 2.4 - H[:, 2] * hr * 0.5
             parts.append(Tube("hair", [back, end], [hr * 0.35, hr * 0.2], [M["hair"]]))
         elif style == "bun":
-            parts.append(Blob("hair", j["head"] + H @ np.array([0, 0.45, -0.95]) * hr, hr * 0.42, M["hair"]))
+            parts.append(Blob("hair", j["head"] + H @ np.array([0, 0.6, -1.0]) * hr, hr * 0.48, M["hair"]))
     # arms: shoulder -> elbow -> wrist, the sleeve edge anywhere along them
     for s in ("l", "r"):
         sh, el, wr = j[f"{s}_shoulder"], j[f"{s}_elbow"], j[f"{s}_wrist"]
@@ -190,7 +200,7 @@ def build_parts(prop, fk, look, hands: bool = True, hair: bool = True) -> list:
         edge = look["sleeve"]
         sl = 1.1  # cloth stands off the skin
         for name, a, b, ts, rad, lo in ((f"{s}_upper_arm", sh, el, (0.0, 0.12, 0.5, 0.88, 1.0),
-                                         (1.3 * rua, 1.2 * rua, 1.0 * rua, 0.86 * rua, 0.82 * rua), 0.0),
+                                         (1.45 * rua, 1.32 * rua, 1.05 * rua, 0.88 * rua, 0.82 * rua), 0.0),
                                         (f"{s}_forearm", el, wr, (1.0, 1.18, 1.5, 1.85, 2.0),
                                          (1.02 * rfa, 1.08 * rfa, 0.9 * rfa, 0.7 * rfa, 0.62 * rfa), 1.0)):  # fmt: skip
             ts2, rad2, mats = _split(ts, rad, edge, M["top"], M["skin"])
@@ -265,12 +275,14 @@ def _shoe(s, j, prop, scale):
     up = _unit(kn - an)
     side = _unit(_cross(up, fdir))
     sole = -_unit(up - fdir * (up @ fdir))
-    heel = an - fdir * 0.045 * scale + sole * 0.03 * scale
-    ball = an + fdir * prop["foot"] * 0.8 + sole * 0.035 * scale
-    tip = toe + fdir * 0.05 * scale + sole * 0.035 * scale
+    # the ankle joint sits about 7 cm above the sole, as the malleoli do
+    heel = an - fdir * 0.04 * scale + sole * 0.045 * scale
+    mid = an + fdir * 0.02 * scale + sole * 0.035 * scale
+    ball = an + fdir * prop["foot"] * 0.85 + sole * 0.05 * scale
+    tip = toe + fdir * 0.06 * scale + sole * 0.05 * scale
     fw = prop["foot_w"]
-    return Tube(f"{s}_foot", [heel, an + sole * 0.02 * scale, ball, tip], [fw * 0.42, fw * 0.5, fw * 0.55, fw * 0.3],
-                [A.MAT["shoes"]] * 3, d=[0.035 * scale, 0.045 * scale, 0.03 * scale, 0.018 * scale], u=side)  # fmt: skip
+    return Tube(f"{s}_foot", [heel, mid, ball, tip], [fw * 0.42, fw * 0.5, fw * 0.55, fw * 0.32],
+                [A.MAT["shoes"]] * 3, d=[0.035 * scale, 0.05 * scale, 0.028 * scale, 0.018 * scale], u=side)  # fmt: skip
 
 
 _ARC = 5
@@ -318,7 +330,7 @@ class Canvas:
         return self.detail
 
 
-def render_figure(img, ids, person, cam, light, rng, faces: bool = True, min_visible: float = 0.0):
+def render_figure(img, ids, person, cam, light, faces: bool = True):
     """Draw ``person`` (``proportions``, ``fk``, ``look``, ``parts``, ``id``) into ``img`` (RGB
     uint8, in place) and ``ids`` (uint8 person-id map, in place).
 
@@ -373,7 +385,7 @@ def render_figure(img, ids, person, cam, light, rng, faces: bool = True, min_vis
         else:
             _draw_blob(cv_, p, pc, p2, f, pid[p.name], Mr)
             if p.name == "head":
-                info.update(_draw_face(cv_, p, fk["head_axes"], to_cam, proj, f, Mr, look, faces, rng))
+                info.update(_draw_face(cv_, p, fk["head_axes"], to_cam, proj, f, Mr, look, faces))
     _composite(img, ids, cv_, look, light, person["id"], fk, to_cam, proj, Mr)
     # visibility of each keypoint on the person's own surface
     vis = np.zeros(17, bool)
@@ -464,9 +476,9 @@ _RING = np.stack([np.cos(np.linspace(0, 2 * np.pi, 20, endpoint=False)),
                   np.sin(np.linspace(0, 2 * np.pi, 20, endpoint=False))], 1)  # fmt: skip
 
 
-def _draw_face(cv_, head, H, to_cam, proj, f, Mr, look, faces, rng):
+def _draw_face(cv_, head, H, to_cam, proj, f, Mr, look, faces):
     """Facial features where the face turns towards the camera: a real LFW face (or drawn
-    eyes, brows, nose and mouth), ears, and glasses or a beard."""
+    eyes and a mouth), ears, and glasses or a beard."""
     hr = head.r
     n = H[:, 2]
     Xc = to_cam(head.centre[None])[0]
@@ -507,9 +519,10 @@ def _draw_face(cv_, head, H, to_cam, proj, f, Mr, look, faces, rng):
         g = cv2.warpAffine(face, A_, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
         wgt = cv2.warpAffine(_FACE_SOFT, A_, size, flags=cv2.INTER_LINEAR) * min(1.0, (facing - 0.2) / 0.35)
         gm = float(np.mean(face))
-        alb = skin[None, None] * np.clip(0.55 + 0.9 * (g - gm), 0.15, 1.4)[..., None]
+        alb = skin[None, None] * np.clip(0.6 + 1.5 * (g - gm), 0.1, 1.5)[..., None]
         cv_.face = (alb.astype(np.float32), np.where(wgt > 0.01, wgt, 0).astype(np.float32), (fx0, fy0))
         out["face_drawn"] = True
+        _glasses_beard(cv_, pts, f, hr, look)
         return out
     for eye in ("left_eye", "right_eye"):
         p2, cos, z = pts[eye]
@@ -524,7 +537,29 @@ def _draw_face(cv_, head, H, to_cam, proj, f, Mr, look, faces, rng):
         r = max(f * hr * 0.16 / z, 0.6)
         cv2.ellipse(cv_.details(), tuple(int(v) for v in _fx(p2, cv_.origin)), (int(r * _S), int(r * 0.35 * _S)), 0, 0, 360,
                     0.45, -1, cv2.LINE_8, SHIFT)  # fmt: skip
+    _glasses_beard(cv_, pts, f, hr, look)
     return out
+
+
+def _glasses_beard(cv_, pts, f, hr, look):
+    """Dark rims around the eyes (``look["glasses"]``) and a darker jaw (``look["beard"]``), as
+    multipliers on the detail map."""
+    det = None
+    if look.get("glasses"):
+        det = cv_.details()
+        for eye in ("left_eye", "right_eye"):
+            p2, cos, z = pts[eye]
+            if cos > 0.1:
+                r = max(f * hr * 0.2 / z, 0.8)
+                cv2.circle(det, tuple(int(v) for v in _fx(p2, cv_.origin)), int(r * _S), 0.3, max(1, int(r * 0.25)),
+                           cv2.LINE_8, SHIFT)  # fmt: skip
+    if look.get("beard"):
+        p2, cos, z = pts["mouth"]
+        if cos > 0.1:
+            det = det if det is not None else cv_.details()
+            r = max(f * hr * 0.45 / z, 0.8)
+            c = tuple(int(v) for v in _fx(p2, cv_.origin))
+            cv2.ellipse(det, c, (int(r * _S), int(r * 0.6 * _S)), 0, 0, 180, 0.5, -1, cv2.LINE_8, SHIFT)
 
 
 def shading(part, light, radius_px: float) -> np.ndarray:

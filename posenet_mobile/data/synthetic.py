@@ -98,7 +98,7 @@ def render_sample(seed: int, index: int, cfg: SynthConfig = SynthConfig()):
     if cfg.style == "capsule":
         return _render_capsules(np.random.default_rng([int(seed), int(index)]), cfg)
     # one stream per concern, so a renderer switch changes its own pixels and nothing else
-    streams = np.random.SeedSequence([int(seed), int(index), 2]).spawn(5)
+    streams = np.random.SeedSequence([int(seed), int(index), 2]).spawn(4)
     return _render_humans(*[np.random.default_rng(s) for s in streams], cfg)
 
 
@@ -176,7 +176,7 @@ UPRIGHT = {"standing", "walking", "running", "arms_raised", "reaching", "kicking
 def _yaw(rng):
     """Which way a person faces the camera: mostly towards it, as in photographs of people."""
     r = rng.random()
-    mag = rng.uniform(0, 1.05) if r < 0.55 else (rng.uniform(1.05, 2.1) if r < 0.8 else rng.uniform(2.1, np.pi))
+    mag = rng.uniform(0, 1.05) if r < 0.6 else (rng.uniform(1.05, 2.1) if r < 0.85 else rng.uniform(2.1, np.pi))
     return float(mag * (1 if rng.random() < 0.5 else -1))
 
 
@@ -192,7 +192,7 @@ def _human(rng, cfg, pid):
     return {"id": pid, "proportions": prop, "pose": pose, "fk": fk, "look": look, "parts": parts}
 
 
-def _render_humans(rng, rng_scene, rng_light, rng_fx, rng_face, cfg):
+def _render_humans(rng, rng_scene, rng_light, rng_fx, cfg):
     """People (bodies, looks, cameras) from ``rng``; the scene, furniture and occluders from
     ``rng_scene``; the light and shadows from ``rng_light``; camera effects from ``rng_fx``."""
     s = int(cfg.image_size)
@@ -251,7 +251,7 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, rng_face, cfg):
             S.ground_shadow(img, (fp[:, 0].mean(), fp[:, 1].max()), width, light["dir"], float(rng.uniform(0.25, 0.55)))
     ids = np.zeros((s, s), np.uint8)
     for p in sorted(people, key=lambda p: -p["cam"]["distance"]):  # far to near
-        p["xy"], _, p["surface"], info = F.render_figure(img, ids, p, p["cam"], light, rng_face, faces=cfg.faces)
+        p["xy"], _, p["surface"], info = F.render_figure(img, ids, p, p["cam"], light, faces=cfg.faces)
         p["face_drawn"], p["scene"] = bool(info["face_drawn"]), kind
     if front < cfg.occluder_prob:
         if cfg.scenes and kind in ("indoor", "outdoor") and rng_scene.random() < 0.6:

@@ -15,7 +15,7 @@ def _pct(v):
     return "n/a" if v is None else f"{100 * v:.1f}"
 
 
-def write_demo_report(out: Path, cfg, tr, comp, ex, va, be, cmds) -> dict:
+def write_demo_report(out: Path, cfg, tr, comp, ex, va, be, cmds, real=None) -> dict:
     out = Path(out)
     best = tr.get("best") or {}
     f32, i8 = ex["float32"], ex["int8"]
@@ -32,6 +32,8 @@ def write_demo_report(out: Path, cfg, tr, comp, ex, va, be, cmds) -> dict:
     headline = {"float_pck": best.get("pck"), "int8_pck": va["metrics"]["pck"], "pck_drop_points": ref.get("pck_drop_points"),
                 "int8_bytes": i8["size_bytes"], "float32_bytes": f32["size_bytes"], "gate": gate,
                 "int8_ms_1_thread": next((r["median_ms"] for r in lat if r["model"].endswith("int8.tflite") and r["threads"] == 1), None)}  # fmt: skip
+    if real:
+        headline.update(real_pck=real["pck"], real_AP=real["AP"])
     curve = out / "learning_curve.png"
     if (out / "run" / "learning_curve.png").exists():
         shutil.copyfile(out / "run" / "learning_curve.png", curve)
@@ -49,6 +51,12 @@ def write_demo_report(out: Path, cfg, tr, comp, ex, va, be, cmds) -> dict:
     md += [
           "## Accuracy and size", "", "| model | PCK@0.2 (%) | OKS AP (%) | bytes | gzip bytes |", "|---|---|---|---|---|"]  # fmt: skip
     md += [f"| {n} | {_pct(p)} | {_pct(a)} | {s if s == '' else f'{s:,}'} | {g if g == '' else f'{g:,}'} |" for n, p, a, s, g in rows]
+    if real:
+        src = ", ".join(f"{k} {_pct(v['pck'])}" for k, v in real.get("by_source", {}).items())
+        md += ["", f"**Real photographs** ({real['count']} people, GT-box crops, `{real['data']}`): int8 PCK@0.2 "
+                   f"{_pct(real['pck'])}%, OKS AP {_pct(real['AP'])}%" + (f" (by source: {src})" if src else "") +
+               ". The rows above are synthetic people held out from training; these are real ones, never trained on. "
+               "With so few people, differences under ~4 points are noise."]  # fmt: skip
     md += ["", f"Sparsity of prunable kernels: {comp['pruned']['sparsity']['prunable_sparsity']:.2f} "
                f"(depthwise kernels are not prunable by tfmot and stay dense); pruning shrinks only the compressed size.",
            f"Keras vs TFLite float32 max abs difference: {f32['validation']['keras_vs_tflite']['max_abs_diff']}.",
