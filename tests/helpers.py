@@ -46,6 +46,14 @@ def synthetic_split(root, n_train, n_val=8, image_size=96):
     return root / "train", root / "val"
 
 
+def people(folder):
+    """How many people the COCO reader keeps from a dataset folder: the main person of each
+    synthetic image plus the bystanders visible enough to be annotated."""
+    from posenet_mobile.data.coco import load_coco
+
+    return len(load_coco(folder))
+
+
 #: Overrides of the quickstart preset that train in seconds (64 px, width 0.35, one epoch).
 TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "train.batch_size=8",
         "train.eval_batch_size=16", "train.epochs=1", "compress.representative_samples=16"]  # fmt: skip
@@ -53,3 +61,20 @@ TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=
 
 def quiet(*_):
     """A ``progress`` callback that prints nothing."""
+
+
+def standing(sample_proportions, arms_forward=False):
+    """A person standing straight, arms a little out (forward with ``arms_forward``, which keeps
+    the hands off the hips in a side view): ``(proportions, pose, forward kinematics)``."""
+    from posenet_mobile.data import body as B
+
+    rng = np.random.default_rng(0)
+    prop = sample_proportions(rng)
+    pose = B.sample_pose(rng, "standing")
+    for k in list(pose):
+        if k != "category":
+            pose[k] = 0.0
+    pose["l_shoulder_abd"] = pose["r_shoulder_abd"] = 0.15
+    if arms_forward:
+        pose["l_shoulder_flex"] = pose["r_shoulder_flex"] = 1.5
+    return prop, pose, B.forward_kinematics(prop, pose)

@@ -14,20 +14,13 @@ from posenet_mobile.data import render as R
 from posenet_mobile.data import synthetic as SY
 from posenet_mobile.schema import COCO17
 
+from helpers import standing
+
 idx = COCO17.index
 
 
 def _person(arms_forward=False, look_seed=1, **look):
-    rng = np.random.default_rng(0)
-    prop = B.sample_body(rng)
-    pose = B.sample_pose(rng, "standing")
-    for k in list(pose):
-        if k != "category":
-            pose[k] = 0.0
-    pose["l_shoulder_abd"] = pose["r_shoulder_abd"] = 0.15
-    if arms_forward:  # keeps the hands off the hips in a side view
-        pose["l_shoulder_flex"] = pose["r_shoulder_flex"] = 1.5
-    fk = B.forward_kinematics(prop, pose)
+    prop, pose, fk = standing(B.sample_body, arms_forward)
     from posenet_mobile.data.appearance import sample_look
 
     lk = sample_look(np.random.default_rng(look_seed))

@@ -9,6 +9,8 @@ from posenet_mobile.data.coco import load_coco
 from posenet_mobile.data.synthetic import SynthConfig, render_sample, synthesize
 from posenet_mobile.schema import COCO17
 
+from helpers import standing
+
 
 def _read_all(d):
     out = {}
@@ -50,16 +52,7 @@ def test_coco_fields_and_reader_round_trip(tmp_path):
 
 
 def _standing(arms_forward=False):
-    rng = np.random.default_rng(0)
-    prop = B.sample_proportions(rng)
-    pose = B.sample_pose(rng, "standing")
-    for k in list(pose):
-        if k != "category":
-            pose[k] = 0.0
-    pose["l_shoulder_abd"] = pose["r_shoulder_abd"] = 0.15
-    if arms_forward:  # keeps the hands off the hips in a side view
-        pose["l_shoulder_flex"] = pose["r_shoulder_flex"] = 1.5
-    return prop, pose, B.forward_kinematics(prop, pose)
+    return standing(B.sample_proportions, arms_forward)
 
 
 def _render_image(yaw, size=256):
