@@ -40,6 +40,9 @@ ROWS = {
     "uniform_poses": (["data.synth.pose_mix=uniform"], "every pose category alike instead of the COCO-like mix"),
     "no_camera_effects": (["data.synth.camera_effects=false"], "the capsule generator's lighting change only"),
     "no_hands": (["data.synth.hands=false"], "plain tubes for hands"),
+    "less_rotation": (["augment.rotation=25", "augment.rotation_prob=0.4"],
+                      "training crops rotated less (the data is mostly upright now)"),
+    "sigma_1.5": (["data.sigma=1.5"], "narrower heatmap Gaussians"),
 }
 
 

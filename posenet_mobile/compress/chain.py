@@ -140,7 +140,11 @@ def qat_stage(run: Run, source=None, preserve_sparsity: bool = True, progress=pr
 
 def compress_run(run: Run, stages=("prune", "qat"), preserve_sparsity: bool = True, progress=print,
                  verbose: int = 0) -> dict:  # fmt: skip
-    """Run the requested stages in order; returns ``{stage: report}``."""
+    """Run the requested stages in order; returns ``{stage: report}``. Temporary files left in
+    ``RUN/compress`` by a killed run are removed first."""
+    from ..io import sweep_temps
+
+    sweep_temps(run.compress_dir)
     result = {}
     source = None
     if "prune" in stages:
