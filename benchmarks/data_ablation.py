@@ -20,7 +20,6 @@ Usage: .venv/bin/python benchmarks/data_ablation.py --out runs/ablation [--rows 
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,12 +78,11 @@ def run_row(name, overrides, out: Path, extra) -> dict:
     from posenet_mobile.train.trainer import train
 
     cfg = load_config("quickstart", overrides + extra)
-    t0 = time.time()
     res = train(cfg, out / name, verbose=0, progress=lambda m: print(f"[{name}] {m}", file=sys.stderr, flush=True))
     run = load_run(out / name)
+    # train_seconds comes from the run's own history, so a resumed (re-scored) row keeps it
     row = {"overrides": overrides + extra, "train_seconds": res.get("train_seconds"),
-           "wall_seconds": round(time.time() - t0, 1), "own_val": {"pck": round(res["best"]["pck"], 4),
-                                                                   "AP": round(res["best"]["AP"], 4)},
+           "own_val": {"pck": round(res["best"]["pck"], 4), "AP": round(res["best"]["AP"], 4)},
            "real": score(run, REAL), "val_human": score(run, shared_val(out, "human")),
            "val_capsule": score(run, shared_val(out, "capsule"))}  # fmt: skip
     return row
