@@ -107,6 +107,8 @@ def table(doc: dict) -> str:
 def write_table(doc, marker="ablation"):
     start, end = f"<!-- {marker}:start -->\n", f"<!-- {marker}:end -->"
     text = DOC.read_text()
+    if start not in text or end not in text:  # a new marker: its table goes at the end
+        text = text.rstrip() + f"\n\n{start}{end}\n"
     a, b = text.index(start) + len(start), text.index(end)
     DOC.write_text(text[:a] + table(doc) + text[b:])
 

@@ -70,10 +70,7 @@ def _in_graph_decoder(model, codec):
 
 
 def _convert_decoder(serve, fmt, representative, qat) -> bytes:
-    from ..keras import tf
-
-    conv = tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()], serve.model)
-    return T.run_converter(conv, fmt, representative, qat=qat, extra_float_ok=True)
+    return T.run_converter(T.concrete_converter(serve, serve.model), fmt, representative, qat=qat, extra_float_ok=True)
 
 
 def _output_names_by_shape(details, k: int, heatmap_size) -> list[str]:

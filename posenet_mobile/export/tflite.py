@@ -65,8 +65,42 @@ def convert(model, fmt: str, representative=None, qat: bool = False, extra_float
     narrow models, whose per-channel scales and zero points (12 bytes per output channel, twice
     with the bias) are a large share of the file, at some accuracy cost.
     """
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    return run_converter(conv, fmt, representative, qat, extra_float_ok, per_channel)
+    return run_converter(keras_converter(model), fmt, representative, qat, extra_float_ok, per_channel)
+
+
+def keras_converter(model):
+    """A ``TFLiteConverter`` for a tf_keras model, from one traced inference function.
+
+    ``from_keras_model`` saves the model as a SavedModel first, and tf_keras serialises every
+    layer's call and training functions into it: most of an export's time on a small model.
+    Here one concrete function of ``model(x, training=False)`` is handed over with
+    :func:`variable_holder`, so the converter's SavedModel lowering (the same path) stores that
+    function and the variables only. The outputs come in the model's output order and are named
+    by shape afterwards (``exporter._output_names_by_shape``), so nothing relies on the
+    converter's tensor names.
+    """
+    specs = [tf.TensorSpec(t.shape, t.dtype, name="image" if len(model.inputs) == 1 else f"image_{i}")
+             for i, t in enumerate(model.inputs)]  # fmt: skip
+
+    @tf.function(input_signature=specs)
+    def serve(*x):
+        return model(x[0] if len(x) == 1 else list(x), training=False)
+
+    return concrete_converter(serve, model)
+
+
+def variable_holder(model):
+    """A plain ``tf.Module`` that tracks ``model``'s variables (weights, batch-norm statistics,
+    fake-quant ranges): what a SavedModel of a function of ``model`` needs, without the Keras
+    layer serialisation that saving ``model`` itself brings."""
+    holder = tf.Module()
+    holder.model_variables = list(model.variables)
+    return holder
+
+
+def concrete_converter(fn, model):
+    """A ``TFLiteConverter`` for the ``tf.function`` ``fn`` (with an input signature) of ``model``."""
+    return tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], variable_holder(model))
 
 
 def run_converter(conv, fmt: str, representative=None, qat: bool = False, extra_float_ok: bool = False,

@@ -20,10 +20,10 @@ from ..io import write_bytes_atomic, write_json_atomic
 
 
 def _debugger(model, representative, denylist=None):
-    from ..export.tflite import _quiet_converter
+    from ..export.tflite import _quiet_converter, keras_converter
     from ..keras import tf
 
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv = keras_converter(model)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.representative_dataset = representative
     conv.inference_input_type = tf.uint8
