@@ -23,9 +23,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from posenet_mobile.demo import DEV_SET as REAL  # noqa: E402  (one definition of where the dev set lives)
+
 RESULTS = ROOT / "benchmarks" / "results" / "data_ablation.json"
 DOC = ROOT / "docs" / "data.md"
-REAL = ROOT.parent / "shared" / "data" / "real_people_dev"
 
 CAPSULE = ["data.synth.style=capsule", "data.synth.occluder_prob=0.35", "data.synth.full_roll_prob=0.08",
            "data.synth.pose_mix=uniform", "data.synth.distractor_prob=0"]

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "real_people_dev"
+sys.path.insert(0, str(ROOT))
+from posenet_mobile.demo import DEV_SET  # noqa: E402  (one definition of where the dev set lives)
 
 
 def find_model(path: Path) -> Path:
@@ -33,7 +34,7 @@ def find_model(path: Path) -> Path:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
-    ap.add_argument("--data", default=str(DEFAULT_DATA), help="real people, COCO format (default: the shared dev set)")
+    ap.add_argument("--data", default=str(DEV_SET), help="real people, COCO format (default: the shared dev set)")
     ap.add_argument("--synthetic-data", default=None, help="default: the validation set recorded in the model")
     ap.add_argument("--synthetic-limit", type=int, default=None, help="score only the first N synthetic people")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "real_people.json"))

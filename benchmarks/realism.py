@@ -25,6 +25,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+from posenet_mobile.demo import DEV_SET  # noqa: E402  (one definition of where the dev set lives)
+
 COCO_FROM_BLAZEPOSE = [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
 
 
@@ -70,7 +73,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--styles", default="human,capsule")
     ap.add_argument("--people", type=int, default=300, help="synthetic images per style (seed 1, 256 px)")
-    ap.add_argument("--real", default=str(ROOT.parent / "shared" / "data" / "real_people_dev"))
+    ap.add_argument("--real", default=str(DEV_SET))
     ap.add_argument("--cache", default=str(ROOT / "benchmarks" / ".cache"))
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "realism.json"))
     a = ap.parse_args()

@@ -353,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--config", default="quickstart", help="preset or YAML")
     s.add_argument("--real-data", default=None,
                    help="real photographs (COCO) to score the int8 file on too (default: $POSENET_REAL_PEOPLE or "
-                        "../shared/data/real_people_dev when present)")
+                        "../shared/data/real_people_dev beside the working directory or the checkout, when present)")
     s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value")
     s.set_defaults(func=cmd_demo)
     return p

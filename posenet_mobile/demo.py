@@ -24,9 +24,12 @@ FALLBACKS = (("pruned", "post-training quantization of the same pruned weights")
 #: Rough share of the demo's time per stage on a 2-core CPU, for the ETA before any is measured.
 STAGE_WEIGHTS = {"train": 0.62, "compress": 0.2, "export": 0.1, "validate": 0.04, "real": 0.01, "bench": 0.02,
                  "report": 0.01}
-#: Real photographs to score the shipped file on, when present (a thermometer: never trained on):
-#: ``POSENET_REAL_PEOPLE`` or the project's shared dev set beside a checkout.
-REAL_PEOPLE_CANDIDATES = ("../shared/data/real_people_dev",)
+#: The project's real-people dev set, beside a checkout (``../shared`` from the repository root):
+#: a thermometer, never trained on. The benchmarks default to it too.
+DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "real_people_dev"
+#: Real photographs to score the shipped file on, when present: ``POSENET_REAL_PEOPLE``, then the
+#: dev set beside the working directory, then the one beside this checkout.
+REAL_PEOPLE_CANDIDATES = ("../shared/data/real_people_dev", str(DEV_SET))
 
 
 def real_people_data(path=None):
