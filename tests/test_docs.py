@@ -1,4 +1,4 @@
-"""The README's CLI reference matches the parser."""
+"""Generated documentation matches its sources: the README CLI reference, the training measurements."""
 
 from pathlib import Path
 
@@ -16,3 +16,16 @@ def test_readme_cli_reference_matches_the_parser():
     sub = next(a for a in build_parser()._actions if hasattr(a, "choices") and isinstance(a.choices, dict))
     for name in sub.choices:
         assert f"`posenet-mobile {name}`" in section
+
+
+def test_training_doc_measurements_match_the_results_files():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("update_training_doc", README.parent / "scripts" / "update_training_doc.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = mod.DOC.read_text()
+    assert mod.START in text and mod.END in text
+    section = text.split(mod.START, 1)[1].split(mod.END, 1)[0]
+    assert section == mod.render(), "docs/training.md is stale: run scripts/update_training_doc.py"
+    assert "ms per step" in section and "over baseline" in section  # both results files were read

@@ -55,6 +55,37 @@ def test_a_few_epochs_reduce_the_loss(tmp_path, data, head):
     assert m.output_names == (["heatmaps", "offsets"] if head == "heatmap" else ["heatmaps", "offsets", "coords", "visibility"])
 
 
+def test_eval_every_scores_every_nth_and_the_last_epoch_and_steps_per_execution_runs_every_step(tmp_path, data):
+    cfg = _cfg("train.epochs=3", "train.eval_every=2", "train.steps_per_execution=2")
+    run = tmp_path / "run"
+    res = train(cfg, run, *data, verbose=0, progress=lambda *_: None)
+    hist = json.loads((run / "history.json").read_text())
+    assert hist["epoch"] == [1, 2, 3]
+    assert hist["val_pck"][0] is None and None not in hist["val_pck"][1:], hist["val_pck"]
+    assert res["best_epoch"] in (2, 3) and (run / "learning_curve.png").exists()
+    from posenet_mobile.keras import tf
+
+    ckpt = str(run / json.loads((run / "state.json").read_text())["checkpoint"])
+    step = [n for n, _ in tf.train.list_variables(ckpt) if n.startswith("optimizer/_iterations")]
+    assert int(tf.train.load_variable(ckpt, step[0])) == 3 * (people(data[0]) // 8)  # 2 steps per call, none lost
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16"])  # the loss-scaled path; bfloat16 skips only that
+def test_mixed_precision_trains_and_keeps_a_float32_model_with_the_same_outputs(tmp_path, data, policy):
+    from posenet_mobile.keras import keras
+    from posenet_mobile.models import build_model
+
+    cfg = _cfg("train.epochs=1", f"train.mixed_precision={policy}", "model.facing_head=true", "model.global_context=true")
+    res = train(cfg, tmp_path / "run", *data, verbose=0, progress=lambda *_: None)
+    assert np.isfinite(json.loads((tmp_path / "run" / "history.json").read_text())["loss"][0])
+    assert res["best"] is not None and keras.mixed_precision.global_policy().name == "float32"
+    m = keras.models.load_model(tmp_path / "run" / "model.keras")
+    assert {layer.dtype_policy.name for layer in m.layers} == {"float32"}
+    ref = build_model(cfg.model)  # the float32 model of the same config
+    assert [tuple(o.shape) for o in m.outputs] == [tuple(o.shape) for o in ref.outputs]
+    assert m.get_config() == ref.get_config()
+
+
 def test_interrupted_run_resumes_from_the_last_epoch(tmp_path, data):
     cfg = _cfg("train.epochs=3")
     run = tmp_path / "run"

@@ -37,6 +37,12 @@ def top_down_decoder(feats: dict, output_stride: int, channels: int) -> dict:
     return out
 
 
+#: Output layers compute in float32 even under a mixed-precision policy (training on GPUs): the
+#: losses read them, and half-precision heatmap values near 0 lose the peak. Under the default
+#: float32 policy this changes nothing, saved configs included.
+OUT = {"dtype": "float32"}
+
+
 def _small():
     """Output-layer init N(0, 0.001) as in SimpleBaseline: start from near-zero maps instead of
     spending the first hundreds of steps shrinking large random outputs."""
@@ -66,8 +72,8 @@ def heatmap_head(x, num_keypoints: int, channels: int, context=None):
     if context is not None:
         x = layers.Add(name="hm_context")([x, context])
     x = separable_block(x, channels, name="hm_trunk")
-    heatmaps = layers.Conv2D(num_keypoints, 1, kernel_initializer=_small(), name="heatmaps")(x)
-    offsets = layers.Conv2D(2 * num_keypoints, 1, kernel_initializer=_small(), name="offsets")(x)
+    heatmaps = layers.Conv2D(num_keypoints, 1, kernel_initializer=_small(), name="heatmaps", **OUT)(x)
+    offsets = layers.Conv2D(2 * num_keypoints, 1, kernel_initializer=_small(), name="offsets", **OUT)(x)
     return heatmaps, offsets
 
 
@@ -93,9 +99,9 @@ def regression_head(decoded: dict, feats: dict, output_stride: int, num_keypoint
     x = separable_block(x, channels, name="reg32_fuse")
     x = conv_bn_relu(x, 32, 1, name="reg_squeeze")
     x = layers.Flatten(name="reg_flatten")(x)
-    coords = layers.Dense(2 * num_keypoints, name="reg_coords_dense")(x)
-    coords = layers.Reshape((num_keypoints, 2), name="coords")(coords)
-    visibility = layers.Dense(num_keypoints, name="visibility")(x)
+    coords = layers.Dense(2 * num_keypoints, name="reg_coords_dense", **OUT)(x)
+    coords = layers.Reshape((num_keypoints, 2), name="coords", **OUT)(coords)
+    visibility = layers.Dense(num_keypoints, name="visibility", **OUT)(x)
     return coords, visibility
 
 
@@ -111,14 +117,14 @@ def integral_head(x, num_keypoints: int, channels: int):
     logits = layers.Conv2D(num_keypoints, 1, name="int_logits")(trunk)
     flat = layers.Reshape((hh * ww, num_keypoints), name="int_flatten")(logits)
     flat = layers.Permute((2, 1), name="int_transpose")(flat)
-    probs = layers.Softmax(axis=-1, name="int_softmax")(flat)
+    probs = layers.Softmax(axis=-1, name="int_softmax", **OUT)(flat)
     grid = normalized_grid(hh, ww).astype(np.float32)
     coords = layers.Dense(
-        2, use_bias=False, trainable=False, name="coords",
+        2, use_bias=False, trainable=False, name="coords", **OUT,
         kernel_initializer=keras.initializers.Constant(grid.tolist()),
     )(probs)  # fmt: skip
     pooled = layers.GlobalAveragePooling2D(name="int_pool")(trunk)
-    visibility = layers.Dense(num_keypoints, name="visibility")(pooled)
+    visibility = layers.Dense(num_keypoints, name="visibility", **OUT)(pooled)
     return coords, visibility
 
 
@@ -130,7 +136,7 @@ def facing_head(x, channels: int = 0):
     if channels:
         x = separable_block(x, channels, name="facing_trunk")
     pooled = layers.GlobalAveragePooling2D(name="facing_pool")(x)
-    return layers.Dense(1, name="facing")(pooled)
+    return layers.Dense(1, name="facing", **OUT)(pooled)
 
 
 __all__ = ["facing_head", "global_context", "top_down_decoder", "heatmap_head", "regression_head", "integral_head", "BN_KW"]

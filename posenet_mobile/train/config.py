@@ -50,6 +50,9 @@ class DataConfig:
         })  # fmt: skip
 
 
+#: Values of ``train.mixed_precision``.
+MIXED_PRECISION = ("off", "mixed_float16", "mixed_bfloat16")
+
 #: Outputs a training loss can weigh (``train.loss_weights``).
 LOSS_OUTPUTS = ("heatmaps", "offsets", "coords", "visibility", "facing")
 
@@ -60,6 +63,13 @@ class TrainConfig:
 
     loss_weights: per output (heatmaps, offsets, coords, visibility, facing).
     heatmap_foreground: foreground emphasis of the heatmap MSE (see losses.heatmap_mse).
+    eval_every: score the validation set after every N-th epoch (and always after the last);
+    the best model is picked among the scored epochs. Every epoch is still checkpointed.
+    steps_per_execution: training steps run per call into the TF graph (``compile``'s
+    ``steps_per_execution``): fewer Python round trips, which matter when a step is short (GPUs).
+    mixed_precision: ``off``, ``mixed_float16`` or ``mixed_bfloat16``: the Keras mixed-precision
+    policy the model trains under (for GPUs and TPUs; slower on most CPUs). Variables, the output
+    layers and the losses stay float32, and the kept ``model.keras`` is float32 throughout.
     """
 
     epochs: int = 30
@@ -74,14 +84,19 @@ class TrainConfig:
     heatmap_foreground: float = 20.0
     eval_batch_size: int = 64
     steps_per_epoch: int = 0  # 0: one pass over the training set
+    eval_every: int = 1
+    steps_per_execution: int = 1
+    mixed_precision: str = "off"
 
     def __post_init__(self):
         check_fields(self, "train", {
             "epochs": COUNT, "batch_size": COUNT, "learning_rate": between(0.0, 10.0, lo_open=True),
             "weight_decay": between(0.0, 1.0), "warmup_epochs": between(0.0), "min_lr_ratio": PROBABILITY,
             "seed": between(0, integer=True), "heatmap_foreground": between(0.0), "eval_batch_size": COUNT,
-            "steps_per_epoch": between(0, integer=True),
+            "steps_per_epoch": between(0, integer=True), "eval_every": COUNT, "steps_per_execution": COUNT,
         })  # fmt: skip
+        if self.mixed_precision not in MIXED_PRECISION:
+            raise ConfigError(f"train.mixed_precision: expected one of {list(MIXED_PRECISION)}, got {self.mixed_precision!r}")
         if not isinstance(self.loss_weights, dict):
             raise ConfigError(f"train.loss_weights: expected a mapping of output name to weight, got {self.loss_weights!r}")
         ok, expected = between(0.0)

@@ -149,8 +149,7 @@ def _train_locked(cfg, out, run, strat, info, train_data, val_data, verbose, sto
     check_run_dir(out, cfg, overwrite)
 
     from ..keras import keras, tf
-    from ..losses import losses_for
-    from ..models import build_model, output_names
+    from ..models import output_names
 
     tcfg = cfg.train
     replicas = strat.num_replicas_in_sync
@@ -161,14 +160,8 @@ def _train_locked(cfg, out, run, strat, info, train_data, val_data, verbose, sto
     codec = HeatmapCodec(cfg.model.input_size, cfg.model.output_stride, cfg.data.sigma, cfg.data.offset_radius)
     keras.utils.set_random_seed(tcfg.seed)
     with strat.scope():
-        model = build_model(cfg.model)
+        model, opt = compiled_model(cfg, steps, replicas)
         names = output_names(model)
-        sched = _schedule_class()(tcfg.learning_rate * replicas, int(tcfg.warmup_epochs * steps),
-                                  tcfg.epochs * steps, tcfg.min_lr_ratio)  # fmt: skip
-        opt = keras.optimizers.AdamW(learning_rate=sched, weight_decay=tcfg.weight_decay)
-        opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "coords"])
-        weights = {n: float(tcfg.loss_weights.get(n, 1.0)) for n in names}
-        model.compile(optimizer=opt, loss=losses_for(names, tcfg.heatmap_foreground), loss_weights=weights)
         ckpt = tf.train.Checkpoint(model=model, optimizer=opt)
     if info["chief"]:  # only now: a start that fails before this leaves no config behind
         write_json_atomic(out / "config.json", {"fingerprint": cfg.fingerprint(), "config": cfg.to_dict(),
@@ -220,6 +213,34 @@ def _train_locked(cfg, out, run, strat, info, train_data, val_data, verbose, sto
     return result
 
 
+def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 1):
+    """``(model, optimizer)``: ``cfg.model`` built and compiled for training as :func:`train` does
+    (AdamW on the warm-up + cosine schedule, the per-output losses and weights). Call it inside
+    the strategy's scope; benchmarks use it to time the very step that training runs."""
+    from ..keras import keras
+    from ..losses import losses_for
+    from ..models import build_model, output_names
+
+    tcfg = cfg.train
+    if tcfg.mixed_precision == "off":
+        model = build_model(cfg.model)
+    else:  # the policy is global in Keras: set for this build only
+        keras.mixed_precision.set_global_policy(tcfg.mixed_precision)
+        try:
+            model = build_model(cfg.model)
+        finally:
+            keras.mixed_precision.set_global_policy("float32")
+    names = output_names(model)
+    sched = _schedule_class()(tcfg.learning_rate * replicas, int(tcfg.warmup_epochs * steps_per_epoch),
+                              tcfg.epochs * steps_per_epoch, tcfg.min_lr_ratio)  # fmt: skip
+    opt = keras.optimizers.AdamW(learning_rate=sched, weight_decay=tcfg.weight_decay)
+    opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "coords"])
+    weights = {n: float(tcfg.loss_weights.get(n, 1.0)) for n in names}
+    model.compile(optimizer=opt, loss=losses_for(names, tcfg.heatmap_foreground), loss_weights=weights,
+                  steps_per_execution=tcfg.steps_per_execution)  # fmt: skip
+    return model, opt
+
+
 def _skipped(ds) -> str:
     counts = {k: v for k, v in (ds.skipped or {}).items() if v}
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none in the file"
@@ -260,16 +281,19 @@ class EpochEnd(_callback_base()):
             self.net.stop_training = True
             return
         train_s = time.perf_counter() - self.t0
-        m = evaluate(self.net, self.val_pipe, self.tcfg.eval_batch_size)
+        done = epoch + 1
+        scored = done % self.tcfg.eval_every == 0 or done >= self.tcfg.epochs or done == self.stop_after
+        m = evaluate(self.net, self.val_pipe, self.tcfg.eval_batch_size) if scored else None
         seconds = time.perf_counter() - self.t0
         lr = _current_lr(self.opt)
-        row = {"epoch": epoch + 1, "seconds": round(seconds, 2), "train_seconds": round(train_s, 2), "lr": lr,
+        val = {k: (m[k] if m else None) for k in ("pck", "AP", "AP50", "AP75")}  # None: not scored (eval_every)
+        row = {"epoch": done, "seconds": round(seconds, 2), "train_seconds": round(train_s, 2), "lr": lr,
                **{k: float(v) for k, v in logs.items()},
-               "val_pck": m["pck"], "val_AP": m["AP"], "val_AP50": m["AP50"], "val_AP75": m["AP75"]}  # fmt: skip
-        for key, val in row.items():
-            self.history.setdefault(key, []).append(val)
+               "val_pck": val["pck"], "val_AP": val["AP"], "val_AP50": val["AP50"], "val_AP75": val["AP75"]}  # fmt: skip
+        for key, value in row.items():
+            self.history.setdefault(key, []).append(value)
         best = self.state.get("best_pck", -1.0)
-        improved = math.isfinite(m["pck"]) and m["pck"] > best
+        improved = m is not None and math.isfinite(m["pck"]) and m["pck"] > best
         if improved:  # every worker saves (non-chief into its own folder): creating the
             # uncompiled copy's variables is a collective under MultiWorkerMirroredStrategy
             save_model_atomic(self.net, self.run / "model.keras")
@@ -285,12 +309,11 @@ class EpochEnd(_callback_base()):
         if self.info["chief"]:
             write_json_atomic(self.out / "history.json", self.history)
             plot_learning_curve(self.history, self.out / "learning_curve.png")
-        done = epoch + 1
         per_epoch = sum(self.history["seconds"][-3:]) / len(self.history["seconds"][-3:])
         eta = per_epoch * (self.tcfg.epochs - done)
+        scores = f"val PCK@0.2 {m['pck']:.3f}  AP {m['AP']:.3f}" if m else "(not scored)"
         self.progress(f"epoch {done}/{self.tcfg.epochs}  loss {logs.get('loss', float('nan')):.4f}  "
-                      f"val PCK@0.2 {m['pck']:.3f}  AP {m['AP']:.3f}  {seconds:.0f}s  ETA {eta / 60:.1f} min"
-                      + ("  *best" if improved else ""))  # fmt: skip
+                      f"{scores}  {seconds:.0f}s  ETA {eta / 60:.1f} min" + ("  *best" if improved else ""))  # fmt: skip
         if self.stop_after is not None and done >= self.stop_after:
             self.net.stop_training = True
 
@@ -319,11 +342,25 @@ def _write_checkpoint(ckpt, final_dir: Path) -> None:
         raise
 
 
+def float32_config(config):
+    """A Keras model config with every layer's mixed-precision policy replaced by ``float32``
+    (variables are float32 under mixed precision already, so the weights carry over as they are)."""
+    if isinstance(config, dict):
+        out = {}
+        for k, v in config.items():
+            mixed = isinstance(v, dict) and v.get("class_name") in ("Policy", "DTypePolicy")
+            out[k] = "float32" if (k == "dtype" and (mixed or str(v).startswith("mixed_"))) else float32_config(v)
+        return out
+    if isinstance(config, list):
+        return [float32_config(v) for v in config]
+    return config
+
+
 def save_model_atomic(model, path: Path) -> None:
     """Save an uncompiled copy (Keras format: no optimizer or custom losses) to a temp name, rename."""
     from ..keras import keras
 
-    clone = keras.Model.from_config(model.get_config())
+    clone = keras.Model.from_config(float32_config(model.get_config()))
     clone.set_weights(model.get_weights())
     tmp = temp_path(path, keep_suffix=True)  # Keras picks the format by the suffix
     try:
@@ -352,8 +389,9 @@ def plot_learning_curve(history: dict, path: Path) -> None:
     a.set_xlabel("epoch")
     a.set_title("training loss (weighted total and per output)")
     a.legend(fontsize=7)
-    b.plot(ep, history["val_pck"], "o-", label="val PCK@0.2")
-    b.plot(ep, history["val_AP"], "s-", label="val OKS AP")
+    scored = [i for i, v in enumerate(history["val_pck"]) if v is not None]  # eval_every skips epochs
+    b.plot([ep[i] for i in scored], [history["val_pck"][i] for i in scored], "o-", label="val PCK@0.2")
+    b.plot([ep[i] for i in scored], [history["val_AP"][i] for i in scored], "s-", label="val OKS AP")
     b.set_ylim(0, 1)
     b.set_xlabel("epoch")
     b.set_title("validation")
