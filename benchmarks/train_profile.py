@@ -30,7 +30,8 @@ def category(name: str) -> str:
     backward = scope.startswith("gradient_tape") or "Grad" in op or "Backprop" in op
     if "ResourceApply" in op or "AdamW" in scope.split("/")[0]:
         return "optimizer"
-    if any(s in scope for s in LOSS_SCOPES):
+    top = scope.removeprefix("gradient_tape/").split("/")[0]  # the model's own layers sit under its name
+    if any(s in top for s in LOSS_SCOPES):
         kind = "losses"
     elif "Depthwise" in op:
         kind = "depthwise conv"

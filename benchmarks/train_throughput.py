@@ -1,8 +1,8 @@
 """Training throughput levers, side by side in one run on this machine, printed as JSON (not a test).
 
-Each variant is timed in its own process (a fresh TensorFlow, so thread and environment settings
-apply), and the variants are interleaved round by round, so a noisy machine slows them alike;
-the figure to read is each variant's ratio to ``baseline`` within a round (median over rounds).
+The variants are built in one process and interleaved round by round, so a noisy machine slows
+them alike; the figure to read is each variant's ratio to ``baseline`` within a round (median
+over rounds). ``xla`` runs beside a baseline of its own, ``inter1`` in a process of its own.
 Every process builds and compiles the model exactly as training does
 (:func:`posenet_mobile.train.trainer.compiled_model`) and feeds ``fit`` from the training
 pipeline unless the variant says otherwise.
