@@ -14,6 +14,7 @@ import json
 import sys
 
 from . import __version__
+from .config import HEAD_TYPES
 from .errors import ConfigError, PoseNetError
 
 
@@ -176,9 +177,10 @@ def cmd_predict(args) -> int:
 
 
 def cmd_compare_heads(args) -> int:
-    from .harness.compare import compare_heads, markdown_table
+    from .harness.compare import HEADS, compare_heads, markdown_table
 
-    doc = compare_heads(args.config, args.train_data, args.val_data, args.out, args.set, progress=_err)
+    doc = compare_heads(args.config, args.train_data, args.val_data, args.out, args.set, heads=tuple(args.heads or HEADS),
+                        progress=_err)  # fmt: skip
     print(markdown_table(doc), end="")
     return 0
 
@@ -228,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("profile", help="parameters and MACs of each head (training and exported graphs)")
     s.add_argument("--input-size", type=_size, default=(192, 192), help="HEIGHT,WIDTH or SIZE (default 192)")
     s.add_argument("--width", type=float, nargs="+", default=[0.35, 0.5])
-    s.add_argument("--head", nargs="+", choices=["heatmap", "regression", "integral", "direct"], default=None)
+    s.add_argument("--head", nargs="+", choices=list(HEAD_TYPES), default=None)
     s.add_argument("--output-stride", type=int, choices=[4, 8], default=4)
     s.set_defaults(func=cmd_profile)
 
@@ -327,11 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=1)
     s.set_defaults(func=cmd_predict)
 
-    s = sub.add_parser("compare-heads", help="train heatmap / integral / direct / regression heads on one budget; int8 speed vs quality")
+    s = sub.add_parser("compare-heads", help="train heatmap / integral / direct / regression / simcc heads on one budget; int8 speed vs quality")
     s.add_argument("--config", default="quickstart", help="preset name or YAML (the head is set per row)")
     s.add_argument("--train-data", default=None, help="COCO dataset folder or JSON (default: synthetic)")
     s.add_argument("--val-data", default=None)
     s.add_argument("--out", default="compare_heads", help="output folder (runs, int8 files, heads.md/json/png)")
+    s.add_argument("--heads", nargs="+", choices=list(HEAD_TYPES), default=None,
+                   help="the rows, in order (default: every head)")
     s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value")
     s.set_defaults(func=cmd_compare_heads)
 

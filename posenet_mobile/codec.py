@@ -346,14 +346,15 @@ def decode_sides(heatmaps, offsets, facing, rule: SideRule, stride: int):
 
 
 def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None,
-                   sides: SideRule | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+                   sides: SideRule | None = None, simcc=None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Decode a model's named outputs, whatever the head, into keypoints and scores.
 
     outputs: mapping of output name -> array (dequantised). ``coords`` (regression / integral,
     normalised) wins when present, with ``sigmoid(visibility)`` as scores; otherwise
     ``heatmaps`` (+ ``offsets``) go through :meth:`HeatmapCodec.decode` with ``refine``, or
     through :func:`decode_sides` when there is a ``facing`` output (``sides`` is then required);
-    ``keypoints`` ``(N, K, 3)`` (in-graph decoded x, y in input pixels, score) pass through.
+    ``keypoints`` ``(N, K, 3)`` (in-graph decoded x, y in input pixels, score) pass through;
+    ``simcc_x`` + ``simcc_y`` go through ``simcc`` (a :class:`~posenet_mobile.simcc.SimCCCodec`).
     Returns ``keypoints (N, K, 2)`` input pixels and ``scores (N, K)`` in [0, 1].
     """
     if "coords" in outputs:
@@ -361,6 +362,10 @@ def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None,
         vis = outputs.get("visibility")
         scores = 1.0 / (1.0 + np.exp(-np.asarray(vis, np.float64))) if vis is not None else np.ones(kp.shape[:2])
         return kp, scores
+    if "simcc_x" in outputs:
+        if simcc is None:
+            raise ConfigError("decode_outputs: simcc outputs need the SimCC codec (simcc=SimCCCodec...)")
+        return simcc.decode(outputs["simcc_x"], outputs["simcc_y"])
     if "keypoints" in outputs:
         kp = np.asarray(outputs["keypoints"], np.float64)
         return kp[..., :2], kp[..., 2]
@@ -371,4 +376,4 @@ def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None,
         return decode_sides(outputs["heatmaps"], outputs.get("offsets"), outputs["facing"], sides, codec.stride)
     if "heatmaps" in outputs:
         return codec.decode(outputs["heatmaps"], outputs.get("offsets"), refine=refine)
-    raise ConfigError(f"decode_outputs: no 'coords' or 'heatmaps' among outputs {sorted(outputs)}")
+    raise ConfigError(f"decode_outputs: no 'coords', 'simcc_x' or 'heatmaps' among outputs {sorted(outputs)}")

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from .errors import ConfigError
 
-HEAD_TYPES = ("heatmap", "regression", "integral", "direct")
+HEAD_TYPES = ("heatmap", "regression", "integral", "direct", "simcc")
 
 
 def between(lo=None, hi=None, lo_open=False, hi_open=False, integer=False):
@@ -64,8 +64,10 @@ class ModelConfig:
 
     input_size: ``(height, width)`` input pixels; both divisible by 32.
     width: MobileNetV2 width multiplier (alpha), e.g. 0.35, 0.5, 0.75, 1.0.
-    head: ``heatmap`` | ``regression`` | ``integral`` | ``direct`` (see :mod:`posenet_mobile.models.heads`).
-    output_stride: 4 or 8, input pixels per heatmap cell.
+    head: ``heatmap`` | ``regression`` | ``integral`` | ``direct`` | ``simcc`` (see
+        :mod:`posenet_mobile.models.heads`).
+    output_stride: 4 or 8, input pixels per heatmap cell (the simcc head reads stride-8 features
+        whatever this says).
     decoder_channels: channels of the top-down decoder (and heatmap head trunk).
     regression_channels: channels of the BlazePose-style regression encoder.
     num_keypoints: K, taken from the keypoint schema.
@@ -83,6 +85,11 @@ class ModelConfig:
         few pixels wide).
     global_context: add a pooled summary of the whole crop to the heatmap head's input
         (:func:`posenet_mobile.models.heads.global_context`); exported with the model.
+    simcc_split: bins per input pixel of the simcc head (RTMPose's split ratio).
+    simcc_sigma: width of the simcc head's Gaussian targets, bins. RTMPose uses about 5 bins at
+        192-256 px inputs; this default scales that to the smaller inputs here.
+    simcc_beta: temperature of the simcc head's KL loss (RTMPose's value); the score reads it too.
+    simcc_hidden: width of the simcc head's hidden layer, shared by all keypoints.
     """
 
     input_size: tuple[int, int] = (192, 192)
@@ -96,6 +103,10 @@ class ModelConfig:
     facing_head: bool = False
     facing_channels: int = 0
     global_context: bool = False
+    simcc_split: int = 2
+    simcc_sigma: float = 4.0
+    simcc_beta: float = 10.0
+    simcc_hidden: int = 128
 
     def __post_init__(self):
         size = tuple(int(v) for v in self.input_size)
@@ -114,8 +125,12 @@ class ModelConfig:
             raise ConfigError(f"model.num_keypoints: expected >= 1, got {self.num_keypoints}")
         if not 0 <= int(self.facing_channels) <= 512:
             raise ConfigError(f"model.facing_channels: expected 0 (pooled stride-32 features) to 512, got {self.facing_channels}")
-        if self.global_context and self.head not in ("heatmap", "regression"):
-            raise ConfigError(f"model.global_context: feeds the heatmap head; head {self.head!r} has none")
+        check_fields(self, "model", {"simcc_split": between(1, 8, integer=True), "simcc_sigma": between(0, lo_open=True),
+                                     "simcc_beta": between(0, lo_open=True), "simcc_hidden": between(8, 1024, integer=True)})  # fmt: skip
+        object.__setattr__(self, "simcc_split", int(self.simcc_split))
+        object.__setattr__(self, "simcc_hidden", int(self.simcc_hidden))
+        if self.global_context and self.head not in ("heatmap", "regression", "simcc"):
+            raise ConfigError(f"model.global_context: feeds a heatmap or simcc head; head {self.head!r} has none")
         check_bools(self, "model", ("facing_head", "global_context"))
         if self.backbone_weights not in (None, "imagenet"):
             raise ConfigError(f"model.backbone_weights: expected null or 'imagenet', got {self.backbone_weights!r}")

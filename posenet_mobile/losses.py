@@ -11,6 +11,8 @@ offsets     ``(N, Hh, Wh, 3K)``           ``[offsets interleaved (2K) | offset m
 coords      ``(N, K, 3)``                 ``(x, y)`` normalised, then weight
 visibility  ``(N, K, 2)``                 target in {0, 1}, then weight
 facing      ``(N, 1, 2)``                 target in {0, 1} (1: faces the camera), then weight
+simcc_x     ``(N, K, Bx + 1)``            Gaussian over the x bins (Bx), then weight
+simcc_y     ``(N, K, By + 1)``            Gaussian over the y bins (By), then weight
 ==========  ============================  ===============================================
 
 Every loss returns one value per image ``(N,)``: a weighted mean over that image's keypoints,
@@ -79,6 +81,19 @@ def visibility_bce(target, logits, weights):
     return _weighted_mean(bce - ent, weights)
 
 
+def simcc_kl(target, logits, weights, beta: float):
+    """RTMPose's KL loss with temperature: ``KL(softmax(beta * target) || softmax(beta * logits))``
+    summed over an axis's bins, then weighted mean over the image's keypoints.
+
+    target/logits ``(N,K,B)`` (target: the codec's Gaussians, peak 1); weights ``(N,K)``. Returns
+    ``(N,)``; 0 when ``logits`` equal ``target`` up to a constant per keypoint.
+    """
+    log_t = tf.nn.log_softmax(beta * target, axis=-1)
+    log_p = tf.nn.log_softmax(beta * logits, axis=-1)
+    per_kp = tf.reduce_sum(tf.exp(log_t) * (log_t - log_p), axis=-1)
+    return _weighted_mean(per_kp, weights)
+
+
 def _weighted_mean(per_kp, weights):
     """``(N,K)`` values, ``(N,K)`` weights -> ``(N,)`` weighted mean (0 where no weight)."""
     return tf.reduce_sum(per_kp * weights, axis=-1) / tf.maximum(tf.reduce_sum(weights, axis=-1), 1.0)
@@ -132,16 +147,35 @@ class FacingLoss(VisibilityLoss):
     default_name = "facing_bce"
 
 
+class SimCCLoss(_PackedLoss):
+    default_name = "simcc_kl"
+
+    def __init__(self, beta: float = 10.0, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.beta = float(beta)
+
+    def call(self, y_true, y_pred):
+        return simcc_kl(y_true[..., :-1], y_pred, y_true[..., -1], self.beta)
+
+    def get_config(self):
+        return {**super().get_config(), "beta": self.beta}
+
+
 LOSSES = {"heatmaps": HeatmapLoss, "offsets": OffsetLoss, "coords": CoordinateLoss, "visibility": VisibilityLoss,
-          "facing": FacingLoss}  # fmt: skip
+          "facing": FacingLoss, "simcc_x": SimCCLoss, "simcc_y": SimCCLoss}  # fmt: skip
 
 
-def losses_for(output_names, heatmap_foreground: float = DEFAULT_FOREGROUND) -> dict:
+def losses_for(output_names, heatmap_foreground: float = DEFAULT_FOREGROUND, simcc_beta: float = 10.0) -> dict:
     """``{output name: loss instance}`` for a model's outputs."""
-    out = {name: LOSSES[name]() for name in output_names if name != "heatmaps"}
-    if "heatmaps" in output_names:
-        out["heatmaps"] = HeatmapLoss(heatmap_foreground)
-    return {name: out[name] for name in output_names}
+    out = {}
+    for name in output_names:
+        if name == "heatmaps":
+            out[name] = HeatmapLoss(heatmap_foreground)
+        elif name in ("simcc_x", "simcc_y"):
+            out[name] = SimCCLoss(simcc_beta, name=f"{name}_kl")
+        else:
+            out[name] = LOSSES[name]()
+    return out
 
 
 
@@ -180,19 +214,25 @@ def facing_target(keypoints: np.ndarray, visibility: np.ndarray, torso, margin: 
 
 def pack_targets(
     codec: HeatmapCodec, keypoints: np.ndarray, visibility: np.ndarray, output_names, encoded: EncodedTargets | None = None,
-    torso=None,
+    torso=None, simcc=None,
 ) -> dict:
     """Encode ``keypoints (N,K,2)`` input pixels + COCO ``visibility (N,K)`` into packed ``y_true``.
 
     Returns ``{output name: float32 array}`` for the names given. ``visibility`` targets are 1 for
     flag 2 (visible) inside the input and 0 otherwise (occluded, or pushed out of the crop); every
     labelled keypoint carries weight. ``torso`` (:func:`torso_indices`) is needed for a
-    ``facing`` output; without it that target has weight 0.
+    ``facing`` output; without it that target has weight 0. ``simcc``
+    (:class:`~posenet_mobile.simcc.SimCCCodec`) is needed for ``simcc_x`` / ``simcc_y`` outputs.
     """
     kp = np.asarray(keypoints, np.float64)
     vis = np.asarray(visibility)
     enc = encoded if encoded is not None else codec.encode(kp, vis)
     w = enc.weights
+    sc = None
+    if any(n in ("simcc_x", "simcc_y") for n in output_names):
+        if simcc is None:
+            raise KeyError("pack_targets: simcc outputs need the SimCC codec (simcc=...)")
+        sc = simcc.encode(kp, vis)
     out = {}
     for name in output_names:
         if name == "heatmaps":
@@ -209,6 +249,9 @@ def pack_targets(
         elif name == "facing":
             target, weight = facing_target(kp, vis, torso)
             out[name] = np.stack([target, weight], axis=-1)[:, None, :]
+        elif name in ("simcc_x", "simcc_y"):
+            dist = sc.x if name == "simcc_x" else sc.y
+            out[name] = np.concatenate([dist, sc.weights[..., None]], axis=-1)
         else:
             raise KeyError(f"pack_targets: no target for model output {name!r}")
         out[name] = out[name].astype(np.float32)

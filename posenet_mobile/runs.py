@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .codec import HeatmapCodec
+from .simcc import SimCCCodec
 from .errors import ModelError
 from .io import read_json
 
@@ -29,6 +30,10 @@ class Run:
     def codec(self) -> HeatmapCodec:
         m, d = self.cfg.model, self.cfg.data
         return HeatmapCodec(m.input_size, m.output_stride, d.sigma, d.offset_radius)
+
+    @property
+    def simcc(self) -> "SimCCCodec | None":
+        return SimCCCodec.for_model(self.cfg.model)
 
     def model_path(self, stage: str = "float") -> Path:
         return {"float": self.path / "model.keras", "pruned": self.compress_dir / "pruned.keras",
@@ -72,7 +77,7 @@ class Run:
 
         return KeypointPipeline(self.datasets(split), self.codec, names, training=training,
                                 augment=self.cfg.augment, padding=self.cfg.data.padding,
-                                seed=self.cfg.train.seed, pixels=pixels)  # fmt: skip
+                                seed=self.cfg.train.seed, pixels=pixels, simcc=self.simcc)  # fmt: skip
 
 
     def evaluate_float(self, dataset=None, limit: int | None = None, model=None) -> dict:
@@ -86,7 +91,8 @@ class Run:
         data = dataset if dataset is not None else self.datasets("val")
         if limit:  # a truncated copy: the caller's dataset is left whole
             data = dataclasses.replace(data, samples=data.samples[:limit])
-        pipe = KeypointPipeline(data, self.codec, output_names(model), training=False, padding=self.cfg.data.padding)
+        pipe = KeypointPipeline(data, self.codec, output_names(model), training=False, padding=self.cfg.data.padding,
+                                simcc=self.simcc)  # fmt: skip
         return evaluate(model, pipe, self.cfg.train.eval_batch_size)
 
 

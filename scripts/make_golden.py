@@ -1,4 +1,4 @@
-"""Train three tiny runs, export heatmap / heatmap with facing (side decoding) / regression /
+"""Train four tiny runs, export heatmap / heatmap with facing (side decoding) / regression / simcc /
 in-graph-decoded models, write golden vectors for posecore's JUnit tests.
 Usage: python scripts/make_golden.py OUT_DIR (about 3 min)."""
 
@@ -25,6 +25,7 @@ def main(out: Path) -> None:
         ("heatmap", ["model.head=heatmap"], [("int8", False), ("float32", False), ("int8", True)]),
         ("sides", ["model.head=heatmap", "model.facing_head=true"], [("int8", False), ("float32", False)]),
         ("regression", ["model.head=regression"], [("int8", False)]),
+        ("simcc", ["model.head=simcc"], [("int8", False), ("float32", False)]),
     ):
         run = work / name
         train(load_config("quickstart", tiny + sets), run, work / "train", work / "val", verbose=0, progress=quiet)

@@ -185,3 +185,26 @@ def test_decode_sides_keeps_single_peaks():
     kp, sc = decode_sides(hm, off, np.array([-3.0]), rule, 4)
     assert np.allclose(kp[0, 13:15], kp0[0, 13:15]) and np.allclose(sc[0, 13:15], sc0[0, 13:15])
     assert SideRule.from_names(["a", "b"], [1, 0]) is None  # no torso in the schema
+
+
+def test_simcc_round_trip_out_of_crop_and_ties():
+    from posenet_mobile.simcc import SimCCCodec, decode_axis
+
+    codec = SimCCCodec((128, 96), split_ratio=2, sigma=4.0, beta=10.0)
+    assert codec.bins == (192, 256)
+    rng = np.random.default_rng(3)
+    kp = np.stack([rng.uniform(1, 95, (64, 17)), rng.uniform(1, 127, (64, 17))], axis=-1)
+    t = codec.encode(kp, np.full((64, 17), 2))
+    assert t.x.shape == (64, 17, 192) and t.y.shape == (64, 17, 256) and t.weights.min() == 1
+    pred, scores = codec.decode(t.x, t.y)
+    assert np.abs(pred - kp).max() < 0.01  # parabola through the Gaussian's top three bins
+    assert scores.min() > 0.9 and scores.max() <= 1.0
+    out = codec.encode(np.array([[[-3.0, 10.0], [50.0, 10.0], [50.0, 200.0]]]), np.array([[2, 0, 2]]))
+    assert out.weights.tolist() == [[0, 0, 0]] and out.x.max() == 0.0
+    # a tie goes to the first maximum, whose parabola then puts the peak halfway to the second;
+    # an end bin is not refined
+    b, p = decode_axis(np.array([[0.0, 1.0, 1.0, 0.0], [1.0, 0.5, 0.0, 0.0]]), beta=10.0)
+    assert b.tolist() == [1.5, 0.0] and 0 < p[1] < 1
+    # a flat row is no peak: its score is far below a trained peak's
+    flat = codec.decode(np.zeros((1, 17, 192)), np.zeros((1, 17, 256)))[1]
+    assert flat.max() < 0.05

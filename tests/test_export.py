@@ -285,3 +285,19 @@ def test_qat_ranges_start_from_data_not_tfmots_default(heatmap_run):
     assert 0.0 < heat < 3.0  # near the data's range (heatmap peaks ~1), not the default 6
     inp = [w for w in qm.weights if "quantize_layer" in w.name and w.name.endswith("max:0")]
     assert inp and float(np.asarray(inp[0])) == 255.0  # the pixel input range stays pinned
+
+
+def test_simcc_exports_two_named_outputs_in_the_models_order(tmp_path_factory, data, tmp_path):
+    # a square input gives simcc_x and simcc_y one shape: the converter's signature names them
+    root = _run(tmp_path_factory.mktemp("simcc") / "run", data, "simcc")
+    out = tmp_path / "s.tflite"
+    rep = export_run(root, "float32", out, max_pck_drop=100, progress=quiet)
+    assert max(rep["validation"]["keras_vs_tflite"]["max_abs_diff"].values()) < 1e-4
+    meta = M.read(out.read_bytes())
+    assert meta["decode"]["method"] == "simcc" and meta["decode"]["bins_xy"] == [128, 128]
+    assert sorted(o["name"] for o in meta["outputs"]) == ["simcc_x", "simcc_y"]
+    runner = TFLiteRunner(out)
+    kp, sc = runner.decode(runner.run_crop(np.zeros((64, 64, 3), np.uint8)))
+    assert kp.shape == (1, 17, 2) and np.all((sc >= 0) & (sc <= 1))
+    rep8 = export_run(root, "int8", tmp_path / "s8.tflite", quantization="ptq", max_pck_drop=100, progress=quiet)
+    assert max(rep8["validation"]["keras_vs_tflite"]["max_diff_lsb"].values()) < 3

@@ -110,3 +110,25 @@ def test_facing_loss_packs_and_scores():
     assert packed.shape == (2, 1, 2)
     good = np.array([[30.0], [-30.0]], np.float32)
     assert _value("facing", packed, good) < 1e-6 < 1.0 < _value("facing", packed, -good)
+
+
+def test_simcc_kl_is_zero_at_the_target_up_to_a_constant_and_ignores_unweighted():
+    from posenet_mobile.simcc import SimCCCodec
+
+    rng = np.random.default_rng(4)
+    codec = SimCCCodec((64, 64), 2, 4.0, 10.0)
+    kp, vis = rng.uniform(4, 60, (3, 17, 2)), np.full((3, 17), 2)
+    vis[0, 3] = 0
+    packed = losses.pack_targets(CODEC, kp, vis, ("simcc_x", "simcc_y"), simcc=codec)
+    assert packed["simcc_x"].shape == (3, 17, 129) and packed["simcc_x"][0, 3, -1] == 0
+    loss = losses.SimCCLoss(10.0)
+    target = packed["simcc_x"][..., :-1]
+    zero = loss.call(tf.constant(packed["simcc_x"]), tf.constant(target + 0.7)).numpy()  # softmax ignores a shift
+    np.testing.assert_allclose(zero, 0.0, atol=1e-5)
+    off = np.roll(target, 3, axis=-1)
+    assert np.all(loss.call(tf.constant(packed["simcc_x"]), tf.constant(off)).numpy() > 0.1)
+    junk = target.copy()
+    junk[0, 3] = rng.normal(size=128)  # the unlabelled keypoint's row: not in the loss
+    np.testing.assert_allclose(loss.call(tf.constant(packed["simcc_x"]), tf.constant(junk)).numpy(), 0.0, atol=1e-5)
+    with pytest.raises(KeyError, match="SimCC codec"):
+        losses.pack_targets(CODEC, kp, vis, ("simcc_x",))

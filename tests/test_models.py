@@ -17,6 +17,7 @@ EXPECTED = {
     "regression": lambda h, w, k: {"heatmaps": (h, w, k), "offsets": (h, w, 2 * k), "coords": (k, 2), "visibility": (k,)},
     "integral": lambda h, w, k: {"coords": (k, 2), "visibility": (k,)},
     "direct": lambda h, w, k: {"coords": (k, 2), "visibility": (k,)},
+    "simcc": lambda h, w, k: {"simcc_x": (k, 8 * w), "simcc_y": (k, 8 * h)},  # stride-4 cells, split ratio 2
 }
 
 

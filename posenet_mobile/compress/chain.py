@@ -32,7 +32,7 @@ def _fine_tune(model, run: Run, epochs: int, lr: float, pixels: bool, callbacks=
     pipe = run.pipeline("train", names, training=True, pixels=pixels)
     steps = max(1, len(pipe) // tcfg.batch_size)
     # wrapped models rename outputs (prune_low_magnitude_heatmaps, quant_heatmaps): go by position
-    losses = losses_for(names, tcfg.heatmap_foreground)
+    losses = losses_for(names, tcfg.heatmap_foreground, run.cfg.model.simcc_beta)
     # Warm-up over the first 5% of steps (a fresh Adam's first steps are large), then cosine to 0
     # (the model is scored where the fine-tune ends). At 30% sparsity on the quickstart model this
     # left Keras pruned 0.19 PCK points below float at lr 1e-3, against 0.84 with the earlier

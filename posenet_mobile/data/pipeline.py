@@ -28,6 +28,8 @@ class KeypointPipeline:
     """Turns a :class:`~posenet_mobile.data.coco.CocoDataset` into model-ready samples.
 
     codec: the model's :class:`HeatmapCodec` (its ``input_size`` is the model input, (h, w)).
+    simcc: the model's :class:`~posenet_mobile.simcc.SimCCCodec`, for a ``simcc`` head (its
+        targets are packed with it, and evaluation decodes with it).
     output_names: the model's outputs, in order (targets are packed for these).
     training: jitter crops and pixels with ``augment``; evaluation uses plain padded crops.
     pixels: yield float32 RGB values in [0, 255] (for exported-graph models whose first layer
@@ -37,9 +39,10 @@ class KeypointPipeline:
 
     def __init__(self, dataset: CocoDataset, codec: HeatmapCodec, output_names, training: bool,
                  augment: AugmentConfig = AugmentConfig(), padding: float = 1.25, seed: int = 0,
-                 pixels: bool = False):  # fmt: skip
+                 pixels: bool = False, simcc=None):  # fmt: skip
         self.data = dataset
         self.codec = codec
+        self.simcc = simcc
         self.output_names = tuple(output_names)
         self.training = training
         self.augment = augment if training else NO_AUGMENT
@@ -109,7 +112,8 @@ class KeypointPipeline:
         patch = G.warp(img, crop, self.codec.input_size)
         kp, vis = crop_keypoints(crop, self.codec.input_size, s.keypoints, s.visibility, self.flip_index)
         patch = occlude(photometric(patch, rng, self.augment), rng, self.augment)
-        targets = pack_targets(self.codec, kp[None], vis[None], self.output_names, torso=self.torso)
+        targets = pack_targets(self.codec, kp[None], vis[None], self.output_names, torso=self.torso,
+                               simcc=self.simcc)  # fmt: skip
         targets = {k: v[0] for k, v in targets.items()}
         targets["_keypoints"], targets["_visibility"] = kp.astype(np.float32), vis
         image = patch.astype(np.float32) if self.pixels else normalize_input(patch)
@@ -120,6 +124,9 @@ class KeypointPipeline:
         hh, ww = self.codec.heatmap_size
         shapes = {"heatmaps": (hh, ww, 2 * k), "offsets": (hh, ww, 3 * k), "coords": (k, 3), "visibility": (k, 2),
                   "facing": (1, 2)}
+        if self.simcc is not None:
+            bx, by = self.simcc.bins
+            shapes.update({"simcc_x": (k, bx + 1), "simcc_y": (k, by + 1)})
         return [shapes[n] for n in self.output_names]
 
     def _py(self, index, epoch):

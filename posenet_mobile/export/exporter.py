@@ -73,27 +73,49 @@ def _convert_decoder(serve, fmt, representative, qat) -> bytes:
     return T.run_converter(T.concrete_converter(serve, serve.model), fmt, representative, qat=qat, extra_float_ok=True)
 
 
-def _output_names_by_shape(details, k: int, heatmap_size) -> list[str]:
+def output_names_by_signature(model_bytes: bytes, model_names, k: int, heatmap_size, simcc_bins=None) -> list[str]:
+    """The name of each output tensor of ``model_bytes``, in the interpreter's output order.
+
+    The converter's subgraph does not keep the model's output order (two outputs of one shape,
+    such as ``simcc_x`` and ``simcc_y`` of a square input, came out swapped), but its signature
+    does: a function that returns a list names its outputs ``output_<i>`` in the model's order
+    (``model_names``), one that returns a dict by its keys. Each name is checked against the shape
+    that output must have.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_content=model_bytes)
+    sig = it.get_signature_runner().get_output_details()
+    by_index = {}
+    for key, d in sig.items():
+        i = key.rsplit("_", 1)[-1]
+        by_index[int(d["index"])] = model_names[int(i)] if key.startswith("output_") and i.isdigit() else key
     hh, ww = heatmap_size
+    bx, by = simcc_bins or (None, None)
+    expected = {"heatmaps": (1, hh, ww, k), "offsets": (1, hh, ww, 2 * k), "coords": (1, k, 2), "visibility": (1, k),
+                "keypoints": (1, k, 3), "facing": (1, 1), "simcc_x": (1, k, bx), "simcc_y": (1, k, by)}  # fmt: skip
     names = []
-    for d in details:
+    for d in it.get_output_details():
+        name = by_index.get(int(d["index"]))
         shape = tuple(int(s) for s in d["shape"])
-        table = {(1, hh, ww, k): "heatmaps", (1, hh, ww, 2 * k): "offsets", (1, k, 2): "coords",
-                 (1, k): "visibility", (1, k, 3): "keypoints", (1, 1): "facing"}  # fmt: skip
-        if shape not in table:
-            raise ExportError(f"exported output tensor {d['name']!r} has unexpected shape {list(shape)}")
-        names.append(table[shape])
+        if name not in expected or expected[name] != shape:
+            raise ExportError(f"exported output tensor {d['name']!r} ({name}) has unexpected shape {list(shape)}")
+        names.append(name)
     return names
 
 
-def build_metadata(run: Run, model_bytes: bytes, fmt: str, method: str, schema, sparsity, decode_in_graph: bool) -> dict:
+def build_metadata(run: Run, model_bytes: bytes, fmt: str, method: str, schema, sparsity, decode_in_graph: bool,
+                   names) -> dict:  # fmt: skip
+    """The metadata document; ``names``: the output tensors' names in the interpreter's output order
+    (:func:`output_names_by_signature`)."""
     from ai_edge_litert.interpreter import Interpreter
 
     it = Interpreter(model_content=model_bytes)
     inp = it.get_input_details()[0]
     outs = sorted(it.get_output_details(), key=lambda d: d["index"])
     codec = run.codec
-    names = _output_names_by_shape(outs, schema.num_keypoints, codec.heatmap_size)
+    simcc = run.simcc
+    names = [n for _, n in sorted(zip([int(d["index"]) for d in it.get_output_details()], names))]
     m = run.cfg.model
     method_name = "heatmap_offset_sides" if "facing" in names else "heatmap_offset"
     decode = {"method": "in_graph" if decode_in_graph else ("regression" if "coords" in names else method_name),
@@ -101,6 +123,14 @@ def build_metadata(run: Run, model_bytes: bytes, fmt: str, method: str, schema, 
               "offset_radius": codec.offset_radius, "refine": "offset",
               "score": "sigmoid(visibility)" if "coords" in names else "heatmap peak clipped to [0, 1]",
               "argmax_ties": "first maximum in row-major (y, x) order"}  # fmt: skip
+    if simcc is not None and not decode_in_graph:
+        decode = {"method": "simcc", "stride": codec.stride, "split_ratio": simcc.split_ratio, "bins_xy": list(simcc.bins),
+                  "sigma_bins": simcc.sigma, "beta": simcc.beta,
+                  "rule": "per axis: the first maximum bin b, plus the vertex of the parabola through bins b-1, b, "
+                          "b+1 (clipped to 0.5; none at the ends or where they do not curve down); x = (b + 0.5) / "
+                          "split_ratio input pixels",
+                  "score": "per axis max softmax(beta * logits) / the same for a perfect target (simcc.SimCCCodec."
+                           "peak_probability), clipped to [0, 1]; the smaller of the two axes"}  # fmt: skip
     if "facing" in names:
         rule = SideRule.from_names(schema.names, schema.flip_index)
         decode["sides"] = {
@@ -217,17 +247,16 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
         model_bytes = _convert_decoder(_in_graph_decoder(keras_model, run.codec), fmt, representative, qat)
     else:
         model_bytes = T.convert(keras_model, fmt, representative, qat=qat, per_channel=per_channel)
+    simcc = run.simcc
+    names = output_names_by_signature(model_bytes, ["keypoints"] if decode_in_graph else output_names(keras_model),
+                                      val_pipe.data.schema.num_keypoints, run.codec.heatmap_size, simcc and simcc.bins)  # fmt: skip
     if not keep_tensor_names:
-        from ai_edge_litert.interpreter import Interpreter
-
-        details = Interpreter(model_content=model_bytes).get_output_details()
-        k = val_pipe.data.schema.num_keypoints
-        model_bytes = T.short_tensor_names(model_bytes, _output_names_by_shape(details, k, run.codec.heatmap_size))
+        model_bytes = T.short_tensor_names(model_bytes, names)
     audit = None
     if fmt == "int8":
         audit = T.audit_int8(model_bytes, DECODER_FLOAT_OPS if decode_in_graph else None)
     schema = val_pipe.data.schema
-    doc = build_metadata(run, model_bytes, fmt, method, schema, sparsity, decode_in_graph)
+    doc = build_metadata(run, model_bytes, fmt, method, schema, sparsity, decode_in_graph, names)
     plain = inference_model(source, head)
     doc["macs"], doc["params"] = int(count_macs(plain)), int(plain.count_params())
     if fmt == "int8" and doc["input"]["dtype"] != "uint8":
@@ -286,7 +315,7 @@ def keras_parity(keras_model, runner, pipeline, n: int, decoded: bool) -> dict:
         ko = ko if isinstance(ko, (list, tuple)) else [ko]
         kd = {nm: np.asarray(o) for nm, o in zip(names, ko)}
         if decoded:
-            kp, sc = decode_outputs(kd, runner.codec, sides=runner.sides)
+            kp, sc = decode_outputs(kd, runner.codec, sides=runner.sides, simcc=runner.simcc)
             kd = {"keypoints": np.concatenate([kp, sc[..., None]], -1)}
         for i, img in enumerate(x):
             td = runner.run_crop(np.clip(np.rint(img), 0, 255).astype(np.uint8))

@@ -100,6 +100,12 @@ def check(doc, source) -> dict:
     for i, o in enumerate(doc["outputs"]):
         if not (isinstance(o, dict) and isinstance(o.get("index"), int) and isinstance(o.get("name"), str)):
             raise ModelError(f"{source}: metadata field 'outputs[{i}]': expected an object with index and name")
+    if doc["decode"]["method"] == "simcc":
+        for field in ("split_ratio", "sigma_bins", "beta"):
+            v = doc["decode"].get(field)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+                raise ModelError(f"{source}: metadata field 'decode.{field}': expected a positive number for decode "
+                                 f"method simcc, got {v!r:.60}")  # fmt: skip
     return doc
 
 
@@ -121,6 +127,10 @@ OUTPUT_MEANING = {
     "visibility": ("visibility logits; sigmoid gives the keypoint score", "NK", "logit"),
     "facing": ("whether the person faces the camera (logit > 0: facing); decides left from right in "
                "decode_sides", "N1", "logit"),
+    "simcc_x": ("SimCC logits over the x bins, one row per keypoint (softmax(beta * row) is the "
+                "distribution)", "NK(Bx)", "bins (bin b centred on (b + 0.5) / split_ratio input pixels)"),
+    "simcc_y": ("SimCC logits over the y bins, one row per keypoint", "NK(By)",
+                "bins (bin b centred on (b + 0.5) / split_ratio input pixels)"),
     "keypoints": ("decoded keypoints (x, y, score) from in-graph argmax + offset decoding",
                   "NK3", "input pixels (pixel i centred on i + 0.5); score = heatmap peak value"),
 }  # fmt: skip

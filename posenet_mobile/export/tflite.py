@@ -75,9 +75,9 @@ def keras_converter(model):
     layer's call and training functions into it: most of an export's time on a small model.
     Here one concrete function of ``model(x, training=False)`` is handed over with
     :func:`variable_holder`, so the converter's SavedModel lowering (the same path) stores that
-    function and the variables only. The outputs come in the model's output order and are named
-    by shape afterwards (``exporter._output_names_by_shape``), so nothing relies on the
-    converter's tensor names.
+    function and the variables only. The converter's signature lists the outputs in the model's
+    order, and the exporter names them from it (``exporter.output_names_by_signature``), so
+    nothing relies on the converter's tensor names.
     """
     specs = [tf.TensorSpec(t.shape, t.dtype, name="image" if len(model.inputs) == 1 else f"image_{i}")
              for i, t in enumerate(model.inputs)]  # fmt: skip

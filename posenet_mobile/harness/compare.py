@@ -8,6 +8,7 @@ the four heads of :mod:`posenet_mobile.models.heads`:
 * ``direct``: DeepPose-style regression, no heatmap supervision (Toshev & Szegedy 2014);
 * ``regression``: BlazePose-style, heatmap supervision during training only, heatmap branch cut
   at export (Bazarevsky et al. 2020);
+* ``simcc``: coordinate classification, one 1-D distribution per axis (Li et al. 2022; RTMPose);
 
 the preset's left/right options (``model.facing_head``, ``model.global_context``) stay on the
 heatmap row only, the one head whose decoder uses them (:func:`row_model`);
@@ -30,11 +31,12 @@ from ..errors import ConfigError
 from ..io import check_output_dir, read_json, write_bytes_atomic, write_json_atomic
 from ..viz import save_figure
 
-HEADS = ("heatmap", "integral", "direct", "regression")
+HEADS = ("heatmap", "integral", "direct", "regression", "simcc")
 
 
 #: Model settings a row may change with its head: the left/right options only the heatmap head
-#: decodes (``global_context`` feeds a heatmap head; ``facing_head`` is read by its decoder).
+#: decodes (``facing_head`` is read by its decoder), and ``global_context``, which feeds the
+#: heatmap and simcc heads' trunks.
 HEAD_OPTIONS = ("head", "facing_head", "facing_channels", "global_context")
 
 
@@ -43,7 +45,7 @@ def row_model(model, head: str):
     hm = head == "heatmap"
     return dataclasses.replace(model, head=head, facing_head=model.facing_head and hm,
                                facing_channels=model.facing_channels if hm else 0,
-                               global_context=model.global_context and hm)  # fmt: skip
+                               global_context=model.global_context and head in ("heatmap", "simcc"))  # fmt: skip
 
 
 def budget(cfg) -> dict:

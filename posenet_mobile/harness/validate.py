@@ -32,7 +32,8 @@ _KEEP = ("pck", "AP", "AP50", "AP75", "count", "mean_error_px", "per_keypoint_er
 
 def _pipeline(runner, dataset, pixels=True):
     pad = float(runner.meta["input"]["crop"]["crop_padding"])
-    return KeypointPipeline(dataset, runner.codec, (), training=False, padding=pad, pixels=pixels)
+    return KeypointPipeline(dataset, runner.codec, (), training=False, padding=pad, pixels=pixels,
+                            simcc=runner.simcc)  # fmt: skip
 
 
 def kernel_agreement(model, dataset, crops: int | None = None, threads: int = 1) -> dict:

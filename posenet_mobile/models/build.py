@@ -10,6 +10,7 @@ heatmap        heatmaps, offsets                                       heatmaps,
 regression     heatmaps, offsets, coords, visibility                   coords, visibility
 integral       coords, visibility                                      coords, visibility
 direct         coords, visibility (DeepPose-style, no heatmap loss)    coords, visibility
+simcc          simcc_x, simcc_y (stride-8 features, no stride-4 stage) simcc_x, simcc_y
 =============  ======================================================  ======================
 
 ``model.facing_head`` appends a ``facing`` output to any head; exported with the heatmap head,
@@ -24,7 +25,9 @@ from ..config import ModelConfig
 from ..errors import ModelError
 from ..keras import keras
 from .backbone import load_imagenet_weights, mobilenet_v2_features
-from .heads import facing_head, global_context, heatmap_head, integral_head, regression_head, top_down_decoder
+from ..simcc import SimCCCodec
+from .heads import (facing_head, global_context, heatmap_head, integral_head, regression_head, simcc_head,
+                    top_down_decoder)  # fmt: skip
 
 #: uint8 RGB -> model input: ``x / 127.5 - 1`` (MobileNetV2's convention).
 INPUT_MEAN = 127.5
@@ -35,12 +38,14 @@ TRAINING_OUTPUTS = {
     "regression": ("heatmaps", "offsets", "coords", "visibility"),
     "integral": ("coords", "visibility"),
     "direct": ("coords", "visibility"),
+    "simcc": ("simcc_x", "simcc_y"),
 }
 INFERENCE_OUTPUTS = {
     "heatmap": ("heatmaps", "offsets"),
     "regression": ("coords", "visibility"),
     "integral": ("coords", "visibility"),
     "direct": ("coords", "visibility"),
+    "simcc": ("simcc_x", "simcc_y"),
 }
 
 
@@ -53,8 +58,9 @@ def build_model(cfg: ModelConfig, name: str | None = None) -> "keras.Model":
     """Build the training model for ``cfg`` (outputs in :data:`TRAINING_OUTPUTS` order)."""
     inputs = keras.Input((*cfg.input_size, 3), name="image")
     feats = mobilenet_v2_features(inputs, cfg.width)
-    decoded = top_down_decoder(feats, cfg.output_stride, cfg.decoder_channels)
-    x = decoded[cfg.output_stride]
+    stride = max(cfg.output_stride, 8) if cfg.head == "simcc" else cfg.output_stride
+    decoded = top_down_decoder(feats, stride, cfg.decoder_channels)
+    x = decoded[stride]
     k = cfg.num_keypoints
     ctx = global_context(feats[32], x.shape[1:3], int(x.shape[-1])) if cfg.global_context else None
     if cfg.head == "heatmap":
@@ -67,6 +73,8 @@ def build_model(cfg: ModelConfig, name: str | None = None) -> "keras.Model":
         outputs = list(regression_head(decoded, feats, cfg.output_stride, k, cfg.regression_channels))
     elif cfg.head == "integral":
         outputs = list(integral_head(x, k, cfg.decoder_channels))
+    elif cfg.head == "simcc":
+        outputs = list(simcc_head(x, k, cfg.decoder_channels, cfg.simcc_hidden, SimCCCodec.for_model(cfg).bins, ctx))
     else:  # ModelConfig validates; kept for direct callers
         raise ModelError(f"model.head: unknown head {cfg.head!r}")
     if cfg.facing_head:  # exported with the heatmap head (codec.decode_sides); cut from the others

@@ -7,6 +7,8 @@ Output tensors (``N`` images, ``K`` keypoints, ``Hh x Wh`` heatmap cells):
 * ``offsets`` ``(N, Hh, Wh, 2K)``: interleaved (dx, dy) in heatmap cells (Papandreou et al. 2017).
 * ``coords`` ``(N, K, 2)``: normalised (x, y) in [0, 1] of the input.
 * ``visibility`` ``(N, K)``: visibility logits (sigmoid gives the probability).
+* ``simcc_x`` ``(N, K, W*s)``, ``simcc_y`` ``(N, K, H*s)``: per-axis bin logits for split ratio
+  ``s``, decoded by :class:`posenet_mobile.simcc.SimCCCodec`.
 """
 
 from __future__ import annotations
@@ -128,6 +130,31 @@ def integral_head(x, num_keypoints: int, channels: int):
     return coords, visibility
 
 
+def simcc_head(x, num_keypoints: int, channels: int, hidden: int, bins_xy, context=None):
+    """SimCC coordinate classification (Li et al. 2022; RTMPose's head, Jiang et al. 2023).
+
+    From stride-8 features ``x``: a separable trunk, a 1x1 conv to one map per keypoint, each map
+    flattened into a vector; a Dense (shared by the keypoints) to ``hidden`` units and ReLU(6.),
+    then one Dense to the x bins and one to the y bins. RTMPose's gated attention unit between
+    them is left out: it is not a stock layer. No stride-4 decoder stage is needed, which is where
+    the heatmap head spends its extra multiply-adds. ``context``: optional :func:`global_context`
+    tensor added to the trunk's input. Returns ``(simcc_x, simcc_y)``.
+    """
+    if context is not None:
+        x = layers.Add(name="simcc_context")([x, context])
+    hh, ww = int(x.shape[1]), int(x.shape[2])
+    x = separable_block(x, channels, name="simcc_trunk")
+    maps = layers.Conv2D(num_keypoints, 1, name="simcc_maps")(x)
+    flat = layers.Reshape((hh * ww, num_keypoints), name="simcc_flatten")(maps)
+    flat = layers.Permute((2, 1), name="simcc_transpose")(flat)  # (N, K, hh * ww)
+    h = layers.Dense(hidden, name="simcc_hidden")(flat)
+    h = layers.ReLU(6.0, name="simcc_relu")(h)
+    bx, by = (int(b) for b in bins_xy)
+    sx = layers.Dense(bx, kernel_initializer=_small(), name="simcc_x", **OUT)(h)
+    sy = layers.Dense(by, kernel_initializer=_small(), name="simcc_y", **OUT)(h)
+    return sx, sy
+
+
 def facing_head(x, channels: int = 0):
     """The ``facing`` logit ``(N, 1)``: global average pool, then a Dense. Supervised by
     :func:`posenet_mobile.losses.facing_target`. ``channels`` > 0 first runs ``x`` through a
@@ -139,4 +166,5 @@ def facing_head(x, channels: int = 0):
     return layers.Dense(1, name="facing", **OUT)(pooled)
 
 
-__all__ = ["facing_head", "global_context", "top_down_decoder", "heatmap_head", "regression_head", "integral_head", "BN_KW"]
+__all__ = ["facing_head", "global_context", "top_down_decoder", "heatmap_head", "regression_head", "integral_head", "simcc_head",
+           "BN_KW"]

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import geometry as G
 from ..codec import HeatmapCodec, SideRule, decode_outputs
+from ..simcc import SimCCCodec
 from ..errors import ExportError, ModelError, PoseNetWarning
 from ..export import metadata as M
 
@@ -116,7 +117,7 @@ class TFLiteRunner:
         self.input_dtype = np.dtype(self._in["dtype"])
         self._out = sorted(self.interp.get_output_details(), key=lambda d: d["index"])
         self.outputs = self._output_names()
-        self.codec, self.sides = None, None
+        self.codec, self.sides, self.simcc = None, None, None
         if self.meta:
             d = self.meta["decode"]
             self.codec = HeatmapCodec(tuple(self.meta["input"]["size_hw"]), d["stride"], d.get("sigma", 2.0),
@@ -124,6 +125,9 @@ class TFLiteRunner:
             self.refine = d.get("refine", "offset")
             k = self.meta["keypoints"]
             self.sides = SideRule.from_names(k["names"], k["flip_index"])
+            if d["method"] == "simcc":
+                self.simcc = SimCCCodec(self.codec.input_size, int(d["split_ratio"]), float(d["sigma_bins"]),
+                                        float(d["beta"]))  # fmt: skip
 
     def _output_names(self):
         if self.meta:
@@ -174,7 +178,7 @@ class TFLiteRunner:
 
     def decode(self, named: dict):
         """Named float outputs -> ``(keypoints (N, K, 2) input pixels, scores (N, K))``."""
-        return decode_outputs(named, self.codec, refine=self.refine, sides=self.sides)
+        return decode_outputs(named, self.codec, refine=self.refine, sides=self.sides, simcc=self.simcc)
 
     # --- frames ------------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ def predict(model, pipeline, batch_size: int = 64):
         out = model(x, training=False)
         out = out if isinstance(out, (list, tuple)) else [out]
         named = {n: np.asarray(o) for n, o in zip(names, out)}
-        kp, sc = decode_outputs(named, codec, sides=sides)
+        kp, sc = decode_outputs(named, codec, sides=sides, simcc=pipeline.simcc)
         meta = meta.numpy()
         kps.append(keypoints_to_image(kp, meta, codec.input_size))
         scs.append(sc)

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from ..codec import HeatmapCodec
+from ..simcc import SimCCCodec
 from ..data.coco import load_coco
 from ..data.pipeline import KeypointPipeline
 from ..errors import ConfigError, DataError, TrainError
@@ -180,9 +181,10 @@ def _train_locked(cfg, out, run, strat, info, train_data, val_data, verbose, sto
         _require_model(run, state)
         return read_json(out / "metrics.json") if (out / "metrics.json").exists() else {}
 
+    simcc = SimCCCodec.for_model(cfg.model)
     train_pipe = KeypointPipeline(train_set, codec, names, training=True, augment=cfg.augment,
-                                  padding=cfg.data.padding, seed=tcfg.seed)  # fmt: skip
-    val_pipe = KeypointPipeline(val_set, codec, names, training=False, padding=cfg.data.padding)
+                                  padding=cfg.data.padding, seed=tcfg.seed, simcc=simcc)  # fmt: skip
+    val_pipe = KeypointPipeline(val_set, codec, names, training=False, padding=cfg.data.padding, simcc=simcc)
     ds = train_pipe.dataset(global_batch, epochs=range(start, tcfg.epochs)).repeat()
     if info["workers"] > 1:
         options = tf.data.Options()
@@ -236,7 +238,7 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
     opt = keras.optimizers.AdamW(learning_rate=sched, weight_decay=tcfg.weight_decay)
     opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "coords"])
     weights = {n: float(tcfg.loss_weights.get(n, 1.0)) for n in names}
-    model.compile(optimizer=opt, loss=losses_for(names, tcfg.heatmap_foreground), loss_weights=weights,
+    model.compile(optimizer=opt, loss=losses_for(names, tcfg.heatmap_foreground, cfg.model.simcc_beta), loss_weights=weights,
                   steps_per_execution=tcfg.steps_per_execution)  # fmt: skip
     return model, opt
 
@@ -382,7 +384,8 @@ def plot_learning_curve(history: dict, path: Path) -> None:
         return
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
     a.plot(ep, history["loss"], "o-", label="train loss")
-    for key in ("heatmaps_loss", "offsets_loss", "coords_loss", "visibility_loss", "facing_loss"):
+    for key in ("heatmaps_loss", "offsets_loss", "coords_loss", "visibility_loss", "facing_loss", "simcc_x_loss",
+                "simcc_y_loss"):
         if key in history:
             a.plot(ep, history[key], "--", label=key.replace("_loss", ""))
     a.set_yscale("log")

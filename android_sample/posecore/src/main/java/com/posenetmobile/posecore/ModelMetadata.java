@@ -48,6 +48,10 @@ public final class ModelMetadata {
     public final int[] torso;
     public final int pairMinCells;
     public final double pairMinFraction;
+    /** decode.split_ratio, decode.sigma_bins, decode.beta (method simcc only, else 0). */
+    public final int simccSplit;
+    public final double simccSigma;
+    public final double simccBeta;
     /** The sidecar's {@code tflite_sha256}: lowercase hex of the .tflite it was written with, or null. */
     public final String tfliteSha256;
 
@@ -93,6 +97,15 @@ public final class ModelMetadata {
             torso = null;
             pairMinCells = 0;
             pairMinFraction = 0;
+        }
+        if (decodeMethod.equals("simcc")) {
+            simccSplit = (int) positive(decode, "decode.split_ratio");
+            simccSigma = positive(decode, "decode.sigma_bins");
+            simccBeta = positive(decode, "decode.beta");
+        } else {
+            simccSplit = 0;
+            simccSigma = 0;
+            simccBeta = 0;
         }
         List<String> names = new ArrayList<>();
         for (Object o : list(obj(doc, "keypoints"), "keypoints.names")) {
@@ -202,6 +215,14 @@ public final class ModelMetadata {
             throw new PoseModelException("metadata field '" + key + "': expected a number, got " + v);
         }
         return (Double) v;
+    }
+
+    private static double positive(Map<String, Object> m, String key) {
+        double v = num(m, key);
+        if (!(v > 0)) {
+            throw new PoseModelException("metadata field '" + key + "': expected a positive number, got " + v);
+        }
+        return v;
     }
 
     @SuppressWarnings("unchecked")

@@ -15,6 +15,10 @@ import java.util.Map;
  *       the two peaks of the pair's summed maps are its two limbs, and the one on the image right of
  *       the torso axis is the person's left when they face the camera.</li>
  *   <li>regression: coords (1, K, 2) normalised to the input, scores sigmoid(visibility (1, K)).</li>
+ *   <li>simcc: simcc_x (1, K, Bx) and simcc_y (1, K, By) bin logits, as {@code posenet_mobile.simcc}: per
+ *       axis the first maximum bin plus the vertex of the parabola through it and its neighbours
+ *       (clipped to half a bin), x = (b + 0.5) / split ratio; score the smaller over the axes of
+ *       max softmax(beta * logits) over that of a perfect target, clipped to [0, 1].</li>
  *   <li>in_graph: keypoints (1, K, 3) = x, y (input pixels), score.</li>
  * </ul>
  */
@@ -62,6 +66,8 @@ public final class PoseDecoder {
                 return regression(meta, deq(meta, raw, "coords"), deq(meta, raw, "visibility"));
             case "in_graph":
                 return inGraph(meta, deq(meta, raw, "keypoints"));
+            case "simcc":
+                return simcc(meta, deq(meta, raw, "simcc_x"), deq(meta, raw, "simcc_y"));
             default:
                 throw new PoseModelException("metadata field 'decode.method': unknown " + meta.decodeMethod);
         }
@@ -209,6 +215,63 @@ public final class PoseDecoder {
             kp.score[j] = 1.0 / (1.0 + Math.exp(-(double) vis[j]));
         }
         return kp;
+    }
+
+    static Keypoints simcc(ModelMetadata meta, float[] sx, float[] sy) {
+        int k = meta.numKeypoints();
+        int bx = meta.inputWidth * meta.simccSplit, by = meta.inputHeight * meta.simccSplit;
+        if (sx.length != k * bx || sy.length != k * by) {
+            throw new PoseModelException("simcc_x/simcc_y: sizes " + sx.length + "/" + sy.length + " for " + k
+                    + " keypoints of " + bx + "/" + by + " bins");
+        }
+        double normX = simccPeakProbability(bx, meta.simccSigma, meta.simccBeta);
+        double normY = simccPeakProbability(by, meta.simccSigma, meta.simccBeta);
+        Keypoints kp = new Keypoints(k);
+        double[] ax = new double[2], ay = new double[2];
+        for (int j = 0; j < k; j++) {
+            simccAxis(sx, j * bx, bx, meta.simccBeta, ax);
+            simccAxis(sy, j * by, by, meta.simccBeta, ay);
+            kp.x[j] = (ax[0] + 0.5) / meta.simccSplit;
+            kp.y[j] = (ay[0] + 0.5) / meta.simccSplit;
+            double s = Math.min(ax[1] / normX, ay[1] / normY);
+            kp.score[j] = Math.min(1.0, Math.max(0.0, s));
+        }
+        return kp;
+    }
+
+    /** One axis of one keypoint: out[0] the refined maximum in bins, out[1] max softmax(beta * logits). */
+    static void simccAxis(float[] v, int off, int n, double beta, double[] out) {
+        int best = 0;
+        for (int b = 1; b < n; b++) {
+            if (v[off + b] > v[off + best]) {
+                best = b;
+            }
+        }
+        double top = v[off + best];
+        double pos = best;
+        if (best > 0 && best < n - 1) {
+            double left = v[off + best - 1], right = v[off + best + 1];
+            double curve = left - 2.0 * top + right;
+            if (curve < 0) {
+                pos += Math.max(-0.5, Math.min(0.5, 0.5 * (left - right) / curve));
+            }
+        }
+        double sum = 0;
+        for (int b = 0; b < n; b++) {
+            sum += Math.exp(beta * (v[off + b] - top));
+        }
+        out[0] = pos;
+        out[1] = 1.0 / sum;
+    }
+
+    /** The largest bin of softmax(beta * target) for a target centred on the middle bin: {@code SimCCCodec.peak_probability}. */
+    static double simccPeakProbability(int n, double sigma, double beta) {
+        double sum = 0;
+        for (int b = 0; b < n; b++) {
+            double d = b - n / 2;
+            sum += Math.exp(beta * (Math.exp(-d * d / (2.0 * sigma * sigma)) - 1.0));
+        }
+        return 1.0 / sum;
     }
 
     static Keypoints inGraph(ModelMetadata meta, float[] d) {
