@@ -113,7 +113,8 @@ def score_test_set(run_dir, overrides, export_dir, variants, people: int) -> dic
     data = load_coco(folder, min_box_area=d.min_box_area)
     model = run.load_float()
     ref = run.evaluate_float(data, model=model)
-    pipe = KeypointPipeline(data, run.codec, output_names(model), training=False, padding=d.padding, pixels=True)
+    pipe = KeypointPipeline(data, run.codec, output_names(model), training=False, padding=d.padding, pixels=True,
+                            simcc=run.simcc)
     out = {"seed": seed, "people": people, "keras_float": {"pck": round(ref["pck"], 4), "AP": round(ref["AP"], 4)}}
     for name in variants:
         m, _ = evaluate_tflite(TFLiteRunner(export_dir / f"{name}.tflite"), pipe)

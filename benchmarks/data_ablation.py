@@ -64,7 +64,8 @@ def score(run, data_path) -> dict:
 
     model = run.load_float()
     ds = load_coco(data_path)
-    pipe = KeypointPipeline(ds, run.codec, output_names(model), training=False, padding=run.cfg.data.padding)
+    pipe = KeypointPipeline(ds, run.codec, output_names(model), training=False, padding=run.cfg.data.padding,
+                            simcc=run.simcc)
     idx, kp, sc = predict(model, pipe, run.cfg.train.eval_batch_size)
     m = score_(ds, idx, kp, sc)
     out = {"pck": round(m["pck"], 4), "AP": round(m["AP"], 4), "count": m["count"]}

@@ -47,7 +47,7 @@ def main():
     if a.limit:
         data.samples = data.samples[: a.limit]
     names = output_names(model)
-    pipe = KeypointPipeline(data, run.codec, names, training=False, padding=run.cfg.data.padding)
+    pipe = KeypointPipeline(data, run.codec, names, training=False, padding=run.cfg.data.padding, simcc=run.simcc)
     raw, crops = {n: [] for n in names}, []
     for x, _, meta in pipe.dataset(64, with_crops=True):
         for n, v in zip(names, model(x, training=False)):

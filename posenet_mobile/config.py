@@ -87,7 +87,8 @@ class ModelConfig:
         (:func:`posenet_mobile.models.heads.global_context`); exported with the model.
     simcc_split: bins per input pixel of the simcc head (RTMPose's split ratio).
     simcc_sigma: width of the simcc head's Gaussian targets, bins. RTMPose uses about 5 bins at
-        192-256 px inputs; this default scales that to the smaller inputs here.
+        192x256 inputs; scaled to the 128 px quickstart that is nearer 3, and the default sits
+        between the two: a wider target gives a short CPU budget more signal per bin.
     simcc_beta: temperature of the simcc head's KL loss (RTMPose's value); the score reads it too.
     simcc_hidden: width of the simcc head's hidden layer, shared by all keypoints.
     """
