@@ -174,11 +174,12 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     assert model_cfgs["heatmap"]["facing_head"] and model_cfgs["heatmap"]["global_context"]
     assert not any(model_cfgs[h]["facing_head"] or model_cfgs[h]["global_context"] or model_cfgs[h]["facing_channels"]
                    for h in ("integral", "direct", "regression"))  # fmt: skip
-    assert list(rows) == ["heatmap", "integral", "direct", "regression"]
+    assert model_cfgs["simcc"]["global_context"] and not model_cfgs["simcc"]["facing_head"]  # context feeds its trunk
+    assert list(rows) == ["heatmap", "integral", "direct", "regression", "simcc"]
     assert all(r["epochs"] == 1 and r["int8_ms_1t"] > 0 and r["int8_bytes"] > 0 for r in rows.values())
     # at inference the BlazePose regression network is the direct one: only the training signal differs
     assert rows["regression"]["params"] == rows["direct"]["params"] and rows["regression"]["macs"] == rows["direct"]["macs"]
-    assert (tmp_path / "cmp" / "heads.md").read_text().count("\n") == 6 and (tmp_path / "cmp" / "heads.png").exists()
+    assert (tmp_path / "cmp" / "heads.md").read_text().count("\n") == 7 and (tmp_path / "cmp" / "heads.png").exists()
     monkeypatch.setattr(compare, "budget", lambda cfg: {"epochs": 2 if cfg.model.head == "direct" else 1})
     with pytest.raises(ConfigError, match="direct row's training budget differs"):
         compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "x", over, progress=quiet)

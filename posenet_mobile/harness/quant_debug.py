@@ -54,7 +54,7 @@ def quant_debug(run_dir, keep_float: int = 5, out=None, eval_limit=None, unsafe_
     from ..compress.quantize import with_pixel_input
     from ..export import metadata as M
     from ..export import tflite as T
-    from ..export.exporter import build_metadata
+    from ..export.exporter import build_metadata, output_names_by_signature
     from ..models.build import inference_model, output_names
     from ..runs import load_run
     from ..runtime.runner import TFLiteRunner
@@ -86,8 +86,11 @@ def quant_debug(run_dir, keep_float: int = 5, out=None, eval_limit=None, unsafe_
     result = {"run": str(run.path), "keep_float": worst, "ranking": ranked[:20], "variants": {}}
     paths = []
     for label, data in (("full_int8", full), ("selective", selective)):
+        simcc = run.simcc
+        tensors = output_names_by_signature(data, names, schema.num_keypoints, run.codec.heatmap_size,
+                                            simcc and simcc.bins)  # fmt: skip
         doc = build_metadata(run, data, "int8", "PTQ" if label == "full_int8" else f"PTQ, {len(worst)} layers float",
-                             schema, 0.0, False)  # fmt: skip
+                             schema, 0.0, False, tensors)  # fmt: skip
         final = M.embed(data, doc)
         path = out / f"{label}.tflite"
         write_bytes_atomic(path, final)
