@@ -226,8 +226,10 @@ def pack_targets(
     """
     kp = np.asarray(keypoints, np.float64)
     vis = np.asarray(visibility)
-    enc = encoded if encoded is not None else codec.encode(kp, vis)
-    w = enc.weights
+    enc = encoded
+    if enc is None and any(n in ("heatmaps", "offsets", "coords", "visibility") for n in output_names):
+        enc = codec.encode(kp, vis)  # not for a simcc model: dense maps it never reads
+    w = enc.weights if enc is not None else None
     sc = None
     if any(n in ("simcc_x", "simcc_y") for n in output_names):
         if simcc is None:
