@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from .errors import ConfigError
 
 HEAD_TYPES = ("heatmap", "regression", "integral", "direct", "simcc")
+COORD_LOSSES = ("l1", "laplace")
 
 
 def between(lo=None, hi=None, lo_open=False, hi_open=False, integer=False):
@@ -91,6 +92,14 @@ class ModelConfig:
         between the two: a wider target gives a short CPU budget more signal per bin.
     simcc_beta: temperature of the simcc head's KL loss (RTMPose's value); the score reads it too.
     simcc_hidden: width of the simcc head's hidden layer, shared by all keypoints.
+    regression_stop_gradient: the regression head's encoder reads the heatmap path's features
+        through a stop-gradient (BlazePose, Fig. 4): the backbone and decoder learn from the
+        heatmap loss alone, the encoder learns to read them. Training-only: the saved model has
+        no such op (:func:`posenet_mobile.models.build.strip_stop_gradients`).
+    coord_loss: the loss on ``coords`` (heads ``regression`` and ``direct``): ``l1``, or
+        ``laplace``: the head also predicts a scale per coordinate (a training-only output
+        ``coords_dist``) and is trained by its Laplace negative log-likelihood, RLE's
+        likelihood without the normalising flow (Li et al. 2021).
     """
 
     input_size: tuple[int, int] = (192, 192)
@@ -108,6 +117,8 @@ class ModelConfig:
     simcc_sigma: float = 4.0
     simcc_beta: float = 10.0
     simcc_hidden: int = 128
+    regression_stop_gradient: bool = False
+    coord_loss: str = "l1"
 
     def __post_init__(self):
         size = tuple(int(v) for v in self.input_size)
@@ -132,7 +143,15 @@ class ModelConfig:
         object.__setattr__(self, "simcc_hidden", int(self.simcc_hidden))
         if self.global_context and self.head not in ("heatmap", "regression", "simcc"):
             raise ConfigError(f"model.global_context: feeds a heatmap or simcc head; head {self.head!r} has none")
-        check_bools(self, "model", ("facing_head", "global_context"))
+        check_bools(self, "model", ("facing_head", "global_context", "regression_stop_gradient"))
+        if self.regression_stop_gradient and self.head != "regression":
+            raise ConfigError(f"model.regression_stop_gradient: separates the regression head's encoder from its "
+                              f"heatmap path; head {self.head!r} has no such pair")  # fmt: skip
+        if self.coord_loss not in COORD_LOSSES:
+            raise ConfigError(f"model.coord_loss: expected one of {COORD_LOSSES}, got {self.coord_loss!r}")
+        if self.coord_loss != "l1" and self.head not in ("regression", "direct"):
+            raise ConfigError(f"model.coord_loss: {self.coord_loss!r} needs a regressed-coordinate head "
+                              f"(regression or direct), not {self.head!r}")  # fmt: skip
         if self.backbone_weights not in (None, "imagenet"):
             raise ConfigError(f"model.backbone_weights: expected null or 'imagenet', got {self.backbone_weights!r}")
 

@@ -132,3 +132,22 @@ def test_simcc_kl_is_zero_at_the_target_up_to_a_constant_and_ignores_unweighted(
     np.testing.assert_allclose(loss.call(tf.constant(packed["simcc_x"]), tf.constant(junk)).numpy(), 0.0, atol=1e-5)
     with pytest.raises(KeyError, match="SimCC codec"):
         losses.pack_targets(CODEC, kp, vis, ("simcc_x",))
+
+
+def test_laplace_nll_is_zero_when_exact_at_the_smallest_scale_and_learns_the_scale(rng):
+    kp, vis, _ = _targets(rng)
+    packed = losses.pack_targets(CODEC, kp, vis, ["coords_dist"])["coords_dist"]
+    xy = packed[..., :2]
+    floor = np.log(losses.LAPLACE_MIN_SCALE) - 20.0  # exp() of it adds nothing to the floor
+    exact = np.concatenate([xy, np.full_like(xy, floor)], axis=-1)
+    assert _value("coords_dist", packed, exact) == pytest.approx(0.0, abs=1e-4)
+    err = rng.standard_normal(xy.shape).astype(np.float32) * 0.05
+    values = [_value("coords_dist", packed, np.concatenate([xy + s * err, np.full_like(xy, np.log(0.05))], -1))
+              for s in (0.0, 0.5, 1.0, 2.0)]  # fmt: skip
+    assert all(a < b for a, b in zip(values, values[1:])), values
+    # for a fixed error the likelihood prefers a scale near the mean absolute error
+    by_scale = {b: _value("coords_dist", packed, np.concatenate([xy + err, np.full_like(xy, np.log(b))], -1))
+                for b in (0.004, 0.04, 0.4)}  # fmt: skip
+    assert by_scale[0.04] < by_scale[0.004] and by_scale[0.04] < by_scale[0.4], by_scale
+    unweighted = losses.pack_targets(CODEC, kp, np.zeros_like(vis), ["coords_dist"])["coords_dist"]
+    assert _value("coords_dist", unweighted, exact + 3.0) == 0.0

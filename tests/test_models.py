@@ -197,3 +197,42 @@ def test_block_pruning_zeroes_runs_of_input_weights():
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ConfigError, match="compress.block_size"):
         P.prune_model(model, 0.5, block_size=(4,))
+
+
+def test_regression_stop_gradient_trains_the_encoder_only_and_is_not_saved(tmp_path, rng):
+    from posenet_mobile.keras import tf
+    from posenet_mobile.models.saved import load_keras_model
+    from posenet_mobile.train.trainer import save_model_atomic
+
+    x = tf.constant(rng.uniform(-1, 1, (2, 64, 64, 3)).astype(np.float32))
+    reached = {}
+    for sg in (False, True):
+        model = build_model(tiny("regression", (64, 64), regression_stop_gradient=sg))
+        with tf.GradientTape() as tape:
+            coords = model(x, training=True)[output_names(model).index("coords")]
+            loss = tf.reduce_sum(coords)
+        grads = tape.gradient(loss, model.trainable_variables)
+        reached[sg] = {v.name.split("/")[0] for v, g in zip(model.trainable_variables, grads) if g is not None}
+    assert "Conv1" in reached[False] and "dec8_lateral" in reached[False]
+    assert reached[True] and all(n.startswith("reg") for n in reached[True]), sorted(reached[True])
+    assert sum(type(layer).__name__ == "TFOpLambda" for layer in model.layers) == 4  # the encoder's 4 inputs
+    save_model_atomic(model, tmp_path / "model.keras")
+    saved = load_keras_model(tmp_path / "model.keras")  # stock layers only: loads in safe mode
+    assert _no_forbidden_layers(saved) == [] and output_names(saved) == output_names(model)
+    for a, b in zip(model(x), saved(x)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert inference_model(saved, "regression").output_names == ["coords", "visibility"]
+
+
+@pytest.mark.parametrize("head", ["regression", "direct"])
+def test_laplace_coord_loss_adds_a_training_only_distribution_output(head):
+    from posenet_mobile.errors import ConfigError
+
+    model = build_model(tiny(head, (64, 64), coord_loss="laplace"))
+    got = {n: tuple(t.shape[1:]) for n, t in zip(output_names(model), model.outputs)}
+    assert got["coords_dist"] == (17, 4) and got["coords"] == (17, 2)
+    assert inference_model(model, head).output_names == ["coords", "visibility"]
+    with pytest.raises(ConfigError, match="model.coord_loss"):
+        tiny("heatmap", coord_loss="laplace")
+    with pytest.raises(ConfigError, match="model.regression_stop_gradient"):
+        tiny("direct", regression_stop_gradient=True)

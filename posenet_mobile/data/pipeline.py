@@ -122,7 +122,7 @@ class KeypointPipeline:
     def _target_shapes(self):
         k = self.data.schema.num_keypoints
         hh, ww = self.codec.heatmap_size
-        shapes = {"heatmaps": (hh, ww, 2 * k), "offsets": (hh, ww, 3 * k), "coords": (k, 3), "visibility": (k, 2),
+        shapes = {"heatmaps": (hh, ww, 2 * k), "offsets": (hh, ww, 3 * k), "coords": (k, 3), "coords_dist": (k, 3), "visibility": (k, 2),
                   "facing": (1, 2)}
         if self.simcc is not None:
             bx, by = self.simcc.bins

@@ -54,8 +54,11 @@ def normalize_input(image_uint8: np.ndarray) -> np.ndarray:
     return (np.asarray(image_uint8, np.float32) - INPUT_MEAN) / INPUT_STD
 
 
-def build_model(cfg: ModelConfig, name: str | None = None) -> "keras.Model":
-    """Build the training model for ``cfg`` (outputs in :data:`TRAINING_OUTPUTS` order)."""
+def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True) -> "keras.Model":
+    """Build the training model for ``cfg`` (outputs in :data:`TRAINING_OUTPUTS` order, then
+    ``coords_dist`` where ``cfg.coord_loss`` is ``laplace``, then ``facing``). ``training=False``
+    leaves out the training-only stop-gradient ops (the saved model's graph; same layers and
+    weights)."""
     inputs = keras.Input((*cfg.input_size, 3), name="image")
     feats = mobilenet_v2_features(inputs, cfg.width)
     stride = max(cfg.output_stride, 8) if cfg.head == "simcc" else cfg.output_stride
@@ -67,10 +70,11 @@ def build_model(cfg: ModelConfig, name: str | None = None) -> "keras.Model":
         outputs = list(heatmap_head(x, k, cfg.decoder_channels, ctx))
     elif cfg.head == "regression":
         hm, off = heatmap_head(x, k, cfg.decoder_channels, ctx)
-        coords, vis = regression_head(decoded, feats, cfg.output_stride, k, cfg.regression_channels)
-        outputs = [hm, off, coords, vis]
+        outputs = [hm, off, *regression_head(decoded, feats, cfg.output_stride, k, cfg.regression_channels,
+                                             cfg.regression_stop_gradient and training, cfg.coord_loss == "laplace")]  # fmt: skip
     elif cfg.head == "direct":  # the regression encoder alone: same layers, no heatmap supervision
-        outputs = list(regression_head(decoded, feats, cfg.output_stride, k, cfg.regression_channels))
+        outputs = list(regression_head(decoded, feats, cfg.output_stride, k, cfg.regression_channels,
+                                       laplace=cfg.coord_loss == "laplace"))  # fmt: skip
     elif cfg.head == "integral":
         outputs = list(integral_head(x, k, cfg.decoder_channels))
     elif cfg.head == "simcc":
@@ -103,6 +107,41 @@ def inference_model(model: "keras.Model", head: str) -> "keras.Model":
     return keras.Model(model.inputs, outs, name=model.name + "_inference")
 
 
+def strip_stop_gradients(config: dict) -> dict:
+    """A functional model's ``get_config()`` without its ``tf.stop_gradient`` ops, each consumer
+    wired to the op's input instead. The forward pass is unchanged; the result holds stock layers
+    only, so it saves, loads with ``safe_mode`` and wraps for QAT (the stop-gradient is a training
+    device: :func:`posenet_mobile.models.heads.regression_head`)."""
+    import copy
+
+    cfg = copy.deepcopy(config)
+    sources = {}
+    for layer in cfg["layers"]:
+        if layer.get("class_name") == "TFOpLambda" and layer["config"].get("function") == "stop_gradient":
+            ref = layer["inbound_nodes"][0]  # TFOpLambda: [name, node, tensor, kwargs]
+            sources[layer["name"]] = list(ref[:3])
+    if not sources:
+        return cfg
+
+    def resolve(ref):
+        name, node, tensor = ref[0], ref[1], ref[2]
+        while name in sources and node == 0 and tensor == 0:
+            name, node, tensor = sources[name]
+        return [name, node, tensor, *ref[3:]]
+
+    def rewire(obj):
+        if isinstance(obj, list) and len(obj) >= 3 and isinstance(obj[0], str) and isinstance(obj[1], int):
+            return resolve(obj)
+        if isinstance(obj, list):
+            return [rewire(o) for o in obj]
+        return obj
+
+    cfg["layers"] = [dict(layer, inbound_nodes=rewire(layer["inbound_nodes"])) for layer in cfg["layers"]
+                     if layer["name"] not in sources]  # fmt: skip
+    cfg["output_layers"] = rewire(cfg["output_layers"])
+    return cfg
+
+
 _WRAPPER_PREFIXES = ("quant_", "prune_low_magnitude_")
 
 
@@ -121,6 +160,6 @@ def output_names(model: "keras.Model") -> list:
 
 
 __all__ = [
-    "build_model", "inference_model", "normalize_input", "INPUT_MEAN", "INPUT_STD",
+    "build_model", "inference_model", "strip_stop_gradients", "normalize_input", "INPUT_MEAN", "INPUT_STD",
     "TRAINING_OUTPUTS", "INFERENCE_OUTPUTS", "output_names",
 ]  # fmt: skip

@@ -79,32 +79,47 @@ def heatmap_head(x, num_keypoints: int, channels: int, context=None):
     return heatmaps, offsets
 
 
-def regression_head(decoded: dict, feats: dict, output_stride: int, num_keypoints: int, channels: int):
+def regression_head(decoded: dict, feats: dict, output_stride: int, num_keypoints: int, channels: int,
+                    stop_gradient: bool = False, laplace: bool = False):
     """BlazePose-style regression encoder (Bazarevsky et al. 2020, Fig. 4).
 
     A second encoder walks back down from the decoder's stride-8 features to stride 32, taking a
     skip connection from the heatmap path at every scale, then regresses ``coords`` and
     ``visibility``. The heatmap branch (including the stride-4 decoder stage when
     ``output_stride`` is 4) only supervises training and is cut off by
-    :func:`posenet_mobile.models.build.inference_model`: that is where the speed-up comes from. The paper stops gradients from this
-    encoder into the heatmap features; here they flow (a stop-gradient needs a non-stock layer,
-    which QAT cannot wrap without a custom config).
+    :func:`posenet_mobile.models.build.inference_model`: that is where the speed-up comes from.
+
+    ``stop_gradient``: as in the paper, the encoder reads every heatmap-path tensor through
+    ``tf.stop_gradient``, so the shared features learn from the heatmap loss alone. The op exists
+    only in the training graph: the saved model is rebuilt without it
+    (:func:`posenet_mobile.models.build.strip_stop_gradients`), so QAT and the exporter see stock
+    layers. ``laplace``: also return ``coords_dist`` ``(N, K, 4)``, the coordinates and a log
+    scale per coordinate, for :func:`posenet_mobile.losses.laplace_nll` (training-only).
+    Returns ``(coords, visibility)`` or ``(coords, visibility, coords_dist)``.
     """
+    from ..keras import tf
+
+    sg = tf.stop_gradient if stop_gradient else (lambda t: t)
     stride = max(output_stride, 8)
-    x = decoded[stride]
+    x = sg(decoded[stride])
     while stride < 32:
         stride *= 2
         x = separable_block(x, channels, stride=2, name=f"reg{stride}_down")
-        skip = conv_bn_relu(decoded[stride], channels, 1, name=f"reg{stride}_skip")
+        skip = conv_bn_relu(sg(decoded[stride]), channels, 1, name=f"reg{stride}_skip")
         x = layers.Add(name=f"reg{stride}_add")([x, skip])
-    x = layers.Concatenate(name="reg32_concat")([x, feats[32]])
+    x = layers.Concatenate(name="reg32_concat")([x, sg(feats[32])])
     x = separable_block(x, channels, name="reg32_fuse")
     x = conv_bn_relu(x, 32, 1, name="reg_squeeze")
     x = layers.Flatten(name="reg_flatten")(x)
     coords = layers.Dense(2 * num_keypoints, name="reg_coords_dense", **OUT)(x)
     coords = layers.Reshape((num_keypoints, 2), name="coords", **OUT)(coords)
     visibility = layers.Dense(num_keypoints, name="visibility", **OUT)(x)
-    return coords, visibility
+    if not laplace:
+        return coords, visibility
+    log_b = layers.Dense(2 * num_keypoints, kernel_initializer=_small(), name="reg_logscale_dense", **OUT)(x)
+    log_b = layers.Reshape((num_keypoints, 2), name="coords_logscale", **OUT)(log_b)
+    dist = layers.Concatenate(axis=-1, name="coords_dist", **OUT)([coords, log_b])
+    return coords, visibility, dist
 
 
 def integral_head(x, num_keypoints: int, channels: int):

@@ -54,14 +54,16 @@ class DataConfig:
 MIXED_PRECISION = ("off", "mixed_float16", "mixed_bfloat16")
 
 #: Outputs a training loss can weigh (``train.loss_weights``).
-LOSS_OUTPUTS = ("heatmaps", "offsets", "coords", "visibility", "facing")
+LOSS_OUTPUTS = ("heatmaps", "offsets", "coords", "coords_dist", "visibility", "facing")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation. batch_size is per replica; the learning rate scales with the replica count.
 
-    loss_weights: per output (heatmaps, offsets, coords, visibility, facing).
+    loss_weights: per output (heatmaps, offsets, coords, coords_dist, visibility, facing). With
+    ``model.coord_loss: laplace`` the likelihood on ``coords_dist`` (default weight 1) replaces
+    the L1 on ``coords``, whose weight is then 0 (it is still logged).
     heatmap_foreground: foreground emphasis of the heatmap MSE (see losses.heatmap_mse).
     eval_every: score the validation set after every N-th epoch (and always after the last);
     the best model is picked among the scored epochs. Every epoch is still checkpointed.

@@ -238,6 +238,8 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
     opt = keras.optimizers.AdamW(learning_rate=sched, weight_decay=tcfg.weight_decay)
     opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "coords"])
     weights = {n: float(tcfg.loss_weights.get(n, 1.0)) for n in names}
+    if "coords_dist" in names:  # the Laplace likelihood replaces the L1 on coords, which is only logged
+        weights["coords"] = 0.0
     model.compile(optimizer=opt, loss=losses_for(names, tcfg.heatmap_foreground, cfg.model.simcc_beta), loss_weights=weights,
                   steps_per_execution=tcfg.steps_per_execution)  # fmt: skip
     return model, opt
@@ -359,10 +361,12 @@ def float32_config(config):
 
 
 def save_model_atomic(model, path: Path) -> None:
-    """Save an uncompiled copy (Keras format: no optimizer or custom losses) to a temp name, rename."""
+    """Save an uncompiled copy (Keras format: no optimizer or custom losses, float32, no
+    training-only stop-gradient ops) to a temp name, rename."""
     from ..keras import keras
+    from ..models.build import strip_stop_gradients
 
-    clone = keras.Model.from_config(float32_config(model.get_config()))
+    clone = keras.Model.from_config(strip_stop_gradients(float32_config(model.get_config())))
     clone.set_weights(model.get_weights())
     tmp = temp_path(path, keep_suffix=True)  # Keras picks the format by the suffix
     try:
@@ -384,7 +388,7 @@ def plot_learning_curve(history: dict, path: Path) -> None:
         return
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
     a.plot(ep, history["loss"], "o-", label="train loss")
-    for key in ("heatmaps_loss", "offsets_loss", "coords_loss", "visibility_loss", "facing_loss", "simcc_x_loss",
+    for key in ("heatmaps_loss", "offsets_loss", "coords_loss", "coords_dist_loss", "visibility_loss", "facing_loss", "simcc_x_loss",
                 "simcc_y_loss"):
         if key in history:
             a.plot(ep, history[key], "--", label=key.replace("_loss", ""))
