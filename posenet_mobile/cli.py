@@ -177,10 +177,11 @@ def cmd_predict(args) -> int:
 
 
 def cmd_compare_heads(args) -> int:
-    from .harness.compare import HEADS, compare_heads, markdown_table
+    from .harness.compare import ROWS, compare_heads, markdown_table
 
-    doc = compare_heads(args.config, args.train_data, args.val_data, args.out, args.set, heads=tuple(args.heads or HEADS),
-                        progress=_err)  # fmt: skip
+    real = None if args.no_real else (args.real_data or "default")
+    doc = compare_heads(args.config, args.train_data, args.val_data, args.out, args.set, heads=tuple(args.heads or ROWS),
+                        real_data=real, progress=_err)  # fmt: skip
     print(markdown_table(doc), end="")
     return 0
 
@@ -334,8 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--train-data", default=None, help="COCO dataset folder or JSON (default: synthetic)")
     s.add_argument("--val-data", default=None)
     s.add_argument("--out", default="compare_heads", help="output folder (runs, int8 files, heads.md/json/png)")
-    s.add_argument("--heads", nargs="+", choices=list(HEAD_TYPES), default=None,
-                   help="the rows, in order (default: every head)")
+    s.add_argument("--heads", nargs="+", choices=list(HEAD_TYPES) + ["regression_sg", "regression_laplace"],
+                   default=None, help="the rows, in order (default: every head and regression variant)")
+    s.add_argument("--real-data", default=None,
+                   help="real people (COCO) to score each int8 file on (default: the shared dev set, if present)")
+    s.add_argument("--no-real", action="store_true", help="skip the real-people column")
     s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value")
     s.set_defaults(func=cmd_compare_heads)
 

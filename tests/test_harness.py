@@ -167,7 +167,7 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
 
     over = [o for o in TINY if not o.startswith("compress")] + ["model.regression_channels=16"]
     doc = compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "cmp", over,
-                                bench_runs=3, progress=quiet)  # fmt: skip
+                                bench_runs=3, real_data=models["val"], progress=quiet)  # fmt: skip
     rows = {r["head"]: r for r in doc["rows"]}
     # the preset's left/right options stay on the heatmap row only: the others cannot use them
     model_cfgs = {h: json.loads((tmp_path / "cmp" / h / "config.json").read_text())["config"]["model"] for h in rows}
@@ -175,11 +175,22 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     assert not any(model_cfgs[h]["facing_head"] or model_cfgs[h]["global_context"] or model_cfgs[h]["facing_channels"]
                    for h in ("integral", "direct", "regression"))  # fmt: skip
     assert model_cfgs["simcc"]["global_context"] and not model_cfgs["simcc"]["facing_head"]  # context feeds its trunk
-    assert list(rows) == ["heatmap", "integral", "direct", "regression", "simcc"]
+    assert list(rows) == ["heatmap", "integral", "direct", "regression", "simcc", "regression_sg", "regression_laplace"]
     assert all(r["epochs"] == 1 and r["int8_ms_1t"] > 0 and r["int8_bytes"] > 0 for r in rows.values())
+    # the variants change training only: one setting each, on their own rows
+    assert model_cfgs["regression_sg"]["regression_stop_gradient"] and model_cfgs["regression_laplace"]["coord_loss"] == "laplace"
+    assert not any(model_cfgs[h]["regression_stop_gradient"] or model_cfgs[h]["coord_loss"] != "l1"
+                   for h in rows if h not in compare.VARIANTS)  # fmt: skip
     # at inference the BlazePose regression network is the direct one: only the training signal differs
-    assert rows["regression"]["params"] == rows["direct"]["params"] and rows["regression"]["macs"] == rows["direct"]["macs"]
-    assert (tmp_path / "cmp" / "heads.md").read_text().count("\n") == 7 and (tmp_path / "cmp" / "heads.png").exists()
+    for h in ("direct", "regression_sg", "regression_laplace"):
+        assert (rows[h]["params"], rows[h]["macs"]) == (rows["regression"]["params"], rows["regression"]["macs"]), h
+    assert rows["heatmap"]["speedup_vs_heatmap_1t"] == 1.0 and rows["heatmap"]["pck_vs_heatmap_points"] == 0.0
+    assert all(0 <= r["real_pck"] <= 1 and r["speedup_vs_heatmap_1t"] > 0 for r in rows.values())
+    front = compare.pareto_front(doc["rows"], "int8_ms_1t")
+    assert front and all(not (o["int8_ms_1t"] <= f["int8_ms_1t"] and o["int8_pck"] > f["int8_pck"])
+                         for f in front for o in doc["rows"])  # fmt: skip
+    assert (tmp_path / "cmp" / "heads.md").read_text().count("\n") == 9 and (tmp_path / "cmp" / "heads.png").exists()
+    assert "real PCK@0.2" in (tmp_path / "cmp" / "heads.md").read_text()
     monkeypatch.setattr(compare, "budget", lambda cfg: {"epochs": 2 if cfg.model.head == "direct" else 1})
     with pytest.raises(ConfigError, match="direct row's training budget differs"):
         compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "x", over, progress=quiet)

@@ -9,14 +9,21 @@ the four heads of :mod:`posenet_mobile.models.heads`:
 * ``regression``: BlazePose-style, heatmap supervision during training only, heatmap branch cut
   at export (Bazarevsky et al. 2020);
 * ``simcc``: coordinate classification, one 1-D distribution per axis (Li et al. 2022; RTMPose);
+* ``regression_sg``: ``regression`` with the paper's stop-gradient between its encoder and the
+  heatmap path (``model.regression_stop_gradient``);
+* ``regression_laplace``: ``regression`` trained by a Laplace likelihood with a predicted scale
+  per coordinate (``model.coord_loss: laplace``; RLE without the flow, Li et al. 2021);
 
 the preset's left/right options (``model.facing_head``, ``model.global_context``) stay on the
 heatmap row only, the one head whose decoder uses them (:func:`row_model`);
 
 then exports each to int8 (post-training quantization) and measures in one process: parameters
 and MACs of the exported graph, int8 file size, int8 latency at 1 and 2 threads (one interleaved
-benchmark), PCK@0.2 and OKS AP of the float Keras model and of the int8 file, and the int8 drop.
-Writes ``OUT/heads.json``, ``OUT/heads.md`` and ``OUT/heads.png`` (accuracy vs latency).
+benchmark), PCK@0.2 and OKS AP of the float Keras model and of the int8 file, and the int8 drop;
+each row's speed-up and PCK gap against the heatmap row; and, where the real-people folder
+exists (``real_data``), each int8 file's PCK@0.2 and AP on it: scored only, never used to pick.
+Writes ``OUT/heads.json``, ``OUT/heads.md`` and ``OUT/heads.png`` (accuracy vs latency with
+the Pareto frontier). Re-running the same command resumes: finished rows are not retrained.
 """
 
 from __future__ import annotations
@@ -32,20 +39,30 @@ from ..io import check_output_dir, read_json, write_bytes_atomic, write_json_ato
 from ..viz import save_figure
 
 HEADS = ("heatmap", "integral", "direct", "regression", "simcc")
+#: Rows that are a head with other training settings: ``{row: (head, model settings)}``.
+VARIANTS = {"regression_sg": ("regression", {"regression_stop_gradient": True}),
+            "regression_laplace": ("regression", {"coord_loss": "laplace"})}  # fmt: skip
+ROWS = HEADS + tuple(VARIANTS)
 
 
 #: Model settings a row may change with its head: the left/right options only the heatmap head
-#: decodes (``facing_head`` is read by its decoder), and ``global_context``, which feeds the
-#: heatmap and simcc heads' trunks.
-HEAD_OPTIONS = ("head", "facing_head", "facing_channels", "global_context")
+#: decodes (``facing_head`` is read by its decoder), ``global_context``, which feeds the heatmap
+#: and simcc heads' trunks, and the regression variants' settings.
+HEAD_OPTIONS = ("head", "facing_head", "facing_channels", "global_context", "regression_stop_gradient", "coord_loss")
 
 
-def row_model(model, head: str):
-    """``model`` with ``head``, and the left/right options kept only where that head uses them."""
+def row_model(model, row: str):
+    """``model`` for ``row`` (a head or a :data:`VARIANTS` name), with the left/right options kept
+    only where that head uses them and the variants' settings only on their rows."""
+    if row not in ROWS:
+        raise ConfigError(f"compare-heads: unknown row {row!r}; expected one of {ROWS}")
+    head, settings = VARIANTS.get(row, (row, {}))
     hm = head == "heatmap"
+    plain = {"regression_stop_gradient": False, "coord_loss": "l1"}
     return dataclasses.replace(model, head=head, facing_head=model.facing_head and hm,
                                facing_channels=model.facing_channels if hm else 0,
-                               global_context=model.global_context and head in ("heatmap", "simcc"))  # fmt: skip
+                               global_context=model.global_context and head in ("heatmap", "simcc"),
+                               **{**plain, **settings})  # fmt: skip
 
 
 def budget(cfg) -> dict:
@@ -58,11 +75,22 @@ def budget(cfg) -> dict:
 
 
 def compare_heads(config="quickstart", train_data=None, val_data=None, out="compare_heads", overrides=None,
-                  heads=HEADS, threads=(1, 2), bench_runs: int = 60, progress=print) -> dict:  # fmt: skip
+                  heads=ROWS, threads=(1, 2), bench_runs: int = 60, real_data="default", progress=print) -> dict:  # fmt: skip
+    """``heads``: the rows, in order (heads and :data:`VARIANTS`). ``real_data``: a COCO folder of
+    real people to score every int8 file on; ``"default"``: the shared dev set where it exists;
+    ``None``: none."""
     from ..export.exporter import export_run
     from ..train.config import load_config
     from ..train.trainer import train
     from .bench import bench
+    from .validate import validate
+
+    if real_data == "default":
+        from ..demo import DEV_SET
+
+        real_data = DEV_SET if Path(DEV_SET).exists() else None
+    if real_data is not None and not Path(real_data).exists():
+        raise ConfigError(f"compare-heads: --real-data {real_data}: no such folder")
 
     out = check_output_dir(out, "--out")
     base = load_config(config, overrides)
@@ -90,30 +118,71 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
                    "int8_pck": v["tflite"]["pck"], "int8_AP": v["tflite"]["AP"], "int8_pck_drop_points": v["pck_drop_points"],
                    "train_seconds": res.get("train_seconds"), "epochs": res.get("epochs_completed"),
                    "wall_seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
+        if h in VARIANTS:
+            rows[h]["variant"] = VARIANTS[h][1]
+        if real_data is not None:  # a thermometer: scored after training, read by nothing that trains
+            real = validate(out / f"{h}_int8.tflite", real_data, progress=lambda *_: None)["metrics"]
+            rows[h].update(real_pck=real["pck"], real_AP=real["AP"])
     progress("compare-heads: benchmarking int8 latency (interleaved)")
     lat = bench(files, threads, runs=bench_runs, warmup=5)
     for r in lat["results"]:
         h = Path(r["model"]).stem.replace("_int8", "")
         rows[h][f"int8_ms_{r['threads']}t"] = r["median_ms"]
+    if "heatmap" in rows:
+        ref = rows["heatmap"]
+        for r in rows.values():
+            r["speedup_vs_heatmap_1t"] = round(ref[f"int8_ms_{threads[0]}t"] / r[f"int8_ms_{threads[0]}t"], 3)
+            r["pck_vs_heatmap_points"] = round(100 * (r["int8_pck"] - ref["int8_pck"]), 2)
     doc = {"config": config, "overrides": list(overrides or []), "budget": first, "rows": [rows[h] for h in heads],
-           "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores", "data": {"train": train_data, "val": val_data}}  # fmt: skip
+           "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {cpu_model()}",
+           "data": {"train": train_data, "val": val_data, "real": str(real_data) if real_data else None}}  # fmt: skip
     write_json_atomic(out / "heads.json", doc, indent=1)
     write_bytes_atomic(out / "heads.md", markdown_table(doc).encode())
     _plot(doc, out / "heads.png", threads[0])
     return doc
 
 
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), or the platform's processor string."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def markdown_table(doc) -> str:
-    t = [k for k in doc["rows"][0] if k.startswith("int8_ms_")]
+    """The rows as a Markdown table; the speed-up and real-people columns where measured."""
+    rows = doc["rows"]
+    t = [k for k in rows[0] if k.startswith("int8_ms_")]
+    vs = "speedup_vs_heatmap_1t" in rows[0]
+    real = "real_pck" in rows[0]
     head = "| head | params | MACs (M) | int8 bytes | " + " | ".join(f"int8 ms ({k[8:-1]} thr)" for k in t) + \
-        " | float PCK@0.2 | int8 PCK@0.2 | int8 drop (pts) | float AP | int8 AP |"  # fmt: skip
+        (" | speed-up vs heatmap (1 thr) | PCK vs heatmap (pts)" if vs else "") + \
+        " | float PCK@0.2 | int8 PCK@0.2 | int8 drop (pts) | float AP | int8 AP |" + \
+        (" real PCK@0.2 | real AP |" if real else "")  # fmt: skip
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    for r in doc["rows"]:
+    for r in rows:
         lines.append(f"| {r['head']} | {r['params']:,} | {r['macs'] / 1e6:.1f} | {r['int8_bytes']:,} | "
                      + " | ".join(f"{r[k]:.2f}" for k in t)
+                     + (f" | {r['speedup_vs_heatmap_1t']:.2f}x | {r['pck_vs_heatmap_points']:+.1f}" if vs else "")
                      + f" | {r['float_pck']:.3f} | {r['int8_pck']:.3f} | {r['int8_pck_drop_points']:.2f} | "
-                     f"{r['float_AP']:.3f} | {r['int8_AP']:.3f} |")  # fmt: skip
+                     f"{r['float_AP']:.3f} | {r['int8_AP']:.3f} |"
+                     + (f" {r['real_pck']:.3f} | {r['real_AP']:.3f} |" if real else ""))  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def pareto_front(rows, key: str) -> list:
+    """Rows no other row beats on both ``key`` (latency, lower is better) and int8 PCK@0.2, by
+    increasing latency."""
+    front, best = [], -1.0
+    for r in sorted(rows, key=lambda r: (r[key], -r["int8_pck"])):
+        if r["int8_pck"] > best:
+            front.append(r)
+            best = r["int8_pck"]
+    return front
 
 
 def _plot(doc, path, threads) -> None:
@@ -124,9 +193,13 @@ def _plot(doc, path, threads) -> None:
 
     key = f"int8_ms_{threads}t"
     fig, ax = plt.subplots(figsize=(5.5, 4))
+    front = pareto_front(doc["rows"], key)
+    ax.step([r[key] for r in front], [r["int8_pck"] for r in front], where="post", color="0.6", lw=1, zorder=1,
+            label="Pareto frontier")  # fmt: skip
     for r in doc["rows"]:
-        ax.scatter(r[key], r["int8_pck"], s=40)
+        ax.scatter(r[key], r["int8_pck"], s=40, zorder=2, marker="o" if r in front else "x")
         ax.annotate(r["head"], (r[key], r["int8_pck"]), textcoords="offset points", xytext=(5, 5))
+    ax.legend(loc="lower right", fontsize=8)
     ax.set_xlabel(f"int8 latency, ms ({threads} thread, XNNPACK)")
     ax.set_ylabel("int8 PCK@0.2 (held-out)")
     ax.set_title("accuracy vs latency by head")
