@@ -8,7 +8,7 @@ every prunable kernel (the mask tfmot's magnitude pruning ends with, per layer).
 crops: the scales' values do not change the size) and compared with the float32 file. Tensors
 are renamed as the export renames them; the export's metadata (a few KB) is not included.
 
-Issue 5 asks for int8 <= 30% of float32 and, at 50% sparsity, gzip <= 75% of the dense int8
+The compression targets are int8 <= 30% of float32 and, at 50% sparsity, gzip <= 75% of the dense int8
 gzip. Per-channel quantization adds a fixed cost per output channel (a float32 scale and an
 int64 zero point for the filter and again for the bias, plus the int32 bias), which is large next
 to the few input weights per channel of a narrow model; this shows how that share falls with

@@ -1,8 +1,8 @@
 """Frozen dataclass configs and the strict dict/YAML overlay they share.
 
 Configs are data: presets are values, and overlaying a mapping onto a config rejects any key
-the dataclass does not have, naming it. Later issues add data, training and compression configs
-beside :class:`ModelConfig` using the same :func:`overlay`.
+the dataclass does not have, naming it. The data, training and compression configs
+(:mod:`posenet_mobile.train.config`) sit beside :class:`ModelConfig` and use the same :func:`overlay`.
 """
 
 from __future__ import annotations
