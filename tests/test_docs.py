@@ -29,3 +29,16 @@ def test_training_doc_measurements_match_the_results_files():
     section = text.split(mod.START, 1)[1].split(mod.END, 1)[0]
     assert section == mod.render(), "docs/training.md is stale: run scripts/update_training_doc.py"
     assert "ms per step" in section and "over baseline" in section  # both results files were read
+
+
+def test_heads_doc_measurements_match_the_results_file():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("update_heads_doc", README.parent / "scripts" / "update_heads_doc.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = mod.DOC.read_text()
+    assert mod.START in text and mod.END in text
+    section = text.split(mod.START, 1)[1].split(mod.END, 1)[0]
+    assert section == mod.render(), "docs/heads.md is stale: run scripts/update_heads_doc.py"
+    assert "| heatmap |" in section and "| simcc |" in section and "Pareto frontier" in section

@@ -83,6 +83,7 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
     from ..train.config import load_config
     from ..train.trainer import train
     from .bench import bench
+    from .provenance import cpu_model, provenance
     from .validate import validate
 
     if real_data == "default":
@@ -134,23 +135,12 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
             r["speedup_vs_heatmap_1t"] = round(ref[f"int8_ms_{threads[0]}t"] / r[f"int8_ms_{threads[0]}t"], 3)
             r["pck_vs_heatmap_points"] = round(100 * (r["int8_pck"] - ref["int8_pck"]), 2)
     doc = {"config": config, "overrides": list(overrides or []), "budget": first, "rows": [rows[h] for h in heads],
-           "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {cpu_model()}",
+           "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {cpu_model()}", "provenance": provenance(),
            "data": {"train": train_data, "val": val_data, "real": str(real_data) if real_data else None}}  # fmt: skip
     write_json_atomic(out / "heads.json", doc, indent=1)
     write_bytes_atomic(out / "heads.md", markdown_table(doc).encode())
-    _plot(doc, out / "heads.png", threads[0])
+    plot_heads(doc, out / "heads.png", threads[0])
     return doc
-
-
-def cpu_model() -> str:
-    """The CPU's model name (``/proc/cpuinfo``), or the platform's processor string."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def markdown_table(doc) -> str:
@@ -185,7 +175,7 @@ def pareto_front(rows, key: str) -> list:
     return front
 
 
-def _plot(doc, path, threads) -> None:
+def plot_heads(doc, path, threads: int = 1) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -199,7 +189,8 @@ def _plot(doc, path, threads) -> None:
     for r in doc["rows"]:
         ax.scatter(r[key], r["int8_pck"], s=40, zorder=2, marker="o" if r in front else "x")
         ax.annotate(r["head"], (r[key], r["int8_pck"]), textcoords="offset points", xytext=(5, 5))
-    ax.legend(loc="lower right", fontsize=8)
+    ax.margins(x=0.2, y=0.15)  # room for the labels beside the outermost points
+    ax.legend(loc="best", fontsize=8)
     ax.set_xlabel(f"int8 latency, ms ({threads} thread, XNNPACK)")
     ax.set_ylabel("int8 PCK@0.2 (held-out)")
     ax.set_title("accuracy vs latency by head")

@@ -1,0 +1,71 @@
+"""Regenerate docs/heads.md's measured section and docs/heads.png from benchmarks/results/heads.json.
+
+    python scripts/update_heads_doc.py
+
+The doc holds no figure that is not in the results file (tests/test_docs.py checks the section is
+current); benchmarks/heads.py writes that file.
+"""
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "heads.md"
+PLOT = ROOT / "docs" / "heads.png"
+RESULTS = ROOT / "benchmarks" / "results" / "heads.json"
+START, END = "<!-- heads-measurements:start -->\n", "<!-- heads-measurements:end -->"
+#: The acceptance bar of the "fast and accurate" question: at least this speed-up over the
+#: heatmap row in int8 at 1 thread, and at most this many PCK points below it.
+SPEEDUP, POINTS = 1.25, 1.0
+
+
+def _budget(b: dict) -> str:
+    m, t, d = b["model"], b["train"], b["data"]
+    return (f"{m['input_size'][0]}x{m['input_size'][1]} input, width {m['width']}, {t['epochs']} epochs of batch "
+            f"{t['batch_size']}, learning rate {t['learning_rate']}, {d['synthetic_train']} synthetic training people, "
+            f"scored on {d['synthetic_val']} held-out people")  # fmt: skip
+
+
+def render() -> str:
+    from posenet_mobile.harness.compare import markdown_table, pareto_front
+
+    doc = json.loads(RESULTS.read_text())
+    p = doc["provenance"]
+    rows = doc["rows"]
+    out = [f"Command: `{doc['command']}` ({doc['wall_seconds']} s of wall time for this invocation; "
+           f"per-row training seconds are in the results file). Machine: {p['cpu']}, {p['cores']} cores, "
+           f"no GPU; commit {p['commit']}, {p['time']}. Budget of every row, asserted identical by the code: "
+           f"{_budget(doc['budget'])}. Latency: the interleaved benchmark's median of {doc['bench_runs']} "
+           "invokes per file (XNNPACK).", "", markdown_table(doc).rstrip(), "",
+           "![int8 latency at 1 thread against int8 PCK@0.2, one point per row](heads.png)", ""]  # fmt: skip
+    front = [r["head"] for r in pareto_front(rows, "int8_ms_1t")]
+    out.append(f"Pareto frontier (int8 ms at 1 thread against int8 PCK@0.2): {', '.join(front)}.")
+    if "speedup_vs_heatmap_1t" in rows[0]:
+        ok = [r for r in rows if r["head"] != "heatmap" and r["speedup_vs_heatmap_1t"] >= SPEEDUP
+              and r["pck_vs_heatmap_points"] >= -POINTS]  # fmt: skip
+        bar = f"at least {SPEEDUP}x faster than heatmap at 1 thread and at most {POINTS:g} PCK point below it"
+        if ok:
+            out.append(f"Rows {bar}: " + ", ".join(
+                f"{r['head']} ({r['speedup_vs_heatmap_1t']:.2f}x, {r['pck_vs_heatmap_points']:+.1f} points)" for r in ok) + ".")
+        else:
+            best = max((r for r in rows if r["head"] != "heatmap"), key=lambda r: r["pck_vs_heatmap_points"])
+            out.append(f"No row is {bar}; the closest in PCK is {best['head']} "
+                       f"({best['speedup_vs_heatmap_1t']:.2f}x, {best['pck_vs_heatmap_points']:+.1f} points).")
+    if "real_pck" in rows[0]:
+        out.append(f"Real people: each int8 file scored on `{Path(doc['data']['real']).name}` (GT-box crops), "
+                   "after training; the set picked nothing.")
+    out.append("")
+    return "\n".join(out)
+
+
+def main():
+    from posenet_mobile.harness.compare import plot_heads
+
+    text = DOC.read_text()
+    head, rest = text.split(START, 1)
+    DOC.write_text(head + START + render() + END + rest.split(END, 1)[1])
+    plot_heads(json.loads(RESULTS.read_text()), PLOT, 1)
+
+
+if __name__ == "__main__":
+    main()
