@@ -93,6 +93,7 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
     if real_data is not None and not Path(real_data).exists():
         raise ConfigError(f"compare-heads: --real-data {real_data}: no such folder")
 
+    prov = provenance()  # at the start: the code that runs, not what the checkout holds when it ends
     out = check_output_dir(out, "--out")
     base = load_config(config, overrides)
     out.mkdir(parents=True, exist_ok=True)
@@ -135,7 +136,7 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
             r["speedup_vs_heatmap_1t"] = round(ref[f"int8_ms_{threads[0]}t"] / r[f"int8_ms_{threads[0]}t"], 3)
             r["pck_vs_heatmap_points"] = round(100 * (r["int8_pck"] - ref["int8_pck"]), 2)
     doc = {"config": config, "overrides": list(overrides or []), "budget": first, "rows": [rows[h] for h in heads],
-           "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {cpu_model()}", "provenance": provenance(),
+           "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {cpu_model()}", "provenance": prov,
            "data": {"train": train_data, "val": val_data, "real": str(real_data) if real_data else None}}  # fmt: skip
     write_json_atomic(out / "heads.json", doc, indent=1)
     write_bytes_atomic(out / "heads.md", markdown_table(doc).encode())
@@ -186,9 +187,14 @@ def plot_heads(doc, path, threads: int = 1) -> None:
     front = pareto_front(doc["rows"], key)
     ax.step([r[key] for r in front], [r["int8_pck"] for r in front], where="post", color="0.6", lw=1, zorder=1,
             label="Pareto frontier")  # fmt: skip
+    # dominated points are often close together: by latency, their labels alternate below-left
+    # and below-right, so that neighbours' labels point away from each other
+    side = {r["head"]: i % 2 for i, r in enumerate(sorted((r for r in doc["rows"] if r not in front), key=lambda r: r[key]))}
     for r in doc["rows"]:
         ax.scatter(r[key], r["int8_pck"], s=40, zorder=2, marker="o" if r in front else "x")
-        ax.annotate(r["head"], (r[key], r["int8_pck"]), textcoords="offset points", xytext=(5, 5))
+        off = (5, 5) if r in front else ((5, -12) if side[r["head"]] else (-5, -12))
+        ax.annotate(r["head"], (r[key], r["int8_pck"]), textcoords="offset points", xytext=off,
+                    ha="left" if off[0] > 0 else "right", fontsize=9)  # fmt: skip
     ax.margins(x=0.2, y=0.15)  # room for the labels beside the outermost points
     ax.legend(loc="best", fontsize=8)
     ax.set_xlabel(f"int8 latency, ms ({threads} thread, XNNPACK)")
