@@ -18,27 +18,25 @@ def test_readme_cli_reference_matches_the_parser():
         assert f"`posenet-mobile {name}`" in section
 
 
-def test_training_doc_measurements_match_the_results_files():
+def _generated_section(script: str):
+    """The script module (``scripts/SCRIPT.py``) and its doc's generated section."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("update_training_doc", README.parent / "scripts" / "update_training_doc.py")
+    spec = importlib.util.spec_from_file_location(script, README.parent / "scripts" / f"{script}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     text = mod.DOC.read_text()
     assert mod.START in text and mod.END in text
-    section = text.split(mod.START, 1)[1].split(mod.END, 1)[0]
+    return mod, text.split(mod.START, 1)[1].split(mod.END, 1)[0]
+
+
+def test_training_doc_measurements_match_the_results_files():
+    mod, section = _generated_section("update_training_doc")
     assert section == mod.render(), "docs/training.md is stale: run scripts/update_training_doc.py"
     assert "ms per step" in section and "over baseline" in section  # both results files were read
 
 
 def test_heads_doc_measurements_match_the_results_file():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("update_heads_doc", README.parent / "scripts" / "update_heads_doc.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    text = mod.DOC.read_text()
-    assert mod.START in text and mod.END in text
-    section = text.split(mod.START, 1)[1].split(mod.END, 1)[0]
+    mod, section = _generated_section("update_heads_doc")
     assert section == mod.render(), "docs/heads.md is stale: run scripts/update_heads_doc.py"
     assert "| heatmap |" in section and "| simcc |" in section and "Pareto frontier" in section
