@@ -9,10 +9,12 @@ category and camera yaw (facing / side / back), and measures left/right confusio
   the same limb);
 * ``collapsed_pairs``: left/right pairs whose truths are over half a torso apart but whose two
   predictions are within 0.2 torso of each other (both channels on one limb);
-* ``pck_side_decode``: PCK of :func:`posenet_mobile.codec.decode_sides` (each left/right pair
-  decoded as two limbs, sides from which way the person faces) with the truth's facing
-  (``oracle_facing``); for models with a ``facing`` output, their own decode (``facing_head``,
-  the same as ``pck``) and the per-channel argmax they would get without it.
+* ``pck_side_decode``: PCK of :func:`posenet_mobile.codec.decode_sides` (heatmap heads: each
+  left/right pair decoded as two limbs, sides from which way the person faces) or of
+  :func:`posenet_mobile.codec.order_sides` (simcc: each pair's two points take their sides from
+  the facing) with the truth's facing (``oracle_facing``); for models with a ``facing`` output,
+  their own decode (``facing_head``, the same as ``pck`` where the exported decoder reads it) and
+  the per-keypoint decode they would get without it (``per_channel_argmax``).
 Pose category and camera come from the synthetic generator's annotations; other datasets get the
 keypoint and flag breakdown only.
 
@@ -37,7 +39,7 @@ def main():
     from posenet_mobile.io import read_json
     from posenet_mobile.models.build import output_names
     from posenet_mobile.runs import load_run
-    from posenet_mobile.codec import SideRule, decode_outputs, decode_sides
+    from posenet_mobile.codec import SideRule, decode_outputs, decode_sides, order_sides
     from posenet_mobile.losses import facing_target
     from posenet_mobile.train.evaluate import keypoints_to_image
 
@@ -56,7 +58,8 @@ def main():
     raw, crops = {n: np.concatenate(v) for n, v in raw.items()}, np.concatenate(crops)
     idx = crops[:, 6].astype(int)
     to_image = lambda k: keypoints_to_image(k, crops, run.codec.input_size)  # noqa: E731
-    kp_in, sc = decode_outputs(raw, run.codec, sides=SideRule.from_names(data.schema.names, data.schema.flip_index))
+    kp_in, sc = decode_outputs(raw, run.codec, sides=SideRule.from_names(data.schema.names, data.schema.flip_index),
+                               simcc=run.simcc)  # fmt: skip
     kp = to_image(kp_in)
     samples = [data.samples[i] for i in idx]
     gt = np.stack([s.keypoints for s in samples])
@@ -98,19 +101,23 @@ def main():
            "by_flag": {str(f): frac(hit, vis == f) for f in (1, 2)},
            "flag_share": {str(f): round(float((vis == f).sum() / lab.sum()), 3) for f in (1, 2)},
            "by_keypoint": {n: frac(hit[:, k], lab[:, k]) for k, n in enumerate(schema.names)}}  # fmt: skip
-    if "heatmaps" in raw:  # decode each left/right pair as two limbs, sides by facing (codec.decode_sides)
+    if "heatmaps" in raw or "simcc_x" in raw:  # sides by facing (codec.decode_sides / codec.order_sides)
         rule = SideRule.from_names(schema.names, flip)
         target, weight = facing_target(gt, vis, rule.torso)
         pck_of = lambda k: frac((np.linalg.norm(to_image(k) - gt, axis=-1) <= tol) & lab, lab)  # noqa: E731
-        side = lambda f: decode_sides(raw["heatmaps"], raw.get("offsets"), f, rule, run.codec.stride)[0]  # noqa: E731
+        if "heatmaps" in raw:
+            side = lambda f: decode_sides(raw["heatmaps"], raw.get("offsets"), f, rule, run.codec.stride)[0]  # noqa: E731
+            plain = lambda: run.codec.decode(raw["heatmaps"], raw.get("offsets"))  # noqa: E731
+        else:
+            plain = lambda: run.simcc.decode(raw["simcc_x"], raw["simcc_y"])  # noqa: E731
+            side = lambda f: order_sides(*plain(), f, rule)[0]  # noqa: E731
         res = {"oracle_facing": pck_of(side(np.where(target > 0.5, 1.0, -1.0)))}
         if "facing" in raw:
             logit = raw["facing"][:, 0]
-            res["facing_head"] = out["pck"]  # decode_outputs decoded sides with the model's facing
+            res["facing_head"] = pck_of(side(logit))
             out["facing_accuracy"] = {"accuracy": round(float((((logit > 0) == (target > 0.5)) * weight).sum() / max(weight.sum(), 1)), 4),
                                       "people_with_target": int(weight.sum())}  # fmt: skip
-            kp0, _ = run.codec.decode(raw["heatmaps"], raw.get("offsets"))
-            res["per_channel_argmax"] = pck_of(kp0)
+            res["per_channel_argmax"] = pck_of(plain()[0])
         out["pck_side_decode"] = res
     ann = read_json(data.annotation_file)
     by_id = {x["id"]: x for x in ann["annotations"]}

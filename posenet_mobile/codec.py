@@ -345,6 +345,44 @@ def decode_sides(heatmaps, offsets, facing, rule: SideRule, stride: int):
     return kp, scores
 
 
+def order_sides(keypoints, scores, facing, rule: SideRule):
+    """Left/right by which way the person faces, for heads that decode each keypoint on its own
+    (``simcc`` with a ``facing`` output): each left/right pair's two points keep their places, and
+    the one further to the image right of the torso axis (shoulder centre -> hip centre, each
+    centre the midpoint of that pair's two points, which a swap does not move) becomes the
+    person's left when ``facing > 0`` (they face the camera), else their right; its score goes
+    with it. Pairs on the axis (equal projections), and people whose axis has no length, are left
+    as decoded. A pair whose two points sit on one limb stays so: this fixes swapped labels, not
+    collapses.
+
+    keypoints ``(N, K, 2)``, scores ``(N, K)``, facing ``(N,)`` or ``(N, 1)`` logits. Returns new
+    ``keypoints``, ``scores``.
+    """
+    kp = np.array(keypoints, np.float64)
+    sc = np.array(scores, np.float64)
+    n = kp.shape[0]
+    facing = np.asarray(facing, np.float64).reshape(n)
+    ls, rs, lh, rh = rule.torso
+    top, bottom = 0.5 * (kp[:, ls] + kp[:, rs]), 0.5 * (kp[:, lh] + kp[:, rh])
+    down = bottom - top
+    right = np.stack([down[:, 1], -down[:, 0]], axis=-1)  # the image's right of the torso axis
+    mid = 0.5 * (top + bottom)
+    ok = np.hypot(down[:, 0], down[:, 1]) >= 1e-6
+    for a, b in rule.pairs:
+        da = np.einsum("nd,nd->n", kp[:, a] - mid, right)
+        db = np.einsum("nd,nd->n", kp[:, b] - mid, right)
+        swap = ok & np.where(facing > 0, da < db, da > db)
+        kp[swap, a], kp[swap, b] = kp[swap, b].copy(), kp[swap, a].copy()
+        sc[swap, a], sc[swap, b] = sc[swap, b].copy(), sc[swap, a].copy()
+    return kp, sc
+
+
+def _need_sides(sides):
+    if sides is None:
+        raise ConfigError("decode_outputs: a model with a 'facing' output needs the schema's left/right "
+                          "pairs and torso (sides=SideRule...)")  # fmt: skip
+
+
 def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None,
                    sides: SideRule | None = None, simcc=None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Decode a model's named outputs, whatever the head, into keypoints and scores.
@@ -354,7 +392,8 @@ def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None,
     ``heatmaps`` (+ ``offsets``) go through :meth:`HeatmapCodec.decode` with ``refine``, or
     through :func:`decode_sides` when there is a ``facing`` output (``sides`` is then required);
     ``keypoints`` ``(N, K, 3)`` (in-graph decoded x, y in input pixels, score) pass through;
-    ``simcc_x`` + ``simcc_y`` go through ``simcc`` (a :class:`~posenet_mobile.simcc.SimCCCodec`).
+    ``simcc_x`` + ``simcc_y`` go through ``simcc`` (a :class:`~posenet_mobile.simcc.SimCCCodec`),
+    then :func:`order_sides` when there is a ``facing`` output.
     Returns ``keypoints (N, K, 2)`` input pixels and ``scores (N, K)`` in [0, 1].
     """
     if "coords" in outputs:
@@ -365,14 +404,16 @@ def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None,
     if "simcc_x" in outputs:
         if simcc is None:
             raise ConfigError("decode_outputs: simcc outputs need the SimCC codec (simcc=SimCCCodec...)")
-        return simcc.decode(outputs["simcc_x"], outputs["simcc_y"])
+        kp, scores = simcc.decode(outputs["simcc_x"], outputs["simcc_y"])
+        if "facing" not in outputs:
+            return kp, scores
+        _need_sides(sides)
+        return order_sides(kp, scores, outputs["facing"], sides)
     if "keypoints" in outputs:
         kp = np.asarray(outputs["keypoints"], np.float64)
         return kp[..., :2], kp[..., 2]
     if "heatmaps" in outputs and "facing" in outputs:
-        if sides is None:
-            raise ConfigError("decode_outputs: a model with a 'facing' output needs the schema's left/right "
-                              "pairs and torso (sides=SideRule...)")  # fmt: skip
+        _need_sides(sides)
         return decode_sides(outputs["heatmaps"], outputs.get("offsets"), outputs["facing"], sides, codec.stride)
     if "heatmaps" in outputs:
         return codec.decode(outputs["heatmaps"], outputs.get("offsets"), refine=refine)

@@ -17,6 +17,8 @@ from typing import Any, Mapping
 from .errors import ConfigError
 
 HEAD_TYPES = ("heatmap", "regression", "integral", "direct", "simcc")
+#: Heads whose exported decoder reads the ``facing`` output to tell left from right.
+SIDE_HEADS = ("heatmap", "simcc")
 COORD_LOSSES = ("l1", "laplace")
 
 
@@ -79,7 +81,9 @@ class ModelConfig:
         :func:`posenet_mobile.losses.facing_target`). With the heatmap head it is exported and
         decides left from right: each left/right pair is decoded as two limbs
         (:func:`posenet_mobile.codec.decode_sides`, metadata ``decode.method``
-        ``heatmap_offset_sides``). With the regression head it is training-only.
+        ``heatmap_offset_sides``). With the simcc head it is exported too: each pair's two decoded
+        points take their sides from it (:func:`posenet_mobile.codec.order_sides`, metadata
+        ``decode.method`` ``simcc_sides``). With the other heads it is training-only.
     facing_channels: 0 (the default): the ``facing`` logit is a Dense on the pooled stride-32
         features. N > 0: it gets its own trunk, a separable block of N channels on the decoder's
         stride-8 features, before pooling (front-only cues such as a face or a neckline are a

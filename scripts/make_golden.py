@@ -1,5 +1,5 @@
-"""Train four tiny runs, export heatmap / heatmap with facing (side decoding) / regression / simcc /
-in-graph-decoded models, write golden vectors for posecore's JUnit tests.
+"""Train five tiny runs, export heatmap / heatmap with facing (side decoding) / regression / simcc /
+simcc with facing / in-graph-decoded models, write golden vectors for posecore's JUnit tests.
 Usage: python scripts/make_golden.py OUT_DIR (about 3 min)."""
 
 import sys
@@ -26,6 +26,7 @@ def main(out: Path) -> None:
         ("sides", ["model.head=heatmap", "model.facing_head=true"], [("int8", False), ("float32", False)]),
         ("regression", ["model.head=regression"], [("int8", False)]),
         ("simcc", ["model.head=simcc"], [("int8", False), ("float32", False)]),
+        ("simcc_sides", ["model.head=simcc", "model.facing_head=true"], [("int8", False)]),
     ):
         run = work / name
         train(load_config("quickstart", tiny + sets), run, work / "train", work / "val", verbose=0, progress=quiet)

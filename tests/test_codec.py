@@ -208,3 +208,34 @@ def test_simcc_round_trip_out_of_crop_and_ties():
     # a flat row is no peak: its score is far below a trained peak's
     flat = codec.decode(np.zeros((1, 17, 192)), np.zeros((1, 17, 256)))[1]
     assert flat.max() < 0.05
+
+
+def test_order_sides_puts_the_left_limb_on_the_side_facing_says():
+    from posenet_mobile.codec import order_sides
+    from posenet_mobile.simcc import SimCCCodec
+
+    rule = SideRule.from_names(COCO17.names, COCO17.flip_index)
+    kp = np.zeros((1, 17, 2))
+    kp[0, :] = [32.0, 5.0]
+    kp[0, 5:7] = [[20, 10], [44, 10]]  # shoulders: left one on the image left
+    kp[0, 11:13] = [[24, 40], [40, 40]]
+    kp[0, 13:15] = [[50, 50], [15, 52]]  # knees: left one on the image right already
+    kp[0, 15:17] = [[30, 60], [30, 60]]  # ankles on one limb: left as decoded
+    sc = np.linspace(0.1, 0.9, 17)[None]
+    facing_cam, _ = order_sides(kp, sc, np.array([1.5]), rule)
+    assert facing_cam[0, 5].tolist() == [44, 10] and facing_cam[0, 11].tolist() == [40, 40]  # swapped
+    assert np.array_equal(facing_cam[0, 13:17], kp[0, 13:17]) and np.array_equal(facing_cam[0, :5], kp[0, :5])
+    back, back_sc = order_sides(kp, sc, np.array([[-0.5]]), rule)
+    assert back[0, 13].tolist() == [15, 52] and back[0, 5].tolist() == [20, 10]
+    assert back_sc[0, 13] == sc[0, 14] and back_sc[0, 14] == sc[0, 13]  # a score goes with its point
+    flat = kp.copy()
+    flat[0, 11:13] = flat[0, 5:7]  # no torso axis: nothing moves
+    assert np.array_equal(order_sides(flat, sc, np.array([1.0]), rule)[0], flat)
+    # decode_outputs takes this path for simcc models with a facing output, and needs the rule
+    codec = SimCCCodec((64, 64))
+    t = codec.encode(kp, np.full((1, 17), 2))
+    out = {"simcc_x": 5.0 * t.x, "simcc_y": 5.0 * t.y, "facing": np.array([[1.5]])}
+    got, _ = decode_outputs(out, HeatmapCodec((64, 64), 8), sides=rule, simcc=codec)
+    assert np.abs(got - facing_cam).max() < 0.05
+    with pytest.raises(ConfigError, match="left/right pairs"):
+        decode_outputs(out, HeatmapCodec((64, 64), 8), simcc=codec)

@@ -287,15 +287,19 @@ def test_qat_ranges_start_from_data_not_tfmots_default(heatmap_run):
     assert inp and float(np.asarray(inp[0])) == 255.0  # the pixel input range stays pinned
 
 
-def test_simcc_exports_two_named_outputs_in_the_models_order(tmp_path_factory, data, tmp_path):
-    # a square input gives simcc_x and simcc_y one shape: the converter's signature names them
-    root = _run(tmp_path_factory.mktemp("simcc") / "run", data, "simcc")
+def test_simcc_exports_its_named_outputs_in_the_models_order_with_side_decoding(tmp_path_factory, data, tmp_path):
+    # a square input gives simcc_x and simcc_y one shape: the converter's signature names them;
+    # the facing output is exported with them (codec.order_sides reads it)
+    root = tmp_path_factory.mktemp("simcc") / "run"
+    train(load_config("quickstart", TINY + ["model.head=simcc", "model.facing_head=true"]), root, *data, verbose=0,
+          progress=quiet)  # fmt: skip
     out = tmp_path / "s.tflite"
     rep = export_run(root, "float32", out, max_pck_drop=100, progress=quiet)
     assert max(rep["validation"]["keras_vs_tflite"]["max_abs_diff"].values()) < 1e-4
     meta = M.read(out.read_bytes())
-    assert meta["decode"]["method"] == "simcc" and meta["decode"]["bins_xy"] == [128, 128]
-    assert sorted(o["name"] for o in meta["outputs"]) == ["simcc_x", "simcc_y"]
+    assert meta["decode"]["method"] == "simcc_sides" and meta["decode"]["bins_xy"] == [128, 128]
+    assert meta["decode"]["sides"]["torso"] == [5, 6, 11, 12] and [13, 14] in meta["decode"]["sides"]["pairs_left_right"]
+    assert sorted(o["name"] for o in meta["outputs"]) == ["facing", "simcc_x", "simcc_y"]
     runner = TFLiteRunner(out)
     kp, sc = runner.decode(runner.run_crop(np.zeros((64, 64, 3), np.uint8)))
     assert kp.shape == (1, 17, 2) and np.all((sc >= 0) & (sc <= 1))

@@ -169,7 +169,7 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     doc = compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "cmp", over,
                                 bench_runs=3, real_data=models["val"], progress=quiet)  # fmt: skip
     rows = {r["head"]: r for r in doc["rows"]}
-    # the preset's left/right options stay on the heatmap row only: the others cannot use them
+    # the preset's left/right options stay on the heatmap row only
     model_cfgs = {h: json.loads((tmp_path / "cmp" / h / "config.json").read_text())["config"]["model"] for h in rows}
     assert model_cfgs["heatmap"]["facing_head"] and model_cfgs["heatmap"]["global_context"]
     assert not any(model_cfgs[h]["facing_head"] or model_cfgs[h]["global_context"] or model_cfgs[h]["facing_channels"]

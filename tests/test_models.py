@@ -105,8 +105,8 @@ def test_regression_export_cuts_the_heatmap_branch_and_is_cheaper():
     assert count_macs(exp) < count_macs(hm)
 
 
-@pytest.mark.parametrize("head", ["heatmap", "regression"])
-def test_facing_is_exported_with_the_heatmap_head_only(head):
+@pytest.mark.parametrize("head", ["heatmap", "regression", "simcc"])
+def test_facing_is_exported_with_the_heads_whose_decoders_read_it(head):
     import dataclasses
 
     model = build_model(dataclasses.replace(tiny(head, (64, 64)), facing_head=True))
@@ -114,6 +114,8 @@ def test_facing_is_exported_with_the_heatmap_head_only(head):
     exp = inference_model(model, head)
     if head == "heatmap":  # its decoder reads it (codec.decode_sides)
         assert output_names(exp) == ["heatmaps", "offsets", "facing"]
+    elif head == "simcc":  # codec.order_sides
+        assert output_names(exp) == ["simcc_x", "simcc_y", "facing"]
     else:  # regression outputs coordinates: the facing branch is training-only
         assert "facing" not in exp.output_names and "facing" not in {l.name for l in exp.layers}
 

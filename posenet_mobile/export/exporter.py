@@ -124,14 +124,23 @@ def build_metadata(run: Run, model_bytes: bytes, fmt: str, method: str, schema, 
               "score": "sigmoid(visibility)" if "coords" in names else "heatmap peak clipped to [0, 1]",
               "argmax_ties": "first maximum in row-major (y, x) order"}  # fmt: skip
     if simcc is not None and not decode_in_graph:
-        decode = {"method": "simcc", "stride": codec.stride, "split_ratio": simcc.split_ratio, "bins_xy": list(simcc.bins),
+        decode = {"method": "simcc_sides" if "facing" in names else "simcc", "stride": codec.stride, "split_ratio": simcc.split_ratio, "bins_xy": list(simcc.bins),
                   "sigma_bins": simcc.sigma, "beta": simcc.beta,
                   "rule": "per axis: the first maximum bin b, plus the vertex of the parabola through bins b-1, b, "
                           "b+1 (clipped to 0.5; none at the ends or where they do not curve down); x = (b + 0.5) / "
                           "split_ratio input pixels",
                   "score": "per axis max softmax(beta * logits) / the same for a perfect target (simcc.SimCCCodec."
                            "peak_probability), clipped to [0, 1]; the smaller of the two axes"}  # fmt: skip
-    if "facing" in names:
+    if "facing" in names and simcc is not None:
+        rule = SideRule.from_names(schema.names, schema.flip_index)
+        decode["sides"] = {
+            "rule": "codec.order_sides: each left/right pair's two decoded points keep their places; the one "
+                    "further to the image right of the torso axis (shoulder centre -> hip centre, each centre "
+                    "the midpoint of that pair's two points) is the person's left when facing > 0, else their "
+                    "right, and takes its score with it; equal projections, or an axis of no length, keep the "
+                    "decoded order",
+            "pairs_left_right": [list(p) for p in rule.pairs], "torso": list(rule.torso)}  # fmt: skip
+    elif "facing" in names:
         rule = SideRule.from_names(schema.names, schema.flip_index)
         decode["sides"] = {
             "rule": "codec.decode_sides: per left/right pair, the two peaks of the summed maps (second peak: a 3x3 "

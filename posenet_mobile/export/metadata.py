@@ -100,7 +100,7 @@ def check(doc, source) -> dict:
     for i, o in enumerate(doc["outputs"]):
         if not (isinstance(o, dict) and isinstance(o.get("index"), int) and isinstance(o.get("name"), str)):
             raise ModelError(f"{source}: metadata field 'outputs[{i}]': expected an object with index and name")
-    if doc["decode"]["method"] == "simcc":
+    if doc["decode"]["method"] in ("simcc", "simcc_sides"):
         for field in ("split_ratio", "sigma_bins", "beta"):
             v = doc["decode"].get(field)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:

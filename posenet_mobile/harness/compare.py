@@ -14,8 +14,10 @@ the four heads of :mod:`posenet_mobile.models.heads`:
 * ``regression_laplace``: ``regression`` trained by a Laplace likelihood with a predicted scale
   per coordinate (``model.coord_loss: laplace``; RLE without the flow, Li et al. 2021);
 
-the preset's left/right options (``model.facing_head``, ``model.global_context``) stay on the
-heatmap row only, the one head whose decoder uses them (:func:`row_model`);
+the preset's left/right options (``model.facing_head``, ``model.facing_channels``) stay on the
+heatmap row only: simcc can read a facing output too (``simcc_sides``), but at the quickstart
+budget it did not help (docs/heads.md), so its row trains without one; ``model.global_context``
+stays on the heads whose trunks take it (:func:`row_model`);
 
 then exports each to int8 (post-training quantization) and measures in one process: parameters
 and MACs of the exported graph, int8 file size, int8 latency at 1 and 2 threads (one interleaved
@@ -45,9 +47,9 @@ VARIANTS = {"regression_sg": ("regression", {"regression_stop_gradient": True}),
 ROWS = HEADS + tuple(VARIANTS)
 
 
-#: Model settings a row may change with its head: the left/right options only the heatmap head
-#: decodes (``facing_head`` is read by its decoder), ``global_context``, which feeds the heatmap
-#: and simcc heads' trunks, and the regression variants' settings.
+#: Model settings a row may change with its head: the left/right options the heatmap row keeps
+#: (``facing_head`` is read by its decoder), ``global_context``, which feeds the heatmap and simcc
+#: heads' trunks, and the regression variants' settings.
 HEAD_OPTIONS = ("head", "facing_head", "facing_channels", "global_context", "regression_stop_gradient", "coord_loss")
 
 

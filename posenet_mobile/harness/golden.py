@@ -50,6 +50,8 @@ def golden_for_model(model, out_dir, images: int = 3, seed: int = 7) -> Path:
             })  # fmt: skip
     if runner.meta["decode"]["method"] == "heatmap_offset_sides":
         cases += _side_cases(runner, cases[0]["crop"], seed)
+    if runner.meta["decode"]["method"] == "simcc_sides":
+        cases += _simcc_side_cases(runner, cases[0]["crop"], seed)
     out = Path(out_dir) / f"{Path(str(model)).stem}.golden.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out, {"model": str(model), "metadata": runner.meta, "cases": cases})
@@ -78,21 +80,54 @@ def _side_cases(runner, crop, seed, count: int = 6) -> list:
             collapsed = rng.uniform() < 0.5
             hm[0, r1, c1, a], hm[0, r2, c2, a] = hi, lo
             hm[0, r1, c1, b], hm[0, r2, c2, b] = (hi - 0.05, lo) if collapsed else (lo, hi)
-        values = {"heatmaps": hm, "offsets": rng.uniform(-1.0, 1.0, (1, hh, ww, 2 * k)),
-                  "facing": np.array([[rng.choice([-1.0, 1.0]) * rng.uniform(0.2, 3.0)]])}  # fmt: skip
-        raw = []
-        for name, d in zip(runner.outputs, runner._out):
-            v, (scale, zp) = values[name], d["quantization"]
-            if scale:
-                info = np.iinfo(d["dtype"])
-                v = np.clip(np.rint(v / scale) + zp, info.min, info.max)
-            raw.append(v.astype(d["dtype"]))
-        kp, sc = runner.decode(runner.dequantize(raw))
-        img_kp = G.to_image(G.Crop(*crop[:5], flip=bool(crop[5])), runner.input_size, kp[0])
-        cases.append({"crop": crop, "outputs": {n: _tensor(r) for n, r in zip(runner.outputs, raw)},
-                      "keypoints_input": np.c_[kp[0], sc[0]].tolist(), "keypoints_image": np.c_[img_kp, sc[0]].tolist(),
-                      "made_up": True})  # fmt: skip
+        values = {"heatmaps": hm, "offsets": rng.uniform(-1.0, 1.0, (1, hh, ww, 2 * k)), "facing": _facing(runner, rng)}
+        cases.append(_made_up_case(runner, crop, values))
     return cases
+
+
+def _simcc_side_cases(runner, crop, seed, count: int = 6) -> list:
+    """Made-up outputs for ``codec.order_sides``: every keypoint a Gaussian bump of logits at a
+    random place (so pairs sit either way round the torso axis), facing of either sign."""
+    rng = np.random.default_rng(seed)
+    k = len(runner.meta["keypoints"]["names"])
+    cases = []
+    for _ in range(count):
+        values = {"facing": _facing(runner, rng)}
+        for name, bins in zip(("simcc_x", "simcc_y"), runner.simcc.bins):
+            centre = rng.uniform(0, bins, (1, k, 1))
+            d = np.arange(bins)[None, None] - centre
+            values[name] = rng.uniform(0.6, 1.0, (1, k, 1)) * np.exp(-(d**2) / (2.0 * runner.simcc.sigma**2))
+        cases.append(_made_up_case(runner, crop, values))
+    return cases
+
+
+def _facing(runner, rng):
+    """A facing logit of random sign inside what the facing tensor can hold (a briefly trained
+    model's int8 range may be a small part of [-3, 3], or not reach below 0)."""
+    lo, hi = -3.0, 3.0
+    d = runner._out[runner.outputs.index("facing")]
+    scale, zp = d["quantization"]
+    if scale:
+        info = np.iinfo(d["dtype"])
+        lo, hi = (info.min - zp) * scale, (info.max - zp) * scale
+    return np.array([[rng.choice([lo, hi]) * rng.uniform(0.2, 1.0)]])
+
+
+def _made_up_case(runner, crop, values) -> dict:
+    """A golden case from made-up float outputs ``{name: array}``, quantized with the output
+    tensors' own parameters and decoded by the runner as any case."""
+    raw = []
+    for name, d in zip(runner.outputs, runner._out):
+        v, (scale, zp) = values[name], d["quantization"]
+        if scale:
+            info = np.iinfo(d["dtype"])
+            v = np.clip(np.rint(v / scale) + zp, info.min, info.max)
+        raw.append(v.astype(d["dtype"]))
+    kp, sc = runner.decode(runner.dequantize(raw))
+    img_kp = G.to_image(G.Crop(*crop[:5], flip=bool(crop[5])), runner.input_size, kp[0])
+    return {"crop": crop, "outputs": {n: _tensor(r) for n, r in zip(runner.outputs, raw)},
+            "keypoints_input": np.c_[kp[0], sc[0]].tolist(), "keypoints_image": np.c_[img_kp, sc[0]].tolist(),
+            "made_up": True}  # fmt: skip
 
 
 def golden_tracking(out_dir, seed: int = 0) -> Path:

@@ -13,15 +13,16 @@ direct         coords, visibility (DeepPose-style, no heatmap loss)    coords, v
 simcc          simcc_x, simcc_y (stride-8 features, no stride-4 stage) simcc_x, simcc_y
 =============  ======================================================  ======================
 
-``model.facing_head`` appends a ``facing`` output to any head; exported with the heatmap head,
-whose decoder reads it (:func:`posenet_mobile.codec.decode_sides`), training-only otherwise.
+``model.facing_head`` appends a ``facing`` output to any head; exported with the heatmap and
+simcc heads (:data:`~posenet_mobile.config.SIDE_HEADS`), whose decoders read it (:func:`posenet_mobile.codec.decode_sides`,
+:func:`posenet_mobile.codec.order_sides`), training-only otherwise.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..config import ModelConfig
+from ..config import SIDE_HEADS, ModelConfig
 from ..errors import ModelError
 from ..keras import keras
 from .backbone import load_imagenet_weights, mobilenet_v2_features
@@ -81,7 +82,7 @@ def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True
         outputs = list(simcc_head(x, k, cfg.decoder_channels, cfg.simcc_hidden, SimCCCodec.for_model(cfg).bins, ctx))
     else:  # ModelConfig validates; kept for direct callers
         raise ModelError(f"model.head: unknown head {cfg.head!r}")
-    if cfg.facing_head:  # exported with the heatmap head (codec.decode_sides); cut from the others
+    if cfg.facing_head:  # exported with the SIDE_HEADS, whose decoders read it; cut from the others
         src = decoded.get(8, decoded[min(decoded)]) if cfg.facing_channels else feats[32]
         outputs.append(facing_head(src, cfg.facing_channels))
     model = keras.Model(inputs, outputs, name=name or f"posenet_{cfg.head}")
@@ -92,12 +93,12 @@ def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True
 
 def inference_model(model: "keras.Model", head: str) -> "keras.Model":
     """The exported graph: for ``regression`` the heatmap branch is cut off (BlazePose). A
-    heatmap model's ``facing`` output stays (its decoder reads it: :func:`codec.decode_sides`).
+    heatmap or simcc model's ``facing`` output stays (its decoder reads it: :data:`~posenet_mobile.config.SIDE_HEADS`).
 
     Layers (and weights) are shared with ``model``; nothing is copied.
     """
     names = output_names(model)
-    wanted = INFERENCE_OUTPUTS[head] + (("facing",) if head == "heatmap" and "facing" in names else ())
+    wanted = INFERENCE_OUTPUTS[head] + (("facing",) if head in SIDE_HEADS and "facing" in names else ())
     missing = [n for n in wanted if n not in names]
     if missing:
         raise ModelError(f"model {model.name!r}: outputs {missing} expected for head {head!r}, has {names}")

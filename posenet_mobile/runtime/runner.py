@@ -125,7 +125,7 @@ class TFLiteRunner:
             self.refine = d.get("refine", "offset")
             k = self.meta["keypoints"]
             self.sides = SideRule.from_names(k["names"], k["flip_index"])
-            if d["method"] == "simcc":
+            if d["method"] in ("simcc", "simcc_sides"):
                 self.simcc = SimCCCodec(self.codec.input_size, int(d["split_ratio"]), float(d["sigma_bins"]),
                                         float(d["beta"]))  # fmt: skip
 

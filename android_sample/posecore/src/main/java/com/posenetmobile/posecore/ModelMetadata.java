@@ -42,13 +42,13 @@ public final class ModelMetadata {
     public final List<String> keypointNames;
     public final List<int[]> skeleton;
     public final List<Output> outputs;
-    /** decode.sides (method heatmap_offset_sides only, else null): left/right pairs, left first. */
+    /** decode.sides (methods heatmap_offset_sides and simcc_sides only, else null): left/right pairs, left first. */
     public final int[][] sidePairs;
     /** decode.sides.torso: left shoulder, right shoulder, left hip, right hip (or null). */
     public final int[] torso;
     public final int pairMinCells;
     public final double pairMinFraction;
-    /** decode.split_ratio, decode.sigma_bins, decode.beta (method simcc only, else 0). */
+    /** decode.split_ratio, decode.sigma_bins, decode.beta (methods simcc and simcc_sides only, else 0). */
     public final int simccSplit;
     public final double simccSigma;
     public final double simccBeta;
@@ -74,7 +74,7 @@ public final class ModelMetadata {
         Map<String, Object> decode = obj(doc, "decode");
         decodeMethod = str(decode, "method");
         stride = (int) num(decode, "stride");
-        if (decodeMethod.equals("heatmap_offset_sides")) {
+        if (decodeMethod.equals("heatmap_offset_sides") || decodeMethod.equals("simcc_sides")) {
             Map<String, Object> sides = obj(decode, "decode.sides");
             List<Object> pl = list(sides, "decode.sides.pairs_left_right");
             sidePairs = new int[pl.size()][];
@@ -90,15 +90,16 @@ public final class ModelMetadata {
             for (int i = 0; i < 4; i++) {
                 torso[i] = ((Double) t.get(i)).intValue();
             }
-            pairMinCells = (int) num(sides, "decode.sides.min_cells");
-            pairMinFraction = num(sides, "decode.sides.min_fraction");
+            boolean peaks = decodeMethod.equals("heatmap_offset_sides");
+            pairMinCells = peaks ? (int) num(sides, "decode.sides.min_cells") : 0;
+            pairMinFraction = peaks ? num(sides, "decode.sides.min_fraction") : 0;
         } else {
             sidePairs = null;
             torso = null;
             pairMinCells = 0;
             pairMinFraction = 0;
         }
-        if (decodeMethod.equals("simcc")) {
+        if (decodeMethod.equals("simcc") || decodeMethod.equals("simcc_sides")) {
             simccSplit = (int) positive(decode, "decode.split_ratio");
             simccSigma = positive(decode, "decode.sigma_bins");
             simccBeta = positive(decode, "decode.beta");

@@ -19,6 +19,9 @@ import java.util.Map;
  *       axis the first maximum bin plus the vertex of the parabola through it and its neighbours
  *       (clipped to half a bin), x = (b + 0.5) / split ratio; score the smaller over the axes of
  *       max softmax(beta * logits) over that of a perfect target, clipped to [0, 1].</li>
+ *   <li>simcc_sides: as simcc plus facing (1, 1); each left/right pair's two points then keep their
+ *       places and the one on the image right of the torso axis becomes the person's left when they
+ *       face the camera, as {@code codec.order_sides}.</li>
  *   <li>in_graph: keypoints (1, K, 3) = x, y (input pixels), score.</li>
  * </ul>
  */
@@ -68,6 +71,9 @@ public final class PoseDecoder {
                 return inGraph(meta, deq(meta, raw, "keypoints"));
             case "simcc":
                 return simcc(meta, deq(meta, raw, "simcc_x"), deq(meta, raw, "simcc_y"));
+            case "simcc_sides":
+                return orderSides(meta, simcc(meta, deq(meta, raw, "simcc_x"), deq(meta, raw, "simcc_y")),
+                        deq(meta, raw, "facing")[0]);
             default:
                 throw new PoseModelException("metadata field 'decode.method': unknown " + meta.decodeMethod);
         }
@@ -201,6 +207,34 @@ public final class PoseDecoder {
         kp.x[j] = (cell % ww + dx + 0.5) * meta.stride;
         kp.y[j] = (cell / ww + dy + 0.5) * meta.stride;
         kp.score[j] = Math.min(1.0, Math.max(0.0, (double) hm[cell * k + best]));
+    }
+
+    /** Left/right of points decoded one keypoint at a time, as {@code codec.order_sides}; changes kp in place. */
+    static Keypoints orderSides(ModelMetadata meta, Keypoints kp, float facing) {
+        int[] t = meta.torso;
+        double topX = 0.5 * (kp.x[t[0]] + kp.x[t[1]]), topY = 0.5 * (kp.y[t[0]] + kp.y[t[1]]);
+        double botX = 0.5 * (kp.x[t[2]] + kp.x[t[3]]), botY = 0.5 * (kp.y[t[2]] + kp.y[t[3]]);
+        double downX = botX - topX, downY = botY - topY;
+        if (Math.hypot(downX, downY) < 1e-6) {
+            return kp;
+        }
+        double rightX = downY, rightY = -downX;  // the image's right of the torso axis
+        double midX = 0.5 * (topX + botX), midY = 0.5 * (topY + botY);
+        for (int[] pair : meta.sidePairs) {
+            int a = pair[0], b = pair[1];
+            double da = (kp.x[a] - midX) * rightX + (kp.y[a] - midY) * rightY;
+            double db = (kp.x[b] - midX) * rightX + (kp.y[b] - midY) * rightY;
+            if (facing > 0 ? da < db : da > db) {
+                double x = kp.x[a], y = kp.y[a], s = kp.score[a];
+                kp.x[a] = kp.x[b];
+                kp.y[a] = kp.y[b];
+                kp.score[a] = kp.score[b];
+                kp.x[b] = x;
+                kp.y[b] = y;
+                kp.score[b] = s;
+            }
+        }
+        return kp;
     }
 
     static Keypoints regression(ModelMetadata meta, float[] coords, float[] vis) {
