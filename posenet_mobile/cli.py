@@ -373,7 +373,7 @@ def _unsafe(s) -> None:
 
 
 def cli_reference() -> str:
-    """Markdown reference of every subcommand, generated from the parser (kept in the README)."""
+    """Markdown reference of every subcommand, generated from the parser (kept in docs/cli.md)."""
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     helps = {a.dest: a.help for a in sub._choices_actions}

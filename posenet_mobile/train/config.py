@@ -114,22 +114,20 @@ class CompressConfig:
     """Pruning and quantization-aware fine-tuning (used by the compression stage)."""
 
     target_sparsity: float = 0.5
-    # Sparsity ramps up over the first 70% of these epochs (PolynomialDecay). At the default 50% on
-    # the quickstart model (README "Compression"), int8 PQAT ended 2.27 PCK points below float with
-    # 12 epochs, 1.10 with 20 (0.98 on a fresh test set) and 1.21 with 30 (1.05). The quickstart
-    # preset prunes 30% and keeps 12.
+    # Sparsity ramps up over the first 70% of these epochs (PolynomialDecay). At 50% sparsity a
+    # short ramp costs more accuracy than the export gate allows on a small model, and longer
+    # ramps recover most of it (docs/compression.md); the quickstart preset prunes 30% and keeps 12.
     prune_epochs: int = 20
     qat_epochs: int = 3
-    # Peak rate of the pruning and QAT fine-tunes (5% warm-up, then cosine to 0). On the quickstart
-    # model at 30% sparsity (benchmarks/compression.py, README "Compression"): int8 PQAT 0.07 PCK
-    # points below float at 1e-3; with the earlier schedule (cosine to 0.1 * lr, no warm-up) the
-    # same model had ended 1.10 points below at 3e-4, the rate the preset used then.
+    # Peak rate of the pruning and QAT fine-tunes (5% warm-up, then cosine to 0): the best of the
+    # rates and schedules compared on the quickstart model (benchmarks/compression.py,
+    # docs/compression.md).
     fine_tune_lr: float = 1e-3
     # (input weights, output channels) pruned together in the 1x1 conv and Dense kernels; (1, 1)
     # prunes weight by weight. Blocks of consecutive input weights are runs of zero bytes in the
-    # .tflite file, which gzip better than scattered zeros (compress/prune.py). On the quickstart
-    # model at 50%, (4, 1) brought the int8 file's gzip to 0.73x of dense (0.80x weight by
-    # weight) but left int8 PQAT 6.8 PCK points below float (2.3 weight by weight).
+    # .tflite file, which gzip better than scattered zeros (compress/prune.py); on a small model
+    # they cost far more accuracy than weight-by-weight pruning (docs/compression.md), so the
+    # default stays (1, 1).
     block_size: tuple[int, int] = (1, 1)
     representative_samples: int = 200
     max_pck_drop: float = 1.0
