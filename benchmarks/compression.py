@@ -99,7 +99,7 @@ def score_test_set(run_dir, overrides, export_dir, variants, people: int) -> dic
     neither training nor the choice of the best epoch saw; drops in points against the float."""
     from posenet_mobile.data.coco import load_coco
     from posenet_mobile.data.pipeline import KeypointPipeline
-    from posenet_mobile.harness.evaluate import evaluate_tflite
+    from posenet_mobile.runtime.evaluate import evaluate_tflite
     from posenet_mobile.models.build import output_names
     from posenet_mobile.runs import load_run
     from posenet_mobile.runtime.runner import TFLiteRunner

@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from posenet_mobile.demo import DEV_SET as REAL  # noqa: E402  (one definition of where the dev set lives)
+from posenet_mobile.data.real import DEV_SET as REAL  # noqa: E402  (one definition of where the dev set lives)
 
 RESULTS = ROOT / "benchmarks" / "results" / "data_ablation.json"
 DOC = ROOT / "docs" / "data.md"
@@ -60,7 +60,8 @@ def score(run, data_path) -> dict:
     from posenet_mobile.data.pipeline import KeypointPipeline
     from posenet_mobile.harness.validate import by_source
     from posenet_mobile.models.build import output_names
-    from posenet_mobile.train.evaluate import predict, score as score_
+    from posenet_mobile.metrics import score as score_
+    from posenet_mobile.train.evaluate import predict
 
     model = run.load_float()
     ds = load_coco(data_path)

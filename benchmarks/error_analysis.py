@@ -40,8 +40,8 @@ def main():
     from posenet_mobile.models.build import output_names
     from posenet_mobile.runs import load_run
     from posenet_mobile.codec import SideRule, decode_outputs, decode_sides, order_sides
-    from posenet_mobile.losses import facing_target
-    from posenet_mobile.train.evaluate import keypoints_to_image
+    from posenet_mobile.targets import facing_target
+    from posenet_mobile.geometry import keypoints_to_image
 
     run = load_run(a.run)
     model = run.load_float()

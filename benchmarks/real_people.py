@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from posenet_mobile.demo import DEV_SET  # noqa: E402  (one definition of where the dev set lives)
+from posenet_mobile.data.real import DEV_SET  # noqa: E402  (one definition of where the dev set lives)
 
 
 def find_model(path: Path) -> Path:

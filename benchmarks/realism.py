@@ -26,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
-from posenet_mobile.demo import DEV_SET  # noqa: E402  (one definition of where the dev set lives)
+from posenet_mobile.data.real import DEV_SET  # noqa: E402  (one definition of where the dev set lives)
 
 COCO_FROM_BLAZEPOSE = [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
 
@@ -38,7 +38,7 @@ def blazepose_scores(model_path, data_dir, padding=1.25) -> dict:
     from posenet_mobile import geometry as G
     from posenet_mobile.data.coco import load_coco, read_image
     from posenet_mobile.harness.validate import by_source
-    from posenet_mobile.train.evaluate import score
+    from posenet_mobile.metrics import score
 
     it = Interpreter(model_path=str(model_path), num_threads=2)
     it.allocate_tensors()

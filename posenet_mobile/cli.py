@@ -338,7 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--heads", nargs="+", choices=list(HEAD_TYPES) + ["regression_sg", "regression_laplace"],
                    default=None, help="the rows, in order (default: every head and regression variant)")
     s.add_argument("--real-data", default=None,
-                   help="real people (COCO) to score each int8 file on (default: the shared dev set, if present)")
+                   help="real people (COCO) to score each int8 file on (default: $POSENET_REAL_PEOPLE or "
+                        "../shared/data/real_people_dev beside the working directory or the checkout, when present)")
     s.add_argument("--no-real", action="store_true", help="skip the real-people column")
     s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value")
     s.set_defaults(func=cmd_compare_heads)

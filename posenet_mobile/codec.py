@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import ConfigError
+from .schema import torso_indices
 
 REFINE_METHODS = ("offset", "dark", "quarter", "none")
 
@@ -249,10 +250,6 @@ def _dark_step(hm, ix, iy):
     return np.where(ok[..., None], step, 0.25 * _neighbour_sign(hm, ix, iy))
 
 
-#: COCO names of the torso keypoints that side decoding and the facing target read.
-TORSO_NAMES = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
-
-
 @dataclass(frozen=True)
 class SideRule:
     """What :func:`decode_sides` needs to know of a schema: its left/right index pairs (left
@@ -265,11 +262,12 @@ class SideRule:
     def from_names(cls, names, flip_index) -> "SideRule | None":
         """From keypoint names and the flip permutation; ``None`` when the schema has no torso."""
         names = list(names)
-        if not all(n in names for n in TORSO_NAMES):
+        torso = torso_indices(names)
+        if torso is None:
             return None
         pairs = tuple((int(i), int(j)) for i, j in enumerate(flip_index) if i < int(j))
         left = tuple((i, j) if not names[i].startswith("right") else (j, i) for i, j in pairs)
-        return cls(left, tuple(names.index(n) for n in TORSO_NAMES))
+        return cls(left, torso)
 
 
 #: Second peak of a pair's summed map: at least this many cells (Chebyshev) from the first,

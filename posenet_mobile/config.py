@@ -78,7 +78,7 @@ class ModelConfig:
         (copies Keras' MobileNetV2 ImageNet weights; needs them in the Keras cache or internet).
     facing_head: add an output ``facing`` that classifies whether the person faces the camera,
         trained on the handedness of the labelled 2D torso (see
-        :func:`posenet_mobile.losses.facing_target`). With the heatmap head it is exported and
+        :func:`posenet_mobile.targets.facing_target`). With the heatmap head it is exported and
         decides left from right: each left/right pair is decoded as two limbs
         (:func:`posenet_mobile.codec.decode_sides`, metadata ``decode.method``
         ``heatmap_offset_sides``). With the simcc head it is exported too: each pair's two decoded

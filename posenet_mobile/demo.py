@@ -12,8 +12,8 @@ import os
 import shlex
 import sys
 import time
-from pathlib import Path
 
+from .data.real import real_people_data
 from .io import FolderLock, check_output_dir, read_json, write_json_atomic
 
 #: When the PQAT int8 file misses the gate: post-training quantization of these weights, in order,
@@ -24,28 +24,6 @@ FALLBACKS = (("pruned", "post-training quantization of the same pruned weights")
 #: Rough share of the demo's time per stage on a 2-core CPU, for the ETA before any is measured.
 STAGE_WEIGHTS = {"train": 0.62, "compress": 0.2, "export": 0.1, "validate": 0.04, "real": 0.01, "bench": 0.02,
                  "report": 0.01}
-#: The project's real-people dev set, beside a checkout (``../shared`` from the repository root):
-#: a thermometer, never trained on. The benchmarks default to it too.
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "real_people_dev"
-#: Real photographs to score the shipped file on, when present: ``POSENET_REAL_PEOPLE``, then the
-#: dev set beside the working directory, then the one beside this checkout.
-REAL_PEOPLE_CANDIDATES = ("../shared/data/real_people_dev", str(DEV_SET))
-
-
-def real_people_data(path=None):
-    """The real-people dataset folder the demo scores on, or None when there is none; an
-    explicit ``path`` that is not a dataset is an error."""
-    if path:
-        from .data.coco import resolve
-
-        resolve(path)  # raises a DataError naming it
-        return str(Path(path).resolve())
-    for cand in [os.environ.get("POSENET_REAL_PEOPLE")] + list(REAL_PEOPLE_CANDIDATES):
-        if cand and (Path(cand) / "annotations.json").is_file():
-            return str(Path(cand).resolve())
-    return None
-
-
 class Progress:
     """One display across stages: ``[k/n stage] message  elapsed  ETA``."""
 
@@ -77,7 +55,7 @@ def run_demo(out="demo_output", config: str = "quickstart", overrides=None, esti
 
     ``out`` is checked for writing and locked (:class:`~posenet_mobile.io.FolderLock`) first.
     ``real_data``: real photographs (COCO format) to score the int8 file on as well (default:
-    :func:`real_people_data`); the report shows both figures.
+    :func:`posenet_mobile.data.real.real_people_data`); the report shows both figures.
     """
     from .train.config import load_config
 

@@ -120,6 +120,26 @@ def warp(image: np.ndarray, crop: Crop, input_size, border_value=(0, 0, 0)) -> n
                           borderMode=cv2.BORDER_CONSTANT, borderValue=border_value)  # fmt: skip
 
 
+def keypoints_to_image(kp_input: np.ndarray, crops: np.ndarray, input_size) -> np.ndarray:
+    """``(N, K, 2)`` input pixels + ``(N, >=6)`` crop rows (``Crop.as_array``: centre x, centre
+    y, width, height, rotation, flip) -> ``(N, K, 2)`` image pixels."""
+    out = np.empty_like(kp_input, dtype=np.float64)
+    for i, row in enumerate(crops):
+        crop = Crop(*row[:5].tolist(), flip=bool(row[5]))
+        out[i] = to_image(crop, input_size, kp_input[i])
+    return out
+
+
+#: uint8 RGB -> model input: ``x / 127.5 - 1`` (MobileNetV2's convention).
+INPUT_MEAN = 127.5
+INPUT_STD = 127.5
+
+
+def normalize_input(image_uint8: np.ndarray) -> np.ndarray:
+    """``(..., H, W, 3)`` uint8 RGB -> float32 in [-1, 1], the model's input range."""
+    return (np.asarray(image_uint8, np.float32) - INPUT_MEAN) / INPUT_STD
+
+
 def flip_keypoints(keypoints: np.ndarray, visibility: np.ndarray, width: float, flip_index: np.ndarray):
     """Mirror ``(..., K, 2)`` keypoints in a frame ``width`` wide and swap left/right.
 

@@ -123,6 +123,36 @@ def oks_ap(
     return {"AP": ap, "AP50": ap50, "AP75": ap75}
 
 
+def score(dataset, indices, keypoints, scores) -> dict:
+    """PCK@0.2, OKS AP/AP50/AP75 and per-keypoint error (image pixels) for predicted samples: the
+    one scoring of Keras evaluation, the TFLite harness and the benchmarks.
+
+    dataset: a :class:`~posenet_mobile.data.coco.CocoDataset` (``samples``, ``schema``);
+    indices ``(N,)`` into its samples; keypoints ``(N, K, 2)`` image pixels; scores ``(N, K)``.
+    """
+    samples = [dataset.samples[i] for i in indices]
+    if not samples:
+        return {"pck": float("nan"), "AP": float("nan"), "AP50": float("nan"), "AP75": float("nan"), "count": 0}
+    gt = np.stack([s.keypoints for s in samples]).astype(np.float64)
+    vis = np.stack([s.visibility for s in samples])
+    boxes = np.array([s.bbox for s in samples], np.float64)
+    areas = np.array([s.area for s in samples], np.float64)
+    p = pck(keypoints, gt, vis, 0.2, dataset.schema, boxes)
+    ap = oks_ap(keypoints, scores, gt, vis, boxes, areas, dataset.schema)
+    err = keypoint_errors(keypoints, gt, vis)
+    return {
+        "pck": p["pck"], **ap, "count": len(samples),
+        "per_keypoint_pck": {n: _f(v) for n, v in zip(dataset.schema.names, p["per_keypoint"])},
+        "per_keypoint_error_px": {n: _f(v) for n, v in zip(dataset.schema.names, err)},
+        "mean_error_px": _f(np.nanmean(err)),
+    }  # fmt: skip
+
+
+def _f(v):
+    v = float(v)
+    return None if not np.isfinite(v) else round(v, 5)
+
+
 def _tight_boxes(gt, vis):
     lab = vis > 0
     big = np.where(lab[..., None], gt, np.nan)

@@ -226,6 +226,16 @@ COCO17 = KeypointSchema(
 )
 
 
+#: COCO names of the torso keypoints: the facing target, side decoding and PCK's torso rule read them.
+TORSO_NAMES = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+
+
+def torso_indices(names) -> tuple | None:
+    """Indices of :data:`TORSO_NAMES` in a schema's keypoint names, or ``None`` if any is missing."""
+    names = list(names)
+    return tuple(names.index(n) for n in TORSO_NAMES) if all(n in names for n in TORSO_NAMES) else None
+
+
 def get_schema(name_or_schema="coco17") -> KeypointSchema:
     """Resolve ``"coco17"`` or pass a :class:`KeypointSchema` through."""
     if isinstance(name_or_schema, KeypointSchema):

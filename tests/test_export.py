@@ -10,7 +10,7 @@ from ai_edge_litert.interpreter import Interpreter
 from posenet_mobile.compress import chain
 from posenet_mobile.compress import prune as P
 from posenet_mobile.errors import ExportError, ModelError
-from posenet_mobile.export import metadata as M
+from posenet_mobile import metadata as M
 from posenet_mobile.export import tflite as T
 from posenet_mobile.export.exporter import export_run, inspect
 from posenet_mobile.runs import load_run

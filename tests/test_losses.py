@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from posenet_mobile import losses
+from posenet_mobile import losses, schema, targets
 from posenet_mobile.codec import HeatmapCodec
 from posenet_mobile.keras import tf
 
@@ -12,7 +12,7 @@ NAMES = ("heatmaps", "offsets", "coords", "visibility")
 def _targets(rng, n=3):
     kp = rng.uniform(4, 60, (n, 17, 2))
     vis = rng.choice([0, 1, 2], size=(n, 17), p=[0.2, 0.2, 0.6])
-    return kp, vis, losses.pack_targets(CODEC, kp, vis, NAMES)
+    return kp, vis, targets.pack_targets(CODEC, kp, vis, NAMES)
 
 
 def _perfect(packed, kp, vis):
@@ -49,7 +49,7 @@ def test_loss_is_zero_for_perfect_predictions_and_grows_with_error(name, rng):
 def test_unweighted_keypoints_do_not_count(rng):
     kp, vis, packed = _targets(rng)
     vis0 = np.zeros_like(vis)
-    packed0 = losses.pack_targets(CODEC, kp, vis0, NAMES)
+    packed0 = targets.pack_targets(CODEC, kp, vis0, NAMES)
     garbage = {n: rng.standard_normal(packed0[n][..., : {"heatmaps": 17, "offsets": 34, "coords": 2}.get(n, 1)].shape).astype(np.float32) for n in NAMES}
     garbage["visibility"] = garbage["visibility"][..., 0]
     for n in NAMES:
@@ -84,29 +84,29 @@ def _torso(facing: bool, angle_deg: float = 0.0, side: bool = False):
 
 
 def test_facing_target_is_the_torso_handedness():
-    torso = losses.torso_indices([f"k{i}" for i in range(5)] + list(losses.TORSO_NAMES[:2]) + ["x"] * 4
-                                 + list(losses.TORSO_NAMES[2:]) + ["y"] * 4)  # fmt: skip
+    torso = schema.torso_indices([f"k{i}" for i in range(5)] + list(schema.TORSO_NAMES[:2]) + ["x"] * 4
+                                 + list(schema.TORSO_NAMES[2:]) + ["y"] * 4)  # fmt: skip
     assert torso == (5, 6, 11, 12)
     cases = [_torso(True), _torso(False), _torso(True, 170), _torso(False, 80), _torso(True, side=True)]
     kp = np.stack(cases)
     vis = np.full((len(cases), 17), 2)
-    target, weight = losses.facing_target(kp, vis, torso)
+    target, weight = targets.facing_target(kp, vis, torso)
     np.testing.assert_array_equal(target[:4], [1, 0, 1, 0])  # rotation keeps the sign
     np.testing.assert_array_equal(weight, [1, 1, 1, 1, 0])  # a side view says nothing
     mirrored = kp[:1].copy()
     mirrored[..., 0] = 64 - mirrored[..., 0]
     flip = np.arange(17)
     flip[[5, 6, 11, 12]] = [6, 5, 12, 11]
-    assert losses.facing_target(mirrored[:, flip], vis[:1], torso)[0][0] == 1  # mirrored + relabelled: still facing
+    assert targets.facing_target(mirrored[:, flip], vis[:1], torso)[0][0] == 1  # mirrored + relabelled: still facing
     vis[0, 11] = 0
-    assert losses.facing_target(kp, vis, torso)[1][0] == 0  # a hip not labelled: no target
-    assert losses.facing_target(kp, vis, None)[1].sum() == 0
+    assert targets.facing_target(kp, vis, torso)[1][0] == 0  # a hip not labelled: no target
+    assert targets.facing_target(kp, vis, None)[1].sum() == 0
 
 
 def test_facing_loss_packs_and_scores():
     kp = np.stack([_torso(True), _torso(False)])
     vis = np.full((2, 17), 2)
-    packed = losses.pack_targets(CODEC, kp, vis, ("facing",), torso=(5, 6, 11, 12))["facing"]
+    packed = targets.pack_targets(CODEC, kp, vis, ("facing",), torso=(5, 6, 11, 12))["facing"]
     assert packed.shape == (2, 1, 2)
     good = np.array([[30.0], [-30.0]], np.float32)
     assert _value("facing", packed, good) < 1e-6 < 1.0 < _value("facing", packed, -good)
@@ -119,7 +119,7 @@ def test_simcc_kl_is_zero_at_the_target_up_to_a_constant_and_ignores_unweighted(
     codec = SimCCCodec((64, 64), 2, 4.0, 10.0)
     kp, vis = rng.uniform(4, 60, (3, 17, 2)), np.full((3, 17), 2)
     vis[0, 3] = 0
-    packed = losses.pack_targets(CODEC, kp, vis, ("simcc_x", "simcc_y"), simcc=codec)
+    packed = targets.pack_targets(CODEC, kp, vis, ("simcc_x", "simcc_y"), simcc=codec)
     assert packed["simcc_x"].shape == (3, 17, 129) and packed["simcc_x"][0, 3, -1] == 0
     loss = losses.SimCCLoss(10.0)
     target = packed["simcc_x"][..., :-1]
@@ -131,12 +131,12 @@ def test_simcc_kl_is_zero_at_the_target_up_to_a_constant_and_ignores_unweighted(
     junk[0, 3] = rng.normal(size=128)  # the unlabelled keypoint's row: not in the loss
     np.testing.assert_allclose(loss.call(tf.constant(packed["simcc_x"]), tf.constant(junk)).numpy(), 0.0, atol=1e-5)
     with pytest.raises(KeyError, match="SimCC codec"):
-        losses.pack_targets(CODEC, kp, vis, ("simcc_x",))
+        targets.pack_targets(CODEC, kp, vis, ("simcc_x",))
 
 
 def test_laplace_nll_is_zero_when_exact_at_the_smallest_scale_and_learns_the_scale(rng):
     kp, vis, _ = _targets(rng)
-    packed = losses.pack_targets(CODEC, kp, vis, ["coords_dist"])["coords_dist"]
+    packed = targets.pack_targets(CODEC, kp, vis, ["coords_dist"])["coords_dist"]
     xy = packed[..., :2]
     floor = np.log(losses.LAPLACE_MIN_SCALE) - 20.0  # exp() of it adds nothing to the floor
     exact = np.concatenate([xy, np.full_like(xy, floor)], axis=-1)
@@ -149,5 +149,5 @@ def test_laplace_nll_is_zero_when_exact_at_the_smallest_scale_and_learns_the_sca
     by_scale = {b: _value("coords_dist", packed, np.concatenate([xy + err, np.full_like(xy, np.log(b))], -1))
                 for b in (0.004, 0.04, 0.4)}  # fmt: skip
     assert by_scale[0.04] < by_scale[0.004] and by_scale[0.04] < by_scale[0.4], by_scale
-    unweighted = losses.pack_targets(CODEC, kp, np.zeros_like(vis), ["coords_dist"])["coords_dist"]
+    unweighted = targets.pack_targets(CODEC, kp, np.zeros_like(vis), ["coords_dist"])["coords_dist"]
     assert _value("coords_dist", unweighted, exact + 3.0) == 0.0

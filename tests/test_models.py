@@ -9,7 +9,8 @@ import pytest
 from posenet_mobile.codec import HeatmapCodec
 from posenet_mobile.config import HEAD_TYPES, ModelConfig
 from posenet_mobile.keras import keras, layers, tfmot
-from posenet_mobile.models import build_model, count_macs, inference_model, normalize_input, output_names, profile
+from posenet_mobile.geometry import normalize_input
+from posenet_mobile.models import build_model, count_macs, inference_model, output_names, profile
 from posenet_mobile.models.backbone import copy_weights_by_name
 
 EXPECTED = {
@@ -204,7 +205,7 @@ def test_block_pruning_zeroes_runs_of_input_weights():
 def test_regression_stop_gradient_trains_the_encoder_only_and_is_not_saved(tmp_path, rng):
     from posenet_mobile.keras import tf
     from posenet_mobile.models.saved import load_keras_model
-    from posenet_mobile.train.trainer import save_model_atomic
+    from posenet_mobile.train.saving import save_model_atomic
 
     x = tf.constant(rng.uniform(-1, 1, (2, 64, 64, 3)).astype(np.float32))
     reached = {}

@@ -620,7 +620,7 @@ def test_debug_shows_the_traceback(tmp_path):
 
 
 def test_bad_metadata_is_one_line(tiny_models, tmp_path, capsys):
-    from posenet_mobile.export import metadata as M
+    from posenet_mobile import metadata as M
 
     data = tiny_models["int8"].read_bytes()
     doc = M.read(data)

@@ -13,7 +13,8 @@ import time
 
 from ..io import read_json, write_json_atomic
 from ..runs import Run
-from ..train.trainer import _schedule_class, _write_checkpoint, save_model_atomic
+from ..train.saving import save_model_atomic, write_checkpoint
+from ..train.schedule import warmup_cosine
 from . import prune as P
 from . import quantize as Q
 
@@ -37,7 +38,7 @@ def _fine_tune(model, run: Run, epochs: int, lr: float, pixels: bool, callbacks=
     # (the model is scored where the fine-tune ends); it beat a cosine to 0.1 * lr without warm-up
     # (docs/compression.md).
     total = max(1, epochs * steps)
-    opt = keras.optimizers.Adam(learning_rate=_schedule_class()(lr, max(1, total // 20), total, floor=0.0))
+    opt = keras.optimizers.Adam(learning_rate=warmup_cosine()(lr, max(1, total // 20), total, floor=0.0))
     model.compile(optimizer=opt, loss=[losses[n] for n in names],
                   loss_weights=[float(tcfg.loss_weights.get(n, 1.0)) for n in names])  # fmt: skip
     ds = pipe.dataset(tcfg.batch_size, epochs=range(1000, 1000 + epochs)).repeat()
@@ -132,7 +133,7 @@ def qat_stage(run: Run, source=None, preserve_sparsity: bool = True, progress=pr
     report = {"stage": "qat", "key": key, "scheme": "prune_preserve" if preserve_sparsity else "default_8bit",
               "source": "pruned" if pruned else "float", "seconds": round(secs, 1),
               "sparsity": P.sparsity_report(qm), "val": _evaluate(qm, run, pixels=True)}  # fmt: skip
-    _write_checkpoint(tf.train.Checkpoint(model=qm), out)
+    write_checkpoint(tf.train.Checkpoint(model=qm), out)
     write_json_atomic(meta, report)
     return qm, report
 

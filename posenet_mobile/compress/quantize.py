@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..keras import keras, tfmot
-from ..models.build import INPUT_MEAN, INPUT_STD
+from ..geometry import INPUT_MEAN, INPUT_STD
 
 NORMALIZE_LAYER = "normalize"
 PIXEL_RANGE = (0.0, 255.0)

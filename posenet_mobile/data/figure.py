@@ -345,7 +345,6 @@ def render_figure(img, ids, person, cam, light, faces: bool = True):
     parts, look, fk, prop = person["parts"], person["look"], person["fk"], person["proportions"]
     j = fk["joints"]
     hgt, wid = img.shape[:2]
-    L = np.asarray(light["dir"], float)
     # bounding box of the person (with the widest part's radius), clipped to the image
     pts = [np.atleast_2d(p.axis) if isinstance(p, Tube) else p.centre[None] for p in parts]
     cp_all = to_cam(np.concatenate(pts))  # every part's points in one product

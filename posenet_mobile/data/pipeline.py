@@ -3,7 +3,7 @@
 Per sample (NumPy/OpenCV inside ``tf.numpy_function``, run in parallel by tf.data): read the
 image, crop the person with :mod:`posenet_mobile.geometry` (jittered when training), augment the
 pixels, normalise, and encode targets with the one codec packed by
-:func:`posenet_mobile.losses.pack_targets`. Every sample's randomness comes from
+:func:`posenet_mobile.targets.pack_targets`. Every sample's randomness comes from
 ``(seed, epoch, index)``, so an epoch is reproducible (and resumable) whatever the thread timing;
 ``deterministic=True`` also fixes the order of elements. A corrupt or unreadable image is skipped
 and counted in :attr:`KeypointPipeline.corrupt`, never fatal; an image whose decoded size differs
@@ -18,8 +18,8 @@ import numpy as np
 
 from .. import geometry as G
 from ..codec import HeatmapCodec
-from ..losses import pack_targets, torso_indices
-from ..models.build import normalize_input
+from ..schema import torso_indices
+from ..targets import pack_targets
 from .augment import NO_AUGMENT, AugmentConfig, crop_keypoints, occlude, photometric, random_crop
 from .coco import CocoDataset, read_image
 
@@ -116,7 +116,7 @@ class KeypointPipeline:
                                simcc=self.simcc)  # fmt: skip
         targets = {k: v[0] for k, v in targets.items()}
         targets["_keypoints"], targets["_visibility"] = kp.astype(np.float32), vis
-        image = patch.astype(np.float32) if self.pixels else normalize_input(patch)
+        image = patch.astype(np.float32) if self.pixels else G.normalize_input(patch)
         return image, targets, crop, True
 
     def _target_shapes(self):

@@ -36,7 +36,7 @@ def training_sheet(data_dir, out_png, input_size=(192, 192), stride: int = 4, co
                    cols: int = 4, seed: int = 0) -> str:  # fmt: skip
     """Augmented training crops with their target keypoints, as the network sees them."""
     from ..codec import HeatmapCodec
-    from ..models.build import INPUT_MEAN, INPUT_STD
+    from ..geometry import INPUT_MEAN, INPUT_STD
     from .pipeline import KeypointPipeline
 
     check_output_file(out_png, "--out")

@@ -1,1 +1,1 @@
-"""TFLite conversion, model metadata, and the export of a run directory."""
+"""TFLite conversion and the export of a run directory (the metadata document is posenet_mobile.metadata)."""

@@ -25,7 +25,7 @@ from ..codec import PAIR_MIN_CELLS, PAIR_MIN_FRACTION, SideRule, decode_outputs
 from ..errors import ExportError
 from ..io import check_output_file, commit_files, json_bytes, sha256_bytes, sweep_temps
 from ..runs import Run, load_run
-from . import metadata as M
+from .. import metadata as M
 from . import tflite as T
 
 DECODER_FLOAT_OPS = {"DEQUANTIZE", "RESHAPE", "ARG_MAX", "REDUCE_MAX", "GATHER", "GATHER_ND", "CAST", "FLOOR_DIV",
@@ -194,7 +194,7 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     from ..compress import chain
     from ..compress import prune as P
     from ..compress import quantize as Q
-    from ..harness.evaluate import evaluate_tflite
+    from ..runtime.evaluate import evaluate_tflite
     from ..models.build import inference_model, output_names
     from ..models.profile import count_macs
     from ..runtime.runner import TFLiteRunner

@@ -79,8 +79,8 @@ def budget(cfg) -> dict:
 def compare_heads(config="quickstart", train_data=None, val_data=None, out="compare_heads", overrides=None,
                   heads=ROWS, threads=(1, 2), bench_runs: int = 60, real_data="default", progress=print) -> dict:  # fmt: skip
     """``heads``: the rows, in order (heads and :data:`VARIANTS`). ``real_data``: a COCO folder of
-    real people to score every int8 file on; ``"default"``: the shared dev set where it exists;
-    ``None``: none."""
+    real people to score every int8 file on; ``"default"``: the first found by
+    :func:`posenet_mobile.data.real.real_people_data`, if any; ``None``: none."""
     from ..export.exporter import export_run
     from ..train.config import load_config
     from ..train.trainer import train
@@ -89,9 +89,9 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
     from .validate import validate
 
     if real_data == "default":
-        from ..demo import DEV_SET
+        from ..data.real import real_people_data
 
-        real_data = DEV_SET if Path(DEV_SET).exists() else None
+        real_data = real_people_data()
     if real_data is not None and not Path(real_data).exists():
         raise ConfigError(f"compare-heads: --real-data {real_data}: no such folder")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-from pathlib import Path
 
 from ..errors import ConfigError
 from ..io import write_bytes_atomic, write_json_atomic
@@ -52,14 +51,14 @@ def rank_layers(debugger) -> list[dict]:
 def quant_debug(run_dir, keep_float: int = 5, out=None, eval_limit=None, unsafe_load: bool = False,
                 progress=print) -> dict:  # fmt: skip
     from ..compress.quantize import with_pixel_input
-    from ..export import metadata as M
+    from .. import metadata as M
     from ..export import tflite as T
     from ..export.exporter import build_metadata, output_names_by_signature
     from ..models.build import inference_model, output_names
     from ..runs import load_run
     from ..runtime.runner import TFLiteRunner
     from .bench import bench
-    from .evaluate import evaluate_tflite
+    from ..runtime.evaluate import evaluate_tflite
 
     from ..io import check_output_dir
 

@@ -23,8 +23,8 @@ from ..data.pipeline import KeypointPipeline
 from ..errors import ConfigError, DataError, ModelError
 from ..io import check_output_file, write_json_atomic
 from ..runtime.runner import TFLiteRunner
-from ..train.evaluate import score
-from .evaluate import evaluate_tflite, predict_tflite
+from ..metrics import score
+from ..runtime.evaluate import evaluate_tflite, predict_tflite
 
 _KEEP = ("pck", "AP", "AP50", "AP75", "count", "mean_error_px", "per_keypoint_error_px", "per_keypoint_pck",
          "skipped_images", "size_mismatch_images")

@@ -1,7 +1,7 @@
 """Pose models: MobileNetV2 backbone, top-down decoder, heatmap / regression / integral heads."""
 
-from .build import INFERENCE_OUTPUTS, TRAINING_OUTPUTS, build_model, inference_model, normalize_input, output_names
+from .build import INFERENCE_OUTPUTS, TRAINING_OUTPUTS, build_model, inference_model, output_names
 from .profile import count_macs, profile
 
-__all__ = ["build_model", "inference_model", "normalize_input", "output_names", "count_macs", "profile",
+__all__ = ["build_model", "inference_model", "output_names", "count_macs", "profile",
            "TRAINING_OUTPUTS", "INFERENCE_OUTPUTS"]  # fmt: skip

@@ -1,6 +1,7 @@
 """Build pose models from a :class:`~posenet_mobile.config.ModelConfig`, and cut them for export.
 
-Input: ``(N, H, W, 3)`` float32 RGB normalised by :func:`normalize_input` to [-1, 1].
+Input: ``(N, H, W, 3)`` float32 RGB normalised to [-1, 1] by
+:func:`posenet_mobile.geometry.normalize_input`.
 Outputs by head (see :mod:`posenet_mobile.models.heads` for shapes and frames):
 
 =============  ======================================================  ======================
@@ -20,8 +21,6 @@ simcc heads (:data:`~posenet_mobile.config.SIDE_HEADS`), whose decoders read it 
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..config import SIDE_HEADS, ModelConfig
 from ..errors import ModelError
 from ..keras import keras
@@ -29,10 +28,6 @@ from .backbone import load_imagenet_weights, mobilenet_v2_features
 from ..simcc import SimCCCodec
 from .heads import (facing_head, global_context, heatmap_head, integral_head, regression_head, simcc_head,
                     top_down_decoder)  # fmt: skip
-
-#: uint8 RGB -> model input: ``x / 127.5 - 1`` (MobileNetV2's convention).
-INPUT_MEAN = 127.5
-INPUT_STD = 127.5
 
 TRAINING_OUTPUTS = {
     "heatmap": ("heatmaps", "offsets"),
@@ -48,11 +43,6 @@ INFERENCE_OUTPUTS = {
     "direct": ("coords", "visibility"),
     "simcc": ("simcc_x", "simcc_y"),
 }
-
-
-def normalize_input(image_uint8: np.ndarray) -> np.ndarray:
-    """``(..., H, W, 3)`` uint8 RGB -> float32 in [-1, 1], the model's input range."""
-    return (np.asarray(image_uint8, np.float32) - INPUT_MEAN) / INPUT_STD
 
 
 def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True) -> "keras.Model":
@@ -160,7 +150,4 @@ def output_names(model: "keras.Model") -> list:
     return names
 
 
-__all__ = [
-    "build_model", "inference_model", "strip_stop_gradients", "normalize_input", "INPUT_MEAN", "INPUT_STD",
-    "TRAINING_OUTPUTS", "INFERENCE_OUTPUTS", "output_names",
-]  # fmt: skip
+__all__ = ["build_model", "inference_model", "strip_stop_gradients", "TRAINING_OUTPUTS", "INFERENCE_OUTPUTS", "output_names"]

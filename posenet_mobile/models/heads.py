@@ -172,7 +172,7 @@ def simcc_head(x, num_keypoints: int, channels: int, hidden: int, bins_xy, conte
 
 def facing_head(x, channels: int = 0):
     """The ``facing`` logit ``(N, 1)``: global average pool, then a Dense. Supervised by
-    :func:`posenet_mobile.losses.facing_target`. ``channels`` > 0 first runs ``x`` through a
+    :func:`posenet_mobile.targets.facing_target`. ``channels`` > 0 first runs ``x`` through a
     separable block of its own (``facing_trunk``) so the cue does not have to be linear in the
     pooled shared features."""
     if channels:

@@ -21,7 +21,7 @@ from .. import geometry as G
 from ..codec import HeatmapCodec, SideRule, decode_outputs
 from ..simcc import SimCCCodec
 from ..errors import ExportError, ModelError, PoseNetWarning
-from ..export import metadata as M
+from .. import metadata as M
 
 KERNELS = ("xnnpack", "ref", "builtin")
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import math
-import os
 import shutil
 import sys
 import time
@@ -29,34 +28,14 @@ from ..simcc import SimCCCodec
 from ..data.coco import load_coco
 from ..data.pipeline import KeypointPipeline
 from ..errors import ConfigError, DataError, TrainError
-from ..io import FolderLock, check_output_dir, read_json, sweep_temps, temp_path, write_json_atomic
+from ..io import FolderLock, check_output_dir, read_json, sweep_temps, write_json_atomic
 from .config import ExperimentConfig
 from .data import ensure_data
 from .distribute import get_strategy, worker_info
 from .evaluate import evaluate
+from .saving import save_model_atomic, write_checkpoint
+from .schedule import warmup_cosine
 from ..viz import save_figure
-
-
-def _schedule_class():
-    from ..keras import keras, tf
-
-    class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
-        """Linear warm-up to ``peak`` over ``warmup`` steps, then cosine decay to ``peak * floor``."""
-
-        def __init__(self, peak, warmup, total, floor=0.02):
-            self.peak, self.warmup, self.total, self.floor = float(peak), int(warmup), int(total), float(floor)
-
-        def __call__(self, step):
-            step = tf.cast(step, tf.float32)
-            warm = self.peak * (step + 1.0) / max(self.warmup, 1)
-            prog = tf.clip_by_value((step - self.warmup) / max(self.total - self.warmup, 1), 0.0, 1.0)
-            cos = self.peak * (self.floor + (1 - self.floor) * 0.5 * (1 + tf.cos(math.pi * prog)))
-            return tf.where(step < self.warmup, warm, cos)
-
-        def get_config(self):
-            return {"peak": self.peak, "warmup": self.warmup, "total": self.total, "floor": self.floor}
-
-    return WarmupCosine
 
 
 def check_run_dir(out: Path, cfg: ExperimentConfig, overwrite: bool = False) -> None:
@@ -233,7 +212,7 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
         finally:
             keras.mixed_precision.set_global_policy("float32")
     names = output_names(model)
-    sched = _schedule_class()(tcfg.learning_rate * replicas, int(tcfg.warmup_epochs * steps_per_epoch),
+    sched = warmup_cosine()(tcfg.learning_rate * replicas, int(tcfg.warmup_epochs * steps_per_epoch),
                               tcfg.epochs * steps_per_epoch, tcfg.min_lr_ratio)  # fmt: skip
     opt = keras.optimizers.AdamW(learning_rate=sched, weight_decay=tcfg.weight_decay)
     opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "coords"])
@@ -302,7 +281,7 @@ class EpochEnd(_callback_base()):
             # uncompiled copy's variables is a collective under MultiWorkerMirroredStrategy
             save_model_atomic(self.net, self.run / "model.keras")
         ck_name = f"checkpoints/epoch_{epoch + 1:04d}"
-        _write_checkpoint(self.ckpt, self.run / ck_name)
+        write_checkpoint(self.ckpt, self.run / ck_name)
         self.state.update(epoch=epoch + 1, checkpoint=f"{ck_name}/ckpt", history=self.history)
         if improved:
             self.state.update(best_pck=m["pck"], best_epoch=epoch + 1, best_metrics=m)
@@ -330,51 +309,6 @@ def _current_lr(opt) -> float:
     if callable(lr) and not hasattr(lr, "numpy"):
         lr = lr(keras.backend.get_value(opt.iterations))
     return float(keras.backend.get_value(lr))
-
-
-def _write_checkpoint(ckpt, final_dir: Path) -> None:
-    """Write a ``tf.train.Checkpoint`` into a temporary folder, then move it to ``final_dir``."""
-    tmp = temp_path(final_dir)
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        ckpt.write(str(tmp / "ckpt"))
-        shutil.rmtree(final_dir, ignore_errors=True)
-        os.replace(tmp, final_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def float32_config(config):
-    """A Keras model config with every layer's mixed-precision policy replaced by ``float32``
-    (variables are float32 under mixed precision already, so the weights carry over as they are)."""
-    if isinstance(config, dict):
-        out = {}
-        for k, v in config.items():
-            mixed = isinstance(v, dict) and v.get("class_name") in ("Policy", "DTypePolicy")
-            out[k] = "float32" if (k == "dtype" and (mixed or str(v).startswith("mixed_"))) else float32_config(v)
-        return out
-    if isinstance(config, list):
-        return [float32_config(v) for v in config]
-    return config
-
-
-def save_model_atomic(model, path: Path) -> None:
-    """Save an uncompiled copy (Keras format: no optimizer or custom losses, float32, no
-    training-only stop-gradient ops) to a temp name, rename."""
-    from ..keras import keras
-    from ..models.build import strip_stop_gradients
-
-    clone = keras.Model.from_config(strip_stop_gradients(float32_config(model.get_config())))
-    clone.set_weights(model.get_weights())
-    tmp = temp_path(path, keep_suffix=True)  # Keras picks the format by the suffix
-    try:
-        clone.save(str(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def plot_learning_curve(history: dict, path: Path) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import ExportError, ModelError
+from .errors import ExportError, ModelError
 
 METADATA_NAME = "posenet_mobile_json"
 SCHEMA_VERSION = 1

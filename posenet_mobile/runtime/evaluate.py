@@ -2,14 +2,15 @@
 
 Crops come from the same :class:`~posenet_mobile.data.pipeline.KeypointPipeline` (evaluation
 mode, pixel values) as Keras evaluation, so Keras and TFLite numbers differ only by the model;
-both end in :func:`posenet_mobile.train.evaluate.score`.
+both end in :func:`posenet_mobile.metrics.score`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..train.evaluate import keypoints_to_image, score
+from ..geometry import keypoints_to_image
+from ..metrics import score
 
 
 def predict_tflite(runner, pipeline, limit: int | None = None, keep_raw: bool = False):
