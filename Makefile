@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: test demo install sysdeps clean
+.PHONY: test lint demo install sysdeps clean
 
 # System packages the build needs (Debian); idempotent, installs only what is missing.
 sysdeps:
@@ -22,7 +22,10 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check posenet_mobile tests benchmarks scripts
+
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 	PY=$(PY) bash scripts/java_tests.sh
 
