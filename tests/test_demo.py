@@ -10,12 +10,11 @@ from posenet_mobile.demo import run_demo
 from posenet_mobile.export import exporter
 from posenet_mobile.runtime.runner import TFLiteRunner
 
+import helpers
 from helpers import person, write_coco
 
-TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
-        "data.synthetic_train=32", "data.synthetic_val=8", "data.synthetic_image_size=96", "train.batch_size=8",
-        "train.eval_batch_size=16", "train.epochs=1", "compress.prune_epochs=1", "compress.qat_epochs=1",
-        "compress.representative_samples=16"]  # fmt: skip
+TINY = helpers.TINY + ["data.synthetic_train=32", "data.synthetic_val=8", "data.synthetic_image_size=96",
+                      "compress.prune_epochs=1", "compress.qat_epochs=1"]  # fmt: skip
 
 
 @pytest.mark.slow

@@ -18,11 +18,10 @@ from posenet_mobile.runtime.runner import TFLiteRunner
 from posenet_mobile.train.config import load_config
 from posenet_mobile.train.trainer import train
 
-from helpers import synthetic_split
+from helpers import PLAIN, synthetic_split
+from helpers import TINY as BASE
 
-TINY = ["model.facing_head=false", "model.global_context=false", "model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
-        "train.batch_size=8", "train.eval_batch_size=16", "train.epochs=1", "compress.prune_epochs=1",
-        "compress.qat_epochs=1", "compress.representative_samples=16"]  # fmt: skip
+TINY = PLAIN + BASE + ["compress.prune_epochs=1", "compress.qat_epochs=1"]
 quiet = lambda *_: None  # noqa: E731
 
 

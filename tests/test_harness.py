@@ -165,7 +165,7 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     from posenet_mobile.errors import ConfigError
     from posenet_mobile.harness import compare
 
-    over = [o for o in TINY if not o.startswith("compress")] + ["model.regression_channels=16"]
+    over = [o for o in TINY if not o.startswith("compress")]
     doc = compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "cmp", over,
                                 bench_runs=3, real_data=models["val"], progress=quiet)  # fmt: skip
     rows = {r["head"]: r for r in doc["rows"]}

@@ -18,7 +18,7 @@ from posenet_mobile import io as pio
 from posenet_mobile.errors import BusyError, ConfigError, DataError, ModelError, OutputError, TrainError
 from posenet_mobile.train.config import ExperimentConfig, load_config
 
-from helpers import TINY, person, quiet, write_coco
+from helpers import PLAIN, TINY, person, quiet, write_coco
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -310,7 +310,7 @@ def test_train_without_a_scored_model_exits_non_zero(coco_pair, tmp_path, capsys
     for img in (val / "images").iterdir():
         img.write_bytes(b"")  # 0-byte files: skipped and counted, never a model
     argv = ["train", "--out", str(tmp_path / "run"), "--train-data", str(coco_pair / "train"), "--val-data", str(val)]
-    for o in TINY + ["train.steps_per_epoch=1", "model.facing_head=false", "model.global_context=false"]:
+    for o in TINY + ["train.steps_per_epoch=1"] + PLAIN:
         argv += ["--set", o]
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()

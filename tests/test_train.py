@@ -12,10 +12,10 @@ from posenet_mobile.errors import ConfigError
 from posenet_mobile.train.config import load_config
 from posenet_mobile.train.trainer import train
 
-from helpers import people, synthetic_split
+from helpers import PLAIN, people, synthetic_split
+from helpers import TINY as BASE
 
-TINY = ["model.facing_head=false", "model.global_context=false", "model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
-        "train.batch_size=8", "train.eval_batch_size=16", "train.warmup_epochs=0.5"]  # fmt: skip
+TINY = PLAIN + BASE + ["train.warmup_epochs=0.5"]
 
 
 @pytest.fixture(scope="module")
