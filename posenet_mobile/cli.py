@@ -219,6 +219,8 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .harness.compare import ROWS  # the rows' names (a light module: nothing heavy at parse time)
+
     p = argparse.ArgumentParser(prog="posenet-mobile", description="Single-person 2D pose estimation for phones: synthetic or COCO data, training, compression, TFLite export and validation.")
     p.add_argument("--version", action="version", version=f"posenet_mobile {__version__}")
     p.add_argument("--debug", action="store_true", help="show the traceback of an error")
@@ -335,8 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--train-data", default=None, help="COCO dataset folder or JSON (default: synthetic)")
     s.add_argument("--val-data", default=None)
     s.add_argument("--out", default="compare_heads", help="output folder (runs, int8 files, heads.md/json/png)")
-    s.add_argument("--heads", nargs="+", choices=list(HEAD_TYPES) + ["regression_sg", "regression_laplace"],
-                   default=None, help="the rows, in order (default: every head and regression variant)")
+    s.add_argument("--heads", nargs="+", choices=list(ROWS),
+                   default=None, help="the rows, in order (default: every head and variant)")
     s.add_argument("--real-data", default=None,
                    help="real people (COCO) to score each int8 file on (default: $POSENET_REAL_PEOPLE or "
                         "../shared/data/real_people_dev beside the working directory or the checkout, when present)")

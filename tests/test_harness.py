@@ -175,7 +175,12 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     assert not any(model_cfgs[h]["facing_head"] or model_cfgs[h]["global_context"] or model_cfgs[h]["facing_channels"]
                    for h in ("integral", "direct", "regression"))  # fmt: skip
     assert model_cfgs["simcc"]["global_context"] and not model_cfgs["simcc"]["facing_head"]  # context feeds its trunk
-    assert list(rows) == ["heatmap", "integral", "direct", "regression", "simcc", "regression_sg", "regression_laplace"]
+    assert list(rows) == ["heatmap", "integral", "direct", "regression", "simcc", "regression_sg", "regression_laplace",
+                          "heatmap_s8"]  # fmt: skip
+    configs = {h: json.loads((tmp_path / "cmp" / h / "config.json").read_text())["config"] for h in rows}
+    assert configs["heatmap_s8"]["model"]["output_stride"] == 8 and configs["heatmap"]["model"]["output_stride"] == 4
+    assert configs["heatmap_s8"]["data"]["sigma"] == configs["heatmap"]["data"]["sigma"] / 2  # the same width in pixels
+    assert model_cfgs["heatmap_s8"]["facing_head"] and rows["heatmap_s8"]["macs"] < rows["heatmap"]["macs"]
     assert all(r["epochs"] == 1 and r["int8_ms_1t"] > 0 and r["int8_bytes"] > 0 for r in rows.values())
     # the variants change training only: one setting each, on their own rows
     assert model_cfgs["regression_sg"]["regression_stop_gradient"] and model_cfgs["regression_laplace"]["coord_loss"] == "laplace"
@@ -189,7 +194,7 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     front = compare.pareto_front(doc["rows"], "int8_ms_1t")
     assert front and all(not (o["int8_ms_1t"] <= f["int8_ms_1t"] and o["int8_pck"] > f["int8_pck"])
                          for f in front for o in doc["rows"])  # fmt: skip
-    assert (tmp_path / "cmp" / "heads.md").read_text().count("\n") == 9 and (tmp_path / "cmp" / "heads.png").exists()
+    assert (tmp_path / "cmp" / "heads.md").read_text().count("\n") == 10 and (tmp_path / "cmp" / "heads.png").exists()
     assert "real PCK@0.2" in (tmp_path / "cmp" / "heads.md").read_text()
     monkeypatch.setattr(compare, "budget", lambda cfg: {"epochs": 2 if cfg.model.head == "direct" else 1})
     with pytest.raises(ConfigError, match="direct row's training budget differs"):

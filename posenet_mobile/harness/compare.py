@@ -13,6 +13,9 @@ the four heads of :mod:`posenet_mobile.models.heads`:
   heatmap path (``model.regression_stop_gradient``);
 * ``regression_laplace``: ``regression`` trained by a Laplace likelihood with a predicted scale
   per coordinate (``model.coord_loss: laplace``; RLE without the flow, Li et al. 2021);
+* ``heatmap_s8``: the heatmap head at output stride 8 (``model.output_stride: 8``), as PoseNet
+  decodes heatmaps plus offsets at a coarse stride (Papandreou et al. 2017): no stride-4 decoder
+  stage, the Gaussian's width kept in input pixels (:func:`row_config`);
 
 the preset's left/right options (``model.facing_head``, ``model.facing_channels``) stay on the
 heatmap row only: simcc can read a facing output too (``simcc_sides``), but at the quickstart
@@ -38,19 +41,20 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..io import check_output_dir, read_json, write_bytes_atomic, write_json_atomic
-from ..viz import save_figure
 
 HEADS = ("heatmap", "integral", "direct", "regression", "simcc")
 #: Rows that are a head with other training settings: ``{row: (head, model settings)}``.
 VARIANTS = {"regression_sg": ("regression", {"regression_stop_gradient": True}),
-            "regression_laplace": ("regression", {"coord_loss": "laplace"})}  # fmt: skip
+            "regression_laplace": ("regression", {"coord_loss": "laplace"}),
+            "heatmap_s8": ("heatmap", {"output_stride": 8})}  # fmt: skip
 ROWS = HEADS + tuple(VARIANTS)
 
 
-#: Model settings a row may change with its head: the left/right options the heatmap row keeps
-#: (``facing_head`` is read by its decoder), ``global_context``, which feeds the heatmap and simcc
-#: heads' trunks, and the regression variants' settings.
-HEAD_OPTIONS = ("head", "facing_head", "facing_channels", "global_context", "regression_stop_gradient", "coord_loss")
+#: Model settings a row may change with its head: the left/right options the heatmap rows keep
+#: (``facing_head`` is read by their decoder), ``global_context``, which feeds the heatmap and
+#: simcc heads' trunks, the variants' settings, and the heatmap's output stride.
+HEAD_OPTIONS = ("head", "facing_head", "facing_channels", "global_context", "regression_stop_gradient", "coord_loss",
+                "output_stride")  # fmt: skip
 
 
 def row_model(model, row: str):
@@ -67,11 +71,23 @@ def row_model(model, row: str):
                                **{**plain, **settings})  # fmt: skip
 
 
+def row_config(cfg, row: str):
+    """The experiment config of ``row``: :func:`row_model`, and, where the row's output stride
+    differs from the preset's, the heatmap Gaussian's ``sigma`` (heatmap cells) scaled so the
+    target keeps its width in input pixels."""
+    model = row_model(cfg.model, row)
+    data = cfg.data
+    if model.output_stride != cfg.model.output_stride:
+        data = dataclasses.replace(data, sigma=data.sigma * cfg.model.output_stride / model.output_stride)
+    return dataclasses.replace(cfg, model=model, data=data)
+
+
 def budget(cfg) -> dict:
     """Everything but the head (and its :data:`HEAD_OPTIONS`) that decides how much training a
     row gets."""
     d = cfg.to_dict()
     d["model"] = {k: v for k, v in d["model"].items() if k not in HEAD_OPTIONS}
+    d["data"] = {k: v for k, v in d["data"].items() if k != "sigma"}  # in cells: it goes with the stride
     d.pop("name", None)
     return d
 
@@ -99,7 +115,7 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
     out = check_output_dir(out, "--out")
     base = load_config(config, overrides)
     out.mkdir(parents=True, exist_ok=True)
-    cfgs = {h: dataclasses.replace(base, model=row_model(base.model, h)) for h in heads}
+    cfgs = {h: row_config(base, h) for h in heads}
     budgets = {h: budget(c) for h, c in cfgs.items()}
     first = budgets[heads[0]]
     for h, b in budgets.items():  # identical budgets, asserted rather than assumed
@@ -180,6 +196,8 @@ def pareto_front(rows, key: str) -> list:
 
 def plot_heads(doc, path, threads: int = 1) -> None:
     import matplotlib
+
+    from ..viz import save_figure
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
