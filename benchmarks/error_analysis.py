@@ -18,7 +18,7 @@ category and camera yaw (facing / side / back), and measures left/right confusio
 Pose category and camera come from the synthetic generator's annotations; other datasets get the
 keypoint and flag breakdown only.
 
-Usage: .venv/bin/python benchmarks/error_analysis.py RUN [--split val|train] [--limit N]
+Usage: .venv/bin/python benchmarks/error_analysis.py RUN [--split val|train] [--limit N] [--results FILE.json]
 """
 
 import argparse
@@ -32,6 +32,7 @@ def main():
     ap.add_argument("run")
     ap.add_argument("--split", default="val")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--results", default=None, help="also write the JSON here, with the commit, machine and command")
     a = ap.parse_args()
 
     from posenet_mobile import metrics
@@ -136,6 +137,16 @@ def main():
         small = size < np.nanpercentile(size, 25)
         out["by_torso_size"] = {"smallest_quarter": frac(hit, lab & small[:, None]),
                                 "rest": frac(hit, lab & ~small[:, None])}  # fmt: skip
+    if a.results:
+        import sys
+
+        from posenet_mobile.harness.provenance import provenance
+        from posenet_mobile.io import write_json_atomic
+
+        cfg = read_json(f"{a.run}/config.json")
+        out.update(benchmark="error_analysis", command="python benchmarks/error_analysis.py " + " ".join(sys.argv[1:]),
+                   run_model=cfg["config"]["model"], provenance=provenance())  # fmt: skip
+        write_json_atomic(a.results, out, indent=1)
     print(json.dumps(out, indent=1))
 
 

@@ -1,4 +1,5 @@
-"""Regenerate docs/heads.md's measured section and docs/heads.png from benchmarks/results/heads.json.
+"""Regenerate docs/heads.md's measured section and docs/heads.png from benchmarks/results/heads.json
+(the latest run) and heads_*.json (earlier runs, kept).
 
     python scripts/update_heads_doc.py
 
@@ -27,17 +28,27 @@ def _budget(b: dict) -> str:
 
 
 def render() -> str:
+    """The generated section: the latest run (``heads.json``, with the plot), then every earlier run
+    kept as ``heads_*.json``, each with its own command, machine and commit. Rows of different runs
+    are compared only against their own run's heatmap row."""
+    out = _render_run(json.loads(RESULTS.read_text()), plot=True)
+    for path in sorted(RESULTS.parent.glob("heads_*.json")):
+        out += [f"### Earlier run: `{path.name}`", ""] + _render_run(json.loads(path.read_text()), plot=False)
+    return "\n".join(out)
+
+
+def _render_run(doc: dict, plot: bool) -> list:
     from posenet_mobile.harness.compare import markdown_table, pareto_front
 
-    doc = json.loads(RESULTS.read_text())
     p = doc["provenance"]
     rows = doc["rows"]
     out = [f"Command: `{doc['command']}` ({doc['wall_seconds']} s of wall time for this invocation; "
            f"per-row training seconds are in the results file). Machine: {p['cpu']}, {p['cores']} cores, "
            f"no GPU; commit {p['commit']}, {p['time']}. Budget of every row, asserted identical by the code: "
            f"{_budget(doc['budget'])}. Latency: the interleaved benchmark's median of {doc['bench_runs']} "
-           "invokes per file (XNNPACK).", "", markdown_table(doc).rstrip(), "",
-           "![int8 latency at 1 thread against int8 PCK@0.2, one point per row](heads.png)", ""]  # fmt: skip
+           "invokes per file (XNNPACK).", "", markdown_table(doc).rstrip(), ""]  # fmt: skip
+    if plot:
+        out += ["![int8 latency at 1 thread against int8 PCK@0.2, one point per row](heads.png)", ""]
     front = [r["head"] for r in pareto_front(rows, "int8_ms_1t")]
     out.append(f"Pareto frontier (int8 ms at 1 thread against int8 PCK@0.2): {', '.join(front)}.")
     if "speedup_vs_heatmap_1t" in rows[0]:
@@ -55,7 +66,7 @@ def render() -> str:
         out.append(f"Real people: each int8 file scored on `{Path(doc['data']['real']).name}` (GT-box crops), "
                    "after training; the set picked nothing.")
     out.append("")
-    return "\n".join(out)
+    return out
 
 
 def main():
