@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "heads.md"
 PLOT = ROOT / "docs" / "heads.png"
 RESULTS = ROOT / "benchmarks" / "results" / "heads.json"
+SIDES = ROOT / "benchmarks" / "results" / "simcc_sides.json"
 START, END = "<!-- heads-measurements:start -->\n", "<!-- heads-measurements:end -->"
 #: The acceptance bar of the "fast and accurate" question: at least this speed-up over the
 #: heatmap row in int8 at 1 thread, and at most this many PCK points below it.
@@ -32,9 +33,29 @@ def render() -> str:
     kept as ``heads_*.json``, each with its own command, machine and commit. Rows of different runs
     are compared only against their own run's heatmap row."""
     out = _render_run(json.loads(RESULTS.read_text()), plot=True)
+    if SIDES.exists():
+        out += _render_sides(json.loads(SIDES.read_text()))
     for path in sorted(RESULTS.parent.glob("heads_*.json")):
         out += [f"### Earlier run: `{path.name}`", ""] + _render_run(json.loads(path.read_text()), plot=False)
     return "\n".join(out)
+
+
+def _render_sides(doc: dict) -> list:
+    """The simcc head with a facing output, decoded three ways (benchmarks/error_analysis.py)."""
+    p, s, m = doc["provenance"], doc["pck_side_decode"], doc["run_model"]
+    f, c = doc["facing_accuracy"], doc["collapsed_pairs"]
+    return ["### Left and right on the simcc head", "",
+            f"A {m['head']} model with a facing output (`facing_channels: {m['facing_channels']}`), trained at the "
+            f"quickstart budget, on {doc['people']} held-out people (`{doc['command']}`; {p['cpu']}, commit "
+            f"{p['commit']}):", "",
+            "| decode | PCK@0.2 |", "|---|---|",
+            f"| each keypoint on its own (`simcc`) | {s['per_channel_argmax']:.4f} |",
+            f"| `codec.order_sides` with the model's facing (`simcc_sides`) | {s['facing_head']:.4f} |",
+            f"| `codec.order_sides` with the true facing | {s['oracle_facing']:.4f} |",
+            f"| any whole-person mirror allowed | {doc['pck_if_mirror_allowed']:.4f} |", "",
+            f"Facing accuracy {100 * f['accuracy']:.1f}% on the {f['people_with_target']} people with a facing "
+            f"target; {100 * c['fraction']:.1f}% of the left/right pairs whose truths are over half a torso apart "
+            "are predicted on one limb.", ""]  # fmt: skip
 
 
 def _render_run(doc: dict, plot: bool) -> list:
