@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .contract import OUTPUTS
 from .errors import ExportError, ModelError
 
 METADATA_NAME = "posenet_mobile_json"
@@ -118,27 +119,9 @@ def metadata_names(source) -> list[str]:
     return [_name(m) for m in model.metadata or []]
 
 
-OUTPUT_MEANING = {
-    "heatmaps": ("Gaussian keypoint heatmaps, one channel per keypoint; argmax gives the cell",
-                 "NHWK", "heatmap cells (cell j centred on (j + 0.5) * stride input pixels)"),
-    "offsets": ("sub-cell offsets, interleaved (dx, dy) per keypoint, added to the argmax cell centre",
-                "NHW(2K) interleaved dx,dy", "heatmap cells"),
-    "coords": ("regressed keypoint positions (x, y)", "NK2", "normalised input [0, 1] (x / W, y / H)"),
-    "visibility": ("visibility logits; sigmoid gives the keypoint score", "NK", "logit"),
-    "facing": ("whether the person faces the camera (logit > 0: facing); decides left from right in "
-               "decode_sides", "N1", "logit"),
-    "simcc_x": ("SimCC logits over the x bins, one row per keypoint (softmax(beta * row) is the "
-                "distribution)", "NK(Bx)", "bins (bin b centred on (b + 0.5) / split_ratio input pixels)"),
-    "simcc_y": ("SimCC logits over the y bins, one row per keypoint", "NK(By)",
-                "bins (bin b centred on (b + 0.5) / split_ratio input pixels)"),
-    "keypoints": ("decoded keypoints (x, y, score) from in-graph argmax + offset decoding",
-                  "NK3", "input pixels (pixel i centred on i + 0.5); score = heatmap peak value"),
-}  # fmt: skip
-
-
 def output_entry(index: int, name: str, shape, dtype: str, quant) -> dict:
-    meaning, layout, frame = OUTPUT_MEANING[name]
+    spec = OUTPUTS[name]
     scale, zp = (quant or (0.0, 0))[:2]
     return {"index": int(index), "name": name, "shape": [int(s) for s in shape], "dtype": dtype,
             "quantization": {"scale": float(scale), "zero_point": int(zp)} if scale else None,
-            "meaning": meaning, "layout": layout, "frame": frame}  # fmt: skip
+            "meaning": spec.meaning, "layout": spec.layout, "frame": spec.frame}  # fmt: skip

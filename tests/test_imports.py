@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "posenet_mobile"
 #: Lowest first. Within a layer modules may import each other.
 LAYERS = (
     ("__init__", "errors"),
-    ("io", "schema", "config", "metadata", "viz"),
+    ("io", "schema", "config", "contract", "metadata", "viz"),
     ("geometry", "codec", "simcc", "metrics", "targets"),
     ("keras",),
     ("data",),

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import __version__
 from ..codec import PAIR_MIN_CELLS, PAIR_MIN_FRACTION, SideRule, decode_outputs
+from ..contract import expected_shapes
 from ..errors import ExportError
 from ..io import check_output_file, commit_files, json_bytes, sha256_bytes, sweep_temps
 from ..runs import Run, load_run
@@ -90,10 +91,7 @@ def output_names_by_signature(model_bytes: bytes, model_names, k: int, heatmap_s
     for key, d in sig.items():
         i = key.rsplit("_", 1)[-1]
         by_index[int(d["index"])] = model_names[int(i)] if key.startswith("output_") and i.isdigit() else key
-    hh, ww = heatmap_size
-    bx, by = simcc_bins or (None, None)
-    expected = {"heatmaps": (1, hh, ww, k), "offsets": (1, hh, ww, 2 * k), "coords": (1, k, 2), "visibility": (1, k),
-                "keypoints": (1, k, 3), "facing": (1, 1), "simcc_x": (1, k, bx), "simcc_y": (1, k, by)}  # fmt: skip
+    expected = expected_shapes(k, heatmap_size, simcc_bins)
     names = []
     for d in it.get_output_details():
         name = by_index.get(int(d["index"]))

@@ -1,6 +1,7 @@
 """Pose models: MobileNetV2 backbone, top-down decoder, heatmap / regression / integral heads."""
 
-from .build import INFERENCE_OUTPUTS, TRAINING_OUTPUTS, build_model, inference_model, output_names
+from ..contract import INFERENCE_OUTPUTS, TRAINING_OUTPUTS
+from .build import build_model, inference_model, output_names
 from .profile import count_macs, profile
 
 __all__ = ["build_model", "inference_model", "output_names", "count_macs", "profile",

@@ -2,26 +2,20 @@
 
 Input: ``(N, H, W, 3)`` float32 RGB normalised to [-1, 1] by
 :func:`posenet_mobile.geometry.normalize_input`.
-Outputs by head (see :mod:`posenet_mobile.models.heads` for shapes and frames):
-
-=============  ======================================================  ======================
-head           training outputs                                        exported outputs
-=============  ======================================================  ======================
-heatmap        heatmaps, offsets                                       heatmaps, offsets
-regression     heatmaps, offsets, coords, visibility                   coords, visibility
-integral       coords, visibility                                      coords, visibility
-direct         coords, visibility (DeepPose-style, no heatmap loss)    coords, visibility
-simcc          simcc_x, simcc_y (stride-8 features, no stride-4 stage) simcc_x, simcc_y
-=============  ======================================================  ======================
+The outputs each head trains and exports, with their shapes and frames, are declared in
+:mod:`posenet_mobile.contract`; :func:`inference_model` cuts a training model down to the exported
+ones (the regression head loses its heatmap branch, as in BlazePose).
 
 ``model.facing_head`` appends a ``facing`` output to any head; exported with the heatmap and
-simcc heads (:data:`~posenet_mobile.config.SIDE_HEADS`), whose decoders read it (:func:`posenet_mobile.codec.decode_sides`,
-:func:`posenet_mobile.codec.order_sides`), training-only otherwise.
+simcc heads (:data:`~posenet_mobile.config.SIDE_HEADS`), whose decoders read it
+(:func:`posenet_mobile.codec.decode_sides`, :func:`posenet_mobile.codec.order_sides`), training-only
+otherwise.
 """
 
 from __future__ import annotations
 
 from ..config import SIDE_HEADS, ModelConfig
+from ..contract import INFERENCE_OUTPUTS
 from ..errors import ModelError
 from ..keras import keras
 from .backbone import load_imagenet_weights, mobilenet_v2_features
@@ -29,24 +23,9 @@ from ..simcc import SimCCCodec
 from .heads import (facing_head, global_context, heatmap_head, integral_head, regression_head, simcc_head,
                     top_down_decoder)  # fmt: skip
 
-TRAINING_OUTPUTS = {
-    "heatmap": ("heatmaps", "offsets"),
-    "regression": ("heatmaps", "offsets", "coords", "visibility"),
-    "integral": ("coords", "visibility"),
-    "direct": ("coords", "visibility"),
-    "simcc": ("simcc_x", "simcc_y"),
-}
-INFERENCE_OUTPUTS = {
-    "heatmap": ("heatmaps", "offsets"),
-    "regression": ("coords", "visibility"),
-    "integral": ("coords", "visibility"),
-    "direct": ("coords", "visibility"),
-    "simcc": ("simcc_x", "simcc_y"),
-}
-
-
 def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True) -> "keras.Model":
-    """Build the training model for ``cfg`` (outputs in :data:`TRAINING_OUTPUTS` order, then
+    """Build the training model for ``cfg`` (outputs in
+    :data:`posenet_mobile.contract.TRAINING_OUTPUTS` order, then
     ``coords_dist`` where ``cfg.coord_loss`` is ``laplace``, then ``facing``). ``training=False``
     leaves out the training-only stop-gradient ops (the saved model's graph; same layers and
     weights)."""
@@ -150,4 +129,4 @@ def output_names(model: "keras.Model") -> list:
     return names
 
 
-__all__ = ["build_model", "inference_model", "strip_stop_gradients", "TRAINING_OUTPUTS", "INFERENCE_OUTPUTS", "output_names"]
+__all__ = ["build_model", "inference_model", "strip_stop_gradients", "output_names"]

@@ -1,6 +1,7 @@
 """Top-down decoder and the three pose heads, all from QAT-friendly stock tf_keras layers.
 
-Output tensors (``N`` images, ``K`` keypoints, ``Hh x Wh`` heatmap cells):
+Output tensors (``N`` images, ``K`` keypoints, ``Hh x Wh`` heatmap cells; the one declaration of
+names, shapes and frames is :mod:`posenet_mobile.contract`):
 
 * ``heatmaps`` ``(N, Hh, Wh, K)``: linear Gaussian-heatmap regression (SimpleBaseline, Xiao et
   al. 2018), decoded by :class:`posenet_mobile.codec.HeatmapCodec`.
