@@ -161,40 +161,55 @@ def test_one_euro_and_roi_tracker():
     assert t.update(kp * [1, 1, 0]) is None
 
 
+def test_compare_rows_differ_in_their_head_settings_only():
+    from posenet_mobile.harness import compare
+    from posenet_mobile.models.build import build_model, inference_model
+    from posenet_mobile.models.profile import count_macs
+    from posenet_mobile.train.config import load_config
+
+    base = load_config("quickstart", TINY)
+    cfgs = {row: compare.row_config(base, row) for row in compare.ROWS}
+    assert list(cfgs) == ["heatmap", "integral", "direct", "regression", "simcc", "regression_sg", "regression_laplace",
+                          "heatmap_s8"]  # fmt: skip
+    assert len({json.dumps(compare.budget(c), sort_keys=True) for c in cfgs.values()}) == 1  # one budget
+    m = {row: c.model for row, c in cfgs.items()}
+    # the preset's left/right options stay on the heatmap rows only
+    assert m["heatmap"].facing_head and m["heatmap"].global_context and m["heatmap_s8"].facing_head
+    assert not any(m[h].facing_head or m[h].global_context or m[h].facing_channels for h in ("integral", "direct", "regression"))
+    assert m["simcc"].global_context and not m["simcc"].facing_head  # context feeds its trunk
+    # the variants change one setting each, on their own rows
+    assert m["regression_sg"].regression_stop_gradient and m["regression_laplace"].coord_loss == "laplace"
+    assert not any(m[h].regression_stop_gradient or m[h].coord_loss != "l1" for h in m if h not in compare.VARIANTS)
+    assert m["heatmap_s8"].output_stride == 8 and m["heatmap"].output_stride == 4
+    assert cfgs["heatmap_s8"].data.sigma == cfgs["heatmap"].data.sigma / 2  # the same width in input pixels
+    # at inference the BlazePose regression network is the direct one: only the training signal differs
+    graphs = {h: inference_model(build_model(m[h]), m[h].head) for h in m}
+    size = {h: (g.count_params(), count_macs(g)) for h, g in graphs.items()}
+    for h in ("direct", "regression_sg", "regression_laplace"):
+        assert size[h] == size["regression"], h
+    assert size["heatmap_s8"][1] < size["heatmap"][1]  # no stride-4 stage
+
+
 def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     from posenet_mobile.errors import ConfigError
     from posenet_mobile.harness import compare
 
     over = [o for o in TINY if not o.startswith("compress")]
+    heads = ("heatmap", "simcc", "regression_sg")  # a head of each kind and a variant: the others' settings are above
     doc = compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "cmp", over,
-                                bench_runs=3, real_data=models["val"], progress=quiet)  # fmt: skip
+                                heads=heads, bench_runs=3, real_data=models["val"], progress=quiet)  # fmt: skip
     rows = {r["head"]: r for r in doc["rows"]}
-    # the preset's left/right options stay on the heatmap row only
+    assert list(rows) == list(heads)
     model_cfgs = {h: json.loads((tmp_path / "cmp" / h / "config.json").read_text())["config"]["model"] for h in rows}
-    assert model_cfgs["heatmap"]["facing_head"] and model_cfgs["heatmap"]["global_context"]
-    assert not any(model_cfgs[h]["facing_head"] or model_cfgs[h]["global_context"] or model_cfgs[h]["facing_channels"]
-                   for h in ("integral", "direct", "regression"))  # fmt: skip
-    assert model_cfgs["simcc"]["global_context"] and not model_cfgs["simcc"]["facing_head"]  # context feeds its trunk
-    assert list(rows) == ["heatmap", "integral", "direct", "regression", "simcc", "regression_sg", "regression_laplace",
-                          "heatmap_s8"]  # fmt: skip
-    configs = {h: json.loads((tmp_path / "cmp" / h / "config.json").read_text())["config"] for h in rows}
-    assert configs["heatmap_s8"]["model"]["output_stride"] == 8 and configs["heatmap"]["model"]["output_stride"] == 4
-    assert configs["heatmap_s8"]["data"]["sigma"] == configs["heatmap"]["data"]["sigma"] / 2  # the same width in pixels
-    assert model_cfgs["heatmap_s8"]["facing_head"] and rows["heatmap_s8"]["macs"] < rows["heatmap"]["macs"]
+    assert model_cfgs["heatmap"]["facing_head"] and not model_cfgs["simcc"]["facing_head"]  # what each row trained
+    assert model_cfgs["regression_sg"]["regression_stop_gradient"] and rows["regression_sg"]["variant"]
     assert all(r["epochs"] == 1 and r["int8_ms_1t"] > 0 and r["int8_bytes"] > 0 for r in rows.values())
-    # the variants change training only: one setting each, on their own rows
-    assert model_cfgs["regression_sg"]["regression_stop_gradient"] and model_cfgs["regression_laplace"]["coord_loss"] == "laplace"
-    assert not any(model_cfgs[h]["regression_stop_gradient"] or model_cfgs[h]["coord_loss"] != "l1"
-                   for h in rows if h not in compare.VARIANTS)  # fmt: skip
-    # at inference the BlazePose regression network is the direct one: only the training signal differs
-    for h in ("direct", "regression_sg", "regression_laplace"):
-        assert (rows[h]["params"], rows[h]["macs"]) == (rows["regression"]["params"], rows["regression"]["macs"]), h
     assert rows["heatmap"]["speedup_vs_heatmap_1t"] == 1.0 and rows["heatmap"]["pck_vs_heatmap_points"] == 0.0
     assert all(0 <= r["real_pck"] <= 1 and r["speedup_vs_heatmap_1t"] > 0 for r in rows.values())
     front = compare.pareto_front(doc["rows"], "int8_ms_1t")
     assert front and all(not (o["int8_ms_1t"] <= f["int8_ms_1t"] and o["int8_pck"] > f["int8_pck"])
                          for f in front for o in doc["rows"])  # fmt: skip
-    assert (tmp_path / "cmp" / "heads.md").read_text().count("\n") == 10 and (tmp_path / "cmp" / "heads.png").exists()
+    assert (tmp_path / "cmp" / "heads.md").read_text().count("\n") == 2 + len(heads) and (tmp_path / "cmp" / "heads.png").exists()
     assert "real PCK@0.2" in (tmp_path / "cmp" / "heads.md").read_text()
     monkeypatch.setattr(compare, "budget", lambda cfg: {"epochs": 2 if cfg.model.head == "direct" else 1})
     with pytest.raises(ConfigError, match="direct row's training budget differs"):
