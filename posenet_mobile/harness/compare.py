@@ -18,7 +18,7 @@ the four heads of :mod:`posenet_mobile.models.heads`:
   stage, the Gaussian's width kept in input pixels (:func:`row_config`);
 
 the preset's left/right options (``model.facing_head``, ``model.facing_channels``) stay on the
-heatmap row only: simcc can read a facing output too (``simcc_sides``), but at the quickstart
+heatmap rows only: simcc can read a facing output too (``simcc_sides``), but at the quickstart
 budget it did not help (docs/heads.md), so its row trains without one; ``model.global_context``
 stays on the heads whose trunks take it (:func:`row_model`);
 
