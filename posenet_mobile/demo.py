@@ -9,6 +9,7 @@ latency -> ``OUT/report.html`` and ``OUT/report.md``.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 import time
@@ -24,29 +25,55 @@ FALLBACKS = (("pruned", "post-training quantization of the same pruned weights")
 #: Rough share of the demo's time per stage on a 2-core CPU, for the ETA before any is measured.
 STAGE_WEIGHTS = {"train": 0.62, "compress": 0.2, "export": 0.1, "validate": 0.04, "real": 0.01, "bench": 0.02,
                  "report": 0.01}
+#: A progress line that says how far its stage is: the trainer's, pruning's and QAT's epoch lines.
+_EPOCH = re.compile(r"\bepoch (\d+)/(\d+)\b")
+
+
 class Progress:
-    """One display across stages: ``[k/n stage] message  elapsed  ETA``."""
+    """One display across stages: ``[k/n stage] message  elapsed  ETA``.
+
+    The ETA is the time spent so far over the share of the work done *in this session*, applied to
+    the share left. A stage's share grows with its ``epoch i/n`` lines, so the estimate keeps
+    moving during the long training stage instead of running out at the first guess; stages reused
+    from an earlier session count as done but not as time spent.
+    """
 
     def __init__(self, total_estimate_s: float):
         self.t0 = time.perf_counter()
         self.total = total_estimate_s
-        self.done_weight = 0.0
+        self.done_weight = 0.0  # finished stages, run now or reused
+        self.ran_weight = 0.0  # finished stages that ran in this session
         self.stage, self.k = "", 0
+        self.frac = self.frac0 = None  # the current stage's share done: now, and when first seen
 
     def start(self, k, name):
         self.k, self.stage = k, name
+        self.frac = self.frac0 = None
 
-    def finish(self, name):
+    def finish(self, name, ran: bool = True):
         self.done_weight += STAGE_WEIGHTS[name]
+        if ran:
+            self.ran_weight += STAGE_WEIGHTS[name]
+        self.frac = self.frac0 = None
+
+    def eta(self, elapsed: float) -> float:
+        w = STAGE_WEIGHTS.get(self.stage, 0.0)
+        f = self.frac or 0.0
+        done = self.done_weight + w * f
+        progressed = self.ran_weight + w * (f - (self.frac0 or 0.0))
+        if progressed > 0:
+            return elapsed / progressed * max(1.0 - done, 0.0)
+        return max(self.total * (1.0 - done) - elapsed, 0.0)
 
     def __call__(self, msg: str) -> None:
+        m = _EPOCH.search(msg)
+        if m and int(m.group(2)) > 0:
+            self.frac = min(int(m.group(1)) / int(m.group(2)), 1.0)
+            if self.frac0 is None:  # a resumed stage starts part-way: that part took no time now
+                self.frac0 = self.frac if msg.startswith("resuming") else 0.0
         el = time.perf_counter() - self.t0
-        if self.done_weight > 0.05:
-            eta = el / self.done_weight * (1 - self.done_weight)
-        else:
-            eta = self.total - el
-        print(f"[{self.k}/{len(STAGE_WEIGHTS)} {self.stage}] {msg}  (elapsed {el / 60:.1f} min, ETA {max(eta, 0) / 60:.1f} min)",
-              file=sys.stderr, flush=True)  # fmt: skip
+        print(f"[{self.k}/{len(STAGE_WEIGHTS)} {self.stage}] {msg}  (elapsed {el / 60:.1f} min, "
+              f"ETA {self.eta(el) / 60:.1f} min)", file=sys.stderr, flush=True)  # fmt: skip
 
 
 def run_demo(out="demo_output", config: str = "quickstart", overrides=None, estimate_s: float = 900.0,
@@ -87,13 +114,14 @@ def _run_demo(out, config, overrides, estimate_s, real) -> dict:
         path = stages / f"{name}.json"
         if path.exists():
             p("done earlier; reusing")
-            res = read_json(path)
+            res, ran = read_json(path), False
         else:
             t = time.perf_counter()
             res = fn()
             res = {"seconds": round(time.perf_counter() - t, 1), **res}
             write_json_atomic(path, res)
-        p.finish(name)
+            ran = True
+        p.finish(name, ran)
         return res
 
     sets = " ".join(f"--set {shlex.quote(o)}" for o in overrides)

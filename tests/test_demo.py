@@ -67,3 +67,40 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     again = run_demo(out, overrides=TINY + ["compress.max_pck_drop=-100"], estimate_s=60, real_data=tmp_path / "real")
     assert again["int8_bytes"] == res["int8_bytes"]
     assert "done earlier; reusing" in capsys.readouterr().err
+
+
+def test_demo_eta_follows_the_training_epochs_and_ignores_reused_stages(monkeypatch, capsys):
+    from posenet_mobile import demo
+
+    clock = [0.0]
+    monkeypatch.setattr(demo.time, "perf_counter", lambda: clock[0])
+    p = demo.Progress(total_estimate_s=60.0)
+    p.start(1, "train")
+    eta = lambda: float(capsys.readouterr().err.rsplit("ETA ", 1)[1].split(" min")[0])  # noqa: E731
+    clock[0] = 30.0
+    p("epoch 1/40  loss 1.0")
+    # the first guess (one minute) has run out; the epochs say 1/40 of training took 30 s
+    expected = 30.0 / (0.62 / 40) * (1 - 0.62 / 40) / 60
+    assert eta() == pytest.approx(expected, abs=0.06)
+    clock[0] = 600.0
+    p("epoch 20/40  loss 0.5")
+    assert eta() == pytest.approx(600.0 / 0.31 * 0.69 / 60, abs=0.06)
+
+    # a resumed demo: training reused, then a stage resumed half-way counts only what ran now
+    clock[0] = 0.0
+    q = demo.Progress(total_estimate_s=600.0)
+    q.start(1, "train")
+    q("done earlier; reusing")
+    q.finish("train", ran=False)
+    q.start(2, "compress")
+    clock[0] = 10.0
+    q("prune: 12 epochs")
+    assert eta() == pytest.approx((600.0 * (1 - 0.62) - 10.0) / 60, abs=0.06)
+    clock[0] = 0.0
+    r = demo.Progress(total_estimate_s=600.0)
+    r.start(1, "train")
+    clock[0] = 20.0
+    r("resuming run after epoch 20/40 (optimizer step 100)")
+    clock[0] = 320.0
+    r("epoch 30/40  loss 0.4")
+    assert eta() == pytest.approx(320.0 / (0.62 * 0.25) * (1 - 0.62 * 0.75) / 60, abs=0.06)
