@@ -23,7 +23,8 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check posenet_mobile tests benchmarks scripts
+	$(VENV)/bin/ruff check posenet_mobile tests benchmarks scripts training
+	$(VENV)/bin/ruff format --check posenet_mobile tests benchmarks scripts training
 
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)

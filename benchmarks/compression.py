@@ -27,7 +27,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", default="runs/bench_quickstart")
     ap.add_argument("--set", action="append", default=[])
-    ap.add_argument("--test-people", type=int, default=600, help="held-out test people (0: skip the test set)")
+    ap.add_argument(
+        "--test-people", type=int, default=600, help="held-out test people (0: skip the test set)"
+    )
     a = ap.parse_args()
     quiet = lambda *_: None  # noqa: E731
     run = Path(a.run)
@@ -51,47 +53,93 @@ def main():
         "float16": dict(fmt="float16", weights="float"),
         "int8_ptq_dense": dict(fmt="int8", weights="float", quantization="ptq"),
         "int8_ptq_pruned": dict(fmt="int8", weights="pruned", quantization="ptq"),
-        "int8_ptq_dense_per_tensor": dict(fmt="int8", weights="float", quantization="ptq", per_channel=False),
-        "int8_ptq_pruned_per_tensor": dict(fmt="int8", weights="pruned", quantization="ptq", per_channel=False),
+        "int8_ptq_dense_per_tensor": dict(
+            fmt="int8", weights="float", quantization="ptq", per_channel=False
+        ),
+        "int8_ptq_pruned_per_tensor": dict(
+            fmt="int8", weights="pruned", quantization="ptq", per_channel=False
+        ),
         "int8_pqat": dict(fmt="int8", quantization="qat"),
     }
     keras_float = None
     for name, kw in variants.items():
         fmt = kw.pop("fmt")
-        rep = export_run(run, fmt, out / f"{name}.tflite", force=True, overrides=a.set, progress=quiet, **kw)
+        rep = export_run(
+            run, fmt, out / f"{name}.tflite", force=True, overrides=a.set, progress=quiet, **kw
+        )
         v = rep["validation"]
         keras_float = v["keras_float"]
-        rows[name] = {"produced_by": rep["produced_by"], "size_bytes": rep["size_bytes"], "gzip_bytes": rep["gzip_bytes"],
-                      "sparsity": rep["sparsity"], "pck": round(v["tflite"]["pck"], 4), "AP": round(v["tflite"]["AP"], 4),
-                      "pck_drop_points": v["pck_drop_points"], "ap_drop_points": v["ap_drop_points"],
-                      "keras_vs_tflite": v["keras_vs_tflite"],
-                      "gzip_by_part": {k: p.get("gzip_bytes") for k, p in rep["size_breakdown"].items() if k != "structure"},
-                      "raw_by_part": {k: p["bytes"] for k, p in rep["size_breakdown"].items()}}  # fmt: skip
-    test = score_test_set(run, a.set, out, list(variants), a.test_people) if a.test_people > 0 else None
+        rows[name] = {
+            "produced_by": rep["produced_by"],
+            "size_bytes": rep["size_bytes"],
+            "gzip_bytes": rep["gzip_bytes"],
+            "sparsity": rep["sparsity"],
+            "pck": round(v["tflite"]["pck"], 4),
+            "AP": round(v["tflite"]["AP"], 4),
+            "pck_drop_points": v["pck_drop_points"],
+            "ap_drop_points": v["ap_drop_points"],
+            "keras_vs_tflite": v["keras_vs_tflite"],
+            "gzip_by_part": {
+                k: p.get("gzip_bytes") for k, p in rep["size_breakdown"].items() if k != "structure"
+            },
+            "raw_by_part": {k: p["bytes"] for k, p in rep["size_breakdown"].items()},
+        }
+    test = (
+        score_test_set(run, a.set, out, list(variants), a.test_people)
+        if a.test_people > 0
+        else None
+    )
     f32 = rows["float32"]["size_bytes"]
     dense_gz = rows["int8_ptq_dense"]["gzip_bytes"]
-    print(json.dumps({
-        "run": str(run), "overrides": a.set, "compress_seconds": round(compress_s, 1), "cpu_count": os.cpu_count(),
-        "keras_float": {"pck": round(keras_float["pck"], 4), "AP": round(keras_float["AP"], 4)},
-        "keras_pruned": stages["pruned"]["val"], "keras_pqat": stages["qat"]["val"],
-        "sparsity_prunable": stages["pruned"]["sparsity"]["prunable_sparsity"],
-        "sparsity_all_kernels": stages["pruned"]["sparsity"]["overall_sparsity"],
-        "sparsity_after_pqat": stages["qat"]["sparsity"]["prunable_sparsity"],
-        "variants": rows,
-        "test": test,
-        "int8_pqat_over_float32_raw": round(rows["int8_pqat"]["size_bytes"] / f32, 3),
-        "int8_ptq_per_tensor_over_float32_raw": round(rows["int8_ptq_dense_per_tensor"]["size_bytes"] / f32, 3),
-        "int8_pruned_gzip_over_dense_gzip": round(rows["int8_ptq_pruned"]["gzip_bytes"] / dense_gz, 3),
-        "int8_pqat_gzip_over_dense_gzip": round(rows["int8_pqat"]["gzip_bytes"] / dense_gz, 3),
-        # the same ratio for the prunable weights alone: the other parts do not shrink with pruning
-        "int8_pqat_prunable_weights_gzip_over_dense": round(
-            rows["int8_pqat"]["gzip_by_part"]["prunable_weights"] / rows["int8_ptq_dense"]["gzip_by_part"]["prunable_weights"], 3),
-        "int8_dense_gzip_share_not_prunable": round(
-            1 - rows["int8_ptq_dense"]["gzip_by_part"]["prunable_weights"] / dense_gz, 3),
-        "int8_ptq_pruned_per_tensor_over_float32_raw": round(rows["int8_ptq_pruned_per_tensor"]["size_bytes"] / f32, 3),
-        "int8_pruned_per_tensor_gzip_over_dense_per_tensor_gzip": round(
-            rows["int8_ptq_pruned_per_tensor"]["gzip_bytes"] / rows["int8_ptq_dense_per_tensor"]["gzip_bytes"], 3),
-    }, indent=1))
+    print(
+        json.dumps(
+            {
+                "run": str(run),
+                "overrides": a.set,
+                "compress_seconds": round(compress_s, 1),
+                "cpu_count": os.cpu_count(),
+                "keras_float": {
+                    "pck": round(keras_float["pck"], 4),
+                    "AP": round(keras_float["AP"], 4),
+                },
+                "keras_pruned": stages["pruned"]["val"],
+                "keras_pqat": stages["qat"]["val"],
+                "sparsity_prunable": stages["pruned"]["sparsity"]["prunable_sparsity"],
+                "sparsity_all_kernels": stages["pruned"]["sparsity"]["overall_sparsity"],
+                "sparsity_after_pqat": stages["qat"]["sparsity"]["prunable_sparsity"],
+                "variants": rows,
+                "test": test,
+                "int8_pqat_over_float32_raw": round(rows["int8_pqat"]["size_bytes"] / f32, 3),
+                "int8_ptq_per_tensor_over_float32_raw": round(
+                    rows["int8_ptq_dense_per_tensor"]["size_bytes"] / f32, 3
+                ),
+                "int8_pruned_gzip_over_dense_gzip": round(
+                    rows["int8_ptq_pruned"]["gzip_bytes"] / dense_gz, 3
+                ),
+                "int8_pqat_gzip_over_dense_gzip": round(
+                    rows["int8_pqat"]["gzip_bytes"] / dense_gz, 3
+                ),
+                # the same ratio for the prunable weights alone: the other parts do not shrink with pruning
+                "int8_pqat_prunable_weights_gzip_over_dense": round(
+                    rows["int8_pqat"]["gzip_by_part"]["prunable_weights"]
+                    / rows["int8_ptq_dense"]["gzip_by_part"]["prunable_weights"],
+                    3,
+                ),
+                "int8_dense_gzip_share_not_prunable": round(
+                    1 - rows["int8_ptq_dense"]["gzip_by_part"]["prunable_weights"] / dense_gz, 3
+                ),
+                "int8_ptq_pruned_per_tensor_over_float32_raw": round(
+                    rows["int8_ptq_pruned_per_tensor"]["size_bytes"] / f32, 3
+                ),
+                "int8_pruned_per_tensor_gzip_over_dense_per_tensor_gzip": round(
+                    rows["int8_ptq_pruned_per_tensor"]["gzip_bytes"]
+                    / rows["int8_ptq_dense_per_tensor"]["gzip_bytes"],
+                    3,
+                ),
+            },
+            indent=1,
+        )
+    )
 
 
 def score_test_set(run_dir, overrides, export_dir, variants, people: int) -> dict:
@@ -108,19 +156,38 @@ def score_test_set(run_dir, overrides, export_dir, variants, people: int) -> dic
     run = load_run(run_dir, overrides)
     d = run.cfg.data
     seed = d.synthetic_seed + 2
-    folder = synthetic_set(Path(run_dir) / f"bench_test_s{seed}_{people}", people, seed, d.synthetic_image_size,
-                           progress=lambda *_: None)  # fmt: skip
+    folder = synthetic_set(
+        Path(run_dir) / f"bench_test_s{seed}_{people}",
+        people,
+        seed,
+        d.synthetic_image_size,
+        progress=lambda *_: None,
+    )
     data = load_coco(folder, min_box_area=d.min_box_area)
     model = run.load_float()
     ref = run.evaluate_float(data, model=model)
-    pipe = KeypointPipeline(data, run.codec, output_names(model), training=False, padding=d.padding, pixels=True,
-                            simcc=run.simcc)
-    out = {"seed": seed, "people": people, "keras_float": {"pck": round(ref["pck"], 4), "AP": round(ref["AP"], 4)}}
+    pipe = KeypointPipeline(
+        data,
+        run.codec,
+        output_names(model),
+        training=False,
+        padding=d.padding,
+        pixels=True,
+        simcc=run.simcc,
+    )
+    out = {
+        "seed": seed,
+        "people": people,
+        "keras_float": {"pck": round(ref["pck"], 4), "AP": round(ref["AP"], 4)},
+    }
     for name in variants:
         m, _ = evaluate_tflite(TFLiteRunner(export_dir / f"{name}.tflite"), pipe)
-        out[name] = {"pck": round(m["pck"], 4), "AP": round(m["AP"], 4),
-                     "pck_drop_points": round(100 * (ref["pck"] - m["pck"]), 3),
-                     "ap_drop_points": round(100 * (ref["AP"] - m["AP"]), 3)}  # fmt: skip
+        out[name] = {
+            "pck": round(m["pck"], 4),
+            "AP": round(m["AP"], 4),
+            "pck_drop_points": round(100 * (ref["pck"] - m["pck"]), 3),
+            "ap_drop_points": round(100 * (ref["AP"] - m["AP"]), 3),
+        }
     return out
 
 

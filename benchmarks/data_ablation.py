@@ -29,21 +29,41 @@ from posenet_mobile.data.real import DEV_SET as REAL  # noqa: E402  (one definit
 RESULTS = ROOT / "benchmarks" / "results" / "data_ablation.json"
 DOC = ROOT / "docs" / "data.md"
 
-CAPSULE = ["data.synth.style=capsule", "data.synth.occluder_prob=0.35", "data.synth.full_roll_prob=0.08",
-           "data.synth.pose_mix=uniform", "data.synth.distractor_prob=0"]
+CAPSULE = [
+    "data.synth.style=capsule",
+    "data.synth.occluder_prob=0.35",
+    "data.synth.full_roll_prob=0.08",
+    "data.synth.pose_mix=uniform",
+    "data.synth.distractor_prob=0",
+]
 ROWS = {
     "human": ([], "the human-looking generator, every feature on (the default)"),
     "capsule": (CAPSULE, "the first generator: shaded capsules, uniform poses"),
     "no_textures": (["data.synth.textures=false"], "plain-coloured clothes"),
     "no_faces": (["data.synth.faces=false"], "drawn eyes and mouth instead of real (LFW) faces"),
-    "no_scenes": (["data.synth.scenes=false"], "the capsule generator's backgrounds instead of scenes"),
+    "no_scenes": (
+        ["data.synth.scenes=false"],
+        "the capsule generator's backgrounds instead of scenes",
+    ),
     "no_distractors": (["data.synth.distractor_prob=0"], "no second person beside the main one"),
-    "uniform_poses": (["data.synth.pose_mix=uniform"], "every pose category alike instead of the COCO-like mix"),
-    "no_camera_effects": (["data.synth.camera_effects=false"], "the capsule generator's lighting change only"),
+    "uniform_poses": (
+        ["data.synth.pose_mix=uniform"],
+        "every pose category alike instead of the COCO-like mix",
+    ),
+    "no_camera_effects": (
+        ["data.synth.camera_effects=false"],
+        "the capsule generator's lighting change only",
+    ),
     "no_hands": (["data.synth.hands=false"], "plain tubes for hands"),
-    "less_rotation": (["augment.rotation=25", "augment.rotation_prob=0.4"],
-                      "training crops rotated less (the data is mostly upright now)"),
+    "less_rotation": (
+        ["augment.rotation=25", "augment.rotation_prob=0.4"],
+        "training crops rotated less (the data is mostly upright now)",
+    ),
     "sigma_1.5": (["data.sigma=1.5"], "narrower heatmap Gaussians"),
+    "images_12k": (
+        ["data.synthetic_train=12000", "train.epochs=10"],
+        "four times the training people for a quarter of the epochs (the same training samples)",
+    ),
 }
 
 
@@ -65,8 +85,14 @@ def score(run, data_path) -> dict:
 
     model = run.load_float()
     ds = load_coco(data_path)
-    pipe = KeypointPipeline(ds, run.codec, output_names(model), training=False, padding=run.cfg.data.padding,
-                            simcc=run.simcc)
+    pipe = KeypointPipeline(
+        ds,
+        run.codec,
+        output_names(model),
+        training=False,
+        padding=run.cfg.data.padding,
+        simcc=run.simcc,
+    )
     idx, kp, sc = predict(model, pipe, run.cfg.train.eval_batch_size)
     m = score_(ds, idx, kp, sc)
     out = {"pck": round(m["pck"], 4), "AP": round(m["AP"], 4), "count": m["count"]}
@@ -82,29 +108,44 @@ def run_row(name, overrides, out: Path, extra) -> dict:
     from posenet_mobile.train.trainer import train
 
     cfg = load_config("quickstart", overrides + extra)
-    res = train(cfg, out / name, verbose=0, progress=lambda m: print(f"[{name}] {m}", file=sys.stderr, flush=True))
+    res = train(
+        cfg,
+        out / name,
+        verbose=0,
+        progress=lambda m: print(f"[{name}] {m}", file=sys.stderr, flush=True),
+    )
     run = load_run(out / name)
     # train_seconds comes from the run's own history, so a resumed (re-scored) row keeps it
-    row = {"overrides": overrides + extra, "train_seconds": res.get("train_seconds"),
-           "own_val": {"pck": round(res["best"]["pck"], 4), "AP": round(res["best"]["AP"], 4)},
-           "real": score(run, REAL), "val_human": score(run, shared_val(out, "human")),
-           "val_capsule": score(run, shared_val(out, "capsule"))}  # fmt: skip
+    row = {
+        "overrides": overrides + extra,
+        "train_seconds": res.get("train_seconds"),
+        "own_val": {"pck": round(res["best"]["pck"], 4), "AP": round(res["best"]["AP"], 4)},
+        "real": score(run, REAL),
+        "val_human": score(run, shared_val(out, "human")),
+        "val_capsule": score(run, shared_val(out, "capsule")),
+    }
     return row
 
 
 def table(doc: dict) -> str:
-    lines = ["| row | change | real PCK@0.2 | real AP | synthetic val (own) | human val | capsule val |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| row | change | real PCK@0.2 | real AP | synthetic val (own) | human val | capsule val |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, r in doc["rows"].items():
-        lines.append(f"| `{name}` | {ROWS.get(name, ([], r.get('note', '')))[1]} | {r['real']['pck']:.3f} | "
-                     f"{r['real']['AP']:.3f} | {r['own_val']['pck']:.3f} | {r['val_human']['pck']:.3f} | "
-                     f"{r['val_capsule']['pck']:.3f} |")  # fmt: skip
+        lines.append(
+            f"| `{name}` | {ROWS.get(name, ([], r.get('note', '')))[1]} | {r['real']['pck']:.3f} | "
+            f"{r['real']['AP']:.3f} | {r['own_val']['pck']:.3f} | {r['val_human']['pck']:.3f} | "
+            f"{r['val_capsule']['pck']:.3f} |"
+        )
     prov = doc.get("provenance", {})
     lines.append("")
     extra = " ".join(f"--set {o}" for o in doc.get("extra_overrides", []))
-    lines.append(f"Commit {prov.get('commit')}, {prov.get('cpu')} ({prov.get('cores')} cores); "
-                 f"`python benchmarks/data_ablation.py {extra}`. Keras float models on GT-box crops; "
-                 "26 real people (~300 keypoints): differences under ~4 points are noise.")  # fmt: skip
+    lines.append(
+        f"Commit {prov.get('commit')}, {prov.get('cpu')} ({prov.get('cores')} cores); "
+        f"`python benchmarks/data_ablation.py {extra}`. Keras float models on GT-box crops; "
+        "26 real people (~300 keypoints): differences under ~4 points are noise."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -124,14 +165,20 @@ def main():
     ap.add_argument("--set", action="append", default=[], help="extra override for every row")
     ap.add_argument("--table-only", action="store_true")
     ap.add_argument("--results", default=str(RESULTS), help="results file (one per budget)")
-    ap.add_argument("--marker", default="ablation", help="the docs/data.md table these results fill")
+    ap.add_argument(
+        "--marker", default="ablation", help="the docs/data.md table these results fill"
+    )
     a = ap.parse_args()
     results = Path(a.results)
 
     from posenet_mobile.harness.provenance import provenance
     from posenet_mobile.io import write_json_atomic
 
-    doc = json.loads(results.read_text()) if results.exists() else {"benchmark": "data_ablation", "rows": {}}
+    doc = (
+        json.loads(results.read_text())
+        if results.exists()
+        else {"benchmark": "data_ablation", "rows": {}}
+    )
     doc["extra_overrides"] = a.set or doc.get("extra_overrides", [])
     if not a.table_only:
         out = Path(a.out)

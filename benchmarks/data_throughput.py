@@ -28,7 +28,9 @@ def main():
     ap.add_argument("--steps", type=int, default=15)
     ap.add_argument("--styles", default="human,capsule")
     ap.add_argument("--synth-only", action="store_true", help="measure the generators only")
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "data_throughput.json"))
+    ap.add_argument(
+        "--out", default=os.path.join(os.path.dirname(__file__), "results", "data_throughput.json")
+    )
     a = ap.parse_args()
 
     from posenet_mobile.data.synthetic import SynthConfig, synthesize
@@ -40,7 +42,11 @@ def main():
     by_style = {st: [] for st in styles}
     for r in range(a.repeats):
         for st in styles:
-            cfg = SynthConfig(image_size=256) if st == "human" else SynthConfig.capsule(image_size=256)
+            cfg = (
+                SynthConfig(image_size=256)
+                if st == "human"
+                else SynthConfig.capsule(image_size=256)
+            )
             s = synthesize(os.path.join(tmp, f"{st}{r}"), a.images, seed=r, cfg=cfg, progress=False)
             by_style[st].append(s["images_per_second"])
     data_dir = os.path.join(tmp, f"{styles[0]}0")
@@ -93,9 +99,17 @@ def main():
         model.fit(ds, steps_per_epoch=a.steps, epochs=1, verbose=0)
         fed_rates.append(a.steps * a.batch_size / (time.perf_counter() - t0))
     out = {
-        "benchmark": "data_throughput", **provenance(), "images": a.images, **synth,
+        "benchmark": "data_throughput",
+        **provenance(),
+        "images": a.images,
+        **synth,
         "pipeline_images_per_second": round(med(pipe_rates), 1),
-        "model": {"config": a.config, "input_size": list(cfg.input_size), "width": cfg.width, "head": cfg.head},
+        "model": {
+            "config": a.config,
+            "input_size": list(cfg.input_size),
+            "width": cfg.width,
+            "head": cfg.head,
+        },
         "train_step_images_per_second_from_memory": round(med(step_rates), 1),
         "train_images_per_second_from_pipeline": round(med(fed_rates), 1),
         "pipeline_over_train_step": round(med(pipe_rates) / med(step_rates), 2),

@@ -32,7 +32,11 @@ def main():
     ap.add_argument("run")
     ap.add_argument("--split", default="val")
     ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--results", default=None, help="also write the JSON here, with the commit, machine and command")
+    ap.add_argument(
+        "--results",
+        default=None,
+        help="also write the JSON here, with the commit, machine and command",
+    )
     a = ap.parse_args()
 
     from posenet_mobile import metrics
@@ -50,7 +54,9 @@ def main():
     if a.limit:
         data.samples = data.samples[: a.limit]
     names = output_names(model)
-    pipe = KeypointPipeline(data, run.codec, names, training=False, padding=run.cfg.data.padding, simcc=run.simcc)
+    pipe = KeypointPipeline(
+        data, run.codec, names, training=False, padding=run.cfg.data.padding, simcc=run.simcc
+    )
     raw, crops = {n: [] for n in names}, []
     for x, _, meta in pipe.dataset(64, with_crops=True):
         for n, v in zip(names, model(x, training=False)):
@@ -59,8 +65,12 @@ def main():
     raw, crops = {n: np.concatenate(v) for n, v in raw.items()}, np.concatenate(crops)
     idx = crops[:, 6].astype(int)
     to_image = lambda k: keypoints_to_image(k, crops, run.codec.input_size)  # noqa: E731
-    kp_in, sc = decode_outputs(raw, run.codec, sides=SideRule.from_names(data.schema.names, data.schema.flip_index),
-                               simcc=run.simcc)  # fmt: skip
+    kp_in, sc = decode_outputs(
+        raw,
+        run.codec,
+        sides=SideRule.from_names(data.schema.names, data.schema.flip_index),
+        simcc=run.simcc,
+    )
     kp = to_image(kp_in)
     samples = [data.samples[i] for i in idx]
     gt = np.stack([s.keypoints for s in samples])
@@ -81,11 +91,16 @@ def main():
     apart = collapsed = 0
     for a_, b_ in [(i, int(j)) for i, j in enumerate(flip) if i < j]:
         same = hit[:, a_].astype(int) + hit[:, b_]
-        cross = ((np.linalg.norm(kp[:, a_] - gt[:, b_], axis=-1) <= tol[:, 0]) & lab[:, b_]).astype(int) + \
-            ((np.linalg.norm(kp[:, b_] - gt[:, a_], axis=-1) <= tol[:, 0]) & lab[:, a_])  # fmt: skip
+        cross = ((np.linalg.norm(kp[:, a_] - gt[:, b_], axis=-1) <= tol[:, 0]) & lab[:, b_]).astype(
+            int
+        ) + ((np.linalg.norm(kp[:, b_] - gt[:, a_], axis=-1) <= tol[:, 0]) & lab[:, a_])
         better = cross > same
-        either[better, a_] = (np.linalg.norm(kp[better, b_] - gt[better, a_], axis=-1) <= tol[better, 0]) & lab[better, a_]
-        either[better, b_] = (np.linalg.norm(kp[better, a_] - gt[better, b_], axis=-1) <= tol[better, 0]) & lab[better, b_]
+        either[better, a_] = (
+            np.linalg.norm(kp[better, b_] - gt[better, a_], axis=-1) <= tol[better, 0]
+        ) & lab[better, a_]
+        either[better, b_] = (
+            np.linalg.norm(kp[better, a_] - gt[better, b_], axis=-1) <= tol[better, 0]
+        ) & lab[better, b_]
         m = lab[:, a_] & lab[:, b_] & (np.linalg.norm(gt[:, a_] - gt[:, b_], axis=-1) > 0.5 * size)
         apart += int(m.sum())
         collapsed += int((m & (np.linalg.norm(kp[:, a_] - kp[:, b_], axis=-1) < 0.2 * size)).sum())
@@ -93,21 +108,34 @@ def main():
     def frac(h, m):
         return round(float(h[m].sum() / max(m.sum(), 1)), 4)
 
-    out = {"run": a.run, "split": a.split, "people": len(samples), "pck": frac(hit, lab),
-           "pck_if_mirror_allowed": frac(best, lab),
-           "people_better_mirrored": int((hit_sw.sum(1) > hit.sum(1)).sum()),
-           "pck_side_agnostic": frac(either, lab),
-           "collapsed_pairs": {"collapsed": collapsed, "apart": apart, "fraction": round(collapsed / max(apart, 1), 4)},
-           "median_error_over_torso": round(float(np.nanmedian((err / size[:, None])[lab])), 4),
-           "by_flag": {str(f): frac(hit, vis == f) for f in (1, 2)},
-           "flag_share": {str(f): round(float((vis == f).sum() / lab.sum()), 3) for f in (1, 2)},
-           "by_keypoint": {n: frac(hit[:, k], lab[:, k]) for k, n in enumerate(schema.names)}}  # fmt: skip
-    if "heatmaps" in raw or "simcc_x" in raw:  # sides by facing (codec.decode_sides / codec.order_sides)
+    out = {
+        "run": a.run,
+        "split": a.split,
+        "people": len(samples),
+        "pck": frac(hit, lab),
+        "pck_if_mirror_allowed": frac(best, lab),
+        "people_better_mirrored": int((hit_sw.sum(1) > hit.sum(1)).sum()),
+        "pck_side_agnostic": frac(either, lab),
+        "collapsed_pairs": {
+            "collapsed": collapsed,
+            "apart": apart,
+            "fraction": round(collapsed / max(apart, 1), 4),
+        },
+        "median_error_over_torso": round(float(np.nanmedian((err / size[:, None])[lab])), 4),
+        "by_flag": {str(f): frac(hit, vis == f) for f in (1, 2)},
+        "flag_share": {str(f): round(float((vis == f).sum() / lab.sum()), 3) for f in (1, 2)},
+        "by_keypoint": {n: frac(hit[:, k], lab[:, k]) for k, n in enumerate(schema.names)},
+    }
+    if (
+        "heatmaps" in raw or "simcc_x" in raw
+    ):  # sides by facing (codec.decode_sides / codec.order_sides)
         rule = SideRule.from_names(schema.names, flip)
         target, weight = facing_target(gt, vis, rule.torso)
         pck_of = lambda k: frac((np.linalg.norm(to_image(k) - gt, axis=-1) <= tol) & lab, lab)  # noqa: E731
         if "heatmaps" in raw:
-            side = lambda f: decode_sides(raw["heatmaps"], raw.get("offsets"), f, rule, run.codec.stride)[0]  # noqa: E731
+            side = lambda f: decode_sides(
+                raw["heatmaps"], raw.get("offsets"), f, rule, run.codec.stride
+            )[0]  # noqa: E731
             plain = lambda: run.codec.decode(raw["heatmaps"], raw.get("offsets"))  # noqa: E731
         else:
             plain = lambda: run.simcc.decode(raw["simcc_x"], raw["simcc_y"])  # noqa: E731
@@ -116,8 +144,13 @@ def main():
         if "facing" in raw:
             logit = raw["facing"][:, 0]
             res["facing_head"] = pck_of(side(logit))
-            out["facing_accuracy"] = {"accuracy": round(float((((logit > 0) == (target > 0.5)) * weight).sum() / max(weight.sum(), 1)), 4),
-                                      "people_with_target": int(weight.sum())}  # fmt: skip
+            out["facing_accuracy"] = {
+                "accuracy": round(
+                    float((((logit > 0) == (target > 0.5)) * weight).sum() / max(weight.sum(), 1)),
+                    4,
+                ),
+                "people_with_target": int(weight.sum()),
+            }
             res["per_channel_argmax"] = pck_of(plain()[0])
         out["pck_side_decode"] = res
     ann = read_json(data.annotation_file)
@@ -128,15 +161,24 @@ def main():
         out["by_category"] = {c: frac(hit, lab & (cats == c)[:, None]) for c in sorted(set(cats))}
         yaw = np.abs(np.array([e["camera"]["yaw"] for e in extra]))
         roll = np.abs(np.array([e["camera"]["roll"] for e in extra]))
-        buckets = {"facing(<45deg)": yaw < np.pi / 4, "side": (yaw >= np.pi / 4) & (yaw < 3 * np.pi / 4),
-                   "back(>135deg)": yaw >= 3 * np.pi / 4}  # fmt: skip
+        buckets = {
+            "facing(<45deg)": yaw < np.pi / 4,
+            "side": (yaw >= np.pi / 4) & (yaw < 3 * np.pi / 4),
+            "back(>135deg)": yaw >= 3 * np.pi / 4,
+        }
         out["by_yaw"] = {k: frac(hit, lab & m[:, None]) for k, m in buckets.items()}
-        out["mirror_better_by_yaw"] = {k: int(((hit_sw.sum(1) > hit.sum(1)) & m).sum()) for k, m in buckets.items()}
-        out["by_roll"] = {"upright(<0.3)": frac(hit, lab & (roll < 0.31)[:, None]),
-                          "rolled": frac(hit, lab & (roll >= 0.31)[:, None])}  # fmt: skip
+        out["mirror_better_by_yaw"] = {
+            k: int(((hit_sw.sum(1) > hit.sum(1)) & m).sum()) for k, m in buckets.items()
+        }
+        out["by_roll"] = {
+            "upright(<0.3)": frac(hit, lab & (roll < 0.31)[:, None]),
+            "rolled": frac(hit, lab & (roll >= 0.31)[:, None]),
+        }
         small = size < np.nanpercentile(size, 25)
-        out["by_torso_size"] = {"smallest_quarter": frac(hit, lab & small[:, None]),
-                                "rest": frac(hit, lab & ~small[:, None])}  # fmt: skip
+        out["by_torso_size"] = {
+            "smallest_quarter": frac(hit, lab & small[:, None]),
+            "rest": frac(hit, lab & ~small[:, None]),
+        }
     if a.results:
         import sys
 
@@ -144,8 +186,12 @@ def main():
         from posenet_mobile.io import write_json_atomic
 
         cfg = read_json(f"{a.run}/config.json")
-        out.update(benchmark="error_analysis", command="python benchmarks/error_analysis.py " + " ".join(sys.argv[1:]),
-                   run_model=cfg["config"]["model"], provenance=provenance())  # fmt: skip
+        out.update(
+            benchmark="error_analysis",
+            command="python benchmarks/error_analysis.py " + " ".join(sys.argv[1:]),
+            run_model=cfg["config"]["model"],
+            provenance=provenance(),
+        )
         write_json_atomic(a.results, out, indent=1)
     print(json.dumps(out, indent=1))
 

@@ -25,20 +25,30 @@ def main():
     ap.add_argument("--out", default="runs/heads")
     ap.add_argument("--heads", nargs="+", choices=ROWS, default=list(ROWS))
     ap.add_argument("--set", action="append", default=[])
-    ap.add_argument("--bench-runs", type=int, default=200, help="interleaved invokes per model and thread count")
+    ap.add_argument(
+        "--bench-runs", type=int, default=200, help="interleaved invokes per model and thread count"
+    )
     ap.add_argument("--results", default=os.path.join(HERE, "results", "heads.json"))
     a = ap.parse_args()
     from posenet_mobile.harness.compare import compare_heads
     from posenet_mobile.io import write_json_atomic
 
     t0 = time.perf_counter()
-    doc = compare_heads("quickstart", out=a.out, overrides=a.set, heads=tuple(a.heads), bench_runs=a.bench_runs,
-                        progress=lambda *m: print(*m, file=sys.stderr, flush=True))  # fmt: skip
+    doc = compare_heads(
+        "quickstart",
+        out=a.out,
+        overrides=a.set,
+        heads=tuple(a.heads),
+        bench_runs=a.bench_runs,
+        progress=lambda *m: print(*m, file=sys.stderr, flush=True),
+    )
     doc["wall_seconds"] = round(time.perf_counter() - t0, 1)
     doc["command"] = "python benchmarks/heads.py " + " ".join(sys.argv[1:])
     doc["bench_runs"] = a.bench_runs
     write_json_atomic(a.results, doc, indent=1)
-    print(json.dumps({k: doc[k] for k in ("machine", "overrides", "wall_seconds", "rows")}, indent=1))
+    print(
+        json.dumps({k: doc[k] for k in ("machine", "overrides", "wall_seconds", "rows")}, indent=1)
+    )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,17 @@ def peer_model(cache: Path):
         return out, None
     cache.mkdir(parents=True, exist_ok=True)
     if not glob.glob(str(cache / "mediapipe-*.whl")):
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(cache), WHEEL]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(cache),
+            WHEEL,
+        ]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             return None, f"pip download {WHEEL} failed: {res.stderr.strip().splitlines()[-1:]}"
@@ -55,8 +65,17 @@ def main():
         for r in rows:
             p = next(x for x in rows if x["model"] == str(peer) and x["threads"] == r["threads"])
             r["latency_vs_blazepose_full"] = round(r["median_ms"] / p["median_ms"], 3)
-    print(json.dumps({"peer": str(peer) if peer else None, "peer_unavailable": why, "runs": a.runs,
-                      "results": rows}, indent=1))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "peer": str(peer) if peer else None,
+                "peer_unavailable": why,
+                "runs": a.runs,
+                "results": rows,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -55,10 +55,14 @@ def perturb_batchnorm(model, seed: int = 0) -> None:
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             gamma, beta, mean, var = layer.get_weights()
-            layer.set_weights([rng.uniform(0.5, 1.5, gamma.shape).astype(gamma.dtype),
-                               rng.normal(0, 0.1, beta.shape).astype(beta.dtype),
-                               rng.normal(0, 0.1, mean.shape).astype(mean.dtype),
-                               rng.uniform(0.5, 1.5, var.shape).astype(var.dtype)])  # fmt: skip
+            layer.set_weights(
+                [
+                    rng.uniform(0.5, 1.5, gamma.shape).astype(gamma.dtype),
+                    rng.normal(0, 0.1, beta.shape).astype(beta.dtype),
+                    rng.normal(0, 0.1, mean.shape).astype(mean.dtype),
+                    rng.uniform(0.5, 1.5, var.shape).astype(var.dtype),
+                ]
+            )
 
 
 def sizes(name: str, model, mcfg, sparsity: float) -> dict:
@@ -69,7 +73,9 @@ def sizes(name: str, model, mcfg, sparsity: float) -> dict:
 
     h, w = model.input_shape[1:3]
     rng = np.random.default_rng(0)
-    rep = T.representative_dataset(lambda: [rng.uniform(0, 255, (4, h, w, 3)).astype(np.float32)], 4)
+    rep = T.representative_dataset(
+        lambda: [rng.uniform(0, 255, (4, h, w, 3)).astype(np.float32)], 4
+    )
     plain = inference_model(model, mcfg.head)
     # tensors renamed as the export renames them (long converter names would count otherwise)
     f32 = T.short_tensor_names(T.convert(plain, "float32"))
@@ -88,20 +94,27 @@ def sizes(name: str, model, mcfg, sparsity: float) -> dict:
         "float32_bytes": n,
         "int8_bytes": len(dense),
         "int8_over_float32_raw": round(len(dense) / n, 3),
-        "int8_quantization_params_share_raw": round(parts["quantization_params"]["bytes"] / len(dense), 3),
+        "int8_quantization_params_share_raw": round(
+            parts["quantization_params"]["bytes"] / len(dense), 3
+        ),
         "int8_dense_gzip": parts["total"]["gzip_bytes"],
         f"int8_sparse{int(sparsity * 100)}_gzip": sparse_parts["total"]["gzip_bytes"],
-        "sparse_gzip_over_dense_gzip": round(sparse_parts["total"]["gzip_bytes"] / parts["total"]["gzip_bytes"], 3),
+        "sparse_gzip_over_dense_gzip": round(
+            sparse_parts["total"]["gzip_bytes"] / parts["total"]["gzip_bytes"], 3
+        ),
         "prunable_weights_zero_fraction": sparse_parts["prunable_weights"]["zero_fraction"],
         "prunable_weights_share_of_dense_gzip": round(
-            parts["prunable_weights"]["gzip_bytes"] / parts["total"]["gzip_bytes"], 3),
-    }  # fmt: skip
+            parts["prunable_weights"]["gzip_bytes"] / parts["total"]["gzip_bytes"], 3
+        ),
+    }
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--preset", nargs="*", default=["quickstart", "mobile", "accurate"])
-    ap.add_argument("--run", nargs="*", default=[], help="trained run directories (their model.keras)")
+    ap.add_argument(
+        "--run", nargs="*", default=[], help="trained run directories (their model.keras)"
+    )
     ap.add_argument("--sparsity", type=float, default=0.5)
     a = ap.parse_args()
 
@@ -117,7 +130,9 @@ def main():
         rows.append(sizes(f"{preset} (initialised weights)", model, m, a.sparsity))
     for run_dir in a.run:
         run = load_run(run_dir)
-        rows.append(sizes(f"{run_dir} (trained weights)", run.load_float(), run.cfg.model, a.sparsity))
+        rows.append(
+            sizes(f"{run_dir} (trained weights)", run.load_float(), run.cfg.model, a.sparsity)
+        )
     print(json.dumps({"sparsity": a.sparsity, "rows": rows}, indent=1))
 
 

@@ -25,18 +25,31 @@ from posenet_mobile.data.real import DEV_SET  # noqa: E402  (one definition of w
 def find_model(path: Path) -> Path:
     if path.is_file():
         return path
-    for cand in [path / "export" / "posenet_int8.tflite", *sorted((path / "export").glob("posenet_*_int8.tflite"))]:
+    for cand in [
+        path / "export" / "posenet_int8.tflite",
+        *sorted((path / "export").glob("posenet_*_int8.tflite")),
+    ]:
         if cand.is_file():
             return cand
-    sys.exit(f"real_people.py: {path}: no .tflite, and no int8 export in {path / 'export'} (run posenet-mobile export)")
+    sys.exit(
+        f"real_people.py: {path}: no .tflite, and no int8 export in {path / 'export'} (run posenet-mobile export)"
+    )
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
-    ap.add_argument("--data", default=str(DEV_SET), help="real people, COCO format (default: the shared dev set)")
-    ap.add_argument("--synthetic-data", default=None, help="default: the validation set recorded in the model")
-    ap.add_argument("--synthetic-limit", type=int, default=None, help="score only the first N synthetic people")
+    ap.add_argument(
+        "--data",
+        default=str(DEV_SET),
+        help="real people, COCO format (default: the shared dev set)",
+    )
+    ap.add_argument(
+        "--synthetic-data", default=None, help="default: the validation set recorded in the model"
+    )
+    ap.add_argument(
+        "--synthetic-limit", type=int, default=None, help="score only the first N synthetic people"
+    )
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "real_people.json"))
     ap.add_argument("--label", default=None, help="a name for this row (default: the model path)")
     a = ap.parse_args()
@@ -50,16 +63,37 @@ def main():
     meta = TFLiteRunner(model).meta
     quiet = lambda *_: None  # noqa: E731
     real = validate(model, a.data, progress=quiet)
-    row = {"model": str(model), "format": meta.get("format"), "head": meta.get("head"),
-           "training": {"config": meta["training"].get("config"), "fingerprint": meta["training"].get("fingerprint")},
-           "real": {"data": a.data, "pck": real["metrics"]["pck"], "AP": real["metrics"]["AP"],
-                    "count": real["metrics"]["count"], "by_source": real.get("by_source", {})}}  # fmt: skip
+    row = {
+        "model": str(model),
+        "format": meta.get("format"),
+        "head": meta.get("head"),
+        "training": {
+            "config": meta["training"].get("config"),
+            "fingerprint": meta["training"].get("fingerprint"),
+        },
+        "real": {
+            "data": a.data,
+            "pck": real["metrics"]["pck"],
+            "AP": real["metrics"]["AP"],
+            "count": real["metrics"]["count"],
+            "by_source": real.get("by_source", {}),
+        },
+    }
     syn = a.synthetic_data or (meta["training"].get("data") or {}).get("val")
     if syn and Path(syn).exists():
         s = validate(model, syn, limit=a.synthetic_limit, progress=quiet)
-        row["synthetic_val"] = {"data": syn, "pck": s["metrics"]["pck"], "AP": s["metrics"]["AP"],
-                                "count": s["metrics"]["count"]}  # fmt: skip
-    doc = {"benchmark": "real_people", "label": a.label or str(model), **provenance(), "result": row}
+        row["synthetic_val"] = {
+            "data": syn,
+            "pck": s["metrics"]["pck"],
+            "AP": s["metrics"]["AP"],
+            "count": s["metrics"]["count"],
+        }
+    doc = {
+        "benchmark": "real_people",
+        "label": a.label or str(model),
+        **provenance(),
+        "result": row,
+    }
     print(json.dumps(doc, indent=1))
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)

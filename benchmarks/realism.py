@@ -72,7 +72,9 @@ def blazepose_scores(model_path, data_dir, padding=1.25) -> dict:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--styles", default="human,capsule")
-    ap.add_argument("--people", type=int, default=300, help="synthetic images per style (seed 1, 256 px)")
+    ap.add_argument(
+        "--people", type=int, default=300, help="synthetic images per style (seed 1, 256 px)"
+    )
     ap.add_argument("--real", default=str(DEV_SET))
     ap.add_argument("--cache", default=str(ROOT / "benchmarks" / ".cache"))
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "realism.json"))
@@ -96,8 +98,12 @@ def main():
         folder = tmp / style
         synthesize(folder, a.people, seed=1, cfg=cfg, progress=False)
         rows[f"synthetic_{style}"] = blazepose_scores(model, folder)
-    doc = {"benchmark": "realism", "model": "BlazePose Full (pose_landmark_full.tflite, mediapipe 0.10.14)",
-           **provenance(), "results": rows}  # fmt: skip
+    doc = {
+        "benchmark": "realism",
+        "model": "BlazePose Full (pose_landmark_full.tflite, mediapipe 0.10.14)",
+        **provenance(),
+        "results": rows,
+    }
     print(json.dumps(doc, indent=1))
     os.makedirs(Path(a.out).parent, exist_ok=True)
     write_json_atomic(a.out, doc, indent=1)

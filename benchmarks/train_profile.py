@@ -30,7 +30,9 @@ def category(name: str) -> str:
     backward = scope.startswith("gradient_tape") or "Grad" in op or "Backprop" in op
     if "ResourceApply" in op or "AdamW" in scope.split("/")[0]:
         return "optimizer"
-    top = scope.removeprefix("gradient_tape/").split("/")[0]  # the model's own layers sit under its name
+    top = scope.removeprefix("gradient_tape/").split("/")[
+        0
+    ]  # the model's own layers sit under its name
     if any(s in top for s in LOSS_SCOPES):
         kind = "losses"
     elif "Depthwise" in op:
@@ -49,7 +51,9 @@ def category(name: str) -> str:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", default="quickstart")
-    ap.add_argument("--set", action="append", default=[], help="config override, as for train --set")
+    ap.add_argument(
+        "--set", action="append", default=[], help="config override, as for train --set"
+    )
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--batch-size", type=int, default=0, help="0: the preset's")
     ap.add_argument("--top", type=int, default=12, help="also list the N costliest single ops")
@@ -73,8 +77,14 @@ def main():
     cfg = load_config(a.config, sets)
     bs = cfg.train.batch_size
     tmp = Path(tempfile.mkdtemp(prefix="pm_prof_"))
-    data = synthetic_set(tmp / "data", max(bs, 64), 0, cfg.data.synthetic_image_size, progress=lambda *_: None,
-                         synth=cfg.data.synth)  # fmt: skip
+    data = synthetic_set(
+        tmp / "data",
+        max(bs, 64),
+        0,
+        cfg.data.synthetic_image_size,
+        progress=lambda *_: None,
+        synth=cfg.data.synth,
+    )
     model, _ = compiled_model(cfg, a.steps)
     names = output_names(model)
     m = cfg.model
@@ -91,7 +101,9 @@ def main():
     tf.profiler.experimental.stop()
 
     space = xplane_pb2.XSpace()
-    space.ParseFromString(Path(glob.glob(str(trace / "**" / "*.xplane.pb"), recursive=True)[0]).read_bytes())
+    space.ParseFromString(
+        Path(glob.glob(str(trace / "**" / "*.xplane.pb"), recursive=True)[0]).read_bytes()
+    )
     host = next(p for p in space.planes if p.name.startswith("/host:CPU"))
     per_op = collections.Counter()
     for line in host.lines:
@@ -99,19 +111,31 @@ def main():
             continue
         for ev in line.events:
             name = host.event_metadata[ev.metadata_id].name
-            if ":" in name and "::" not in name:  # op events; executor and thread-pool spans hold them
+            if (
+                ":" in name and "::" not in name
+            ):  # op events; executor and thread-pool spans hold them
                 per_op[name] += ev.duration_ps / 1e9  # ms
     total = sum(per_op.values())
     by_kind = collections.Counter()
     for name, ms in per_op.items():
         by_kind[category(name)] += ms
     step = lambda ms: round(ms / a.steps, 2)  # noqa: E731
-    doc = {"benchmark": "train_profile", **provenance(), "config": a.config, "overrides": sets,
-           "model": {"input_size": list(m.input_size), "width": m.width, "head": m.head}, "batch_size": bs,
-           "steps": a.steps, "wall_ms_per_step_under_profiler": round(wall * 1e3 / a.steps, 1),
-           "op_ms_per_step": step(total),
-           "by_kind": [{"kind": k, "ms_per_step": step(v), "share": round(v / total, 3)} for k, v in by_kind.most_common()],
-           "top_ops": [{"op": k, "ms_per_step": step(v)} for k, v in per_op.most_common(a.top)]}  # fmt: skip
+    doc = {
+        "benchmark": "train_profile",
+        **provenance(),
+        "config": a.config,
+        "overrides": sets,
+        "model": {"input_size": list(m.input_size), "width": m.width, "head": m.head},
+        "batch_size": bs,
+        "steps": a.steps,
+        "wall_ms_per_step_under_profiler": round(wall * 1e3 / a.steps, 1),
+        "op_ms_per_step": step(total),
+        "by_kind": [
+            {"kind": k, "ms_per_step": step(v), "share": round(v / total, 3)}
+            for k, v in by_kind.most_common()
+        ],
+        "top_ops": [{"op": k, "ms_per_step": step(v)} for k, v in per_op.most_common(a.top)],
+    }
     shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(doc))
     write_json_atomic(a.out, doc, indent=1)

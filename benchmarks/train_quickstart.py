@@ -17,7 +17,9 @@ def main():
     ap.add_argument("--out", default="runs/bench_quickstart")
     ap.add_argument("--config", default="quickstart")
     ap.add_argument("--set", action="append", default=[])
-    ap.add_argument("--keep", action="store_true", help="resume an existing run instead of starting fresh")
+    ap.add_argument(
+        "--keep", action="store_true", help="resume an existing run instead of starting fresh"
+    )
     a = ap.parse_args()
     if not a.keep:
         shutil.rmtree(a.out, ignore_errors=True)
@@ -33,15 +35,26 @@ def main():
     train_s = sum(hist["train_seconds"])
     steps = cfg.train.steps_per_epoch or res["train_people"] // res["global_batch"]
     images = steps * res["global_batch"] * len(hist["epoch"])
-    print(json.dumps({
-        "config": a.config, "overrides": a.set, "wall_seconds_including_data": round(wall, 1),
-        "train_and_eval_seconds": round(sum(hist["seconds"]), 1), "fit_seconds": round(train_s, 1),
-        "train_images_per_second": round(images / train_s, 1), "epochs": len(hist["epoch"]),
-        "best_epoch": res["best_epoch"], "val_pck@0.2": round(res["best"]["pck"], 4),
-        "val_oks_ap": round(res["best"]["AP"], 4), "val_ap50": round(res["best"]["AP50"], 4),
-        "train_people": res["train_people"], "val_people": res["val_people"],
-        "learning_curve": f"{a.out}/learning_curve.png",
-    }))
+    print(
+        json.dumps(
+            {
+                "config": a.config,
+                "overrides": a.set,
+                "wall_seconds_including_data": round(wall, 1),
+                "train_and_eval_seconds": round(sum(hist["seconds"]), 1),
+                "fit_seconds": round(train_s, 1),
+                "train_images_per_second": round(images / train_s, 1),
+                "epochs": len(hist["epoch"]),
+                "best_epoch": res["best_epoch"],
+                "val_pck@0.2": round(res["best"]["pck"], 4),
+                "val_oks_ap": round(res["best"]["AP"], 4),
+                "val_ap50": round(res["best"]["AP50"], 4),
+                "train_people": res["train_people"],
+                "val_people": res["val_people"],
+                "learning_curve": f"{a.out}/learning_curve.png",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

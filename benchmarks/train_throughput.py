@@ -72,8 +72,14 @@ def _variant(a, name, data):
         model.jit_compile = True
     m = cfg.model
     codec = HeatmapCodec(m.input_size, m.output_stride, cfg.data.sigma, cfg.data.offset_radius)
-    pipe = KeypointPipeline(load_coco(os.path.join(data, "train")), codec, output_names(model), training=True,
-                            augment=cfg.augment, padding=cfg.data.padding)  # fmt: skip
+    pipe = KeypointPipeline(
+        load_coco(os.path.join(data, "train")),
+        codec,
+        output_names(model),
+        training=True,
+        augment=cfg.augment,
+        padding=cfg.data.padding,
+    )
     ds = pipe.dataset(bs, epochs=range(1000)).repeat()
     if name == "memory":
         x, y = next(iter(ds))
@@ -86,8 +92,12 @@ def _timed(model, ds, steps, bs) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return {"images": steps * bs, "seconds": round(wall, 3), "images_per_second": round(steps * bs / wall, 2),
-            "cpu_ms_per_image": round(cpu / (steps * bs) * 1e3, 2)}  # fmt: skip
+    return {
+        "images": steps * bs,
+        "seconds": round(wall, 3),
+        "images_per_second": round(steps * bs / wall, 2),
+        "cpu_ms_per_image": round(cpu / (steps * bs) * 1e3, 2),
+    }
 
 
 def _eval_seconds(a, model, cfg, codec, data) -> dict:
@@ -96,8 +106,13 @@ def _eval_seconds(a, model, cfg, codec, data) -> dict:
     from posenet_mobile.models import output_names
     from posenet_mobile.train.evaluate import evaluate
 
-    vpipe = KeypointPipeline(load_coco(os.path.join(data, "val")), codec, output_names(model), training=False,
-                             padding=cfg.data.padding)  # fmt: skip
+    vpipe = KeypointPipeline(
+        load_coco(os.path.join(data, "val")),
+        codec,
+        output_names(model),
+        training=False,
+        padding=cfg.data.padding,
+    )
     evaluate(model, vpipe, cfg.train.eval_batch_size)  # warm-up (traces the predict graph)
     t0 = time.perf_counter()
     evaluate(model, vpipe, cfg.train.eval_batch_size)
@@ -121,21 +136,39 @@ def worker(a):
         except Exception as e:  # noqa: BLE001 - a lever that does not run here is a result
             lines = str(e).strip().splitlines()
             why = [ln for ln in lines if "unsupported" in ln or "No registered" in ln] or lines[:1]
-            print(json.dumps({"variant": n, "error": f"{type(e).__name__}: {why[0].strip()[:300]}"}), flush=True)
+            print(
+                json.dumps({"variant": n, "error": f"{type(e).__name__}: {why[0].strip()[:300]}"}),
+                flush=True,
+            )
     for r in range(a.rounds):
         for n, (model, ds, bs, steps, _, _) in built.items():
-            print(json.dumps({"round": r, "variant": n, "batch_size": bs, **_timed(model, ds, steps, bs)}), flush=True)
+            print(
+                json.dumps(
+                    {"round": r, "variant": n, "batch_size": bs, **_timed(model, ds, steps, bs)}
+                ),
+                flush=True,
+            )
     if "eval" in names and "baseline" in built:
         model, _, _, _, cfg, codec = built["baseline"]
-        print(json.dumps({"variant": "eval", **_eval_seconds(a, model, cfg, codec, a.data)}), flush=True)
+        print(
+            json.dumps({"variant": "eval", **_eval_seconds(a, model, cfg, codec, a.data)}),
+            flush=True,
+        )
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", default="quickstart")
-    ap.add_argument("--set", action="append", default=[], help="config override, as for train --set")
+    ap.add_argument(
+        "--set", action="append", default=[], help="config override, as for train --set"
+    )
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--steps", type=int, default=16, help="timed steps of batch 32 (the same images for every batch size)")
+    ap.add_argument(
+        "--steps",
+        type=int,
+        default=16,
+        help="timed steps of batch 32 (the same images for every batch size)",
+    )
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--train-images", type=int, default=600)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "train_throughput.json"))
@@ -153,12 +186,20 @@ def main():
     variants = a.variants.split(",")
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown or "baseline" not in variants:
-        sys.exit(f"train_throughput.py: error: --variants: expected 'baseline' and any of {list(VARIANTS)}, got {unknown}")
+        sys.exit(
+            f"train_throughput.py: error: --variants: expected 'baseline' and any of {list(VARIANTS)}, got {unknown}"
+        )
     cfg = load_config(a.config, a.set)
     data = tempfile.mkdtemp(prefix="pm_tput_")
     for split, n, seed in (("train", a.train_images, 0), ("val", cfg.data.synthetic_val, 1)):
-        synthetic_set(Path(data) / split, n, seed, cfg.data.synthetic_image_size, progress=lambda *_: None,
-                      synth=cfg.data.synth)  # fmt: skip
+        synthetic_set(
+            Path(data) / split,
+            n,
+            seed,
+            cfg.data.synthetic_image_size,
+            progress=lambda *_: None,
+            synth=cfg.data.synth,
+        )
     # The variants run in one process, interleaved round by round, so each round's ratio to the
     # baseline is taken under the same machine load. xla runs beside a baseline of its own (its
     # stand-in layer is process-wide), inter1 in a process alone (threads are fixed when
@@ -170,8 +211,20 @@ def main():
         procs.append(("inter1", ["inter1"]))
     segments, evals, errors = [], {}, {}
     for label, names in procs:
-        cmd = [sys.executable, __file__, "--worker", ",".join(names), "--data", data, "--config", a.config,
-               "--steps", str(a.steps), "--rounds", str(a.rounds)] + [f"--set={s}" for s in a.set]  # fmt: skip
+        cmd = [
+            sys.executable,
+            __file__,
+            "--worker",
+            ",".join(names),
+            "--data",
+            data,
+            "--config",
+            a.config,
+            "--steps",
+            str(a.steps),
+            "--rounds",
+            str(a.rounds),
+        ] + [f"--set={s}" for s in a.set]
         res = subprocess.run(cmd, capture_output=True, text=True)
         lines = [json.loads(ln) for ln in res.stdout.splitlines() if ln.startswith("{")]
         if not lines:
@@ -189,31 +242,65 @@ def main():
     summary = {}
     for label, names in procs:
         base_proc = "main" if label == "inter1" else label
-        base = {s["round"]: s for s in segments if s["process"] == base_proc and s["variant"] == "baseline"}
+        base = {
+            s["round"]: s
+            for s in segments
+            if s["process"] == base_proc and s["variant"] == "baseline"
+        }
         for v in names:
             if v in summary:
                 continue
             if v in errors:
                 summary[v] = {"error": errors[v]}
                 continue
-            ok = [s for s in segments if s["process"] == label and s["variant"] == ("baseline" if v == "eval" else v)]
+            ok = [
+                s
+                for s in segments
+                if s["process"] == label and s["variant"] == ("baseline" if v == "eval" else v)
+            ]
             if not ok:
                 continue
-            ratios = [s["images_per_second"] / base[s["round"]]["images_per_second"] for s in ok if s["round"] in base]
-            cpu = [base[s["round"]]["cpu_ms_per_image"] / s["cpu_ms_per_image"] for s in ok if s["round"] in base]
-            summary[v] = {"images_per_second": med(s["images_per_second"] for s in ok),
-                          "cpu_ms_per_image": med(s["cpu_ms_per_image"] for s in ok),
-                          "over_baseline": round(med(ratios), 3), "cpu_over_baseline": round(med(cpu), 3),
-                          "same_process_as_baseline": label != "inter1"}  # fmt: skip
+            ratios = [
+                s["images_per_second"] / base[s["round"]]["images_per_second"]
+                for s in ok
+                if s["round"] in base
+            ]
+            cpu = [
+                base[s["round"]]["cpu_ms_per_image"] / s["cpu_ms_per_image"]
+                for s in ok
+                if s["round"] in base
+            ]
+            summary[v] = {
+                "images_per_second": med(s["images_per_second"] for s in ok),
+                "cpu_ms_per_image": med(s["cpu_ms_per_image"] for s in ok),
+                "over_baseline": round(med(ratios), 3),
+                "cpu_over_baseline": round(med(cpu), 3),
+                "same_process_as_baseline": label != "inter1",
+            }
             if v == "eval" and evals:
                 epoch = cfg.data.synthetic_train / summary[v]["images_per_second"]
-                summary[v].update(eval_seconds=evals["eval_seconds"], val_people=evals["val_people"],
-                                  preset_epoch_seconds=round(epoch, 1),
-                                  eval_over_epoch=round(evals["eval_seconds"] / epoch, 3))  # fmt: skip
-    doc = {"benchmark": "train_throughput", **provenance(), "config": a.config, "overrides": a.set,
-           "model": {"input_size": list(cfg.model.input_size), "width": cfg.model.width, "head": cfg.model.head},
-           "batch_size": cfg.train.batch_size, "timed_images_per_round": a.steps * 32, "rounds": a.rounds,
-           "summary": summary, "segments": segments}  # fmt: skip
+                summary[v].update(
+                    eval_seconds=evals["eval_seconds"],
+                    val_people=evals["val_people"],
+                    preset_epoch_seconds=round(epoch, 1),
+                    eval_over_epoch=round(evals["eval_seconds"] / epoch, 3),
+                )
+    doc = {
+        "benchmark": "train_throughput",
+        **provenance(),
+        "config": a.config,
+        "overrides": a.set,
+        "model": {
+            "input_size": list(cfg.model.input_size),
+            "width": cfg.model.width,
+            "head": cfg.model.head,
+        },
+        "batch_size": cfg.train.batch_size,
+        "timed_images_per_round": a.steps * 32,
+        "rounds": a.rounds,
+        "summary": summary,
+        "segments": segments,
+    }
     print(json.dumps({"summary": summary}))
     write_json_atomic(a.out, doc, indent=1)
 

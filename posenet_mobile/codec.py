@@ -114,7 +114,9 @@ class HeatmapCodec:
         h, w = self.input_size
         hh, ww = self.heatmap_size
         finite = np.all(np.isfinite(kp), axis=-1)
-        inside = finite & (kp[..., 0] >= 0) & (kp[..., 0] < w) & (kp[..., 1] >= 0) & (kp[..., 1] < h)
+        inside = (
+            finite & (kp[..., 0] >= 0) & (kp[..., 0] < w) & (kp[..., 1] >= 0) & (kp[..., 1] < h)
+        )
         weights = ((vis > 0) & inside).astype(np.float32)
         uv = self.pixels_to_cells(np.where(finite[..., None], kp, 0.0))
         u = uv[..., None, None, :, 0]  # (..., 1, 1, K)
@@ -150,10 +152,14 @@ class HeatmapCodec:
         """
         hm = np.asarray(heatmaps, np.float64)
         if hm.ndim != 4:
-            raise ConfigError(f"codec.decode: heatmaps must be (N, Hh, Wh, K), got shape {hm.shape}")
+            raise ConfigError(
+                f"codec.decode: heatmaps must be (N, Hh, Wh, K), got shape {hm.shape}"
+            )
         refine = refine or ("offset" if offsets is not None else "dark")
         if refine not in REFINE_METHODS:
-            raise ConfigError(f"codec.decode: refine must be one of {REFINE_METHODS}, got {refine!r}")
+            raise ConfigError(
+                f"codec.decode: refine must be one of {REFINE_METHODS}, got {refine!r}"
+            )
         if refine == "offset" and offsets is None:
             raise ConfigError("codec.decode: refine='offset' needs the offsets tensor")
         n, hh, ww, k = hm.shape
@@ -165,7 +171,9 @@ class HeatmapCodec:
         if refine == "offset":
             off = np.asarray(offsets, np.float64)
             if off.shape != (n, hh, ww, 2 * k):
-                raise ConfigError(f"codec.decode: offsets must be {(n, hh, ww, 2 * k)}, got {off.shape}")
+                raise ConfigError(
+                    f"codec.decode: offsets must be {(n, hh, ww, 2 * k)}, got {off.shape}"
+                )
             off = off.reshape(n, hh * ww, k, 2)
             ni, ki = np.meshgrid(np.arange(n), np.arange(k), indexing="ij")
             uv = uv + off[ni, idx, ki]
@@ -285,9 +293,22 @@ def two_peaks(s: np.ndarray):
     if not top > 0:
         return (r1, c1), None
     pad = np.pad(s, 1, constant_values=-np.inf)
-    nb = np.max(np.stack([pad[1 + dy: 1 + dy + h, 1 + dx: 1 + dx + w] for dy in (-1, 0, 1) for dx in (-1, 0, 1)]), axis=0)
+    nb = np.max(
+        np.stack(
+            [
+                pad[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+                for dy in (-1, 0, 1)
+                for dx in (-1, 0, 1)
+            ]
+        ),
+        axis=0,
+    )
     rows, cols = np.mgrid[0:h, 0:w]
-    ok = (s >= nb) & (np.maximum(np.abs(rows - r1), np.abs(cols - c1)) >= PAIR_MIN_CELLS) & (s >= PAIR_MIN_FRACTION * top)
+    ok = (
+        (s >= nb)
+        & (np.maximum(np.abs(rows - r1), np.abs(cols - c1)) >= PAIR_MIN_CELLS)
+        & (s >= PAIR_MIN_FRACTION * top)
+    )
     if not ok.any():
         return (r1, c1), None
     cand = np.where(ok, s, -np.inf)
@@ -321,7 +342,11 @@ def decode_sides(heatmaps, offsets, facing, rule: SideRule, stride: int):
         centre = []
         for a, b in ((ls, rs), (lh, rh)):
             p1, p2 = two_peaks(hm[i, ..., a] + hm[i, ..., b])
-            q = np.array(p1, float) if p2 is None else 0.5 * (np.array(p1, float) + np.array(p2, float))
+            q = (
+                np.array(p1, float)
+                if p2 is None
+                else 0.5 * (np.array(p1, float) + np.array(p2, float))
+            )
             centre.append(q[::-1])  # (x, y) cells
         down = centre[1] - centre[0]
         if np.hypot(*down) < 1e-6:
@@ -377,12 +402,19 @@ def order_sides(keypoints, scores, facing, rule: SideRule):
 
 def _need_sides(sides):
     if sides is None:
-        raise ConfigError("decode_outputs: a model with a 'facing' output needs the schema's left/right "
-                          "pairs and torso (sides=SideRule...)")  # fmt: skip
+        raise ConfigError(
+            "decode_outputs: a model with a 'facing' output needs the schema's left/right "
+            "pairs and torso (sides=SideRule...)"
+        )
 
 
-def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None,
-                   sides: SideRule | None = None, simcc=None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def decode_outputs(
+    outputs,
+    codec: HeatmapCodec,
+    refine: str | None = None,
+    sides: SideRule | None = None,
+    simcc=None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Decode a model's named outputs, whatever the head, into keypoints and scores.
 
     outputs: mapping of output name -> array (dequantised). ``coords`` (regression / integral,
@@ -397,11 +429,17 @@ def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None,
     if "coords" in outputs:
         kp = codec.decode_normalized(np.asarray(outputs["coords"], np.float64))
         vis = outputs.get("visibility")
-        scores = 1.0 / (1.0 + np.exp(-np.asarray(vis, np.float64))) if vis is not None else np.ones(kp.shape[:2])
+        scores = (
+            1.0 / (1.0 + np.exp(-np.asarray(vis, np.float64)))
+            if vis is not None
+            else np.ones(kp.shape[:2])
+        )
         return kp, scores
     if "simcc_x" in outputs:
         if simcc is None:
-            raise ConfigError("decode_outputs: simcc outputs need the SimCC codec (simcc=SimCCCodec...)")
+            raise ConfigError(
+                "decode_outputs: simcc outputs need the SimCC codec (simcc=SimCCCodec...)"
+            )
         kp, scores = simcc.decode(outputs["simcc_x"], outputs["simcc_y"])
         if "facing" not in outputs:
             return kp, scores
@@ -412,7 +450,11 @@ def decode_outputs(outputs, codec: HeatmapCodec, refine: str | None = None,
         return kp[..., :2], kp[..., 2]
     if "heatmaps" in outputs and "facing" in outputs:
         _need_sides(sides)
-        return decode_sides(outputs["heatmaps"], outputs.get("offsets"), outputs["facing"], sides, codec.stride)
+        return decode_sides(
+            outputs["heatmaps"], outputs.get("offsets"), outputs["facing"], sides, codec.stride
+        )
     if "heatmaps" in outputs:
         return codec.decode(outputs["heatmaps"], outputs.get("offsets"), refine=refine)
-    raise ConfigError(f"decode_outputs: no 'coords', 'simcc_x' or 'heatmaps' among outputs {sorted(outputs)}")
+    raise ConfigError(
+        f"decode_outputs: no 'coords', 'simcc_x' or 'heatmaps' among outputs {sorted(outputs)}"
+    )

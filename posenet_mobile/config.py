@@ -24,6 +24,7 @@ COORD_LOSSES = ("l1", "laplace")
 
 def between(lo=None, hi=None, lo_open=False, hi_open=False, integer=False):
     """A range rule for :func:`check_fields`: ``(predicate, "what was expected")``."""
+
     def ok(v):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             return False
@@ -128,7 +129,9 @@ class ModelConfig:
         size = tuple(int(v) for v in self.input_size)
         object.__setattr__(self, "input_size", size)
         if len(size) != 2 or any(v < 32 or v % 32 for v in size):
-            raise ConfigError(f"model.input_size: expected (height, width) multiples of 32, got {self.input_size}")
+            raise ConfigError(
+                f"model.input_size: expected (height, width) multiples of 32, got {self.input_size}"
+            )
         if not 0.1 <= float(self.width) <= 2.0:
             raise ConfigError(f"model.width: expected a multiplier in [0.1, 2.0], got {self.width}")
         if self.head not in HEAD_TYPES:
@@ -140,24 +143,44 @@ class ModelConfig:
         if self.num_keypoints < 1:
             raise ConfigError(f"model.num_keypoints: expected >= 1, got {self.num_keypoints}")
         if not 0 <= int(self.facing_channels) <= 512:
-            raise ConfigError(f"model.facing_channels: expected 0 (pooled stride-32 features) to 512, got {self.facing_channels}")
-        check_fields(self, "model", {"simcc_split": between(1, 8, integer=True), "simcc_sigma": between(0, lo_open=True),
-                                     "simcc_beta": between(0, lo_open=True), "simcc_hidden": between(8, 1024, integer=True)})  # fmt: skip
+            raise ConfigError(
+                f"model.facing_channels: expected 0 (pooled stride-32 features) to 512, got {self.facing_channels}"
+            )
+        check_fields(
+            self,
+            "model",
+            {
+                "simcc_split": between(1, 8, integer=True),
+                "simcc_sigma": between(0, lo_open=True),
+                "simcc_beta": between(0, lo_open=True),
+                "simcc_hidden": between(8, 1024, integer=True),
+            },
+        )
         object.__setattr__(self, "simcc_split", int(self.simcc_split))
         object.__setattr__(self, "simcc_hidden", int(self.simcc_hidden))
         if self.global_context and self.head not in ("heatmap", "regression", "simcc"):
-            raise ConfigError(f"model.global_context: feeds a heatmap or simcc head; head {self.head!r} has none")
+            raise ConfigError(
+                f"model.global_context: feeds a heatmap or simcc head; head {self.head!r} has none"
+            )
         check_bools(self, "model", ("facing_head", "global_context", "regression_stop_gradient"))
         if self.regression_stop_gradient and self.head != "regression":
-            raise ConfigError(f"model.regression_stop_gradient: separates the regression head's encoder from its "
-                              f"heatmap path; head {self.head!r} has no such pair")  # fmt: skip
+            raise ConfigError(
+                f"model.regression_stop_gradient: separates the regression head's encoder from its "
+                f"heatmap path; head {self.head!r} has no such pair"
+            )
         if self.coord_loss not in COORD_LOSSES:
-            raise ConfigError(f"model.coord_loss: expected one of {COORD_LOSSES}, got {self.coord_loss!r}")
+            raise ConfigError(
+                f"model.coord_loss: expected one of {COORD_LOSSES}, got {self.coord_loss!r}"
+            )
         if self.coord_loss != "l1" and self.head not in ("regression", "direct"):
-            raise ConfigError(f"model.coord_loss: {self.coord_loss!r} needs a regressed-coordinate head "
-                              f"(regression or direct), not {self.head!r}")  # fmt: skip
+            raise ConfigError(
+                f"model.coord_loss: {self.coord_loss!r} needs a regressed-coordinate head "
+                f"(regression or direct), not {self.head!r}"
+            )
         if self.backbone_weights not in (None, "imagenet"):
-            raise ConfigError(f"model.backbone_weights: expected null or 'imagenet', got {self.backbone_weights!r}")
+            raise ConfigError(
+                f"model.backbone_weights: expected null or 'imagenet', got {self.backbone_weights!r}"
+            )
 
     @property
     def heatmap_size(self) -> tuple[int, int]:
@@ -188,7 +211,9 @@ def overlay(cfg, values: Mapping[str, Any] | None, where: str = ""):
     if not values:
         return cfg
     if not isinstance(values, Mapping):
-        raise ConfigError(f"{where.rstrip(': ') or type(cfg).__name__}: expected a mapping, got {type(values).__name__}")
+        raise ConfigError(
+            f"{where.rstrip(': ') or type(cfg).__name__}: expected a mapping, got {type(values).__name__}"
+        )
     names = {f.name: f for f in dataclasses.fields(cfg)}
     hints = typing.get_type_hints(type(cfg))
     changes = {}
@@ -199,7 +224,9 @@ def overlay(cfg, values: Mapping[str, Any] | None, where: str = ""):
         cur = getattr(cfg, key)
         if dataclasses.is_dataclass(cur):
             changes[key] = overlay(cur, val, path)
-        elif isinstance(cur, dict) and isinstance(val, Mapping):  # loss_weights.facing=0 keeps the rest
+        elif isinstance(cur, dict) and isinstance(
+            val, Mapping
+        ):  # loss_weights.facing=0 keeps the rest
             changes[key] = {**cur, **val}
         else:
             changes[key] = _coerce(val, hints.get(key), path)
@@ -237,7 +264,9 @@ def _coerce(val, hint, path):
 
 def preset_names() -> list[str]:
     """Names of the presets shipped inside the package (``posenet_mobile/presets/*.yaml``)."""
-    return sorted(p.name.removesuffix(".yaml") for p in _preset_root().iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in _preset_root().iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def _preset_root():
@@ -261,12 +290,18 @@ def load_yaml(name_or_path) -> tuple[dict, str]:
     if not path.suffix and not path.exists():
         res = _preset_root() / f"{name_or_path}.yaml"
         if not res.is_file():
-            raise ConfigError(f"{name_or_path}: no such config file or preset (presets: {preset_names()})")
+            raise ConfigError(
+                f"{name_or_path}: no such config file or preset (presets: {preset_names()})"
+            )
         text, src = res.read_text(encoding="utf-8"), f"preset {name_or_path}"
     elif path.is_dir():
-        raise ConfigError(f"{path}: is a folder; expected a YAML config file or a preset name ({preset_names()})")
+        raise ConfigError(
+            f"{path}: is a folder; expected a YAML config file or a preset name ({preset_names()})"
+        )
     elif not path.is_file():
-        raise ConfigError(f"{name_or_path}: no such config file or preset (presets: {preset_names()})")
+        raise ConfigError(
+            f"{name_or_path}: no such config file or preset (presets: {preset_names()})"
+        )
     else:
         try:
             text, src = path.read_text(encoding="utf-8"), str(path)

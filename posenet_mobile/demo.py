@@ -20,11 +20,20 @@ from .io import FolderLock, check_output_dir, read_json, write_json_atomic
 #: When the PQAT int8 file misses the gate: post-training quantization of these weights, in order,
 #: until one is within it (else the smallest drop ships). The dense one gives up pruning's gzip
 #: saving, never the gate: pruning alone can cost a 0.3M-parameter model a point.
-FALLBACKS = (("pruned", "post-training quantization of the same pruned weights"),
-             ("float", "post-training quantization of the dense (unpruned) weights"))
+FALLBACKS = (
+    ("pruned", "post-training quantization of the same pruned weights"),
+    ("float", "post-training quantization of the dense (unpruned) weights"),
+)
 #: Rough share of the demo's time per stage on a 2-core CPU, for the ETA before any is measured.
-STAGE_WEIGHTS = {"train": 0.62, "compress": 0.2, "export": 0.1, "validate": 0.04, "real": 0.01, "bench": 0.02,
-                 "report": 0.01}
+STAGE_WEIGHTS = {
+    "train": 0.62,
+    "compress": 0.2,
+    "export": 0.1,
+    "validate": 0.04,
+    "real": 0.01,
+    "bench": 0.02,
+    "report": 0.01,
+}
 #: A progress line that says how far its stage is: the trainer's, pruning's and QAT's epoch lines.
 _EPOCH = re.compile(r"\bepoch (\d+)/(\d+)\b")
 
@@ -72,12 +81,21 @@ class Progress:
             if self.frac0 is None:  # a resumed stage starts part-way: that part took no time now
                 self.frac0 = self.frac if msg.startswith("resuming") else 0.0
         el = time.perf_counter() - self.t0
-        print(f"[{self.k}/{len(STAGE_WEIGHTS)} {self.stage}] {msg}  (elapsed {el / 60:.1f} min, "
-              f"ETA {self.eta(el) / 60:.1f} min)", file=sys.stderr, flush=True)  # fmt: skip
+        print(
+            f"[{self.k}/{len(STAGE_WEIGHTS)} {self.stage}] {msg}  (elapsed {el / 60:.1f} min, "
+            f"ETA {self.eta(el) / 60:.1f} min)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
-def run_demo(out="demo_output", config: str = "quickstart", overrides=None, estimate_s: float = 900.0,
-             real_data=None) -> dict:  # fmt: skip
+def run_demo(
+    out="demo_output",
+    config: str = "quickstart",
+    overrides=None,
+    estimate_s: float = 900.0,
+    real_data=None,
+) -> dict:
     """Run (or resume) every stage into ``out``; returns the report's headline numbers.
 
     ``out`` is checked for writing and locked (:class:`~posenet_mobile.io.FolderLock`) first.
@@ -126,69 +144,146 @@ def _run_demo(out, config, overrides, estimate_s, real) -> dict:
 
     sets = " ".join(f"--set {shlex.quote(o)}" for o in overrides)
     cfg = load_config(config, overrides)
-    tr = stage(1, "train", lambda: train(cfg, run_dir, verbose=0, progress=p),
-               f"posenet-mobile train --config {config} --out {run_dir} {sets}".strip())
-    comp = stage(2, "compress", lambda: {k: {kk: v[kk] for kk in ("val", "seconds", "sparsity")}
-                                         for k, v in compress_run(load_run(run_dir), progress=p).items()},
-                 f"posenet-mobile compress --run {run_dir}")  # fmt: skip
+    tr = stage(
+        1,
+        "train",
+        lambda: train(cfg, run_dir, verbose=0, progress=p),
+        f"posenet-mobile train --config {config} --out {run_dir} {sets}".strip(),
+    )
+    comp = stage(
+        2,
+        "compress",
+        lambda: {
+            k: {kk: v[kk] for kk in ("val", "seconds", "sparsity")}
+            for k, v in compress_run(load_run(run_dir), progress=p).items()
+        },
+        f"posenet-mobile compress --run {run_dir}",
+    )
 
     def do_export():
         res = {}
         for fmt in ("float32", "int8"):
-            rep = export_run(run_dir, fmt, exp / f"posenet_{fmt}.tflite", weights="float" if fmt == "float32" else "auto",
-                             force=True, progress=p)  # fmt: skip
+            rep = export_run(
+                run_dir,
+                fmt,
+                exp / f"posenet_{fmt}.tflite",
+                weights="float" if fmt == "float32" else "auto",
+                force=True,
+                progress=p,
+            )
             res[fmt] = rep
         bound, drop = cfg.compress.max_pck_drop, res["int8"]["validation"]["pck_drop_points"]
-        if drop > bound:  # PQAT missed the gate: post-training quantization, of the pruned weights first
-            p(f"export: the PQAT int8 file is {drop:.2f} PCK points below float (bound {bound}); trying PTQ")
+        if (
+            drop > bound
+        ):  # PQAT missed the gate: post-training quantization, of the pruned weights first
+            p(
+                f"export: the PQAT int8 file is {drop:.2f} PCK points below float (bound {bound}); trying PTQ"
+            )
             best = None
             for weights, what in FALLBACKS:
                 name = f"posenet_int8_ptq_{weights}.tflite"
-                alt = export_run(run_dir, "int8", exp / name, quantization="ptq", weights=weights, force=True, progress=p)
+                alt = export_run(
+                    run_dir,
+                    "int8",
+                    exp / name,
+                    quantization="ptq",
+                    weights=weights,
+                    force=True,
+                    progress=p,
+                )
                 d = alt["validation"]["pck_drop_points"]
                 if best is None or d < best[0]:
                     best = (d, alt, name, what, weights)
                 if d <= bound:
                     break
                 p(f"export: {what} is {d:.2f} PCK points below float (bound {bound})")
-            if best[0] < drop:  # ship the best one under the int8 name, keep the PQAT file beside it
+            if (
+                best[0] < drop
+            ):  # ship the best one under the int8 name, keep the PQAT file beside it
                 for suffix in ("", ".json"):
-                    os.replace(exp / f"posenet_int8.tflite{suffix}", exp / f"posenet_int8_pqat.tflite{suffix}")
+                    os.replace(
+                        exp / f"posenet_int8.tflite{suffix}",
+                        exp / f"posenet_int8_pqat.tflite{suffix}",
+                    )
                     os.replace(exp / f"{best[2]}{suffix}", exp / f"posenet_int8.tflite{suffix}")
-                res["int8_pqat_rejected"] = {**res["int8"], "file": str(exp / "posenet_int8_pqat.tflite")}
-                res["int8"] = {**best[1], "file": str(exp / "posenet_int8.tflite"), "replacement": best[3],
-                               "replacement_weights": best[4]}  # fmt: skip
-            for weights, _ in FALLBACKS:  # the alternatives not shipped: their export command remakes them
+                res["int8_pqat_rejected"] = {
+                    **res["int8"],
+                    "file": str(exp / "posenet_int8_pqat.tflite"),
+                }
+                res["int8"] = {
+                    **best[1],
+                    "file": str(exp / "posenet_int8.tflite"),
+                    "replacement": best[3],
+                    "replacement_weights": best[4],
+                }
+            for (
+                weights,
+                _,
+            ) in FALLBACKS:  # the alternatives not shipped: their export command remakes them
                 for suffix in ("", ".json"):
                     (exp / f"posenet_int8_ptq_{weights}.tflite{suffix}").unlink(missing_ok=True)
         return res
 
-    ex = stage(3, "export", do_export, f"posenet-mobile export --run {run_dir} --format float32 --weights float "
-                                       f"--out {exp}/posenet_float32.tflite; posenet-mobile export --run {run_dir} "
-                                       f"--format int8 --out {exp}/posenet_int8.tflite")  # fmt: skip
+    ex = stage(
+        3,
+        "export",
+        do_export,
+        f"posenet-mobile export --run {run_dir} --format float32 --weights float "
+        f"--out {exp}/posenet_float32.tflite; posenet-mobile export --run {run_dir} "
+        f"--format int8 --out {exp}/posenet_int8.tflite",
+    )
     if "int8_pqat_rejected" in ex:
         w = ex["int8"].get("replacement_weights", "pruned")
-        cmds["export"] = (cmds["export"].replace("posenet_int8.tflite", "posenet_int8_pqat.tflite")
-                          + f"; posenet-mobile export --run {run_dir} --format int8 --quantization ptq --weights {w} "
-                          f"--out {exp}/posenet_int8.tflite")  # fmt: skip
+        cmds["export"] = (
+            cmds["export"].replace("posenet_int8.tflite", "posenet_int8_pqat.tflite")
+            + f"; posenet-mobile export --run {run_dir} --format int8 --quantization ptq --weights {w} "
+            f"--out {exp}/posenet_int8.tflite"
+        )
     val_data = str(load_run(run_dir)._locate(read_json(run_dir / "config.json")["data"]["val"]))
-    va = stage(4, "validate", lambda: validate(exp / "posenet_int8.tflite", val_data, reference=run_dir,
-                                               max_pck_drop=cfg.compress.max_pck_drop, report=out / "validate.json",
-                                               predictions=out / "predictions.json", html=out / "validate.html",
-                                               progress=p),
-               f"posenet-mobile validate --model {exp}/posenet_int8.tflite --data {val_data} --reference {run_dir} "
-               f"--report {out}/validate.json --html {out}/validate.html")  # fmt: skip
+    va = stage(
+        4,
+        "validate",
+        lambda: validate(
+            exp / "posenet_int8.tflite",
+            val_data,
+            reference=run_dir,
+            max_pck_drop=cfg.compress.max_pck_drop,
+            report=out / "validate.json",
+            predictions=out / "predictions.json",
+            html=out / "validate.html",
+            progress=p,
+        ),
+        f"posenet-mobile validate --model {exp}/posenet_int8.tflite --data {val_data} --reference {run_dir} "
+        f"--report {out}/validate.json --html {out}/validate.html",
+    )
     if real:
+
         def do_real():
             r = validate(exp / "posenet_int8.tflite", real, progress=p)
-            return {"data": real, "pck": r["metrics"]["pck"], "AP": r["metrics"]["AP"], "count": r["metrics"]["count"],
-                    "by_source": r.get("by_source", {})}  # fmt: skip
+            return {
+                "data": real,
+                "pck": r["metrics"]["pck"],
+                "AP": r["metrics"]["AP"],
+                "count": r["metrics"]["count"],
+                "by_source": r.get("by_source", {}),
+            }
 
-        rp = stage(5, "real", do_real, f"posenet-mobile validate --model {exp}/posenet_int8.tflite --data {real}")
+        rp = stage(
+            5,
+            "real",
+            do_real,
+            f"posenet-mobile validate --model {exp}/posenet_int8.tflite --data {real}",
+        )
     else:
         rp = None
-    be = stage(6, "bench", lambda: bench([exp / "posenet_float32.tflite", exp / "posenet_int8.tflite"], (1, 2), runs=60),
-               f"posenet-mobile bench --model {exp}/posenet_float32.tflite --model {exp}/posenet_int8.tflite --threads 1 2")
+    be = stage(
+        6,
+        "bench",
+        lambda: bench(
+            [exp / "posenet_float32.tflite", exp / "posenet_int8.tflite"], (1, 2), runs=60
+        ),
+        f"posenet-mobile bench --model {exp}/posenet_float32.tflite --model {exp}/posenet_int8.tflite --threads 1 2",
+    )
 
     def do_report():
         from .harness.demo_report import write_demo_report

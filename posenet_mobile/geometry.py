@@ -40,7 +40,9 @@ class Crop:
 
     def as_array(self) -> np.ndarray:
         """``[cx, cy, width, height, rotation_degrees, flip]`` float64 (for golden vectors)."""
-        return np.array([self.cx, self.cy, self.width, self.height, self.rotation, float(self.flip)])
+        return np.array(
+            [self.cx, self.cy, self.width, self.height, self.rotation, float(self.flip)]
+        )
 
 
 def box_to_crop(bbox, input_size, padding: float = 1.25) -> Crop:
@@ -116,8 +118,14 @@ def warp(image: np.ndarray, crop: Crop, input_size, border_value=(0, 0, 0)) -> n
     m = np.vstack([crop_matrix(crop, input_size), [0, 0, 1]])
     half = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]])
     m_cv = (np.linalg.inv(half) @ m @ half)[:2]
-    return cv2.warpAffine(image, m_cv, (in_w, in_h), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=border_value)  # fmt: skip
+    return cv2.warpAffine(
+        image,
+        m_cv,
+        (in_w, in_h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=border_value,
+    )
 
 
 def keypoints_to_image(kp_input: np.ndarray, crops: np.ndarray, input_size) -> np.ndarray:
@@ -140,7 +148,9 @@ def normalize_input(image_uint8: np.ndarray) -> np.ndarray:
     return (np.asarray(image_uint8, np.float32) - INPUT_MEAN) / INPUT_STD
 
 
-def flip_keypoints(keypoints: np.ndarray, visibility: np.ndarray, width: float, flip_index: np.ndarray):
+def flip_keypoints(
+    keypoints: np.ndarray, visibility: np.ndarray, width: float, flip_index: np.ndarray
+):
     """Mirror ``(..., K, 2)`` keypoints in a frame ``width`` wide and swap left/right.
 
     Returns ``(keypoints, visibility)`` with channel ``k`` holding the mirrored ``flip_index[k]``.
@@ -150,7 +160,9 @@ def flip_keypoints(keypoints: np.ndarray, visibility: np.ndarray, width: float, 
     return kp[..., flip_index, :], np.asarray(visibility)[..., flip_index]
 
 
-def jitter(crop: Crop, scale: float = 1.0, rotation: float = 0.0, shift=(0.0, 0.0), flip: bool = False) -> Crop:
+def jitter(
+    crop: Crop, scale: float = 1.0, rotation: float = 0.0, shift=(0.0, 0.0), flip: bool = False
+) -> Crop:
     """A crop scaled, rotated (degrees), shifted (fractions of its size) and optionally mirrored."""
     return replace(
         crop,

@@ -50,7 +50,9 @@ def write_json_atomic(path, obj, indent=None) -> None:
 
 
 def json_bytes(obj, indent=None) -> bytes:
-    text = json.dumps(obj, indent=indent, separators=None if indent else (",", ":"), default=_default)
+    text = json.dumps(
+        obj, indent=indent, separators=None if indent else (",", ":"), default=_default
+    )
     return text.encode()
 
 
@@ -186,8 +188,10 @@ class FolderLock:
         except BlockingIOError:
             holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise BusyError(f"{self.folder}: {self.what} in use by another posenet-mobile process (PID {holder}); "
-                            "wait for it to finish or use another folder") from None  # fmt: skip
+            raise BusyError(
+                f"{self.folder}: {self.what} in use by another posenet-mobile process (PID {holder}); "
+                "wait for it to finish or use another folder"
+            ) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._held[key] = [fd, 1]
@@ -218,19 +222,25 @@ def read_json(path, expect: type | None = None, what: str | None = None):
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{label}: not UTF-8 text (byte {exc.start}); expected a JSON file") from None
+        raise DataError(
+            f"{label}: not UTF-8 text (byte {exc.start}); expected a JSON file"
+        ) from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"{label}: not valid JSON: {exc}") from None
     if expect is not None and not isinstance(doc, expect):
         got = _kind(type(doc))
-        raise DataError(f"{label}: expected a JSON {_kind(expect)} at the top level, got {'an' if got[0] in 'ao' else 'a'} {got}")
+        raise DataError(
+            f"{label}: expected a JSON {_kind(expect)} at the top level, got {'an' if got[0] in 'ao' else 'a'} {got}"
+        )
     return doc
 
 
 def _kind(t) -> str:
-    return {dict: "object", list: "array", str: "string", int: "number", float: "number"}.get(t, t.__name__)
+    return {dict: "object", list: "array", str: "string", int: "number", float: "number"}.get(
+        t, t.__name__
+    )
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -55,7 +55,9 @@ def offset_loss(target, pred, mask):
     err = tf.reshape(pred - target, tf.concat([shape[:-1], [-1, 2]], 0))
     a = tf.abs(err)
     huber = tf.reduce_sum(tf.where(a < 1.0, 0.5 * tf.square(a), a - 0.5), axis=-1)  # (N,Hh,Wh,K)
-    return tf.reduce_sum(huber * mask, axis=[1, 2, 3]) / tf.maximum(tf.reduce_sum(mask, axis=[1, 2, 3]), 1.0)
+    return tf.reduce_sum(huber * mask, axis=[1, 2, 3]) / tf.maximum(
+        tf.reduce_sum(mask, axis=[1, 2, 3]), 1.0
+    )
 
 
 def coordinate_loss(target, pred, weights):
@@ -114,7 +116,9 @@ def simcc_kl(target, logits, weights, beta: float):
 
 def _weighted_mean(per_kp, weights):
     """``(N,K)`` values, ``(N,K)`` weights -> ``(N,)`` weighted mean (0 where no weight)."""
-    return tf.reduce_sum(per_kp * weights, axis=-1) / tf.maximum(tf.reduce_sum(weights, axis=-1), 1.0)
+    return tf.reduce_sum(per_kp * weights, axis=-1) / tf.maximum(
+        tf.reduce_sum(weights, axis=-1), 1.0
+    )
 
 
 class _PackedLoss(keras.losses.Loss):
@@ -186,11 +190,21 @@ class SimCCLoss(_PackedLoss):
         return {**super().get_config(), "beta": self.beta}
 
 
-LOSSES = {"heatmaps": HeatmapLoss, "offsets": OffsetLoss, "coords": CoordinateLoss, "visibility": VisibilityLoss,
-          "coords_dist": LaplaceLoss, "facing": FacingLoss, "simcc_x": SimCCLoss, "simcc_y": SimCCLoss}  # fmt: skip
+LOSSES = {
+    "heatmaps": HeatmapLoss,
+    "offsets": OffsetLoss,
+    "coords": CoordinateLoss,
+    "visibility": VisibilityLoss,
+    "coords_dist": LaplaceLoss,
+    "facing": FacingLoss,
+    "simcc_x": SimCCLoss,
+    "simcc_y": SimCCLoss,
+}
 
 
-def losses_for(output_names, heatmap_foreground: float = DEFAULT_FOREGROUND, simcc_beta: float = 10.0) -> dict:
+def losses_for(
+    output_names, heatmap_foreground: float = DEFAULT_FOREGROUND, simcc_beta: float = 10.0
+) -> dict:
     """``{output name: loss instance}`` for a model's outputs."""
     out = {}
     for name in output_names:

@@ -65,17 +65,33 @@ def read(source, name: str | None = None) -> dict | None:
             try:
                 doc = json.loads(bytes(bytearray(raw if raw is not None else [])).decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise ModelError(f"{where}: metadata entry {METADATA_NAME!r}: not valid UTF-8 JSON ({exc})") from None
+                raise ModelError(
+                    f"{where}: metadata entry {METADATA_NAME!r}: not valid UTF-8 JSON ({exc})"
+                ) from None
             return doc
     return None
 
 
 #: (path, type) pairs every document of :data:`SCHEMA_VERSION` has; the runtime reads them.
-REQUIRED = (("schema_version", int), ("head", str), ("format", str), ("keypoints", dict),
-            ("keypoints.names", list), ("keypoints.flip_index", list), ("keypoints.flip_pairs", list),
-            ("keypoints.skeleton", list), ("keypoints.sigmas", list), ("input", dict), ("input.size_hw", list),
-            ("input.crop", dict), ("input.crop.crop_padding", (int, float)), ("outputs", list),
-            ("decode", dict), ("decode.method", str), ("decode.stride", (int, float)))  # fmt: skip
+REQUIRED = (
+    ("schema_version", int),
+    ("head", str),
+    ("format", str),
+    ("keypoints", dict),
+    ("keypoints.names", list),
+    ("keypoints.flip_index", list),
+    ("keypoints.flip_pairs", list),
+    ("keypoints.skeleton", list),
+    ("keypoints.sigmas", list),
+    ("input", dict),
+    ("input.size_hw", list),
+    ("input.crop", dict),
+    ("input.crop.crop_padding", (int, float)),
+    ("outputs", list),
+    ("decode", dict),
+    ("decode.method", str),
+    ("decode.stride", (int, float)),
+)
 
 
 def check(doc, source) -> dict:
@@ -87,26 +103,38 @@ def check(doc, source) -> dict:
         cur = doc
         for part in path.split("."):
             if not isinstance(cur, dict) or part not in cur:
-                raise ModelError(f"{source}: metadata field {path!r}: missing (not a posenet_mobile export of this "
-                                 f"version; re-export it)")  # fmt: skip
+                raise ModelError(
+                    f"{source}: metadata field {path!r}: missing (not a posenet_mobile export of this "
+                    f"version; re-export it)"
+                )
             cur = cur[part]
         if not isinstance(cur, typ) or isinstance(cur, bool):
             name = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
             raise ModelError(f"{source}: metadata field {path!r}: expected {name}, got {cur!r:.60}")
     k = len(doc["keypoints"]["names"])
     if len(doc["keypoints"]["flip_index"]) != k or len(doc["keypoints"]["sigmas"]) != k:
-        raise ModelError(f"{source}: metadata field 'keypoints': flip_index and sigmas must have {k} entries (one per name)")
+        raise ModelError(
+            f"{source}: metadata field 'keypoints': flip_index and sigmas must have {k} entries (one per name)"
+        )
     if len(doc["input"]["size_hw"]) != 2:
         raise ModelError(f"{source}: metadata field 'input.size_hw': expected [height, width]")
     for i, o in enumerate(doc["outputs"]):
-        if not (isinstance(o, dict) and isinstance(o.get("index"), int) and isinstance(o.get("name"), str)):
-            raise ModelError(f"{source}: metadata field 'outputs[{i}]': expected an object with index and name")
+        if not (
+            isinstance(o, dict)
+            and isinstance(o.get("index"), int)
+            and isinstance(o.get("name"), str)
+        ):
+            raise ModelError(
+                f"{source}: metadata field 'outputs[{i}]': expected an object with index and name"
+            )
     if doc["decode"]["method"] in ("simcc", "simcc_sides"):
         for field in ("split_ratio", "sigma_bins", "beta"):
             v = doc["decode"].get(field)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
-                raise ModelError(f"{source}: metadata field 'decode.{field}': expected a positive number for decode "
-                                 f"method simcc, got {v!r:.60}")  # fmt: skip
+                raise ModelError(
+                    f"{source}: metadata field 'decode.{field}': expected a positive number for decode "
+                    f"method simcc, got {v!r:.60}"
+                )
     return doc
 
 
@@ -122,6 +150,13 @@ def metadata_names(source) -> list[str]:
 def output_entry(index: int, name: str, shape, dtype: str, quant) -> dict:
     spec = OUTPUTS[name]
     scale, zp = (quant or (0.0, 0))[:2]
-    return {"index": int(index), "name": name, "shape": [int(s) for s in shape], "dtype": dtype,
-            "quantization": {"scale": float(scale), "zero_point": int(zp)} if scale else None,
-            "meaning": spec.meaning, "layout": spec.layout, "frame": spec.frame}  # fmt: skip
+    return {
+        "index": int(index),
+        "name": name,
+        "shape": [int(s) for s in shape],
+        "dtype": dtype,
+        "quantization": {"scale": float(scale), "zero_point": int(zp)} if scale else None,
+        "meaning": spec.meaning,
+        "layout": spec.layout,
+        "frame": spec.frame,
+    }

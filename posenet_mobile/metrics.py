@@ -17,7 +17,9 @@ from .errors import DataError
 from .schema import COCO17, KeypointSchema
 
 
-def torso_size(gt: np.ndarray, visibility: np.ndarray, schema: KeypointSchema = COCO17, boxes=None) -> np.ndarray:
+def torso_size(
+    gt: np.ndarray, visibility: np.ndarray, schema: KeypointSchema = COCO17, boxes=None
+) -> np.ndarray:
     """Per-person PCK tolerance unit ``(N,)``, in the coordinates' frame.
 
     The torso size is the mean length of the labelled torso diagonals (left shoulder to right hip,
@@ -48,7 +50,9 @@ def torso_size(gt: np.ndarray, visibility: np.ndarray, schema: KeypointSchema = 
     return np.where(size > 0, size, np.nan)
 
 
-def pck(pred, gt, visibility, alpha: float = 0.2, schema: KeypointSchema = COCO17, boxes=None) -> dict:
+def pck(
+    pred, gt, visibility, alpha: float = 0.2, schema: KeypointSchema = COCO17, boxes=None
+) -> dict:
     """PCK@alpha: fraction of labelled keypoints within ``alpha * torso_size`` of the truth.
 
     pred/gt ``(N, K, 2)``; visibility ``(N, K)``. Returns ``{"pck": float, "per_keypoint": (K,)
@@ -61,7 +65,11 @@ def pck(pred, gt, visibility, alpha: float = 0.2, schema: KeypointSchema = COCO1
     hit = (err <= alpha * size[:, None]) & lab
     per_kp = np.where(lab.sum(0) > 0, hit.sum(0) / np.maximum(lab.sum(0), 1), np.nan)
     count = int(lab.sum())
-    return {"pck": float(hit.sum() / count) if count else float("nan"), "per_keypoint": per_kp, "count": count}
+    return {
+        "pck": float(hit.sum() / count) if count else float("nan"),
+        "per_keypoint": per_kp,
+        "count": count,
+    }
 
 
 def keypoint_errors(pred, gt, visibility) -> np.ndarray:
@@ -90,7 +98,9 @@ def oks_ap(
     vis = np.asarray(visibility).astype(int)
     n, k = vis.shape
     if k != schema.num_keypoints:
-        raise DataError(f"oks_ap: keypoints have K={k}, schema {schema.name!r} has {schema.num_keypoints}")
+        raise DataError(
+            f"oks_ap: keypoints have K={k}, schema {schema.name!r} has {schema.num_keypoints}"
+        )
     sc = np.asarray(scores, np.float64)
     sc = sc.mean(-1) if sc.ndim == 2 else sc
     if boxes is None:
@@ -101,13 +111,27 @@ def oks_ap(
     for i in range(n):
         images.append({"id": i + 1, "width": 1, "height": 1})
         kps = np.concatenate([np.where(vis[i, :, None] > 0, gt[i], 0.0), vis[i, :, None]], -1)
-        anns.append({
-            "id": i + 1, "image_id": i + 1, "category_id": 1, "iscrowd": 0,
-            "keypoints": kps.ravel().tolist(), "num_keypoints": int((vis[i] > 0).sum()),
-            "bbox": boxes[i].tolist(), "area": float(max(areas[i], 1.0)),
-        })  # fmt: skip
+        anns.append(
+            {
+                "id": i + 1,
+                "image_id": i + 1,
+                "category_id": 1,
+                "iscrowd": 0,
+                "keypoints": kps.ravel().tolist(),
+                "num_keypoints": int((vis[i] > 0).sum()),
+                "bbox": boxes[i].tolist(),
+                "area": float(max(areas[i], 1.0)),
+            }
+        )
         rk = np.concatenate([pred[i], np.ones((k, 1))], -1)
-        results.append({"image_id": i + 1, "category_id": 1, "keypoints": rk.ravel().tolist(), "score": float(sc[i])})
+        results.append(
+            {
+                "image_id": i + 1,
+                "category_id": 1,
+                "keypoints": rk.ravel().tolist(),
+                "score": float(sc[i]),
+            }
+        )
     dataset = {"images": images, "annotations": anns, "categories": [schema.to_coco_category()]}
     with contextlib.redirect_stdout(io.StringIO()):
         coco_gt = COCO()
@@ -132,7 +156,13 @@ def score(dataset, indices, keypoints, scores) -> dict:
     """
     samples = [dataset.samples[i] for i in indices]
     if not samples:
-        return {"pck": float("nan"), "AP": float("nan"), "AP50": float("nan"), "AP75": float("nan"), "count": 0}
+        return {
+            "pck": float("nan"),
+            "AP": float("nan"),
+            "AP50": float("nan"),
+            "AP75": float("nan"),
+            "count": 0,
+        }
     gt = np.stack([s.keypoints for s in samples]).astype(np.float64)
     vis = np.stack([s.visibility for s in samples])
     boxes = np.array([s.bbox for s in samples], np.float64)
@@ -141,11 +171,13 @@ def score(dataset, indices, keypoints, scores) -> dict:
     ap = oks_ap(keypoints, scores, gt, vis, boxes, areas, dataset.schema)
     err = keypoint_errors(keypoints, gt, vis)
     return {
-        "pck": p["pck"], **ap, "count": len(samples),
+        "pck": p["pck"],
+        **ap,
+        "count": len(samples),
         "per_keypoint_pck": {n: _f(v) for n, v in zip(dataset.schema.names, p["per_keypoint"])},
         "per_keypoint_error_px": {n: _f(v) for n, v in zip(dataset.schema.names, err)},
         "mean_error_px": _f(np.nanmean(err)),
-    }  # fmt: skip
+    }
 
 
 def _f(v):

@@ -36,8 +36,11 @@ class Run:
         return SimCCCodec.for_model(self.cfg.model)
 
     def model_path(self, stage: str = "float") -> Path:
-        return {"float": self.path / "model.keras", "pruned": self.compress_dir / "pruned.keras",
-                "qat": self.compress_dir / "qat_checkpoint"}[stage]  # fmt: skip
+        return {
+            "float": self.path / "model.keras",
+            "pruned": self.compress_dir / "pruned.keras",
+            "qat": self.compress_dir / "qat_checkpoint",
+        }[stage]
 
     def load_float(self):
         """The trained float model (``model.keras``), through the safe loader."""
@@ -49,7 +52,11 @@ class Run:
 
         path = self.model_path(stage)
         if not path.exists():
-            hint = "train the run first (posenet-mobile train" if stage == "float" else "run posenet-mobile compress"
+            hint = (
+                "train the run first (posenet-mobile train"
+                if stage == "float"
+                else "run posenet-mobile compress"
+            )
             raise ModelError(f"{path}: missing; {hint} --run/--out {self.path})")
         return load_keras_model(path, unsafe=self.unsafe_load)
 
@@ -58,7 +65,9 @@ class Run:
 
         where = self.data.get(split)
         if not where:
-            raise ModelError(f"{self.path / 'config.json'}: field data.{split}: no dataset recorded")
+            raise ModelError(
+                f"{self.path / 'config.json'}: field data.{split}: no dataset recorded"
+            )
         return load_coco(self._locate(where), min_box_area=self.cfg.data.min_box_area)
 
     def _locate(self, where: str) -> Path:
@@ -75,10 +84,17 @@ class Run:
     def pipeline(self, split: str, names, training: bool = False, pixels: bool = True):
         from .data.pipeline import KeypointPipeline
 
-        return KeypointPipeline(self.datasets(split), self.codec, names, training=training,
-                                augment=self.cfg.augment, padding=self.cfg.data.padding,
-                                seed=self.cfg.train.seed, pixels=pixels, simcc=self.simcc)  # fmt: skip
-
+        return KeypointPipeline(
+            self.datasets(split),
+            self.codec,
+            names,
+            training=training,
+            augment=self.cfg.augment,
+            padding=self.cfg.data.padding,
+            seed=self.cfg.train.seed,
+            pixels=pixels,
+            simcc=self.simcc,
+        )
 
     def evaluate_float(self, dataset=None, limit: int | None = None, model=None) -> dict:
         """Metrics of the trained float Keras model (the reference every later stage is held to)
@@ -91,8 +107,14 @@ class Run:
         data = dataset if dataset is not None else self.datasets("val")
         if limit:  # a truncated copy: the caller's dataset is left whole
             data = dataclasses.replace(data, samples=data.samples[:limit])
-        pipe = KeypointPipeline(data, self.codec, output_names(model), training=False, padding=self.cfg.data.padding,
-                                simcc=self.simcc)  # fmt: skip
+        pipe = KeypointPipeline(
+            data,
+            self.codec,
+            output_names(model),
+            training=False,
+            padding=self.cfg.data.padding,
+            simcc=self.simcc,
+        )
         return evaluate(model, pipe, self.cfg.train.eval_batch_size)
 
 
@@ -125,4 +147,6 @@ def load_run(path, overrides=None, unsafe_load: bool = False) -> Run:
         if bad:
             raise ConfigError(f"--set {bad[0]}: only compress.* settings can change after training")
         cfg = apply_overrides(cfg, overrides)
-    return Run(p, cfg, doc.get("data", {}), doc.get("fingerprint", ""), unsafe_load=bool(unsafe_load))
+    return Run(
+        p, cfg, doc.get("data", {}), doc.get("fingerprint", ""), unsafe_load=bool(unsafe_load)
+    )

@@ -15,23 +15,68 @@ import numpy as np
 from .errors import SchemaError
 
 COCO_KEYPOINT_NAMES = (
-    "nose", "left_eye", "right_eye", "left_ear", "right_ear",
-    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hip", "right_hip",
-    "left_knee", "right_knee", "left_ankle", "right_ankle",
-)  # fmt: skip
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
 
 # Per-keypoint OKS constants from the COCO keypoint evaluation (cocoeval.py, kpt_oks_sigmas).
 COCO_SIGMAS = (
-    0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072,
-    0.062, 0.062, 0.107, 0.107, 0.087, 0.087, 0.089, 0.089,
-)  # fmt: skip
+    0.026,
+    0.025,
+    0.025,
+    0.035,
+    0.035,
+    0.079,
+    0.079,
+    0.072,
+    0.072,
+    0.062,
+    0.062,
+    0.107,
+    0.107,
+    0.087,
+    0.087,
+    0.089,
+    0.089,
+)
 
 # COCO's skeleton, 0-based (the categories entry in person_keypoints_*.json is 1-based).
 COCO_SKELETON = (
-    (15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12), (5, 6), (5, 7),
-    (6, 8), (7, 9), (8, 10), (1, 2), (0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 6),
-)  # fmt: skip
+    (15, 13),
+    (13, 11),
+    (16, 14),
+    (14, 12),
+    (11, 12),
+    (5, 11),
+    (6, 12),
+    (5, 6),
+    (5, 7),
+    (6, 8),
+    (7, 9),
+    (8, 10),
+    (1, 2),
+    (0, 1),
+    (0, 2),
+    (1, 3),
+    (2, 4),
+    (3, 5),
+    (4, 6),
+)
 
 #: Sigma used for a custom keypoint whose name is not a COCO name (between COCO's wrist and hip).
 DEFAULT_SIGMA = 0.072
@@ -40,7 +85,7 @@ DEFAULT_SIGMA = 0.072
 def _mirror_name(name: str) -> str | None:
     for a, b in (("left", "right"), ("right", "left"), ("l_", "r_"), ("r_", "l_")):
         if name.startswith(a):
-            return b + name[len(a):]
+            return b + name[len(a) :]
     return None
 
 
@@ -63,7 +108,9 @@ class KeypointSchema:
         if k == 0:
             raise SchemaError("keypoint schema: names: expected at least one keypoint name")
         if len(set(self.names)) != k:
-            raise SchemaError(f"keypoint schema {self.name!r}: names: duplicate names in {self.names}")
+            raise SchemaError(
+                f"keypoint schema {self.name!r}: names: duplicate names in {self.names}"
+            )
         object.__setattr__(self, "names", tuple(self.names))
         if not self.sigmas:
             object.__setattr__(self, "sigmas", tuple(_default_sigma(n) for n in self.names))
@@ -107,7 +154,9 @@ class KeypointSchema:
         try:
             return self.names.index(name)
         except ValueError:
-            raise SchemaError(f"keypoint schema {self.name!r}: no keypoint named {name!r}") from None
+            raise SchemaError(
+                f"keypoint schema {self.name!r}: no keypoint named {name!r}"
+            ) from None
 
     def torso_diagonals(self) -> tuple[tuple[int, int], ...]:
         """Shoulder-to-opposite-hip index pairs used as PCK's torso size (may be empty)."""
@@ -140,18 +189,33 @@ class KeypointSchema:
         the file the entry came from, for error messages.
         """
         if not isinstance(category, Mapping):
-            raise SchemaError(f"{source}: expected a category object, got {type(category).__name__}")
+            raise SchemaError(
+                f"{source}: expected a category object, got {type(category).__name__}"
+            )
         names = category.get("keypoints")
-        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names) or not names:
-            raise SchemaError(f"{source}: categories[].keypoints: expected a non-empty list of names")
+        if (
+            not isinstance(names, (list, tuple))
+            or not all(isinstance(n, str) for n in names)
+            or not names
+        ):
+            raise SchemaError(
+                f"{source}: categories[].keypoints: expected a non-empty list of names"
+            )
         k = len(names)
         edges = category.get("skeleton", []) or []
         if not isinstance(edges, (list, tuple)):
-            raise SchemaError(f"{source}: categories[].skeleton: expected a list of [a, b] pairs, got {edges!r:.60}")
+            raise SchemaError(
+                f"{source}: categories[].skeleton: expected a list of [a, b] pairs, got {edges!r:.60}"
+            )
         for edge in edges:
-            if not (isinstance(edge, (list, tuple)) and len(edge) == 2
-                    and all(isinstance(v, int) and not isinstance(v, bool) for v in edge)):  # fmt: skip
-                raise SchemaError(f"{source}: categories[].skeleton: expected [a, b] integer pairs, got {edge!r}")
+            if not (
+                isinstance(edge, (list, tuple))
+                and len(edge) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in edge)
+            ):
+                raise SchemaError(
+                    f"{source}: categories[].skeleton: expected [a, b] integer pairs, got {edge!r}"
+                )
         flat = [v for e in edges for v in e]
         # COCO numbers keypoints from 1; exports from Human3.6M or CrowdPose tools often from 0. An
         # index 0 with nothing above K - 1 can only be 0-based, so it is shifted (with a warning).
@@ -161,8 +225,11 @@ class KeypointSchema:
 
             from .errors import PoseNetWarning
 
-            warnings.warn(f"{source}: categories[].skeleton is 0-based (COCO is 1-based); read as 0-based",
-                          PoseNetWarning, stacklevel=2)  # fmt: skip
+            warnings.warn(
+                f"{source}: categories[].skeleton is 0-based (COCO is 1-based); read as 0-based",
+                PoseNetWarning,
+                stacklevel=2,
+            )
         skeleton = []
         for edge in edges:
             a, b = int(edge[0]) - base, int(edge[1]) - base
@@ -233,7 +300,9 @@ TORSO_NAMES = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 def torso_indices(names) -> tuple | None:
     """Indices of :data:`TORSO_NAMES` in a schema's keypoint names, or ``None`` if any is missing."""
     names = list(names)
-    return tuple(names.index(n) for n in TORSO_NAMES) if all(n in names for n in TORSO_NAMES) else None
+    return (
+        tuple(names.index(n) for n in TORSO_NAMES) if all(n in names for n in TORSO_NAMES) else None
+    )
 
 
 def get_schema(name_or_schema="coco17") -> KeypointSchema:

@@ -54,7 +54,9 @@ class SimCCCodec:
     def __post_init__(self):
         object.__setattr__(self, "input_size", tuple(int(v) for v in self.input_size))
         if not (isinstance(self.split_ratio, int) and self.split_ratio >= 1):
-            raise ConfigError(f"simcc: split_ratio must be an integer >= 1, got {self.split_ratio!r}")
+            raise ConfigError(
+                f"simcc: split_ratio must be an integer >= 1, got {self.split_ratio!r}"
+            )
         if not self.sigma > 0 or not self.beta > 0:
             raise ConfigError("simcc: sigma and beta must be positive")
 
@@ -63,7 +65,9 @@ class SimCCCodec:
         """The codec of a :class:`~posenet_mobile.config.ModelConfig` with ``head: simcc``, else None."""
         if model_cfg.head != "simcc":
             return None
-        return cls(model_cfg.input_size, model_cfg.simcc_split, model_cfg.simcc_sigma, model_cfg.simcc_beta)
+        return cls(
+            model_cfg.input_size, model_cfg.simcc_split, model_cfg.simcc_sigma, model_cfg.simcc_beta
+        )
 
     @property
     def bins(self) -> tuple[int, int]:
@@ -76,16 +80,22 @@ class SimCCCodec:
         kp = np.asarray(keypoints, np.float64)
         vis = np.asarray(visibility)
         if kp.shape[-1] != 2 or kp.shape[:-1] != vis.shape:
-            raise ConfigError(f"simcc.encode: keypoints {kp.shape} must be (..., K, 2) matching visibility {vis.shape}")
+            raise ConfigError(
+                f"simcc.encode: keypoints {kp.shape} must be (..., K, 2) matching visibility {vis.shape}"
+            )
         h, w = self.input_size
         finite = np.all(np.isfinite(kp), axis=-1)
-        inside = finite & (kp[..., 0] >= 0) & (kp[..., 0] < w) & (kp[..., 1] >= 0) & (kp[..., 1] < h)
+        inside = (
+            finite & (kp[..., 0] >= 0) & (kp[..., 0] < w) & (kp[..., 1] >= 0) & (kp[..., 1] < h)
+        )
         weights = ((vis > 0) & inside).astype(np.float32)
         u = np.where(finite[..., None], kp, 0.0) * self.split_ratio - 0.5
         out = []
         for axis, n in enumerate(self.bins):
             d = np.arange(n, dtype=np.float64) - u[..., axis, None]
-            out.append((np.exp(-(d**2) / (2.0 * self.sigma**2)) * weights[..., None]).astype(np.float32))
+            out.append(
+                (np.exp(-(d**2) / (2.0 * self.sigma**2)) * weights[..., None]).astype(np.float32)
+            )
         return SimCCTargets(out[0], out[1], weights)
 
     def peak_probability(self, bins: int) -> float:
@@ -99,7 +109,10 @@ class SimCCCodec:
         """Logits ``(N, K, Bx)`` and ``(N, K, By)`` (dequantised) -> ``keypoints (N, K, 2)`` input
         pixels and ``scores (N, K)`` in [0, 1]."""
         coords, scores = [], []
-        for name, logits, n in (("simcc_x", simcc_x, self.bins[0]), ("simcc_y", simcc_y, self.bins[1])):
+        for name, logits, n in (
+            ("simcc_x", simcc_x, self.bins[0]),
+            ("simcc_y", simcc_y, self.bins[1]),
+        ):
             lg = np.asarray(logits, np.float64)
             if lg.ndim != 3 or lg.shape[-1] != n:
                 raise ConfigError(f"simcc.decode: {name} must be (N, K, {n}), got shape {lg.shape}")

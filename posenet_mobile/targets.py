@@ -28,7 +28,9 @@ def facing_target(keypoints: np.ndarray, visibility: np.ndarray, torso, margin: 
     if torso is None:
         return np.zeros(n, np.float32), np.zeros(n, np.float32)
     ls, rs, lh, rh = torso
-    ok = np.all(np.asarray(visibility)[:, [ls, rs, lh, rh]] > 0, axis=1) & np.all(np.isfinite(kp[:, [ls, rs, lh, rh]]), axis=(1, 2))
+    ok = np.all(np.asarray(visibility)[:, [ls, rs, lh, rh]] > 0, axis=1) & np.all(
+        np.isfinite(kp[:, [ls, rs, lh, rh]]), axis=(1, 2)
+    )
     kp = np.where(np.isfinite(kp), kp, 0.0)
     across = (kp[:, ls] - kp[:, rs]) + (kp[:, lh] - kp[:, rh])
     down = 0.5 * (kp[:, lh] + kp[:, rh]) - 0.5 * (kp[:, ls] + kp[:, rs])
@@ -39,8 +41,13 @@ def facing_target(keypoints: np.ndarray, visibility: np.ndarray, torso, margin: 
 
 
 def pack_targets(
-    codec: HeatmapCodec, keypoints: np.ndarray, visibility: np.ndarray, output_names, encoded: EncodedTargets | None = None,
-    torso=None, simcc=None,
+    codec: HeatmapCodec,
+    keypoints: np.ndarray,
+    visibility: np.ndarray,
+    output_names,
+    encoded: EncodedTargets | None = None,
+    torso=None,
+    simcc=None,
 ) -> dict:
     """Encode ``keypoints (N,K,2)`` input pixels + COCO ``visibility (N,K)`` into packed ``y_true``.
 
@@ -53,7 +60,9 @@ def pack_targets(
     kp = np.asarray(keypoints, np.float64)
     vis = np.asarray(visibility)
     enc = encoded
-    if enc is None and any(n in ("heatmaps", "offsets", "coords", "coords_dist", "visibility") for n in output_names):
+    if enc is None and any(
+        n in ("heatmaps", "offsets", "coords", "coords_dist", "visibility") for n in output_names
+    ):
         enc = codec.encode(kp, vis)  # not for a simcc model: dense maps it never reads
     w = enc.weights if enc is not None else None
     sc = None

@@ -22,8 +22,14 @@ def _side(name: str):
     return MIDDLE
 
 
-def draw_pose(img: np.ndarray, keypoints: np.ndarray, schema: KeypointSchema = COCO17, radius: int = 3,
-              thickness: int = 1, colour=None) -> np.ndarray:  # fmt: skip
+def draw_pose(
+    img: np.ndarray,
+    keypoints: np.ndarray,
+    schema: KeypointSchema = COCO17,
+    radius: int = 3,
+    thickness: int = 1,
+    colour=None,
+) -> np.ndarray:
     """Draw one pose on a copy of ``img`` (RGB uint8).
 
     keypoints: ``(K, 3)`` [x, y, v] image pixels (pixel centres at +0.5) with COCO flags, or
@@ -36,7 +42,11 @@ def draw_pose(img: np.ndarray, keypoints: np.ndarray, schema: KeypointSchema = C
     pt = lambda k: (int(round((kp[k, 0] - 0.5) * 16)), int(round((kp[k, 1] - 0.5) * 16)))  # noqa: E731
     for a, b in schema.skeleton:
         if kp[a, 2] > 0 and kp[b, 2] > 0 and np.all(np.isfinite(kp[[a, b], :2])):
-            col = colour or (_side(schema.names[a]) if _side(schema.names[a]) == _side(schema.names[b]) else MIDDLE)
+            col = colour or (
+                _side(schema.names[a])
+                if _side(schema.names[a]) == _side(schema.names[b])
+                else MIDDLE
+            )
             cv2.line(out, pt(a), pt(b), col, thickness, cv2.LINE_AA, 4)
     for k in range(len(kp)):
         if kp[k, 2] > 0 and np.all(np.isfinite(kp[k, :2])):
@@ -56,9 +66,27 @@ def contact_sheet(images, cols: int = 4, labels=None) -> np.ndarray:
         tile = cv2.resize(im, (w, h)) if im.shape[:2] != (h, w) else im
         if labels is not None:
             tile = tile.copy()
-            cv2.putText(tile, str(labels[i]), (3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (0, 0, 0), 3, cv2.LINE_AA)
-            cv2.putText(tile, str(labels[i]), (3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (255, 255, 255), 1, cv2.LINE_AA)
-        sheet[r * h:(r + 1) * h, c * w:(c + 1) * w] = tile
+            cv2.putText(
+                tile,
+                str(labels[i]),
+                (3, 12),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.38,
+                (0, 0, 0),
+                3,
+                cv2.LINE_AA,
+            )
+            cv2.putText(
+                tile,
+                str(labels[i]),
+                (3, 12),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.38,
+                (255, 255, 255),
+                1,
+                cv2.LINE_AA,
+            )
+        sheet[r * h : (r + 1) * h, c * w : (c + 1) * w] = tile
     return sheet
 
 

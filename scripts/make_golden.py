@@ -15,24 +15,56 @@ def main(out: Path) -> None:
 
     quiet = lambda *_: None  # noqa: E731
     work = out / "work"
-    tiny = ["model.facing_head=false", "model.global_context=false", "model.input_size=[64,64]", "model.decoder_channels=16", "model.regression_channels=16",
-            "train.batch_size=8", "train.eval_batch_size=16", "train.epochs=1", "compress.representative_samples=16"]
+    tiny = [
+        "model.facing_head=false",
+        "model.global_context=false",
+        "model.input_size=[64,64]",
+        "model.decoder_channels=16",
+        "model.regression_channels=16",
+        "train.batch_size=8",
+        "train.eval_batch_size=16",
+        "train.epochs=1",
+        "compress.representative_samples=16",
+    ]
     if not (work / "val" / "annotations.json").exists():
-        synthesize(work / "train", 16, seed=0, cfg=SynthConfig(image_size=96), workers=1, progress=False)
-        synthesize(work / "val", 8, seed=1, cfg=SynthConfig(image_size=96), workers=1, progress=False)
+        synthesize(
+            work / "train", 16, seed=0, cfg=SynthConfig(image_size=96), workers=1, progress=False
+        )
+        synthesize(
+            work / "val", 8, seed=1, cfg=SynthConfig(image_size=96), workers=1, progress=False
+        )
     models = []
     for name, sets, variants in (
         ("heatmap", ["model.head=heatmap"], [("int8", False), ("float32", False), ("int8", True)]),
-        ("sides", ["model.head=heatmap", "model.facing_head=true"], [("int8", False), ("float32", False)]),
+        (
+            "sides",
+            ["model.head=heatmap", "model.facing_head=true"],
+            [("int8", False), ("float32", False)],
+        ),
         ("regression", ["model.head=regression"], [("int8", False)]),
         ("simcc", ["model.head=simcc"], [("int8", False), ("float32", False)]),
         ("simcc_sides", ["model.head=simcc", "model.facing_head=true"], [("int8", False)]),
     ):
         run = work / name
-        train(load_config("quickstart", tiny + sets), run, work / "train", work / "val", verbose=0, progress=quiet)
+        train(
+            load_config("quickstart", tiny + sets),
+            run,
+            work / "train",
+            work / "val",
+            verbose=0,
+            progress=quiet,
+        )
         for fmt, decoded in variants:
             path = out / "models" / f"{name}_{fmt}{'_decoded' if decoded else ''}.tflite"
-            export_run(run, fmt, path, quantization="ptq", decode_in_graph=decoded, force=True, progress=quiet)
+            export_run(
+                run,
+                fmt,
+                path,
+                quantization="ptq",
+                decode_in_graph=decoded,
+                force=True,
+                progress=quiet,
+            )
             models.append(path)
     for f in write_golden(models, out):
         print("golden:", f)

@@ -28,7 +28,9 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         data, pred = Path(tmp) / "people", Path(tmp) / "predicted"
-        synthesize(data, a.images, seed=a.seed, cfg=SynthConfig(image_size=256), workers=1, progress=False)
+        synthesize(
+            data, a.images, seed=a.seed, cfg=SynthConfig(image_size=256), workers=1, progress=False
+        )
         res = predict(a.model, str(data / "images"), str(pred), progress=lambda *_: None)
         images = [read_image(pred / r) for r in sorted(p.name for p in pred.glob("*.jpg"))]
         write_image(a.out, contact_sheet(images, cols=len(images)))

@@ -23,9 +23,11 @@ SPEEDUP, POINTS = 1.25, 1.0
 
 def _budget(b: dict) -> str:
     m, t, d = b["model"], b["train"], b["data"]
-    return (f"{m['input_size'][0]}x{m['input_size'][1]} input, width {m['width']}, {t['epochs']} epochs of batch "
-            f"{t['batch_size']}, learning rate {t['learning_rate']}, {d['synthetic_train']} synthetic training people, "
-            f"scored on {d['synthetic_val']} held-out people")  # fmt: skip
+    return (
+        f"{m['input_size'][0]}x{m['input_size'][1]} input, width {m['width']}, {t['epochs']} epochs of batch "
+        f"{t['batch_size']}, learning rate {t['learning_rate']}, {d['synthetic_train']} synthetic training people, "
+        f"scored on {d['synthetic_val']} held-out people"
+    )
 
 
 def render() -> str:
@@ -36,7 +38,9 @@ def render() -> str:
     if SIDES.exists():
         out += _render_sides(json.loads(SIDES.read_text()))
     for path in sorted(RESULTS.parent.glob("heads_*.json")):
-        out += [f"### Earlier run: `{path.name}`", ""] + _render_run(json.loads(path.read_text()), plot=False)
+        out += [f"### Earlier run: `{path.name}`", ""] + _render_run(
+            json.loads(path.read_text()), plot=False
+        )
     return "\n".join(out)
 
 
@@ -44,18 +48,25 @@ def _render_sides(doc: dict) -> list:
     """The simcc head with a facing output, decoded three ways (benchmarks/error_analysis.py)."""
     p, s, m = doc["provenance"], doc["pck_side_decode"], doc["run_model"]
     f, c = doc["facing_accuracy"], doc["collapsed_pairs"]
-    return ["### Left and right on the simcc head", "",
-            f"A {m['head']} model with a facing output (`facing_channels: {m['facing_channels']}`), trained at the "
-            f"quickstart budget, on {doc['people']} held-out people (`{doc['command']}`; {p['cpu']}, commit "
-            f"{p['commit']}):", "",
-            "| decode | PCK@0.2 |", "|---|---|",
-            f"| each keypoint on its own (`simcc`) | {s['per_channel_argmax']:.4f} |",
-            f"| `codec.order_sides` with the model's facing (`simcc_sides`) | {s['facing_head']:.4f} |",
-            f"| `codec.order_sides` with the true facing | {s['oracle_facing']:.4f} |",
-            f"| any whole-person mirror allowed | {doc['pck_if_mirror_allowed']:.4f} |", "",
-            f"Facing accuracy {100 * f['accuracy']:.1f}% on the {f['people_with_target']} people with a facing "
-            f"target; {100 * c['fraction']:.1f}% of the left/right pairs whose truths are over half a torso apart "
-            "are predicted on one limb.", ""]  # fmt: skip
+    return [
+        "### Left and right on the simcc head",
+        "",
+        f"A {m['head']} model with a facing output (`facing_channels: {m['facing_channels']}`), trained at the "
+        f"quickstart budget, on {doc['people']} held-out people (`{doc['command']}`; {p['cpu']}, commit "
+        f"{p['commit']}):",
+        "",
+        "| decode | PCK@0.2 |",
+        "|---|---|",
+        f"| each keypoint on its own (`simcc`) | {s['per_channel_argmax']:.4f} |",
+        f"| `codec.order_sides` with the model's facing (`simcc_sides`) | {s['facing_head']:.4f} |",
+        f"| `codec.order_sides` with the true facing | {s['oracle_facing']:.4f} |",
+        f"| any whole-person mirror allowed | {doc['pck_if_mirror_allowed']:.4f} |",
+        "",
+        f"Facing accuracy {100 * f['accuracy']:.1f}% on the {f['people_with_target']} people with a facing "
+        f"target; {100 * c['fraction']:.1f}% of the left/right pairs whose truths are over half a torso apart "
+        "are predicted on one limb.",
+        "",
+    ]
 
 
 def _render_run(doc: dict, plot: bool) -> list:
@@ -63,29 +74,55 @@ def _render_run(doc: dict, plot: bool) -> list:
 
     p = doc["provenance"]
     rows = doc["rows"]
-    out = [f"Command: `{doc['command']}` ({doc['wall_seconds']} s of wall time for this invocation; "
-           f"per-row training seconds are in the results file). Machine: {p['cpu']}, {p['cores']} cores, "
-           f"no GPU; commit {p['commit']}, {p['time']}. Budget of every row, asserted identical by the code: "
-           f"{_budget(doc['budget'])}. Latency: the interleaved benchmark's median of {doc['bench_runs']} "
-           "invokes per file (XNNPACK).", "", markdown_table(doc).rstrip(), ""]  # fmt: skip
+    out = [
+        f"Command: `{doc['command']}` ({doc['wall_seconds']} s of wall time for this invocation; "
+        f"per-row training seconds are in the results file). Machine: {p['cpu']}, {p['cores']} cores, "
+        f"no GPU; commit {p['commit']}, {p['time']}. Budget of every row, asserted identical by the code: "
+        f"{_budget(doc['budget'])}. Latency: the interleaved benchmark's median of {doc['bench_runs']} "
+        "invokes per file (XNNPACK).",
+        "",
+        markdown_table(doc).rstrip(),
+        "",
+    ]
     if plot:
-        out += ["![int8 latency at 1 thread against int8 PCK@0.2, one point per row](heads.png)", ""]
+        out += [
+            "![int8 latency at 1 thread against int8 PCK@0.2, one point per row](heads.png)",
+            "",
+        ]
     front = [r["head"] for r in pareto_front(rows, "int8_ms_1t")]
     out.append(f"Pareto frontier (int8 ms at 1 thread against int8 PCK@0.2): {', '.join(front)}.")
     if "speedup_vs_heatmap_1t" in rows[0]:
-        ok = [r for r in rows if r["head"] != "heatmap" and r["speedup_vs_heatmap_1t"] >= SPEEDUP
-              and r["pck_vs_heatmap_points"] >= -POINTS]  # fmt: skip
+        ok = [
+            r
+            for r in rows
+            if r["head"] != "heatmap"
+            and r["speedup_vs_heatmap_1t"] >= SPEEDUP
+            and r["pck_vs_heatmap_points"] >= -POINTS
+        ]
         bar = f"at least {SPEEDUP}x faster than heatmap at 1 thread and at most {POINTS:g} PCK point below it"
         if ok:
-            out.append(f"Rows {bar}: " + ", ".join(
-                f"{r['head']} ({r['speedup_vs_heatmap_1t']:.2f}x, {r['pck_vs_heatmap_points']:+.1f} points)" for r in ok) + ".")
+            out.append(
+                f"Rows {bar}: "
+                + ", ".join(
+                    f"{r['head']} ({r['speedup_vs_heatmap_1t']:.2f}x, {r['pck_vs_heatmap_points']:+.1f} points)"
+                    for r in ok
+                )
+                + "."
+            )
         else:
-            best = max((r for r in rows if r["head"] != "heatmap"), key=lambda r: r["pck_vs_heatmap_points"])
-            out.append(f"No row is {bar}; the closest in PCK is {best['head']} "
-                       f"({best['speedup_vs_heatmap_1t']:.2f}x, {best['pck_vs_heatmap_points']:+.1f} points).")
+            best = max(
+                (r for r in rows if r["head"] != "heatmap"),
+                key=lambda r: r["pck_vs_heatmap_points"],
+            )
+            out.append(
+                f"No row is {bar}; the closest in PCK is {best['head']} "
+                f"({best['speedup_vs_heatmap_1t']:.2f}x, {best['pck_vs_heatmap_points']:+.1f} points)."
+            )
     if "real_pck" in rows[0]:
-        out.append(f"Real people: each int8 file scored on `{Path(doc['data']['real']).name}` (GT-box crops), "
-                   "after training; the set picked nothing.")
+        out.append(
+            f"Real people: each int8 file scored on `{Path(doc['data']['real']).name}` (GT-box crops), "
+            "after training; the set picked nothing."
+        )
     out.append("")
     return out
 

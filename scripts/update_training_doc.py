@@ -26,7 +26,9 @@ LEVERS = {
 
 
 def _machine(doc: dict) -> str:
-    return f"{doc.get('cpu')}, {doc.get('cores')} cores, commit {doc.get('commit')}, {doc.get('time')}"
+    return (
+        f"{doc.get('cpu')}, {doc.get('cores')} cores, commit {doc.get('commit')}, {doc.get('time')}"
+    )
 
 
 def render() -> str:
@@ -34,33 +36,47 @@ def render() -> str:
     prof_path, tput_path = RESULTS / "train_profile.json", RESULTS / "train_throughput.json"
     if prof_path.exists():
         p = json.loads(prof_path.read_text())
-        out += [f"**Where a step goes** (`benchmarks/train_profile.py`: {p['config']}, batch {p['batch_size']}, "
-                f"{p['model']['input_size'][0]} px, width {p['model']['width']}; {_machine(p)}). Op time summed "
-                f"over the compute threads: {p['op_ms_per_step']} ms per step, against "
-                f"{p['wall_ms_per_step_under_profiler']} ms of wall time under the profiler.", "",
-                "| op kind | ms per step | share |", "|---|---|---|"]  # fmt: skip
-        out += [f"| {r['kind']} | {r['ms_per_step']} | {100 * r['share']:.1f}% |" for r in p["by_kind"]]
+        out += [
+            f"**Where a step goes** (`benchmarks/train_profile.py`: {p['config']}, batch {p['batch_size']}, "
+            f"{p['model']['input_size'][0]} px, width {p['model']['width']}; {_machine(p)}). Op time summed "
+            f"over the compute threads: {p['op_ms_per_step']} ms per step, against "
+            f"{p['wall_ms_per_step_under_profiler']} ms of wall time under the profiler.",
+            "",
+            "| op kind | ms per step | share |",
+            "|---|---|---|",
+        ]
+        out += [
+            f"| {r['kind']} | {r['ms_per_step']} | {100 * r['share']:.1f}% |" for r in p["by_kind"]
+        ]
         out.append("")
     if tput_path.exists():
         t = json.loads(tput_path.read_text())
-        out += [f"**Levers, side by side** (`benchmarks/train_throughput.py`: {t['config']}, "
-                f"{t['timed_images_per_round']} timed images per variant and round, {t['rounds']} rounds "
-                f"interleaved, medians; {_machine(t)}). The ratio is taken within each round.", "",
-                "| variant | what it changes | images/s | CPU ms per image | images/s over baseline | CPU over baseline |",
-                "|---|---|---|---|---|---|"]  # fmt: skip
+        out += [
+            f"**Levers, side by side** (`benchmarks/train_throughput.py`: {t['config']}, "
+            f"{t['timed_images_per_round']} timed images per variant and round, {t['rounds']} rounds "
+            f"interleaved, medians; {_machine(t)}). The ratio is taken within each round.",
+            "",
+            "| variant | what it changes | images/s | CPU ms per image | images/s over baseline | CPU over baseline |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, s in t["summary"].items():
             what = LEVERS.get(name, name)
             if "error" in s:
                 out.append(f"| {name} | {what} | does not run: {s['error']} | | | |")
                 continue
             other = "" if s.get("same_process_as_baseline", True) else " (its own process)"
-            out.append(f"| {name} | {what}{other} | {s['images_per_second']} | {s['cpu_ms_per_image']} | "
-                       f"{s['over_baseline']} | {s['cpu_over_baseline']} |")  # fmt: skip
+            out.append(
+                f"| {name} | {what}{other} | {s['images_per_second']} | {s['cpu_ms_per_image']} | "
+                f"{s['over_baseline']} | {s['cpu_over_baseline']} |"
+            )
         ev = t["summary"].get("eval", {})
         if "eval_seconds" in ev:
-            out += ["", f"One validation pass took {ev['eval_seconds']} s, {100 * ev['eval_over_epoch']:.1f}% of "
-                        f"a preset epoch at that rate ({ev['preset_epoch_seconds']} s): the most "
-                        "`train.eval_every` can save per epoch it skips."]  # fmt: skip
+            out += [
+                "",
+                f"One validation pass took {ev['eval_seconds']} s, {100 * ev['eval_over_epoch']:.1f}% of "
+                f"a preset epoch at that rate ({ev['preset_epoch_seconds']} s): the most "
+                "`train.eval_every` can save per epoch it skips.",
+            ]
         out.append("")
     return "\n".join(out)
 

@@ -25,9 +25,18 @@ def tiny_models(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("tiny_models")
     synthetic_split(root, 24)
-    train(load_config("quickstart", TINY), root / "run", root / "train", root / "val", verbose=0, progress=quiet)
+    train(
+        load_config("quickstart", TINY),
+        root / "run",
+        root / "train",
+        root / "val",
+        verbose=0,
+        progress=quiet,
+    )
     out = {"run": root / "run", "val": root / "val", "train": root / "train", "root": root}
     for fmt in ("float32", "int8"):
         out[fmt] = root / f"m_{fmt}.tflite"
-        export_run(root / "run", fmt, out[fmt], quantization="ptq", max_pck_drop=100, progress=quiet)
+        export_run(
+            root / "run", fmt, out[fmt], quantization="ptq", max_pck_drop=100, progress=quiet
+        )
     return out

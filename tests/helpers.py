@@ -19,9 +19,18 @@ def write_coco(folder, people, image_size=(96, 128), schema=COCO17):
         cv2.imwrite(os.path.join(folder, "images", name), np.full((h, w, 3), 100 + i, np.uint8))
         images.append({"id": i + 1, "file_name": name, "width": w, "height": h})
         kps = np.asarray(kps, float)
-        anns.append({"id": i + 1, "image_id": i + 1, "category_id": 1, "iscrowd": 0,
-                     "keypoints": kps.ravel().tolist(), "num_keypoints": int((kps[:, 2] > 0).sum()),
-                     "bbox": list(bbox), "area": bbox[2] * bbox[3]})  # fmt: skip
+        anns.append(
+            {
+                "id": i + 1,
+                "image_id": i + 1,
+                "category_id": 1,
+                "iscrowd": 0,
+                "keypoints": kps.ravel().tolist(),
+                "num_keypoints": int((kps[:, 2] > 0).sum()),
+                "bbox": list(bbox),
+                "area": bbox[2] * bbox[3],
+            }
+        )
     coco = {"images": images, "annotations": anns, "categories": [schema.to_coco_category()]}
     path = os.path.join(folder, "annotations.json")
     with open(path, "w") as fh:
@@ -42,7 +51,14 @@ def synthetic_split(root, n_train, n_val=8, image_size=96):
     from posenet_mobile.data.synthetic import SynthConfig, synthesize
 
     for name, n, seed in (("train", n_train, 0), ("val", n_val, 1)):
-        synthesize(root / name, n, seed=seed, cfg=SynthConfig(image_size=image_size), workers=1, progress=False)
+        synthesize(
+            root / name,
+            n,
+            seed=seed,
+            cfg=SynthConfig(image_size=image_size),
+            workers=1,
+            progress=False,
+        )
     return root / "train", root / "val"
 
 
@@ -56,8 +72,16 @@ def people(folder):
 
 #: Overrides of the quickstart preset that train in seconds (64 px, width 0.35, one epoch); the
 #: one list every test file builds on.
-TINY = ["model.input_size=[64,64]", "model.width=0.35", "model.decoder_channels=16", "model.regression_channels=16",
-        "train.batch_size=8", "train.eval_batch_size=16", "train.epochs=1", "compress.representative_samples=16"]  # fmt: skip
+TINY = [
+    "model.input_size=[64,64]",
+    "model.width=0.35",
+    "model.decoder_channels=16",
+    "model.regression_channels=16",
+    "train.batch_size=8",
+    "train.eval_batch_size=16",
+    "train.epochs=1",
+    "compress.representative_samples=16",
+]
 #: The preset's left/right options off (``facing_head``, ``global_context``): a plain head.
 PLAIN = ["model.facing_head=false", "model.global_context=false"]
 

@@ -33,18 +33,32 @@ def test_loads_and_filters_are_counted(dataset):
     assert len(ds) == 1
     assert ds.skipped == {"iscrowd": 1, "too_few_keypoints": 1, "small_box": 1, "other_category": 0}
     s = ds.samples[0]
-    assert s.keypoints.shape == (17, 2) and s.visibility.shape == (17,) and s.image_size == (96, 128)
+    assert (
+        s.keypoints.shape == (17, 2) and s.visibility.shape == (17,) and s.image_size == (96, 128)
+    )
 
 
 BAD = [
     (lambda c: c["annotations"][0].pop("bbox"), r"annotations\[0\] \(id 1\)\.bbox: missing"),
-    (lambda c: c["annotations"][0].__setitem__("keypoints", [1, 2, 2] * 16), r"keypoints: expected 51 numbers .* got 48"),
+    (
+        lambda c: c["annotations"][0].__setitem__("keypoints", [1, 2, 2] * 16),
+        r"keypoints: expected 51 numbers .* got 48",
+    ),
     (lambda c: c["annotations"][0]["keypoints"].__setitem__(0, float("nan")), r"keypoints: NaN"),
-    (lambda c: c["annotations"][0].__setitem__("bbox", [10, 10, -4, 20]), r"bbox: expected finite .* w, h >= 0"),
-    (lambda c: c["images"][0].__setitem__("file_name", "missing.jpg"), r"missing.jpg.* does not exist"),
+    (
+        lambda c: c["annotations"][0].__setitem__("bbox", [10, 10, -4, 20]),
+        r"bbox: expected finite .* w, h >= 0",
+    ),
+    (
+        lambda c: c["images"][0].__setitem__("file_name", "missing.jpg"),
+        r"missing.jpg.* does not exist",
+    ),
     (lambda c: c.pop("categories"), r"categories: missing"),
     (lambda c: c["images"][0].pop("width"), r"images\[0\]\.width: missing"),
-    (lambda c: c["annotations"][0]["keypoints"].__setitem__(2, 7), r"visibility flags must be 0, 1 or 2"),
+    (
+        lambda c: c["annotations"][0]["keypoints"].__setitem__(2, 7),
+        r"visibility flags must be 0, 1 or 2",
+    ),
 ]
 
 
@@ -70,7 +84,11 @@ def test_not_json_and_missing_folder(tmp_path):
 
 
 def test_custom_keypoint_count(tmp_path, rng):
-    schema = KeypointSchema(names=("head", "left_hand", "right_hand", "tail", "nose"), flip_pairs=((1, 2),), skeleton=((0, 1),))
+    schema = KeypointSchema(
+        names=("head", "left_hand", "right_hand", "tail", "nose"),
+        flip_pairs=((1, 2),),
+        skeleton=((0, 1),),
+    )
     write_coco(tmp_path, [person(rng, k=5) for _ in range(2)], schema=schema)
     ds = load_coco(tmp_path)
     assert ds.schema.num_keypoints == 5 and ds.schema.flip_pairs == ((1, 2),)

@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from posenet_mobile.codec import HeatmapCodec, SideRule, decode_outputs, decode_sides, flip_heatmaps, normalized_grid, two_peaks
+from posenet_mobile.codec import (
+    HeatmapCodec,
+    SideRule,
+    decode_outputs,
+    decode_sides,
+    flip_heatmaps,
+    normalized_grid,
+    two_peaks,
+)
 from posenet_mobile.errors import ConfigError
 from posenet_mobile.schema import COCO17
 
@@ -22,7 +30,9 @@ def test_round_trip_sub_pixel_within_bound(refine):
     codec = HeatmapCodec((192, 192), stride=4, sigma=1.5)
     kp, vis = _random_people(512)
     enc = codec.encode(kp, vis)
-    pred, scores = codec.decode(enc.heatmaps, enc.offsets if refine == "offset" else None, refine=refine)
+    pred, scores = codec.decode(
+        enc.heatmaps, enc.offsets if refine == "offset" else None, refine=refine
+    )
     err = np.linalg.norm(pred - kp, axis=-1)
     assert err.max() < ROUND_TRIP_BOUND_PX
     assert err.max() < (1e-4 if refine == "offset" else 1e-3)  # what we measured, with slack
@@ -33,7 +43,10 @@ def test_coarse_refinements_are_worse_but_bounded_by_the_cell():
     codec = HeatmapCodec((192, 192), stride=4)
     kp, vis = _random_people(128, seed=1)
     enc = codec.encode(kp, vis)
-    err = {r: np.linalg.norm(codec.decode(enc.heatmaps, refine=r)[0] - kp, axis=-1) for r in ("none", "quarter", "dark")}
+    err = {
+        r: np.linalg.norm(codec.decode(enc.heatmaps, refine=r)[0] - kp, axis=-1)
+        for r in ("none", "quarter", "dark")
+    }
     assert err["none"].max() <= np.sqrt(2) * 2 + 1e-6  # half a cell diagonal at stride 4
     assert err["dark"].mean() < err["quarter"].mean() < err["none"].mean()
 
@@ -147,7 +160,7 @@ def _person_maps(collapsed=True):
         for ch in (a, b):
             hm[0, row, c_left, ch] = 0.9 if collapsed else (0.9 if ch == a else 0.4)
             hm[0, row, c_right, ch] = 0.6 if collapsed else (0.4 if ch == a else 0.9)
-        off[0, row, c_left, 2 * a: 2 * a + 2] = (0.25, -0.25)  # only channel a's offset is set
+        off[0, row, c_left, 2 * a : 2 * a + 2] = (0.25, -0.25)  # only channel a's offset is set
     return hm, off
 
 
@@ -157,18 +170,24 @@ def test_decode_sides_splits_collapsed_pairs_by_facing():
     hm, off = _person_maps()
     codec = HeatmapCodec((64, 64), 4)
     kp0, _ = codec.decode(hm, off)
-    assert np.linalg.norm(kp0[0, 13] - kp0[0, 14]) < 2  # the per-channel argmax puts both knees on one
+    assert (
+        np.linalg.norm(kp0[0, 13] - kp0[0, 14]) < 2
+    )  # the per-channel argmax puts both knees on one
     ls, lk, rk = 5, 13, 14
     # facing the camera: the person's left is on the image right (column 10)
     kp, sc = decode_sides(hm, off, np.array([2.0]), rule, 4)
-    assert kp[0, lk, 0] == pytest.approx((10 + 0.5) * 4) and kp[0, rk, 0] == pytest.approx((5 + 0.25 + 0.5) * 4)
+    assert kp[0, lk, 0] == pytest.approx((10 + 0.5) * 4) and kp[0, rk, 0] == pytest.approx(
+        (5 + 0.25 + 0.5) * 4
+    )
     assert kp[0, ls, 0] == pytest.approx((10 + 0.5) * 4)
     # the right knee sits on a cell where the left knee's channel is higher: its offset and score
     assert kp[0, rk, 1] == pytest.approx((12 - 0.25 + 0.5) * 4) and sc[0, rk] == pytest.approx(0.9)
     assert sc[0, lk] == pytest.approx(0.6)
     # from behind: sides swap; non-paired keypoints keep the per-channel decode
     kp_b, _ = decode_sides(hm, off, np.array([-1.0]), rule, 4)
-    assert kp_b[0, lk, 0] == pytest.approx((5 + 0.5) * 4 + 1.0) and kp_b[0, rk, 0] == pytest.approx((10 + 0.5) * 4)
+    assert kp_b[0, lk, 0] == pytest.approx((5 + 0.5) * 4 + 1.0) and kp_b[0, rk, 0] == pytest.approx(
+        (10 + 0.5) * 4
+    )
     assert np.allclose(kp_b[0, 0], kp0[0, 0])
     # decode_outputs takes this path for models with a facing output, and needs the rule
     out = {"heatmaps": hm, "offsets": off, "facing": np.array([[2.0]])}
@@ -199,7 +218,9 @@ def test_simcc_round_trip_out_of_crop_and_ties():
     pred, scores = codec.decode(t.x, t.y)
     assert np.abs(pred - kp).max() < 0.01  # parabola through the Gaussian's top three bins
     assert scores.min() > 0.9 and scores.max() <= 1.0
-    out = codec.encode(np.array([[[-3.0, 10.0], [50.0, 10.0], [50.0, 200.0]]]), np.array([[2, 0, 2]]))
+    out = codec.encode(
+        np.array([[[-3.0, 10.0], [50.0, 10.0], [50.0, 200.0]]]), np.array([[2, 0, 2]])
+    )
     assert out.weights.tolist() == [[0, 0, 0]] and out.x.max() == 0.0
     # a tie goes to the first maximum, whose parabola then puts the peak halfway to the second;
     # an end bin is not refined
@@ -223,11 +244,18 @@ def test_order_sides_puts_the_left_limb_on_the_side_facing_says():
     kp[0, 15:17] = [[30, 60], [30, 60]]  # ankles on one limb: left as decoded
     sc = np.linspace(0.1, 0.9, 17)[None]
     facing_cam, _ = order_sides(kp, sc, np.array([1.5]), rule)
-    assert facing_cam[0, 5].tolist() == [44, 10] and facing_cam[0, 11].tolist() == [40, 40]  # swapped
-    assert np.array_equal(facing_cam[0, 13:17], kp[0, 13:17]) and np.array_equal(facing_cam[0, :5], kp[0, :5])
+    assert facing_cam[0, 5].tolist() == [44, 10] and facing_cam[0, 11].tolist() == [
+        40,
+        40,
+    ]  # swapped
+    assert np.array_equal(facing_cam[0, 13:17], kp[0, 13:17]) and np.array_equal(
+        facing_cam[0, :5], kp[0, :5]
+    )
     back, back_sc = order_sides(kp, sc, np.array([[-0.5]]), rule)
     assert back[0, 13].tolist() == [15, 52] and back[0, 5].tolist() == [20, 10]
-    assert back_sc[0, 13] == sc[0, 14] and back_sc[0, 14] == sc[0, 13]  # a score goes with its point
+    assert (
+        back_sc[0, 13] == sc[0, 14] and back_sc[0, 14] == sc[0, 13]
+    )  # a score goes with its point
     flat = kp.copy()
     flat[0, 11:13] = flat[0, 5:7]  # no torso axis: nothing moves
     assert np.array_equal(order_sides(flat, sc, np.array([1.0]), rule)[0], flat)

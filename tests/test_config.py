@@ -13,8 +13,14 @@ def test_overlay_applies_values_and_rejects_unknown_keys_by_name():
 
 @pytest.mark.parametrize(
     "values, field",
-    [({"head": "segmentation"}, "head"), ({"input_size": [100, 100]}, "input_size"), ({"output_stride": 2}, "output_stride"), ({"width": "big"}, "width"),
-     ({"head": "integral", "global_context": True}, "global_context"), ({"facing_channels": -1}, "facing_channels")],
+    [
+        ({"head": "segmentation"}, "head"),
+        ({"input_size": [100, 100]}, "input_size"),
+        ({"output_stride": 2}, "output_stride"),
+        ({"width": "big"}, "width"),
+        ({"head": "integral", "global_context": True}, "global_context"),
+        ({"facing_channels": -1}, "facing_channels"),
+    ],
 )
 def test_bad_values_name_the_field(values, field):
     with pytest.raises(ConfigError, match=field):
@@ -67,5 +73,7 @@ def test_block_size_is_two_positive_integers():
     assert load_config("quickstart").compress.block_size == (1, 1)
     assert load_config("quickstart", ["compress.block_size=[4,1]"]).compress.block_size == (4, 1)
     for bad in ("[4]", "[0,1]", "four", "[4,1,1]"):
-        with pytest.raises(ConfigError, match="compress.block_size: expected two positive integers"):
+        with pytest.raises(
+            ConfigError, match="compress.block_size: expected two positive integers"
+        ):
             load_config("quickstart", [f"compress.block_size={bad}"])

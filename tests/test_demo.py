@@ -13,8 +13,13 @@ from posenet_mobile.runtime.runner import TFLiteRunner
 import helpers
 from helpers import person, write_coco
 
-TINY = helpers.TINY + ["data.synthetic_train=32", "data.synthetic_val=8", "data.synthetic_image_size=96",
-                      "compress.prune_epochs=1", "compress.qat_epochs=1"]  # fmt: skip
+TINY = helpers.TINY + [
+    "data.synthetic_train=32",
+    "data.synthetic_val=8",
+    "data.synthetic_image_size=96",
+    "compress.prune_epochs=1",
+    "compress.qat_epochs=1",
+]
 
 
 @pytest.mark.slow
@@ -31,28 +36,43 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(exporter, "export_run", pqat_looks_worse)
     # "real photographs" for the report: a tiny COCO set whose people carry a source, as the dev set's do
     rng = np.random.default_rng(0)
-    path, coco = write_coco(tmp_path / "real", [person(rng, (96, 96)) for _ in range(4)], image_size=(96, 96))
+    path, coco = write_coco(
+        tmp_path / "real", [person(rng, (96, 96)) for _ in range(4)], image_size=(96, 96)
+    )
     for i, ann in enumerate(coco["annotations"]):
         ann["source"] = "mpii" if i % 2 else "coco"
     Path(path).write_text(json.dumps(coco))
     # a negative bound: every int8 file "misses" the gate, so the PTQ fallback runs
-    res = run_demo(out, overrides=TINY + ["compress.max_pck_drop=-100"], estimate_s=60, real_data=tmp_path / "real")
+    res = run_demo(
+        out,
+        overrides=TINY + ["compress.max_pck_drop=-100"],
+        estimate_s=60,
+        real_data=tmp_path / "real",
+    )
     ex = json.loads((out / "stages" / "export.json").read_text())
     exp = out / "export"
     assert (exp / "posenet_float32.tflite").exists() and (exp / "posenet_int8.tflite").exists()
     shipped = ex["int8"]["validation"]["pck_drop_points"]
     # PTQ is shipped under the int8 name, the PQAT file kept beside it, no stray PTQ name left
-    assert ex["int8"]["produced_by"].startswith("PTQ") and ex["int8"]["file"].endswith("posenet_int8.tflite")
+    assert ex["int8"]["produced_by"].startswith("PTQ") and ex["int8"]["file"].endswith(
+        "posenet_int8.tflite"
+    )
     assert ex["int8_pqat_rejected"]["produced_by"].startswith("PQAT")
     assert ex["int8_pqat_rejected"]["validation"]["pck_drop_points"] > shipped
-    assert (exp / "posenet_int8_pqat.tflite").exists() and (exp / "posenet_int8_pqat.tflite.json").exists()
+    assert (exp / "posenet_int8_pqat.tflite").exists() and (
+        exp / "posenet_int8_pqat.tflite.json"
+    ).exists()
     # a -100 bound: the pruned and then the dense weights were tried; the files not shipped are gone
     assert not list(exp.glob("posenet_int8_ptq*")), list(exp.iterdir())
     assert ex["int8"]["replacement_weights"] in ("pruned", "float")
     assert f"--weights {ex['int8']['replacement_weights']}" in (out / "report.md").read_text()
     assert json.loads((exp / "posenet_int8.tflite.json").read_text())["quantization"]
     report = (out / "report.md").read_text()
-    assert "posenet_int8_pqat.tflite" in report and "--quantization ptq" in report and "TFLite int8 (PTQ" in report
+    assert (
+        "posenet_int8_pqat.tflite" in report
+        and "--quantization ptq" in report
+        and "TFLite int8 (PTQ" in report
+    )
     err = capsys.readouterr().err
     assert "trying PTQ" in err and "post-training quantization of the same pruned weights is" in err
     # the shipped file is the one the validate stage scored, and it runs
@@ -64,7 +84,12 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     assert "**Real photographs** (4 people" in report and "by source: coco" in report
     assert res["real_pck"] == real_stage["pck"]
     # a re-run reuses every finished stage
-    again = run_demo(out, overrides=TINY + ["compress.max_pck_drop=-100"], estimate_s=60, real_data=tmp_path / "real")
+    again = run_demo(
+        out,
+        overrides=TINY + ["compress.max_pck_drop=-100"],
+        estimate_s=60,
+        real_data=tmp_path / "real",
+    )
     assert again["int8_bytes"] == res["int8_bytes"]
     assert "done earlier; reusing" in capsys.readouterr().err
 

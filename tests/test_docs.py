@@ -14,7 +14,9 @@ def test_cli_reference_matches_the_parser():
     assert start in text and end in text
     section = text.split(start, 1)[1].split(end, 1)[0]
     assert section == cli_reference(), "docs/cli.md is stale: run scripts/update_cli_doc.py"
-    sub = next(a for a in build_parser()._actions if hasattr(a, "choices") and isinstance(a.choices, dict))
+    sub = next(
+        a for a in build_parser()._actions if hasattr(a, "choices") and isinstance(a.choices, dict)
+    )
     for name in sub.choices:
         assert f"`posenet-mobile {name}`" in section
 

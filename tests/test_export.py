@@ -58,12 +58,18 @@ def test_each_format_converts_and_runs(heatmap_run, tmp_path, fmt):
     assert rep["size_bytes"] == out.stat().st_size and rep["gzip_bytes"] < rep["size_bytes"]
     parts = rep["size_breakdown"]  # float16 weights sit behind DEQUANTIZE ops: still found
     assert sum(p["bytes"] for k, p in parts.items() if k != "total") == rep["size_bytes"]
-    n_weights = sum(int(np.prod(l.kernel.shape)) for l in load_run(heatmap_run).load_float().layers
-                    if type(l).__name__ == "Conv2D")  # fmt: skip
+    n_weights = sum(
+        int(np.prod(l.kernel.shape))
+        for l in load_run(heatmap_run).load_float().layers
+        if type(l).__name__ == "Conv2D"
+    )
     if fmt == "dynamic":  # the converter leaves small kernels float32
         assert n_weights <= parts["prunable_weights"]["bytes"] < 4 * n_weights
     else:
-        assert parts["prunable_weights"]["bytes"] == {"float32": 4, "float16": 2, "int8": 1}[fmt] * n_weights
+        assert (
+            parts["prunable_weights"]["bytes"]
+            == {"float32": 4, "float16": 2, "int8": 1}[fmt] * n_weights
+        )
     if fmt == "float32":
         assert max(rep["validation"]["keras_vs_tflite"]["max_abs_diff"].values()) < 1e-4
 
@@ -73,23 +79,36 @@ def test_int8_takes_uint8_pixels_and_is_integer_inside(heatmap_run, tmp_path):
     export_run(heatmap_run, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
     info = inspect(out)
     meta = info["metadata"]
-    assert meta["input"]["dtype"] == "uint8" and meta["input"]["quantization"] == {"scale": 1.0, "zero_point": 0}
+    assert meta["input"]["dtype"] == "uint8" and meta["input"]["quantization"] == {
+        "scale": 1.0,
+        "zero_point": 0,
+    }
     assert info["float_ops"] == [] and "CONV_2D" in info["ops"]
     assert all(o["dtype"] == "int8" and o["quantization"]["scale"] > 0 for o in meta["outputs"])
     # size_breakdown: every byte in one part; checked against the interpreter's own view
     parts = info["size_breakdown"]
-    assert sum(p["bytes"] for k, p in parts.items() if k != "total") == parts["total"]["bytes"] == out.stat().st_size
+    assert (
+        sum(p["bytes"] for k, p in parts.items() if k != "total")
+        == parts["total"]["bytes"]
+        == out.stat().st_size
+    )
     it = Interpreter(model_path=str(out))
     tensors = {t["index"]: t for t in it.get_tensor_details()}
     filters = {"prunable": 0, "depthwise": 0}
     for op in it._get_ops_details():
-        kind = {"CONV_2D": "prunable", "FULLY_CONNECTED": "prunable", "DEPTHWISE_CONV_2D": "depthwise"}.get(op["op_name"])
+        kind = {
+            "CONV_2D": "prunable",
+            "FULLY_CONNECTED": "prunable",
+            "DEPTHWISE_CONV_2D": "depthwise",
+        }.get(op["op_name"])
         if kind:
             filters[kind] += int(np.prod(tensors[op["inputs"][1]]["shape"]))
     assert parts["prunable_weights"]["bytes"] == filters["prunable"] > 0
     assert parts["depthwise_weights"]["bytes"] == filters["depthwise"] > 0
     n_q = sum(len(t["quantization_parameters"]["scales"]) for t in tensors.values())
-    assert parts["quantization_params"]["bytes"] == 12 * n_q  # float32 scale + int64 zero point each
+    assert (
+        parts["quantization_params"]["bytes"] == 12 * n_q
+    )  # float32 scale + int64 zero point each
 
 
 def test_short_tensor_names_compute_the_same_and_name_the_outputs(heatmap_run, tmp_path):
@@ -97,13 +116,23 @@ def test_short_tensor_names_compute_the_same_and_name_the_outputs(heatmap_run, t
 
     short, kept = tmp_path / "s.tflite", tmp_path / "k.tflite"
     export_run(heatmap_run, "int8", short, quantization="ptq", max_pck_drop=100, progress=quiet)
-    export_run(heatmap_run, "int8", kept, quantization="ptq", max_pck_drop=100, keep_tensor_names=True, progress=quiet)
+    export_run(
+        heatmap_run,
+        "int8",
+        kept,
+        quantization="ptq",
+        max_pck_drop=100,
+        keep_tensor_names=True,
+        progress=quiet,
+    )
     assert short.stat().st_size < kept.stat().st_size - 5000
     it = Interpreter(model_path=str(short))
     assert [d["name"] for d in it.get_input_details()] == ["image"]
     meta = M.read(short.read_bytes())
     assert {d["name"] for d in it.get_output_details()} == {"heatmaps", "offsets"}
-    assert [o["name"] for o in meta["outputs"]] == [d["name"] for d in sorted(it.get_output_details(), key=lambda d: d["index"])]
+    assert [o["name"] for o in meta["outputs"]] == [
+        d["name"] for d in sorted(it.get_output_details(), key=lambda d: d["index"])
+    ]
     long_names = [d["name"] for d in Interpreter(model_path=str(kept)).get_tensor_details()]
     assert max(map(len, long_names)) > 40
     img = np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8)
@@ -114,22 +143,34 @@ def test_short_tensor_names_compute_the_same_and_name_the_outputs(heatmap_run, t
 
 def test_facing_model_exports_int8_clean_and_decodes_sides(tmp_path_factory, data, tmp_path):
     root = tmp_path_factory.mktemp("ctx") / "run"
-    cfg = load_config("quickstart", TINY + ["model.global_context=true", "model.facing_head=true", "model.facing_channels=8"])
+    cfg = load_config(
+        "quickstart",
+        TINY + ["model.global_context=true", "model.facing_head=true", "model.facing_channels=8"],
+    )
     train(cfg, root, *data, verbose=0, progress=quiet)
     out = tmp_path / "c.tflite"
     export_run(root, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
     info = inspect(out)
     assert info["float_ops"] == [] and "RESIZE_NEAREST_NEIGHBOR" in info["ops"]
     meta = info["metadata"]
-    assert sorted(o["name"] for o in meta["outputs"]) == ["facing", "heatmaps", "offsets"]  # tensor order
+    assert sorted(o["name"] for o in meta["outputs"]) == [
+        "facing",
+        "heatmaps",
+        "offsets",
+    ]  # tensor order
     assert meta["decode"]["method"] == "heatmap_offset_sides"
-    assert meta["decode"]["sides"]["torso"] == [5, 6, 11, 12] and [13, 14] in meta["decode"]["sides"]["pairs_left_right"]
+    assert (
+        meta["decode"]["sides"]["torso"] == [5, 6, 11, 12]
+        and [13, 14] in meta["decode"]["sides"]["pairs_left_right"]
+    )
     runner = TFLiteRunner(out)
     named = runner.run_crop(np.zeros((64, 64, 3), np.uint8))
     assert set(named) == {"heatmaps", "offsets", "facing"}
     assert runner.decode(named)[0].shape == (1, 17, 2)
     with pytest.raises(ExportError, match="facing output"):
-        export_run(root, "int8", tmp_path / "d.tflite", decode_in_graph=True, force=True, progress=quiet)
+        export_run(
+            root, "int8", tmp_path / "d.tflite", decode_in_graph=True, force=True, progress=quiet
+        )
 
 
 def test_audit_names_a_float_op(heatmap_run):
@@ -185,7 +226,9 @@ def test_int8_gate_refuses_and_force_writes(heatmap_run, tmp_path):
     with pytest.raises(ExportError, match="points below the float model"):
         export_run(heatmap_run, "int8", out, quantization="ptq", max_pck_drop=-100, progress=quiet)
     assert list(tmp_path.iterdir()) == []
-    rep = export_run(heatmap_run, "int8", out, quantization="ptq", max_pck_drop=-100, force=True, progress=quiet)
+    rep = export_run(
+        heatmap_run, "int8", out, quantization="ptq", max_pck_drop=-100, force=True, progress=quiet
+    )
     assert rep["forced"] and out.exists()
 
 
@@ -214,7 +257,9 @@ def test_missing_or_incompatible_runs_are_clear_errors(tmp_path, heatmap_run):
     with pytest.raises(ModelError, match="model.keras: is not a Keras zip archive"):
         export_run(bad, "float32", progress=quiet)
     (bad / "model.keras").write_bytes(b"PK\x03\x04 truncated zip")
-    with pytest.raises(ModelError, match="model.keras: .*not a .keras model|model.keras: is not a Keras zip"):
+    with pytest.raises(
+        ModelError, match="model.keras: .*not a .keras model|model.keras: is not a Keras zip"
+    ):
         export_run(bad, "float32", progress=quiet)
     (bad / "config.json").write_text(json.dumps({"config": {"model": {"colour": 3}}}))
     with pytest.raises(ModelError, match="incompatible run config.*colour"):
@@ -243,7 +288,9 @@ def test_cli_export_error_is_one_line(tmp_path, capsys):
     assert len(err) == 1 and "no such run directory" in err[0]
 
 
-def test_relative_dataset_paths_are_found_from_another_directory(heatmap_run, tmp_path, monkeypatch):
+def test_relative_dataset_paths_are_found_from_another_directory(
+    heatmap_run, tmp_path, monkeypatch
+):
     import os
     import shutil
 
@@ -251,12 +298,16 @@ def test_relative_dataset_paths_are_found_from_another_directory(heatmap_run, tm
 
     root = tmp_path / "project"
     run = root / "out" / "run"
-    shutil.copytree(heatmap_run, run, ignore=shutil.ignore_patterns("export", "compress", "checkpoints"))
+    shutil.copytree(
+        heatmap_run, run, ignore=shutil.ignore_patterns("export", "compress", "checkpoints")
+    )
     doc = read_json(run / "config.json")
     for split in ("train", "val"):
         src = doc["data"][split]
         shutil.copytree(src, root / "out" / "data" / split)
-        doc["data"][split] = os.path.join("out", "data", split)  # as recorded from the project folder
+        doc["data"][split] = os.path.join(
+            "out", "data", split
+        )  # as recorded from the project folder
     write_json_atomic(run / "config.json", doc)
     monkeypatch.chdir(tmp_path)
     assert len(load_run(run).datasets("val")) == len(load_run(heatmap_run).datasets("val")) >= 8
@@ -270,8 +321,12 @@ def test_qat_ranges_start_from_data_not_tfmots_default(heatmap_run):
     qm = Q.qat_model(run.load_float())
 
     def ranges():
-        return {w.name: float(np.asarray(w)) for w in qm.weights
-                if w.name.endswith(("output_max:0", "post_activation_max:0")) and np.asarray(w).ndim == 0}
+        return {
+            w.name: float(np.asarray(w))
+            for w in qm.weights
+            if w.name.endswith(("output_max:0", "post_activation_max:0"))
+            and np.asarray(w).ndim == 0
+        }
 
     before = ranges()
     assert before and set(before.values()) == {6.0}  # tfmot's start for every activation range
@@ -279,28 +334,42 @@ def test_qat_ranges_start_from_data_not_tfmots_default(heatmap_run):
     first = next(iter(pipe.dataset(8)))[0]
     n = Q.calibrate_ranges(qm, iter([first]), decay=0.0)  # one batch, taken as is
     after = ranges()
-    assert n == 1 and sum(v != 6.0 for v in after.values()) > 0.5 * len(after)  # ReLU6 outputs may reach 6
+    assert n == 1 and sum(v != 6.0 for v in after.values()) > 0.5 * len(
+        after
+    )  # ReLU6 outputs may reach 6
     heat = next(v for k, v in after.items() if "heatmaps" in k)
     assert 0.0 < heat < 3.0  # near the data's range (heatmap peaks ~1), not the default 6
     inp = [w for w in qm.weights if "quantize_layer" in w.name and w.name.endswith("max:0")]
     assert inp and float(np.asarray(inp[0])) == 255.0  # the pixel input range stays pinned
 
 
-def test_simcc_exports_its_named_outputs_in_the_models_order_with_side_decoding(tmp_path_factory, data, tmp_path):
+def test_simcc_exports_its_named_outputs_in_the_models_order_with_side_decoding(
+    tmp_path_factory, data, tmp_path
+):
     # a square input gives simcc_x and simcc_y one shape: the converter's signature names them;
     # the facing output is exported with them (codec.order_sides reads it)
     root = tmp_path_factory.mktemp("simcc") / "run"
-    train(load_config("quickstart", TINY + ["model.head=simcc", "model.facing_head=true"]), root, *data, verbose=0,
-          progress=quiet)  # fmt: skip
+    train(
+        load_config("quickstart", TINY + ["model.head=simcc", "model.facing_head=true"]),
+        root,
+        *data,
+        verbose=0,
+        progress=quiet,
+    )
     out = tmp_path / "s.tflite"
     rep = export_run(root, "float32", out, max_pck_drop=100, progress=quiet)
     assert max(rep["validation"]["keras_vs_tflite"]["max_abs_diff"].values()) < 1e-4
     meta = M.read(out.read_bytes())
     assert meta["decode"]["method"] == "simcc_sides" and meta["decode"]["bins_xy"] == [128, 128]
-    assert meta["decode"]["sides"]["torso"] == [5, 6, 11, 12] and [13, 14] in meta["decode"]["sides"]["pairs_left_right"]
+    assert (
+        meta["decode"]["sides"]["torso"] == [5, 6, 11, 12]
+        and [13, 14] in meta["decode"]["sides"]["pairs_left_right"]
+    )
     assert sorted(o["name"] for o in meta["outputs"]) == ["facing", "simcc_x", "simcc_y"]
     runner = TFLiteRunner(out)
     kp, sc = runner.decode(runner.run_crop(np.zeros((64, 64, 3), np.uint8)))
     assert kp.shape == (1, 17, 2) and np.all((sc >= 0) & (sc <= 1))
-    rep8 = export_run(root, "int8", tmp_path / "s8.tflite", quantization="ptq", max_pck_drop=100, progress=quiet)
+    rep8 = export_run(
+        root, "int8", tmp_path / "s8.tflite", quantization="ptq", max_pck_drop=100, progress=quiet
+    )
     assert max(rep8["validation"]["keras_vs_tflite"]["max_diff_lsb"].values()) < 3

@@ -25,12 +25,22 @@ def _person(arms_forward=False, look_seed=1, **look):
 
     lk = sample_look(np.random.default_rng(look_seed))
     lk.update(look)
-    return {"id": 1, "proportions": prop, "pose": pose, "fk": fk, "look": lk,
-            "parts": F.build_parts(prop, fk, lk)}  # fmt: skip
+    return {
+        "id": 1,
+        "proportions": prop,
+        "pose": pose,
+        "fk": fk,
+        "look": lk,
+        "parts": F.build_parts(prop, fk, lk),
+    }
 
 
-LIGHT = {"dir": np.array([0.3, 0.6, 0.7]) / np.linalg.norm([0.3, 0.6, 0.7]), "ambient": 0.5, "diffuse": 0.5,
-         "colour": np.ones(3)}  # fmt: skip
+LIGHT = {
+    "dir": np.array([0.3, 0.6, 0.7]) / np.linalg.norm([0.3, 0.6, 0.7]),
+    "ambient": 0.5,
+    "diffuse": 0.5,
+    "colour": np.ones(3),
+}
 
 
 def _render(yaw, size=256, person=None, faces=True):
@@ -52,7 +62,12 @@ def test_the_face_is_drawn_only_when_facing(faces):
     assert not vis[[idx("nose"), idx("left_eye"), idx("right_eye")]].any()
     # the face region differs between front and back: features drawn on one side only
     x, y = np.round(xy[idx("nose")]).astype(int)
-    assert np.abs(img_f[y - 3:y + 4, x - 4:x + 5].astype(int) - img_b[y - 3:y + 4, x - 4:x + 5]).mean() > 5
+    assert (
+        np.abs(
+            img_f[y - 3 : y + 4, x - 4 : x + 5].astype(int) - img_b[y - 3 : y + 4, x - 4 : x + 5]
+        ).mean()
+        > 5
+    )
 
 
 def test_left_and_right_follow_the_view():
@@ -66,7 +81,9 @@ def test_left_and_right_follow_the_view():
 
 def test_visibility_follows_what_is_drawn():
     _, ids, xy, depth, vis, _ = _render(0.0)
-    assert vis[[idx("left_shoulder"), idx("right_shoulder"), idx("left_knee"), idx("right_knee")]].all()
+    assert vis[
+        [idx("left_shoulder"), idx("right_shoulder"), idx("left_knee"), idx("right_knee")]
+    ].all()
     # side view: the far shoulder, hip and knee are behind the body, the near ones visible
     _, _, xy, depth, vis, _ = _render(np.pi / 2, person=_person(arms_forward=True))
     for joint in ("shoulder", "hip", "knee"):
@@ -95,7 +112,9 @@ def test_sample_keypoints_follow_coco():
     assert 0.05 < (v == 1).mean() < 0.6 and (v == 2).mean() > 0.3
 
 
-@pytest.mark.parametrize("switch", ["textures", "faces", "hands", "hair", "scenes", "shadows", "camera_effects"])
+@pytest.mark.parametrize(
+    "switch", ["textures", "faces", "hands", "hair", "scenes", "shadows", "camera_effects"]
+)
 def test_each_switch_changes_the_pixels(switch):
     """The same people in the same poses and views, with and without the feature: the pixels
     differ, the people do not (each concern draws from its own random stream)."""

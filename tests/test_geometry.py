@@ -19,7 +19,12 @@ def test_box_to_crop_matches_input_aspect_and_pads():
 @pytest.mark.parametrize("flip", [False, True])
 def test_crop_then_inverse_is_identity(flip, rng):
     for _ in range(50):
-        crop = G.Crop(*rng.uniform(0, 500, 2), *np.repeat(rng.uniform(20, 400), 2) * [1, 1.5], rotation=rng.uniform(-180, 180), flip=flip)
+        crop = G.Crop(
+            *rng.uniform(0, 500, 2),
+            *np.repeat(rng.uniform(20, 400), 2) * [1, 1.5],
+            rotation=rng.uniform(-180, 180),
+            flip=flip,
+        )
         pts = rng.uniform(-100, 600, (17, 2))
         back = G.to_image(crop, (192, 128), G.to_input(crop, (192, 128), pts))
         assert np.abs(back - pts).max() < 0.01
@@ -27,19 +32,30 @@ def test_crop_then_inverse_is_identity(flip, rng):
 
 def test_crop_maps_its_centre_and_corners():
     crop = G.Crop(100, 50, 40, 60)
-    np.testing.assert_allclose(G.to_input(crop, (96, 64), [[100, 50], [80, 20], [120, 80]]), [[32, 48], [0, 0], [64, 96]])
+    np.testing.assert_allclose(
+        G.to_input(crop, (96, 64), [[100, 50], [80, 20], [120, 80]]), [[32, 48], [0, 0], [64, 96]]
+    )
     rot = G.Crop(100, 50, 40, 40, rotation=90)
     # a person lying with the head to the left (turned 90 deg counter-clockwise) comes out
     # upright: left of the centre is the crop's top, above the centre is the crop's right
-    np.testing.assert_allclose(G.to_input(rot, (64, 64), [[80, 50], [100, 30]]), [[32, 0], [64, 32]], atol=1e-9)
+    np.testing.assert_allclose(
+        G.to_input(rot, (64, 64), [[80, 50], [100, 30]]), [[32, 0], [64, 32]], atol=1e-9
+    )
 
 
 def test_warp_moves_pixels_like_the_keypoint_transform(rng):
     img = np.zeros((200, 300, 3), np.uint8)
     x, y = 123, 77  # pixel index -> continuous centre (123.5, 77.5)
-    img[y - 1:y + 2, x - 1:x + 2] = 255
+    img[y - 1 : y + 2, x - 1 : x + 2] = 255
     for _ in range(10):
-        crop = G.Crop(150 + rng.uniform(-20, 20), 100 + rng.uniform(-20, 20), 160, 160, rng.uniform(-40, 40), rng.random() < 0.5)
+        crop = G.Crop(
+            150 + rng.uniform(-20, 20),
+            100 + rng.uniform(-20, 20),
+            160,
+            160,
+            rng.uniform(-40, 40),
+            rng.random() < 0.5,
+        )
         out = G.warp(img, crop, (128, 128)).astype(np.float64)[..., 0]
         ys, xs = np.mgrid[0:128, 0:128]
         centroid = np.array([(out * (xs + 0.5)).sum(), (out * (ys + 0.5)).sum()]) / out.sum()
@@ -63,4 +79,6 @@ def test_flip_twice_is_identity(rng):
     assert not np.allclose(k1, kp)
     # the mirrored crop agrees with flip_keypoints
     crop = G.Crop(50, 50, 100, 100, flip=True)
-    np.testing.assert_allclose(G.to_input(crop, (100, 100), kp), G.flip_keypoints(kp, vis, 100, np.arange(17))[0])
+    np.testing.assert_allclose(
+        G.to_input(crop, (100, 100), kp), G.flip_keypoints(kp, vis, 100, np.arange(17))[0]
+    )

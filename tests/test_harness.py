@@ -28,7 +28,9 @@ def test_runner_decode_matches_the_keras_side_decode(models):
     named = r.run_crop(img)
     assert set(named) == {"heatmaps", "offsets", "facing"}  # the quickstart preset decodes sides
     kp, sc = r.decode(named)
-    kp2, sc2 = decode_outputs(named, r.codec, sides=SideRule.from_names(COCO17.names, COCO17.flip_index))
+    kp2, sc2 = decode_outputs(
+        named, r.codec, sides=SideRule.from_names(COCO17.names, COCO17.flip_index)
+    )
     assert np.array_equal(kp, kp2) and np.array_equal(sc, sc2)
     frame = np.random.default_rng(1).integers(0, 256, (120, 90, 3), dtype=np.uint8)
     res = r.predict_frame(frame)
@@ -64,9 +66,17 @@ def test_wrong_inputs_are_clear_errors(models, tmp_path):
 def test_validate_reports_gates_and_writes_coco_results(models, tmp_path):
     from pycocotools.coco import COCO
 
-    res = validate(models["int8"], models["val"], reference=models["run"], max_pck_drop=100, report=tmp_path / "r.json",
-                   predictions=tmp_path / "p.json", html=tmp_path / "r.html", kernel_max_pck_diff=100,
-                   progress=quiet)  # fmt: skip
+    res = validate(
+        models["int8"],
+        models["val"],
+        reference=models["run"],
+        max_pck_drop=100,
+        report=tmp_path / "r.json",
+        predictions=tmp_path / "p.json",
+        html=tmp_path / "r.html",
+        kernel_max_pck_diff=100,
+        progress=quiet,
+    )
     assert res["passed"], res["failures"]
     n = people(models["val"])
     assert n >= 8 and res["metrics"]["count"] == n and "pck_drop_points" in res["reference"]
@@ -76,13 +86,24 @@ def test_validate_reports_gates_and_writes_coco_results(models, tmp_path):
     gt = COCO(str(models["val"] / "annotations.json"))
     dt = gt.loadRes(str(tmp_path / "p.json"))
     assert len(dt.getAnnIds()) == n
-    bad = validate(models["int8"], models["val"], reference=models["run"], max_pck_drop=-100, progress=quiet)
+    bad = validate(
+        models["int8"], models["val"], reference=models["run"], max_pck_drop=-100, progress=quiet
+    )
     assert not bad["passed"] and "below the reference" in bad["failures"][0]
 
 
 def test_validate_cli_exit_codes(models, capsys):
-    args = ["validate", "--model", str(models["int8"]), "--data", str(models["val"]), "--reference", str(models["float32"]),
-            "--kernel-max-pck-diff", "100"]
+    args = [
+        "validate",
+        "--model",
+        str(models["int8"]),
+        "--data",
+        str(models["val"]),
+        "--reference",
+        str(models["float32"]),
+        "--kernel-max-pck-diff",
+        "100",
+    ]
     assert main(args + ["--max-pck-drop", "-100"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("posenet-mobile validate: gate failed: PCK@0.2")
@@ -100,17 +121,36 @@ def test_foreign_model_fails_validate_clearly_but_benches(models, tmp_path, caps
     assert "no posenet_mobile metadata" in capsys.readouterr().err
     from posenet_mobile.keras import tf
 
-    conv = tf.lite.TFLiteConverter.from_keras_model(keras.Model(inp, keras.layers.Conv2D(4, 3)(inp)))
+    conv = tf.lite.TFLiteConverter.from_keras_model(
+        keras.Model(inp, keras.layers.Conv2D(4, 3)(inp))
+    )
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = lambda: ([np.random.rand(1, 32, 32, 3).astype(np.float32)] for _ in range(4))
+    conv.representative_dataset = lambda: (
+        [np.random.rand(1, 32, 32, 3).astype(np.float32)] for _ in range(4)
+    )
     conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     conv.inference_input_type = conv.inference_output_type = tf.int8
     foreign_int8 = tmp_path / "foreign_int8.tflite"
     foreign_int8.write_bytes(conv.convert())
-    res = bench([foreign, models["int8"], foreign_int8, models["float32"]], threads=(1, 2), runs=6, warmup=1,
-                report=tmp_path / "b.json")  # fmt: skip
-    assert [(r["ours"], r["threads"]) for r in res["results"][:4]] == [(False, 1), (False, 2), (True, 1), (True, 2)]
-    assert [r["input_dtype"] for r in res["results"][::2]] == ["float32", "uint8", "int8", "float32"]
+    res = bench(
+        [foreign, models["int8"], foreign_int8, models["float32"]],
+        threads=(1, 2),
+        runs=6,
+        warmup=1,
+        report=tmp_path / "b.json",
+    )
+    assert [(r["ours"], r["threads"]) for r in res["results"][:4]] == [
+        (False, 1),
+        (False, 2),
+        (True, 1),
+        (True, 2),
+    ]
+    assert [r["input_dtype"] for r in res["results"][::2]] == [
+        "float32",
+        "uint8",
+        "int8",
+        "float32",
+    ]
     assert all(r["median_ms"] > 0 and r["runs"] == 6 for r in res["results"])
     assert json.loads((tmp_path / "b.json").read_text())["results"][2]["macs"] > 0
 
@@ -141,7 +181,9 @@ def test_predict_images_folder_with_a_corrupt_file_and_video(models, tmp_path):
     res = predict(models["int8"], video, tmp_path / "vout", progress=quiet)
     assert res["videos"][0]["frames"] == 6
     doc = json.loads((tmp_path / "vout" / "clip.json").read_text())
-    assert [f["frame"] for f in doc["frames"]] == list(range(6)) and (tmp_path / "vout" / "clip.mp4").exists()
+    assert [f["frame"] for f in doc["frames"]] == list(range(6)) and (
+        tmp_path / "vout" / "clip.mp4"
+    ).exists()
 
 
 def test_one_euro_and_roi_tracker():
@@ -169,19 +211,41 @@ def test_compare_rows_differ_in_their_head_settings_only():
 
     base = load_config("quickstart", TINY)
     cfgs = {row: compare.row_config(base, row) for row in compare.ROWS}
-    assert list(cfgs) == ["heatmap", "integral", "direct", "regression", "simcc", "regression_sg", "regression_laplace",
-                          "heatmap_s8"]  # fmt: skip
-    assert len({json.dumps(compare.budget(c), sort_keys=True) for c in cfgs.values()}) == 1  # one budget
+    assert list(cfgs) == [
+        "heatmap",
+        "integral",
+        "direct",
+        "regression",
+        "simcc",
+        "regression_sg",
+        "regression_laplace",
+        "heatmap_s8",
+    ]
+    assert (
+        len({json.dumps(compare.budget(c), sort_keys=True) for c in cfgs.values()}) == 1
+    )  # one budget
     m = {row: c.model for row, c in cfgs.items()}
     # the preset's left/right options stay on the heatmap rows only
     assert m["heatmap"].facing_head and m["heatmap"].global_context and m["heatmap_s8"].facing_head
-    assert not any(m[h].facing_head or m[h].global_context or m[h].facing_channels for h in ("integral", "direct", "regression"))
+    assert not any(
+        m[h].facing_head or m[h].global_context or m[h].facing_channels
+        for h in ("integral", "direct", "regression")
+    )
     assert m["simcc"].global_context and not m["simcc"].facing_head  # context feeds its trunk
     # the variants change one setting each, on their own rows
-    assert m["regression_sg"].regression_stop_gradient and m["regression_laplace"].coord_loss == "laplace"
-    assert not any(m[h].regression_stop_gradient or m[h].coord_loss != "l1" for h in m if h not in compare.VARIANTS)
+    assert (
+        m["regression_sg"].regression_stop_gradient
+        and m["regression_laplace"].coord_loss == "laplace"
+    )
+    assert not any(
+        m[h].regression_stop_gradient or m[h].coord_loss != "l1"
+        for h in m
+        if h not in compare.VARIANTS
+    )
     assert m["heatmap_s8"].output_stride == 8 and m["heatmap"].output_stride == 4
-    assert cfgs["heatmap_s8"].data.sigma == cfgs["heatmap"].data.sigma / 2  # the same width in input pixels
+    assert (
+        cfgs["heatmap_s8"].data.sigma == cfgs["heatmap"].data.sigma / 2
+    )  # the same width in input pixels
     # at inference the BlazePose regression network is the direct one: only the training signal differs
     graphs = {h: inference_model(build_model(m[h]), m[h].head) for h in m}
     size = {h: (g.count_params(), count_macs(g)) for h, g in graphs.items()}
@@ -195,31 +259,72 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     from posenet_mobile.harness import compare
 
     over = [o for o in TINY if not o.startswith("compress")]
-    heads = ("heatmap", "simcc", "regression_sg")  # a head of each kind and a variant: the others' settings are above
-    doc = compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "cmp", over,
-                                heads=heads, bench_runs=3, real_data=models["val"], progress=quiet)  # fmt: skip
+    heads = (
+        "heatmap",
+        "simcc",
+        "regression_sg",
+    )  # a head of each kind and a variant: the others' settings are above
+    doc = compare.compare_heads(
+        "quickstart",
+        models["root"] / "train",
+        models["val"],
+        tmp_path / "cmp",
+        over,
+        heads=heads,
+        bench_runs=3,
+        real_data=models["val"],
+        progress=quiet,
+    )
     rows = {r["head"]: r for r in doc["rows"]}
     assert list(rows) == list(heads)
-    model_cfgs = {h: json.loads((tmp_path / "cmp" / h / "config.json").read_text())["config"]["model"] for h in rows}
-    assert model_cfgs["heatmap"]["facing_head"] and not model_cfgs["simcc"]["facing_head"]  # what each row trained
-    assert model_cfgs["regression_sg"]["regression_stop_gradient"] and rows["regression_sg"]["variant"]
-    assert all(r["epochs"] == 1 and r["int8_ms_1t"] > 0 and r["int8_bytes"] > 0 for r in rows.values())
-    assert rows["heatmap"]["speedup_vs_heatmap_1t"] == 1.0 and rows["heatmap"]["pck_vs_heatmap_points"] == 0.0
+    model_cfgs = {
+        h: json.loads((tmp_path / "cmp" / h / "config.json").read_text())["config"]["model"]
+        for h in rows
+    }
+    assert (
+        model_cfgs["heatmap"]["facing_head"] and not model_cfgs["simcc"]["facing_head"]
+    )  # what each row trained
+    assert (
+        model_cfgs["regression_sg"]["regression_stop_gradient"] and rows["regression_sg"]["variant"]
+    )
+    assert all(
+        r["epochs"] == 1 and r["int8_ms_1t"] > 0 and r["int8_bytes"] > 0 for r in rows.values()
+    )
+    assert (
+        rows["heatmap"]["speedup_vs_heatmap_1t"] == 1.0
+        and rows["heatmap"]["pck_vs_heatmap_points"] == 0.0
+    )
     assert all(0 <= r["real_pck"] <= 1 and r["speedup_vs_heatmap_1t"] > 0 for r in rows.values())
     front = compare.pareto_front(doc["rows"], "int8_ms_1t")
-    assert front and all(not (o["int8_ms_1t"] <= f["int8_ms_1t"] and o["int8_pck"] > f["int8_pck"])
-                         for f in front for o in doc["rows"])  # fmt: skip
-    assert (tmp_path / "cmp" / "heads.md").read_text().count("\n") == 2 + len(heads) and (tmp_path / "cmp" / "heads.png").exists()
+    assert front and all(
+        not (o["int8_ms_1t"] <= f["int8_ms_1t"] and o["int8_pck"] > f["int8_pck"])
+        for f in front
+        for o in doc["rows"]
+    )
+    assert (tmp_path / "cmp" / "heads.md").read_text().count("\n") == 2 + len(heads) and (
+        tmp_path / "cmp" / "heads.png"
+    ).exists()
     assert "real PCK@0.2" in (tmp_path / "cmp" / "heads.md").read_text()
-    monkeypatch.setattr(compare, "budget", lambda cfg: {"epochs": 2 if cfg.model.head == "direct" else 1})
+    monkeypatch.setattr(
+        compare, "budget", lambda cfg: {"epochs": 2 if cfg.model.head == "direct" else 1}
+    )
     with pytest.raises(ConfigError, match="direct row's training budget differs"):
-        compare.compare_heads("quickstart", models["root"] / "train", models["val"], tmp_path / "x", over, progress=quiet)
+        compare.compare_heads(
+            "quickstart",
+            models["root"] / "train",
+            models["val"],
+            tmp_path / "x",
+            over,
+            progress=quiet,
+        )
 
 
 def test_quant_debug_ranks_layers_and_keeps_the_worst_in_float(models, tmp_path):
     from posenet_mobile.harness.quant_debug import quant_debug
 
-    res = quant_debug(models["run"], keep_float=2, out=tmp_path / "qd", eval_limit=4, progress=quiet)
+    res = quant_debug(
+        models["run"], keep_float=2, out=tmp_path / "qd", eval_limit=4, progress=quiet
+    )
     scores = [r["rmse_over_scale"] for r in res["ranking"]]
     assert scores == sorted(scores, reverse=True) and len(res["keep_float"]) == 2
     v = res["variants"]

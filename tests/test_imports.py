@@ -50,8 +50,13 @@ def _imports(path: Path):
             else:
                 target = node.module or ""
             if target.startswith("posenet_mobile"):
-                for a in node.names:  # ``from . import metadata`` imports a module; ``__version__`` a name
-                    yield node.lineno, f"{target}.{a.name}" if _is_module(f"{target}.{a.name}") else target
+                for a in (
+                    node.names
+                ):  # ``from . import metadata`` imports a module; ``__version__`` a name
+                    yield (
+                        node.lineno,
+                        f"{target}.{a.name}" if _is_module(f"{target}.{a.name}") else target,
+                    )
         elif isinstance(node, ast.Import):
             for a in node.names:
                 if a.name.startswith("posenet_mobile"):
@@ -68,7 +73,9 @@ def _back_edges():
             there = _unit(target)
             assert there in RANK, f"{path}:{line}: imports {target}, whose layer is not in LAYERS"
             if RANK[there] > RANK[here]:
-                out.append(f"{path.relative_to(PACKAGE.parent)}:{line} ({here}) imports {target} ({there})")
+                out.append(
+                    f"{path.relative_to(PACKAGE.parent)}:{line} ({here}) imports {target} ({there})"
+                )
     return out
 
 

@@ -39,7 +39,9 @@ def test_loss_is_zero_for_perfect_predictions_and_grows_with_error(name, rng):
     if name == "visibility":
         # push every logit towards the wrong side by a growing margin
         sign = np.where(packed["visibility"][..., 0] > 0.5, -1.0, 1.0).astype(np.float32)
-        values = [_value(name, packed[name], pred[name] + sign * s) for s in (10.0, 30.0, 40.0, 60.0)]
+        values = [
+            _value(name, packed[name], pred[name] + sign * s) for s in (10.0, 30.0, 40.0, 60.0)
+        ]
     else:
         values = [_value(name, packed[name], pred[name] + s * noise) for s in (0.01, 0.1, 0.5, 1.0)]
     assert all(a < b for a, b in zip(values, values[1:])), values
@@ -50,7 +52,12 @@ def test_unweighted_keypoints_do_not_count(rng):
     kp, vis, packed = _targets(rng)
     vis0 = np.zeros_like(vis)
     packed0 = targets.pack_targets(CODEC, kp, vis0, NAMES)
-    garbage = {n: rng.standard_normal(packed0[n][..., : {"heatmaps": 17, "offsets": 34, "coords": 2}.get(n, 1)].shape).astype(np.float32) for n in NAMES}
+    garbage = {
+        n: rng.standard_normal(
+            packed0[n][..., : {"heatmaps": 17, "offsets": 34, "coords": 2}.get(n, 1)].shape
+        ).astype(np.float32)
+        for n in NAMES
+    }
     garbage["visibility"] = garbage["visibility"][..., 0]
     for n in NAMES:
         assert _value(n, packed0[n], garbage[n]) == 0.0
@@ -84,10 +91,21 @@ def _torso(facing: bool, angle_deg: float = 0.0, side: bool = False):
 
 
 def test_facing_target_is_the_torso_handedness():
-    torso = schema.torso_indices([f"k{i}" for i in range(5)] + list(schema.TORSO_NAMES[:2]) + ["x"] * 4
-                                 + list(schema.TORSO_NAMES[2:]) + ["y"] * 4)  # fmt: skip
+    torso = schema.torso_indices(
+        [f"k{i}" for i in range(5)]
+        + list(schema.TORSO_NAMES[:2])
+        + ["x"] * 4
+        + list(schema.TORSO_NAMES[2:])
+        + ["y"] * 4
+    )
     assert torso == (5, 6, 11, 12)
-    cases = [_torso(True), _torso(False), _torso(True, 170), _torso(False, 80), _torso(True, side=True)]
+    cases = [
+        _torso(True),
+        _torso(False),
+        _torso(True, 170),
+        _torso(False, 80),
+        _torso(True, side=True),
+    ]
     kp = np.stack(cases)
     vis = np.full((len(cases), 17), 2)
     target, weight = targets.facing_target(kp, vis, torso)
@@ -97,7 +115,9 @@ def test_facing_target_is_the_torso_handedness():
     mirrored[..., 0] = 64 - mirrored[..., 0]
     flip = np.arange(17)
     flip[[5, 6, 11, 12]] = [6, 5, 12, 11]
-    assert targets.facing_target(mirrored[:, flip], vis[:1], torso)[0][0] == 1  # mirrored + relabelled: still facing
+    assert (
+        targets.facing_target(mirrored[:, flip], vis[:1], torso)[0][0] == 1
+    )  # mirrored + relabelled: still facing
     vis[0, 11] = 0
     assert targets.facing_target(kp, vis, torso)[1][0] == 0  # a hip not labelled: no target
     assert targets.facing_target(kp, vis, None)[1].sum() == 0
@@ -123,13 +143,17 @@ def test_simcc_kl_is_zero_at_the_target_up_to_a_constant_and_ignores_unweighted(
     assert packed["simcc_x"].shape == (3, 17, 129) and packed["simcc_x"][0, 3, -1] == 0
     loss = losses.SimCCLoss(10.0)
     target = packed["simcc_x"][..., :-1]
-    zero = loss.call(tf.constant(packed["simcc_x"]), tf.constant(target + 0.7)).numpy()  # softmax ignores a shift
+    zero = loss.call(
+        tf.constant(packed["simcc_x"]), tf.constant(target + 0.7)
+    ).numpy()  # softmax ignores a shift
     np.testing.assert_allclose(zero, 0.0, atol=1e-5)
     off = np.roll(target, 3, axis=-1)
     assert np.all(loss.call(tf.constant(packed["simcc_x"]), tf.constant(off)).numpy() > 0.1)
     junk = target.copy()
     junk[0, 3] = rng.normal(size=128)  # the unlabelled keypoint's row: not in the loss
-    np.testing.assert_allclose(loss.call(tf.constant(packed["simcc_x"]), tf.constant(junk)).numpy(), 0.0, atol=1e-5)
+    np.testing.assert_allclose(
+        loss.call(tf.constant(packed["simcc_x"]), tf.constant(junk)).numpy(), 0.0, atol=1e-5
+    )
     with pytest.raises(KeyError, match="SimCC codec"):
         targets.pack_targets(CODEC, kp, vis, ("simcc_x",))
 
@@ -142,12 +166,22 @@ def test_laplace_nll_is_zero_when_exact_at_the_smallest_scale_and_learns_the_sca
     exact = np.concatenate([xy, np.full_like(xy, floor)], axis=-1)
     assert _value("coords_dist", packed, exact) == pytest.approx(0.0, abs=1e-4)
     err = rng.standard_normal(xy.shape).astype(np.float32) * 0.05
-    values = [_value("coords_dist", packed, np.concatenate([xy + s * err, np.full_like(xy, np.log(0.05))], -1))
-              for s in (0.0, 0.5, 1.0, 2.0)]  # fmt: skip
+    values = [
+        _value(
+            "coords_dist",
+            packed,
+            np.concatenate([xy + s * err, np.full_like(xy, np.log(0.05))], -1),
+        )
+        for s in (0.0, 0.5, 1.0, 2.0)
+    ]
     assert all(a < b for a, b in zip(values, values[1:])), values
     # for a fixed error the likelihood prefers a scale near the mean absolute error
-    by_scale = {b: _value("coords_dist", packed, np.concatenate([xy + err, np.full_like(xy, np.log(b))], -1))
-                for b in (0.004, 0.04, 0.4)}  # fmt: skip
+    by_scale = {
+        b: _value(
+            "coords_dist", packed, np.concatenate([xy + err, np.full_like(xy, np.log(b))], -1)
+        )
+        for b in (0.004, 0.04, 0.4)
+    }
     assert by_scale[0.04] < by_scale[0.004] and by_scale[0.04] < by_scale[0.4], by_scale
     unweighted = targets.pack_targets(CODEC, kp, np.zeros_like(vis), ["coords_dist"])["coords_dist"]
     assert _value("coords_dist", unweighted, exact + 3.0) == 0.0

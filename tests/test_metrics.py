@@ -23,7 +23,10 @@ def test_oks_ap_is_one_for_perfect_predictions(rng):
 def test_oks_ap_decreases_monotonically_with_noise(rng):
     gt, vis = _people(rng, 60)
     noise = rng.standard_normal(gt.shape)
-    aps = [metrics.oks_ap(gt + s * noise, np.ones(len(gt)), gt, vis)["AP"] for s in (0, 2, 4, 8, 16, 32)]
+    aps = [
+        metrics.oks_ap(gt + s * noise, np.ones(len(gt)), gt, vis)["AP"]
+        for s in (0, 2, 4, 8, 16, 32)
+    ]
     assert all(a >= b for a, b in zip(aps, aps[1:])), aps
     assert aps[0] == 1.0 and aps[-1] < 0.05
 
@@ -32,7 +35,10 @@ def test_oks_uses_the_schema_sigmas(rng):
     gt, vis = _people(rng, 30)
     pred = gt + 6 * rng.standard_normal(gt.shape)
     loose = KeypointSchema(names=COCO17.names, sigmas=(0.5,) * 17)
-    assert metrics.oks_ap(pred, np.ones(30), gt, vis, schema=loose)["AP"] > metrics.oks_ap(pred, np.ones(30), gt, vis)["AP"]
+    assert (
+        metrics.oks_ap(pred, np.ones(30), gt, vis, schema=loose)["AP"]
+        > metrics.oks_ap(pred, np.ones(30), gt, vis)["AP"]
+    )
 
 
 def test_pck_hand_checked():
@@ -52,7 +58,9 @@ def test_pck_hand_checked():
     assert metrics.torso_size(gt, vis)[0] == pytest.approx(50.0)
     assert r["count"] == 16
     assert r["pck"] == pytest.approx(14 / 16)
-    assert np.isnan(r["per_keypoint"][0]) and r["per_keypoint"][8] == 0 and r["per_keypoint"][7] == 1
+    assert (
+        np.isnan(r["per_keypoint"][0]) and r["per_keypoint"][8] == 0 and r["per_keypoint"][7] == 1
+    )
 
 
 def test_pck_falls_back_to_the_box_when_torso_unlabelled():

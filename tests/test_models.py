@@ -15,15 +15,25 @@ from posenet_mobile.models.backbone import copy_weights_by_name
 
 EXPECTED = {
     "heatmap": lambda h, w, k: {"heatmaps": (h, w, k), "offsets": (h, w, 2 * k)},
-    "regression": lambda h, w, k: {"heatmaps": (h, w, k), "offsets": (h, w, 2 * k), "coords": (k, 2), "visibility": (k,)},
+    "regression": lambda h, w, k: {
+        "heatmaps": (h, w, k),
+        "offsets": (h, w, 2 * k),
+        "coords": (k, 2),
+        "visibility": (k,),
+    },
     "integral": lambda h, w, k: {"coords": (k, 2), "visibility": (k,)},
     "direct": lambda h, w, k: {"coords": (k, 2), "visibility": (k,)},
-    "simcc": lambda h, w, k: {"simcc_x": (k, 8 * w), "simcc_y": (k, 8 * h)},  # stride-4 cells, split ratio 2
+    "simcc": lambda h, w, k: {
+        "simcc_x": (k, 8 * w),
+        "simcc_y": (k, 8 * h),
+    },  # stride-4 cells, split ratio 2
 }
 
 
 def tiny(head, size=(96, 96), **kw):
-    return ModelConfig(input_size=size, width=0.35, head=head, decoder_channels=16, regression_channels=16, **kw)
+    return ModelConfig(
+        input_size=size, width=0.35, head=head, decoder_channels=16, regression_channels=16, **kw
+    )
 
 
 @pytest.mark.parametrize("head", HEAD_TYPES)
@@ -74,8 +84,18 @@ def test_get_config_from_config_round_trip(head, rng):
 
 
 def _no_forbidden_layers(model):
-    bad = [l.name for l in model.layers if type(l).__name__ in ("Lambda", "TFOpLambda", "SlicingOpLambda", "Resizing", "Rescaling", "Multiply")]
-    relu6_strings = [l.name for l in model.layers if getattr(l, "activation", None) is not None and getattr(l.activation, "__name__", "") == "relu6"]
+    bad = [
+        l.name
+        for l in model.layers
+        if type(l).__name__
+        in ("Lambda", "TFOpLambda", "SlicingOpLambda", "Resizing", "Rescaling", "Multiply")
+    ]
+    relu6_strings = [
+        l.name
+        for l in model.layers
+        if getattr(l, "activation", None) is not None
+        and getattr(l.activation, "__name__", "") == "relu6"
+    ]
     return bad + relu6_strings
 
 
@@ -125,7 +145,9 @@ def test_facing_channels_give_the_facing_output_its_own_trunk():
     import dataclasses
 
     plain = build_model(dataclasses.replace(tiny("heatmap", (64, 64)), facing_head=True))
-    own = build_model(dataclasses.replace(tiny("heatmap", (64, 64)), facing_head=True, facing_channels=16))
+    own = build_model(
+        dataclasses.replace(tiny("heatmap", (64, 64)), facing_head=True, facing_channels=16)
+    )
     assert "facing_trunk_pw" not in {l.name for l in plain.layers}
     trunk = own.get_layer("facing_trunk_pw")
     assert trunk.filters == 16 and own.get_layer("facing").input.shape[-1] == 16
@@ -160,10 +182,15 @@ def test_backbone_layer_names_match_keras_mobilenet_v2():
     """ImageNet weights (optional, needs the Keras cache) copy across by layer name."""
     cfg = ModelConfig(input_size=(96, 96), width=0.35, decoder_channels=16)
     model = build_model(cfg)
-    ref = keras.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.35, include_top=False, weights=None)
+    ref = keras.applications.MobileNetV2(
+        input_shape=(96, 96, 3), alpha=0.35, include_top=False, weights=None
+    )
     ref_weighted = [l for l in ref.layers if l.weights and l.name not in ("Conv_1", "Conv_1_bn")]
     assert copy_weights_by_name(ref, model) == len(ref_weighted)
-    np.testing.assert_array_equal(model.get_layer("block_16_project").get_weights()[0], ref.get_layer("block_16_project").get_weights()[0])
+    np.testing.assert_array_equal(
+        model.get_layer("block_16_project").get_weights()[0],
+        ref.get_layer("block_16_project").get_weights()[0],
+    )
 
 
 def test_block_pruning_zeroes_runs_of_input_weights():
@@ -192,7 +219,12 @@ def test_block_pruning_zeroes_runs_of_input_weights():
             assert set(np.unique(runs)) <= {0, 4}, layer.name
             blocks += 1
         elif not P.is_block_prunable(layer):
-            runs = (k.reshape(-1, k.shape[-1])[: k.size // k.shape[-1] // 4 * 4].reshape(-1, 4, k.shape[-1]) == 0).sum(axis=1)
+            runs = (
+                k.reshape(-1, k.shape[-1])[: k.size // k.shape[-1] // 4 * 4].reshape(
+                    -1, 4, k.shape[-1]
+                )
+                == 0
+            ).sum(axis=1)
             assert set(np.unique(runs)) - {0, 4}, layer.name  # scattered zeros
             plain += 1
     assert blocks > 10 and plain >= 1
@@ -215,10 +247,14 @@ def test_regression_stop_gradient_trains_the_encoder_only_and_is_not_saved(tmp_p
             coords = model(x, training=True)[output_names(model).index("coords")]
             loss = tf.reduce_sum(coords)
         grads = tape.gradient(loss, model.trainable_variables)
-        reached[sg] = {v.name.split("/")[0] for v, g in zip(model.trainable_variables, grads) if g is not None}
+        reached[sg] = {
+            v.name.split("/")[0] for v, g in zip(model.trainable_variables, grads) if g is not None
+        }
     assert "Conv1" in reached[False] and "dec8_lateral" in reached[False]
     assert reached[True] and all(n.startswith("reg") for n in reached[True]), sorted(reached[True])
-    assert sum(type(layer).__name__ == "TFOpLambda" for layer in model.layers) == 4  # the encoder's 4 inputs
+    assert (
+        sum(type(layer).__name__ == "TFOpLambda" for layer in model.layers) == 4
+    )  # the encoder's 4 inputs
     save_model_atomic(model, tmp_path / "model.keras")
     saved = load_keras_model(tmp_path / "model.keras")  # stock layers only: loads in safe mode
     assert _no_forbidden_layers(saved) == [] and output_names(saved) == output_names(model)

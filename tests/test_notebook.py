@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "training" / "notebooks" / "train_posenet_mobile.ipynb"
+NOTEBOOK = (
+    Path(__file__).resolve().parents[1] / "training" / "notebooks" / "train_posenet_mobile.ipynb"
+)
 
 
 @pytest.mark.slow
@@ -16,8 +18,16 @@ def test_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     monkeypatch.setenv("POSENET_NOTEBOOK_DIR", str(tmp_path / "work"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     assert (tmp_path / "work" / "posenet_int8.tflite").exists()
     assert (tmp_path / "work" / "validate.html").exists()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors

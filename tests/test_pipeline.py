@@ -25,7 +25,11 @@ def test_batches_have_the_model_shapes(synth_dir):
     names = ("heatmaps", "offsets", "coords", "visibility")
     pipe = KeypointPipeline(ds, CODEC, names, training=True, seed=0)
     img, t = next(iter(pipe.dataset(4)))
-    assert img.shape == (4, 64, 64, 3) and float(img.numpy().min()) >= -1 and float(img.numpy().max()) <= 1
+    assert (
+        img.shape == (4, 64, 64, 3)
+        and float(img.numpy().min()) >= -1
+        and float(img.numpy().max()) <= 1
+    )
     assert t["heatmaps"].shape == (4, 16, 16, 34) and t["offsets"].shape == (4, 16, 16, 51)
     assert t["coords"].shape == (4, 17, 3) and t["visibility"].shape == (4, 17, 2)
 
@@ -62,7 +66,9 @@ def test_corrupt_image_is_skipped_and_counted(tmp_path, rng):
     ds = load_coco(tmp_path)
     pipe = KeypointPipeline(ds, CODEC, ("heatmaps",), training=False)
     n = sum(int(x.shape[0]) for x, _ in pipe.dataset(2))
-    assert n == 4 and pipe.corrupt == 1 and str(tmp_path / "images" / "0002.jpg") in pipe.corrupt_files
+    assert (
+        n == 4 and pipe.corrupt == 1 and str(tmp_path / "images" / "0002.jpg") in pipe.corrupt_files
+    )
 
 
 def test_augmentation_keeps_keypoints_on_the_same_body_part(rng):

@@ -15,7 +15,14 @@ import pytest
 
 from posenet_mobile import cli
 from posenet_mobile import io as pio
-from posenet_mobile.errors import BusyError, ConfigError, DataError, ModelError, OutputError, TrainError
+from posenet_mobile.errors import (
+    BusyError,
+    ConfigError,
+    DataError,
+    ModelError,
+    OutputError,
+    TrainError,
+)
 from posenet_mobile.train.config import ExperimentConfig, load_config
 
 from helpers import PLAIN, TINY, person, quiet, write_coco
@@ -31,8 +38,12 @@ def test_a_built_wheel_carries_the_presets(tmp_path):
     """Build a wheel, install it (no deps) into a folder of its own, and resolve presets from it
     with the source tree out of reach: the bug was PRESET_DIR pointing beside the sources."""
     src = tmp_path / "src"
-    files = subprocess.run(["git", "-C", str(REPO), "ls-files", "--cached", "--others", "--exclude-standard"],
-                           check=True, capture_output=True, text=True).stdout.split()  # fmt: skip
+    files = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "--cached", "--others", "--exclude-standard"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     for f in files:  # a copy: the build must not write build/ or egg-info into the checkout
         p = REPO / f
         if p.is_symlink() or not p.is_file():
@@ -40,12 +51,39 @@ def test_a_built_wheel_carries_the_presets(tmp_path):
         (src / f).parent.mkdir(parents=True, exist_ok=True)
         (src / f).write_bytes(p.read_bytes())
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels),
-                    str(src)], check=True, timeout=600)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+            str(src),
+        ],
+        check=True,
+        timeout=600,
+    )
     wheel = next(wheels.glob("posenet_mobile-*.whl"))
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, timeout=600)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        timeout=600,
+    )
     code = textwrap.dedent("""
         import json, sys
         import posenet_mobile
@@ -57,8 +95,14 @@ def test_a_built_wheel_carries_the_presets(tmp_path):
         main(["info"])
     """)
     env = {**os.environ, "PYTHONPATH": str(target)}
-    out = subprocess.run([sys.executable, "-c", code, str(target)], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=300)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(target)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     first, rest = out.stdout.split("\n", 1)
     assert json.loads(first)["name"] == "quickstart"
@@ -79,7 +123,9 @@ def _lambda_model(marker: Path):
     from posenet_mobile.keras import keras
 
     namespace = {}
-    exec(f"payload = lambda x: (open({str(marker)!r}, 'w').close(), x)[1]", namespace)  # the code a file carries
+    exec(
+        f"payload = lambda x: (open({str(marker)!r}, 'w').close(), x)[1]", namespace
+    )  # the code a file carries
     inp = keras.Input((4,))
     out = keras.layers.Lambda(namespace["payload"])(keras.layers.Dense(2)(inp))
     return keras.Model(inp, out)
@@ -88,7 +134,10 @@ def _lambda_model(marker: Path):
 def _run_folder(root: Path) -> Path:
     run = root / "run"
     run.mkdir(parents=True)
-    pio.write_json_atomic(run / "config.json", {"fingerprint": "x", "config": ExperimentConfig().to_dict(), "data": {}})
+    pio.write_json_atomic(
+        run / "config.json",
+        {"fingerprint": "x", "config": ExperimentConfig().to_dict(), "data": {}},
+    )
     return run
 
 
@@ -174,7 +223,9 @@ def test_sigterm_during_a_write_leaves_no_temp_file(tmp_path):
 
 
 def test_sweep_removes_temp_files_of_dead_processes_only(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     pid = int(dead.stdout)
     stale = [tmp_path / f".x.tflite.tmp{pid}", tmp_path / f".model.tmp{pid}.keras"]
     for p in stale:
@@ -186,7 +237,9 @@ def test_sweep_removes_temp_files_of_dead_processes_only(tmp_path):
     assert len(removed) == 3 and mine.exists() and not any(p.exists() for p in stale)
 
 
-def test_export_sidecar_records_the_model_hash_and_runner_warns_on_a_mismatch(tiny_models, tmp_path):
+def test_export_sidecar_records_the_model_hash_and_runner_warns_on_a_mismatch(
+    tiny_models, tmp_path
+):
     import hashlib
     import shutil
 
@@ -217,7 +270,15 @@ def test_a_failed_export_keeps_the_previous_files(tiny_models, tmp_path):
     shutil.copy(str(tiny_models["int8"]) + ".json", str(out) + ".json")
     before = (out.read_bytes(), Path(str(out) + ".json").read_bytes())
     with pytest.raises(ExportError, match="nothing written"):
-        export_run(tiny_models["run"], "int8", out, quantization="ptq", max_pck_drop=-100, eval_limit=4, progress=quiet)
+        export_run(
+            tiny_models["run"],
+            "int8",
+            out,
+            quantization="ptq",
+            max_pck_drop=-100,
+            eval_limit=4,
+            progress=quiet,
+        )
     assert (out.read_bytes(), Path(str(out) + ".json").read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.tflite", "keep.tflite.json"]
 
@@ -241,15 +302,24 @@ def test_output_checks_refuse_unwritable_paths(tmp_path):
 # --- config validation ------------------------------------------------------------------------------
 
 BAD_VALUES = [
-    ("data.sigma=0", "data.sigma"), ("data.padding=-1", "data.padding"), ("train.learning_rate=-1", "train.learning_rate"),
-    ("augment.flip_prob=5", "augment.flip_prob"), ("compress.target_sparsity=1.5", "compress.target_sparsity"),
-    ("model.facing_head=nope", "model.facing_head"), ("train.epochs=-3", "train.epochs"),
-    ("train.batch_size=0", "train.batch_size"), ("train.epochs=1.5", "train.epochs"),
-    ("augment.scale=[1.2,0.8]", "augment.scale"), ("train.loss_weights.heatmap=1", "train.loss_weights.heatmap"),
-    ("train.loss_weights.facing=-1", "train.loss_weights.facing"), ("compress.prune_epochs=0", "compress.prune_epochs"),
-    ("data.synthetic_val=0", "data.synthetic_val"), ("train.warmup_epochs=.nan", "train.warmup_epochs"),
-    ("compress.max_pck_drop=200", "compress.max_pck_drop"), ("model.global_context=1", "model.global_context"),
-]  # fmt: skip
+    ("data.sigma=0", "data.sigma"),
+    ("data.padding=-1", "data.padding"),
+    ("train.learning_rate=-1", "train.learning_rate"),
+    ("augment.flip_prob=5", "augment.flip_prob"),
+    ("compress.target_sparsity=1.5", "compress.target_sparsity"),
+    ("model.facing_head=nope", "model.facing_head"),
+    ("train.epochs=-3", "train.epochs"),
+    ("train.batch_size=0", "train.batch_size"),
+    ("train.epochs=1.5", "train.epochs"),
+    ("augment.scale=[1.2,0.8]", "augment.scale"),
+    ("train.loss_weights.heatmap=1", "train.loss_weights.heatmap"),
+    ("train.loss_weights.facing=-1", "train.loss_weights.facing"),
+    ("compress.prune_epochs=0", "compress.prune_epochs"),
+    ("data.synthetic_val=0", "data.synthetic_val"),
+    ("train.warmup_epochs=.nan", "train.warmup_epochs"),
+    ("compress.max_pck_drop=200", "compress.max_pck_drop"),
+    ("model.global_context=1", "model.global_context"),
+]
 
 
 @pytest.mark.parametrize("override,key", BAD_VALUES)
@@ -309,7 +379,15 @@ def test_train_without_a_scored_model_exits_non_zero(coco_pair, tmp_path, capsys
     shutil.copytree(coco_pair / "val", val)
     for img in (val / "images").iterdir():
         img.write_bytes(b"")  # 0-byte files: skipped and counted, never a model
-    argv = ["train", "--out", str(tmp_path / "run"), "--train-data", str(coco_pair / "train"), "--val-data", str(val)]
+    argv = [
+        "train",
+        "--out",
+        str(tmp_path / "run"),
+        "--train-data",
+        str(coco_pair / "train"),
+        "--val-data",
+        str(val),
+    ]
     for o in TINY + ["train.steps_per_epoch=1"] + PLAIN:
         argv += ["--set", o]
     assert cli.main(argv) == 2
@@ -331,11 +409,15 @@ def test_a_config_left_by_a_failed_start_does_not_block_the_next(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
     old = load_config("quickstart", ["train.epochs=3"])
-    pio.write_json_atomic(out / "config.json", {"fingerprint": old.fingerprint(), "config": old.to_dict()})
+    pio.write_json_atomic(
+        out / "config.json", {"fingerprint": old.fingerprint(), "config": old.to_dict()}
+    )
     new = load_config("quickstart", ["train.epochs=4"])
     check_run_dir(out, new)  # no epoch was completed there: taken over
     assert not (out / "config.json").exists()
-    pio.write_json_atomic(out / "config.json", {"fingerprint": old.fingerprint(), "config": old.to_dict()})
+    pio.write_json_atomic(
+        out / "config.json", {"fingerprint": old.fingerprint(), "config": old.to_dict()}
+    )
     pio.write_json_atomic(out / "state.json", {"epoch": 1})
     with pytest.raises(ConfigError, match="different config"):
         check_run_dir(out, new)
@@ -345,8 +427,10 @@ def test_a_config_left_by_a_failed_start_does_not_block_the_next(tmp_path):
 
 
 def _hold_lock(folder: Path):
-    code = f"import sys, time\nfrom posenet_mobile.io import FolderLock\nwith FolderLock({str(folder)!r}):\n" \
-           "    print('held', flush=True)\n    time.sleep(60)\n"  # fmt: skip
+    code = (
+        f"import sys, time\nfrom posenet_mobile.io import FolderLock\nwith FolderLock({str(folder)!r}):\n"
+        "    print('held', flush=True)\n    time.sleep(60)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "held"
     return proc
@@ -359,7 +443,9 @@ def test_a_second_process_on_a_run_folder_is_refused_with_the_holders_pid(tmp_pa
         with pytest.raises(BusyError, match=f"PID {proc.pid}"):
             with pio.FolderLock(run):
                 pass
-        with pytest.raises(BusyError, match=f"PID {proc.pid}"):  # train is refused at once, before any data work
+        with pytest.raises(
+            BusyError, match=f"PID {proc.pid}"
+        ):  # train is refused at once, before any data work
             train(run, coco_pair / "train", coco_pair / "val")
         assert not (run / "config.json").exists()
     finally:
@@ -392,7 +478,9 @@ def test_predict_keeps_every_input_apart(tiny_models, tmp_path):
     img = cv2.imread(str(next((tiny_models["val"] / "images").iterdir())))
     cv2.imwrite(str(src / "a.jpg"), img)
     cv2.imwrite(str(src / "a.png"), np.ascontiguousarray(img[:, ::-1]))
-    w = cv2.VideoWriter(str(src / "keypoints.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 10, img.shape[1::-1])
+    w = cv2.VideoWriter(
+        str(src / "keypoints.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 10, img.shape[1::-1]
+    )
     for _ in range(3):
         w.write(img)
     w.release()
@@ -400,10 +488,19 @@ def test_predict_keeps_every_input_apart(tiny_models, tmp_path):
     res = predict(tiny_models["int8"], src, out, progress=quiet)
     assert res["images"] == 2 and res["videos"][0]["frames"] == 3
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["a_jpg.jpg", "a_jpg.json", "a_png.jpg", "a_png.json", "keypoints.json", "keypoints_mp4.json",
-                     "keypoints_mp4.mp4"]  # fmt: skip
+    assert names == [
+        "a_jpg.jpg",
+        "a_jpg.json",
+        "a_png.jpg",
+        "a_png.json",
+        "keypoints.json",
+        "keypoints_mp4.json",
+        "keypoints_mp4.mp4",
+    ]
     a, b = (json.loads((out / n).read_text()) for n in ("a_jpg.json", "a_png.json"))
-    assert a["file_name"] == "a.jpg" and b["file_name"] == "a.png" and a["keypoints"] != b["keypoints"]
+    assert (
+        a["file_name"] == "a.jpg" and b["file_name"] == "a.png" and a["keypoints"] != b["keypoints"]
+    )
     assert len(json.loads((out / "keypoints.json").read_text())) == 2
     with pytest.raises(ConfigError, match="folder of the inputs"):
         predict(tiny_models["int8"], src, src, progress=quiet)
@@ -443,7 +540,9 @@ def test_a_non_person_category_is_refused_by_name(tmp_path, rng):
         c["categories"][0].update(name="hand", supercategory="hand")
 
     ds = _coco(tmp_path, rng, categories=hand)
-    with pytest.raises(DataError, match=r"no 'person' category with keypoints \(found \['hand'\]\)"):
+    with pytest.raises(
+        DataError, match=r"no 'person' category with keypoints \(found \['hand'\]\)"
+    ):
         load_coco(ds)
     assert len(load_coco(ds, category_name=None)) == 2  # the library can opt in
 
@@ -457,7 +556,9 @@ def test_json_that_is_not_utf8_or_not_an_object_names_the_file(tmp_path, rng):
     with pytest.raises(DataError, match="annotations.json.*not UTF-8"):
         load_coco(ds)
     ann.write_text("[1, 2]")
-    with pytest.raises(DataError, match="annotations.json.*JSON object at the top level, got an array"):
+    with pytest.raises(
+        DataError, match="annotations.json.*JSON object at the top level, got an array"
+    ):
         load_coco(ds)
 
 
@@ -467,7 +568,9 @@ def test_real_world_quirks_are_accepted_and_counted(tmp_path, rng):
 
     def quirks(c):
         cat = c["categories"][0]
-        cat["skeleton"] = [[a - 1, b - 1] for a, b in cat["skeleton"]]  # 0-based (Human3.6M, CrowdPose)
+        cat["skeleton"] = [
+            [a - 1, b - 1] for a, b in cat["skeleton"]
+        ]  # 0-based (Human3.6M, CrowdPose)
         cat["keypoints_21"] = cat["keypoints"] + ["a", "b", "c", "d"]  # HumanArt's extra block
         for a in c["annotations"]:
             a["keypoints_21"] = a["keypoints"] + [1.0, 1.0, 2] * 4
@@ -539,7 +642,9 @@ def test_validate_counts_zero_byte_and_fake_images(tiny_models, tmp_path):
     imgs[0].write_bytes(b"")
     imgs[1].write_bytes(b"GIF89a not really")
     res = validate(tiny_models["int8"], val, progress=quiet)
-    assert res["metrics"]["skipped_images"] == 2 and res["metrics"]["count"] == len(load_coco(val)) - 2
+    assert (
+        res["metrics"]["skipped_images"] == 2 and res["metrics"]["count"] == len(load_coco(val)) - 2
+    )
 
 
 # --- every CLI error is one line ------------------------------------------------------------------------
@@ -550,7 +655,9 @@ def _cases(tmp_path, tiny):
     folder = str(tmp_path / "a_folder")
     os.makedirs(folder, exist_ok=True)
     (tmp_path / "a_file").write_text("x")
-    unwritable = str(tmp_path / "a_file" / "out")  # a path under a file: no user can write there, root included
+    unwritable = str(
+        tmp_path / "a_file" / "out"
+    )  # a path under a file: no user can write there, root included
     model, val, run = str(tiny["int8"]), str(tiny["val"]), str(tiny["run"])
     return [
         ["synth", "--out", unwritable, "--num-images", "2"],
@@ -608,7 +715,11 @@ def test_every_subcommand_fails_in_one_line(tiny_models, tmp_path, capsys):
         rc = cli.main(argv)
         cap = capsys.readouterr()
         lines = cap.err.strip().splitlines()
-        assert rc not in (0, 3) and len(lines) == 1 and "Traceback" not in cap.err, (argv, rc, cap.err)
+        assert rc not in (0, 3) and len(lines) == 1 and "Traceback" not in cap.err, (
+            argv,
+            rc,
+            cap.err,
+        )
         assert "error" in lines[0], (argv, lines)
     assert sorted(p.name for p in tiny_models["run"].iterdir()) == before
     assert not (tmp_path / "r").exists() and not (tmp_path / "d").exists()
@@ -628,5 +739,10 @@ def test_bad_metadata_is_one_line(tiny_models, tmp_path, capsys):
     del broken["decode"]
     bad = tmp_path / "nodecode.tflite"
     bad.write_bytes(M.embed(data, broken))
-    assert cli.main(["predict", "--model", str(bad), str(tiny_models["val"]), "--out", str(tmp_path / "o")]) == 2
+    assert (
+        cli.main(
+            ["predict", "--model", str(bad), str(tiny_models["val"]), "--out", str(tmp_path / "o")]
+        )
+        == 2
+    )
     assert "metadata field 'decode': missing" in capsys.readouterr().err

@@ -33,7 +33,11 @@ def test_from_coco_category_round_trip_and_custom_schema():
     assert back.skeleton == COCO17.skeleton
     assert back.sigmas == COCO17.sigmas
 
-    cat = {"name": "hand", "keypoints": ["wrist", "l_tip", "r_tip", "left_knee"], "skeleton": [[1, 2], [1, 3]]}
+    cat = {
+        "name": "hand",
+        "keypoints": ["wrist", "l_tip", "r_tip", "left_knee"],
+        "skeleton": [[1, 2], [1, 3]],
+    }
     s = KeypointSchema.from_coco_category(cat)
     assert s.num_keypoints == 4
     assert s.flip_pairs == ((1, 2),)
@@ -46,7 +50,10 @@ def test_from_coco_category_round_trip_and_custom_schema():
     [
         ({"keypoints": []}, "keypoints"),
         ({"keypoints": ["a", "b"], "skeleton": [[1, 3]]}, "skeleton"),
-        ({"keypoints": ["a", "b"], "skeleton": [[0, 2]]}, "skeleton"),  # [[0, 1]] would read as 0-based
+        (
+            {"keypoints": ["a", "b"], "skeleton": [[0, 2]]},
+            "skeleton",
+        ),  # [[0, 1]] would read as 0-based
         ({"keypoints": ["a", "a"]}, "names"),
     ],
 )

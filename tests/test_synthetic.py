@@ -32,12 +32,28 @@ def test_same_seed_same_bytes_regardless_of_workers(tmp_path):
 
 
 def test_coco_fields_and_reader_round_trip(tmp_path):
-    summary = synthesize(tmp_path, 12, seed=0, cfg=SynthConfig(image_size=128, max_people=3), workers=1, progress=False)
+    summary = synthesize(
+        tmp_path,
+        12,
+        seed=0,
+        cfg=SynthConfig(image_size=128, max_people=3),
+        workers=1,
+        progress=False,
+    )
     coco = json.loads((tmp_path / "annotations.json").read_text())
     assert coco["categories"][0]["keypoints"] == list(COCO17.names)
     assert len(coco["images"]) == 12 and summary["annotations"] == len(coco["annotations"]) >= 12
     for ann in coco["annotations"]:
-        for key in ("id", "image_id", "category_id", "keypoints", "num_keypoints", "bbox", "area", "iscrowd"):
+        for key in (
+            "id",
+            "image_id",
+            "category_id",
+            "keypoints",
+            "num_keypoints",
+            "bbox",
+            "area",
+            "iscrowd",
+        ):
             assert key in ann
         kp = np.array(ann["keypoints"]).reshape(17, 3)
         assert ann["num_keypoints"] == int((kp[:, 2] > 0).sum()) > 0
@@ -48,7 +64,13 @@ def test_coco_fields_and_reader_round_trip(tmp_path):
         assert 0 <= x and 0 <= y and x + w <= 128 and y + h <= 128 and ann["area"] > 0
     ds = load_coco(tmp_path, min_box_area=0)
     assert ds.schema.names == COCO17.names and len(ds) == len(coco["annotations"])
-    assert max(len([a for a in coco["annotations"] if a["image_id"] == i["id"]]) for i in coco["images"]) > 1
+    assert (
+        max(
+            len([a for a in coco["annotations"] if a["image_id"] == i["id"]])
+            for i in coco["images"]
+        )
+        > 1
+    )
 
 
 def _standing(arms_forward=False):
@@ -63,8 +85,14 @@ def _render_image(yaw, size=256):
     cam = {"M": M, "t": np.array([0.0, -0.1, 4.0]), "f": 450.0, "c": np.array([size / 2, size / 2])}
     img = np.zeros((size, size, 3), np.uint8)
     mask = np.zeros((size, size), np.uint8)
-    xy, _, _ = R.render_person(img, mask, np.random.default_rng(2), cam, {"id": 1, "proportions": prop, "look": look, "fk": fk},
-                               (0.5, -0.5))  # fmt: skip
+    xy, _, _ = R.render_person(
+        img,
+        mask,
+        np.random.default_rng(2),
+        cam,
+        {"id": 1, "proportions": prop, "look": look, "fk": fk},
+        (0.5, -0.5),
+    )
     return img, xy, look
 
 
@@ -79,7 +107,7 @@ def test_front_and_back_differ_on_the_torso():
 
     def dist(img, colour, t):  # nearest colour match on the midline, t of the way shoulders -> hips
         y = int(sh[1] + t * (hip[1] - sh[1]))
-        return np.abs(img[y, x - 3:x + 3].astype(float) - colour).sum(-1).min()
+        return np.abs(img[y, x - 3 : x + 3].astype(float) - colour).sum(-1).min()
 
     assert dist(front, look["skin"], 0.18) < 20 < 100 < dist(back, look["skin"], 0.18)  # neckline
     dark = np.clip(np.asarray(look["shirt"]) * 0.35, 0, 255)
@@ -105,7 +133,9 @@ def test_visibility_follows_depth_on_constructed_views():
     xy, depth, vis = _render(0.0)
     assert vis[[idx("nose"), idx("left_eye"), idx("right_eye")]].all()
     assert xy[idx("left_shoulder"), 0] > xy[idx("right_shoulder"), 0]
-    assert vis[[idx("left_shoulder"), idx("right_shoulder"), idx("left_knee"), idx("right_knee")]].all()
+    assert vis[
+        [idx("left_shoulder"), idx("right_shoulder"), idx("left_knee"), idx("right_knee")]
+    ].all()
     # back to the camera: eyes and nose turned away
     _, _, vis = _render(np.pi)
     assert not vis[[idx("nose"), idx("left_eye"), idx("right_eye")]].any()
@@ -117,7 +147,9 @@ def test_visibility_follows_depth_on_constructed_views():
         assert vis[near] and not vis[far], (joint, depth[l], depth[r])
     # arms hanging in a side view: the near hand covers the near hip
     xy, depth, vis = _render(np.pi / 2)
-    near_hip = idx("left_hip") if depth[idx("left_hip")] < depth[idx("right_hip")] else idx("right_hip")
+    near_hip = (
+        idx("left_hip") if depth[idx("left_hip")] < depth[idx("right_hip")] else idx("right_hip")
+    )
     assert not vis[near_hip]
 
 

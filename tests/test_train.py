@@ -52,10 +52,16 @@ def test_a_few_epochs_reduce_the_loss(tmp_path, data, head):
     from posenet_mobile.keras import keras
 
     m = keras.models.load_model(tmp_path / "run" / "model.keras")
-    assert m.output_names == (["heatmaps", "offsets"] if head == "heatmap" else ["heatmaps", "offsets", "coords", "visibility"])
+    assert m.output_names == (
+        ["heatmaps", "offsets"]
+        if head == "heatmap"
+        else ["heatmaps", "offsets", "coords", "visibility"]
+    )
 
 
-def test_eval_every_scores_every_nth_and_the_last_epoch_and_steps_per_execution_runs_every_step(tmp_path, data):
+def test_eval_every_scores_every_nth_and_the_last_epoch_and_steps_per_execution_runs_every_step(
+    tmp_path, data
+):
     cfg = _cfg("train.epochs=3", "train.eval_every=2", "train.steps_per_execution=2")
     run = tmp_path / "run"
     res = train(cfg, run, *data, verbose=0, progress=lambda *_: None)
@@ -67,15 +73,26 @@ def test_eval_every_scores_every_nth_and_the_last_epoch_and_steps_per_execution_
 
     ckpt = str(run / json.loads((run / "state.json").read_text())["checkpoint"])
     step = [n for n, _ in tf.train.list_variables(ckpt) if n.startswith("optimizer/_iterations")]
-    assert int(tf.train.load_variable(ckpt, step[0])) == 3 * (people(data[0]) // 8)  # 2 steps per call, none lost
+    assert int(tf.train.load_variable(ckpt, step[0])) == 3 * (
+        people(data[0]) // 8
+    )  # 2 steps per call, none lost
 
 
-@pytest.mark.parametrize("policy", ["mixed_float16"])  # the loss-scaled path; bfloat16 skips only that
-def test_mixed_precision_trains_and_keeps_a_float32_model_with_the_same_outputs(tmp_path, data, policy):
+@pytest.mark.parametrize(
+    "policy", ["mixed_float16"]
+)  # the loss-scaled path; bfloat16 skips only that
+def test_mixed_precision_trains_and_keeps_a_float32_model_with_the_same_outputs(
+    tmp_path, data, policy
+):
     from posenet_mobile.keras import keras
     from posenet_mobile.models import build_model
 
-    cfg = _cfg("train.epochs=1", f"train.mixed_precision={policy}", "model.facing_head=true", "model.global_context=true")
+    cfg = _cfg(
+        "train.epochs=1",
+        f"train.mixed_precision={policy}",
+        "model.facing_head=true",
+        "model.global_context=true",
+    )
     res = train(cfg, tmp_path / "run", *data, verbose=0, progress=lambda *_: None)
     assert np.isfinite(json.loads((tmp_path / "run" / "history.json").read_text())["loss"][0])
     assert res["best"] is not None and keras.mixed_precision.global_policy().name == "float32"
@@ -95,7 +112,9 @@ def test_interrupted_run_resumes_from_the_last_epoch(tmp_path, data):
     said = []
     res = train(cfg, run, *data, verbose=0, progress=said.append)
     steps = people(data[0]) // 8  # one pass over the training people in batches of 8
-    assert any("resuming" in s and f"after epoch 1/3 (optimizer step {steps})" in s for s in said), said
+    assert any(
+        "resuming" in s and f"after epoch 1/3 (optimizer step {steps})" in s for s in said
+    ), said
     hist = json.loads((run / "history.json").read_text())
     assert hist["epoch"] == [1, 2, 3]
     assert res["epochs_completed"] == 3
@@ -111,20 +130,43 @@ def test_a_different_config_is_refused(tmp_path, data):
     run = tmp_path / "run"
     train(_cfg("train.epochs=1"), run, *data, verbose=0, progress=lambda *_: None)
     with pytest.raises(ConfigError, match=r"different config \(model.width: 0.35 there, 0.5 now\)"):
-        train(_cfg("train.epochs=1", "model.width=0.5"), run, *data, verbose=0, progress=lambda *_: None)
+        train(
+            _cfg("train.epochs=1", "model.width=0.5"),
+            run,
+            *data,
+            verbose=0,
+            progress=lambda *_: None,
+        )
     # a run written before a setting existed: missing at its default is the same run, set is not
     stored = json.loads((run / "config.json").read_text())
-    del stored["config"]["model"]["global_context"], stored["config"]["train"]["loss_weights"]["facing"]
+    del (
+        stored["config"]["model"]["global_context"],
+        stored["config"]["train"]["loss_weights"]["facing"],
+    )
     stored["fingerprint"] = "0ld0ld0ld0ld"
     (run / "config.json").write_text(json.dumps(stored))
     with pytest.raises(ConfigError, match=r"model.global_context: None there, True now"):
-        train(_cfg("train.epochs=1", "model.global_context=true"), run, *data, verbose=0, progress=lambda *_: None)
+        train(
+            _cfg("train.epochs=1", "model.global_context=true"),
+            run,
+            *data,
+            verbose=0,
+            progress=lambda *_: None,
+        )
     again = train(_cfg("train.epochs=1"), run, *data, verbose=0, progress=lambda *_: None)
     assert again["best_epoch"] == 1 and again["epochs_completed"] == 1
     # other compression settings train nothing new; config.json records them for compress
     said = []
-    train(_cfg("train.epochs=1", "compress.fine_tune_lr=0.002"), run, *data, verbose=0, progress=said.append)
-    assert json.loads((run / "config.json").read_text())["config"]["compress"]["fine_tune_lr"] == 0.002
+    train(
+        _cfg("train.epochs=1", "compress.fine_tune_lr=0.002"),
+        run,
+        *data,
+        verbose=0,
+        progress=said.append,
+    )
+    assert (
+        json.loads((run / "config.json").read_text())["config"]["compress"]["fine_tune_lr"] == 0.002
+    )
     assert any("already trained for 1 epochs" in s for s in said), said  # nothing was trained again
 
 
@@ -166,17 +208,34 @@ def test_two_workers_train_to_the_same_weights(tmp_path, data):
     )
     procs = []
     for i in range(2):
-        env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}))
-        procs.append(subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "run")], env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))  # fmt: skip
+        env = dict(
+            os.environ,
+            TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}),
+        )
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(tmp_path / "run")],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
     outs = [p.communicate(timeout=600)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs[0][-3000:] + outs[1][-3000:]
     import tensorflow as tf
 
     chief = tf.train.load_checkpoint(str(tmp_path / "run" / "checkpoints" / "epoch_0001" / "ckpt"))
-    other = tf.train.load_checkpoint(str(tmp_path / "run" / ".worker1" / "checkpoints" / "epoch_0001" / "ckpt"))
-    names = [n for n, _ in tf.train.list_variables(str(tmp_path / "run" / "checkpoints" / "epoch_0001" / "ckpt"))
-             if n.startswith("model/") and "OPTIMIZER_SLOT" not in n]  # fmt: skip
+    other = tf.train.load_checkpoint(
+        str(tmp_path / "run" / ".worker1" / "checkpoints" / "epoch_0001" / "ckpt")
+    )
+    names = [
+        n
+        for n, _ in tf.train.list_variables(
+            str(tmp_path / "run" / "checkpoints" / "epoch_0001" / "ckpt")
+        )
+        if n.startswith("model/") and "OPTIMIZER_SLOT" not in n
+    ]
     assert len(names) > 50
     for n in names:
         np.testing.assert_array_equal(chief.get_tensor(n), other.get_tensor(n))

@@ -23,7 +23,9 @@ from . import quantize as Q
 FINE_TUNE_SCHEDULE = "warmup 5%, cosine to 0"
 
 
-def _fine_tune(model, run: Run, epochs: int, lr: float, pixels: bool, callbacks=(), verbose=0) -> float:
+def _fine_tune(
+    model, run: Run, epochs: int, lr: float, pixels: bool, callbacks=(), verbose=0
+) -> float:
     from ..keras import keras
     from ..losses import losses_for
     from ..models.build import output_names
@@ -38,9 +40,14 @@ def _fine_tune(model, run: Run, epochs: int, lr: float, pixels: bool, callbacks=
     # (the model is scored where the fine-tune ends); it beat a cosine to 0.1 * lr without warm-up
     # (docs/compression.md).
     total = max(1, epochs * steps)
-    opt = keras.optimizers.Adam(learning_rate=warmup_cosine()(lr, max(1, total // 20), total, floor=0.0))
-    model.compile(optimizer=opt, loss=[losses[n] for n in names],
-                  loss_weights=[float(tcfg.loss_weights.get(n, 1.0)) for n in names])  # fmt: skip
+    opt = keras.optimizers.Adam(
+        learning_rate=warmup_cosine()(lr, max(1, total // 20), total, floor=0.0)
+    )
+    model.compile(
+        optimizer=opt,
+        loss=[losses[n] for n in names],
+        loss_weights=[float(tcfg.loss_weights.get(n, 1.0)) for n in names],
+    )
     ds = pipe.dataset(tcfg.batch_size, epochs=range(1000, 1000 + epochs)).repeat()
     ds = ds.map(lambda x, t: (x, tuple(t[n] for n in names)))
     t0 = time.perf_counter()
@@ -52,7 +59,11 @@ def _evaluate(model, run: Run, pixels: bool) -> dict:
     from ..models.build import output_names
     from ..train.evaluate import evaluate
 
-    m = evaluate(model, run.pipeline("val", output_names(model), pixels=pixels), run.cfg.train.eval_batch_size)
+    m = evaluate(
+        model,
+        run.pipeline("val", output_names(model), pixels=pixels),
+        run.cfg.train.eval_batch_size,
+    )
     return {k: m[k] for k in ("pck", "AP", "AP50", "AP75", "count", "mean_error_px")}
 
 
@@ -63,8 +74,11 @@ def _stage_key(run: Run, stage: str, **extra) -> str:
 
     src = run.model_path("float")
     stamp = src.stat().st_mtime_ns if src.exists() else 0
-    return json.dumps([stage, run.fingerprint, run.cfg.compress.__dict__, stamp, FINE_TUNE_SCHEDULE, extra], sort_keys=True,
-                      default=str)  # fmt: skip
+    return json.dumps(
+        [stage, run.fingerprint, run.cfg.compress.__dict__, stamp, FINE_TUNE_SCHEDULE, extra],
+        sort_keys=True,
+        default=str,
+    )
 
 
 def _reusable(out, meta, key) -> bool:
@@ -85,20 +99,44 @@ def prune_stage(run: Run, progress=print, verbose: int = 0):
     base = run.load_float()
     run.compress_dir.mkdir(parents=True, exist_ok=True)
     steps = max(1, len(run.datasets("train")) // run.cfg.train.batch_size) * c.prune_epochs
-    wrapped = P.prune_model(base, c.target_sparsity, 0, int(steps * 0.7), max(1, steps // 20), c.block_size)
-    blocks = "" if tuple(c.block_size) == (1, 1) else f" (1x1 conv and Dense kernels in blocks of {tuple(c.block_size)})"
-    progress(f"prune: {c.prune_epochs} epochs to {c.target_sparsity:.0%} sparsity of prunable kernels{blocks}")
-    secs = _fine_tune(wrapped, run, c.prune_epochs, c.fine_tune_lr, pixels=False, callbacks=P.callbacks(), verbose=verbose)
+    wrapped = P.prune_model(
+        base, c.target_sparsity, 0, int(steps * 0.7), max(1, steps // 20), c.block_size
+    )
+    blocks = (
+        ""
+        if tuple(c.block_size) == (1, 1)
+        else f" (1x1 conv and Dense kernels in blocks of {tuple(c.block_size)})"
+    )
+    progress(
+        f"prune: {c.prune_epochs} epochs to {c.target_sparsity:.0%} sparsity of prunable kernels{blocks}"
+    )
+    secs = _fine_tune(
+        wrapped,
+        run,
+        c.prune_epochs,
+        c.fine_tune_lr,
+        pixels=False,
+        callbacks=P.callbacks(),
+        verbose=verbose,
+    )
     pruned = P.strip(wrapped)
-    report = {"stage": "pruned", "key": key, "seconds": round(secs, 1), "target_sparsity": c.target_sparsity,
-              "block_size": list(c.block_size),
-              "sparsity": P.sparsity_report(pruned), "val": _evaluate(pruned, run, pixels=False)}  # fmt: skip
+    report = {
+        "stage": "pruned",
+        "key": key,
+        "seconds": round(secs, 1),
+        "target_sparsity": c.target_sparsity,
+        "block_size": list(c.block_size),
+        "sparsity": P.sparsity_report(pruned),
+        "val": _evaluate(pruned, run, pixels=False),
+    }
     save_model_atomic(pruned, out)
     write_json_atomic(meta, report)
     return pruned, report
 
 
-def qat_stage(run: Run, source=None, preserve_sparsity: bool = True, progress=print, verbose: int = 0):
+def qat_stage(
+    run: Run, source=None, preserve_sparsity: bool = True, progress=print, verbose: int = 0
+):
     """Quantization-aware fine-tune of the pruned model (or ``source``) for ``compress.qat_epochs``.
 
     Uses the prune-preserving scheme unless ``preserve_sparsity`` is False. Returns
@@ -111,12 +149,20 @@ def qat_stage(run: Run, source=None, preserve_sparsity: bool = True, progress=pr
     out, meta = run.model_path("qat"), run.compress_dir / "qat.json"
     c = run.cfg.compress
     pruned = c.target_sparsity > 0
-    key = _stage_key(run, "qat", preserve_sparsity=preserve_sparsity, pruned=pruned, calibration=Q.CALIBRATION_BATCHES)
+    key = _stage_key(
+        run,
+        "qat",
+        preserve_sparsity=preserve_sparsity,
+        pruned=pruned,
+        calibration=Q.CALIBRATION_BATCHES,
+    )
     if _reusable(out, meta, key):
         progress(f"qat: reusing {out}")
         src = run.load_keras("pruned") if pruned else run.load_float()
         qm = Q.qat_model(src, preserve_sparsity)
-        tf.train.Checkpoint(model=qm).read(str(out / "ckpt")).assert_existing_objects_matched().expect_partial()
+        tf.train.Checkpoint(model=qm).read(
+            str(out / "ckpt")
+        ).assert_existing_objects_matched().expect_partial()
         return qm, read_json(meta)
     if source is None:
         source = prune_stage(run, progress, verbose)[0] if pruned else run.load_float()
@@ -130,16 +176,27 @@ def qat_stage(run: Run, source=None, preserve_sparsity: bool = True, progress=pr
     scheme = "prune-preserving QAT (PQAT)" if preserve_sparsity else "default 8-bit QAT"
     progress(f"qat: activation ranges calibrated on {n} batches; {c.qat_epochs} epochs of {scheme}")
     secs = _fine_tune(qm, run, c.qat_epochs, c.fine_tune_lr, pixels=True, verbose=verbose)
-    report = {"stage": "qat", "key": key, "scheme": "prune_preserve" if preserve_sparsity else "default_8bit",
-              "source": "pruned" if pruned else "float", "seconds": round(secs, 1),
-              "sparsity": P.sparsity_report(qm), "val": _evaluate(qm, run, pixels=True)}  # fmt: skip
+    report = {
+        "stage": "qat",
+        "key": key,
+        "scheme": "prune_preserve" if preserve_sparsity else "default_8bit",
+        "source": "pruned" if pruned else "float",
+        "seconds": round(secs, 1),
+        "sparsity": P.sparsity_report(qm),
+        "val": _evaluate(qm, run, pixels=True),
+    }
     write_checkpoint(tf.train.Checkpoint(model=qm), out)
     write_json_atomic(meta, report)
     return qm, report
 
 
-def compress_run(run: Run, stages=("prune", "qat"), preserve_sparsity: bool = True, progress=print,
-                 verbose: int = 0) -> dict:  # fmt: skip
+def compress_run(
+    run: Run,
+    stages=("prune", "qat"),
+    preserve_sparsity: bool = True,
+    progress=print,
+    verbose: int = 0,
+) -> dict:
     """Run the requested stages in order; returns ``{stage: report}``. Temporary files left in
     ``RUN/compress`` by a killed run are removed first."""
     from ..io import sweep_temps

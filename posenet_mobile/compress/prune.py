@@ -23,8 +23,11 @@ from ..keras import keras, layers, tfmot
 
 def is_prunable(layer) -> bool:
     """True for trainable Conv2D/Dense layers (not DepthwiseConv2D, not frozen)."""
-    return (isinstance(layer, (layers.Conv2D, layers.Dense)) and not isinstance(layer, layers.DepthwiseConv2D)
-            and layer.trainable)  # fmt: skip
+    return (
+        isinstance(layer, (layers.Conv2D, layers.Dense))
+        and not isinstance(layer, layers.DepthwiseConv2D)
+        and layer.trainable
+    )
 
 
 def is_block_prunable(layer) -> bool:
@@ -34,7 +37,11 @@ def is_block_prunable(layer) -> bool:
         return False
     if isinstance(layer, layers.Dense):
         return int(layer.units) > 1
-    return tuple(layer.kernel_size) == (1, 1) and int(getattr(layer, "groups", 1)) == 1 and int(layer.filters) > 1
+    return (
+        tuple(layer.kernel_size) == (1, 1)
+        and int(getattr(layer, "groups", 1)) == 1
+        and int(layer.filters) > 1
+    )
 
 
 def _allow_squeezed_blocks() -> None:
@@ -54,7 +61,9 @@ def _allow_squeezed_blocks() -> None:
         if self._block_size != [1, 1]:
             for weight, _, _ in self._pruning_vars:
                 if len([d for d in weight.get_shape() if d != 1]) != 2:
-                    raise ValueError("Block Sparsity can only be used for layers whose weights squeeze to 2 dimensions.")
+                    raise ValueError(
+                        "Block Sparsity can only be used for layers whose weights squeeze to 2 dimensions."
+                    )
 
     pruning_impl.Pruning._validate_block = _validate_block
     pruning_impl.Pruning._posenet_squeezed_blocks = True
@@ -69,8 +78,14 @@ def copy_model(model) -> "keras.Model":
     return clone
 
 
-def prune_model(model, target_sparsity: float = 0.5, begin_step: int = 0, end_step: int = 1000,
-                frequency: int = 50, block_size=(1, 1)) -> "keras.Model":  # fmt: skip
+def prune_model(
+    model,
+    target_sparsity: float = 0.5,
+    begin_step: int = 0,
+    end_step: int = 1000,
+    frequency: int = 50,
+    block_size=(1, 1),
+) -> "keras.Model":
     """Wrap the prunable layers of a copy of ``model`` with ``prune_low_magnitude``.
 
     Sparsity ramps from 0 to ``target_sparsity`` with tfmot's ``PolynomialDecay`` between
@@ -82,15 +97,22 @@ def prune_model(model, target_sparsity: float = 0.5, begin_step: int = 0, end_st
     if not 0.0 <= target_sparsity < 1.0:
         from ..errors import ConfigError
 
-        raise ConfigError(f"compress.target_sparsity: expected 0 <= value < 1, got {target_sparsity}")
+        raise ConfigError(
+            f"compress.target_sparsity: expected 0 <= value < 1, got {target_sparsity}"
+        )
     from ..train.config import block_size as _block
 
     block = _block(block_size)
     if block != (1, 1):
         _allow_squeezed_blocks()
     sparsity = tfmot().sparsity.keras
-    schedule = sparsity.PolynomialDecay(0.0, float(target_sparsity), int(begin_step), max(int(end_step), begin_step + 1),
-                                        frequency=max(1, int(frequency)))  # fmt: skip
+    schedule = sparsity.PolynomialDecay(
+        0.0,
+        float(target_sparsity),
+        int(begin_step),
+        max(int(end_step), begin_step + 1),
+        frequency=max(1, int(frequency)),
+    )
     base = copy_model(model)
 
     def wrap(layer):
@@ -149,8 +171,16 @@ def sparsity_report(model) -> dict:
         w = kernel.numpy()
         zeros, n = int((w == 0).sum()), int(w.size)
         prunable = is_prunable(inner)
-        rows.append({"name": inner.name, "type": type(inner).__name__, "params": n, "zeros": zeros,
-                     "sparsity": round(zeros / n, 4), "prunable": prunable})  # fmt: skip
+        rows.append(
+            {
+                "name": inner.name,
+                "type": type(inner).__name__,
+                "params": n,
+                "zeros": zeros,
+                "sparsity": round(zeros / n, 4),
+                "prunable": prunable,
+            }
+        )
         az, an = az + zeros, an + n
         if prunable:
             pz, pn = pz + zeros, pn + n

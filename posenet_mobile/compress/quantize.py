@@ -52,18 +52,30 @@ def with_pixel_input(model) -> "keras.Model":
     norm = {
         "class_name": "DepthwiseConv2D",
         "name": NORMALIZE_LAYER,
-        "config": {"name": NORMALIZE_LAYER, "kernel_size": [1, 1], "strides": [1, 1], "padding": "valid",
-                   "depth_multiplier": 1, "use_bias": True, "trainable": False, "dtype": "float32"},
+        "config": {
+            "name": NORMALIZE_LAYER,
+            "kernel_size": [1, 1],
+            "strides": [1, 1],
+            "padding": "valid",
+            "depth_multiplier": 1,
+            "use_bias": True,
+            "trainable": False,
+            "dtype": "float32",
+        },
         "inbound_nodes": [[[in_name, 0, 0, {}]]],
-    }  # fmt: skip
+    }
     pos = next(i for i, l in enumerate(cfg["layers"]) if l["name"] == in_name) + 1
     cfg["layers"].insert(pos, norm)
     out = keras.Model.from_config(cfg)
     by_name = {l.name: l for l in model.layers}
     for layer in out.layers:
         if layer.name == NORMALIZE_LAYER:
-            layer.set_weights([np.full((1, 1, 3, 1), 1.0 / INPUT_STD, np.float32),
-                               np.full((3,), -INPUT_MEAN / INPUT_STD, np.float32)])  # fmt: skip
+            layer.set_weights(
+                [
+                    np.full((1, 1, 3, 1), 1.0 / INPUT_STD, np.float32),
+                    np.full((3,), -INPUT_MEAN / INPUT_STD, np.float32),
+                ]
+            )
             layer.trainable = False
         elif layer.weights:
             layer.set_weights(by_name[layer.name].get_weights())
@@ -141,7 +153,9 @@ def pin_input_range(qat) -> None:
     for layer in qat.layers:
         if type(layer).__name__ == "QuantizeLayer":
             for w in layer.weights:
-                if w.name.split("/")[-1].startswith(layer.name + "_min") or w.name.endswith("_min:0"):
+                if w.name.split("/")[-1].startswith(layer.name + "_min") or w.name.endswith(
+                    "_min:0"
+                ):
                     w.assign(PIXEL_RANGE[0])
                     found = True
                 elif w.name.endswith("_max:0"):

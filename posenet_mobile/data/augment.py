@@ -41,18 +41,40 @@ class AugmentConfig:
         except (TypeError, ValueError):
             lo = hi = float("nan")
         if not (0.1 <= lo <= hi <= 10.0):
-            raise ConfigError(f"augment.scale: expected [low, high] with 0.1 <= low <= high <= 10, got {self.scale!r}")
+            raise ConfigError(
+                f"augment.scale: expected [low, high] with 0.1 <= low <= high <= 10, got {self.scale!r}"
+            )
         object.__setattr__(self, "scale", (lo, hi))
         unit = between(0.0, 1.0)
-        check_fields(self, "augment", {
-            "rotation": between(0.0, 180.0), "rotation_prob": PROBABILITY, "shift": between(0.0, 0.5),
-            "flip_prob": PROBABILITY, "brightness": unit, "contrast": unit, "saturation": unit,
-            "blur_prob": PROBABILITY, "occlusion_prob": PROBABILITY,
-        })  # fmt: skip
+        check_fields(
+            self,
+            "augment",
+            {
+                "rotation": between(0.0, 180.0),
+                "rotation_prob": PROBABILITY,
+                "shift": between(0.0, 0.5),
+                "flip_prob": PROBABILITY,
+                "brightness": unit,
+                "contrast": unit,
+                "saturation": unit,
+                "blur_prob": PROBABILITY,
+                "occlusion_prob": PROBABILITY,
+            },
+        )
 
 
-NO_AUGMENT = AugmentConfig(scale=(1.0, 1.0), rotation=0.0, rotation_prob=0.0, shift=0.0, flip_prob=0.0,
-                           brightness=0.0, contrast=0.0, saturation=0.0, blur_prob=0.0, occlusion_prob=0.0)  # fmt: skip
+NO_AUGMENT = AugmentConfig(
+    scale=(1.0, 1.0),
+    rotation=0.0,
+    rotation_prob=0.0,
+    shift=0.0,
+    flip_prob=0.0,
+    brightness=0.0,
+    contrast=0.0,
+    saturation=0.0,
+    blur_prob=0.0,
+    occlusion_prob=0.0,
+)
 
 
 def random_crop(crop: G.Crop, rng, cfg: AugmentConfig) -> G.Crop:
@@ -112,7 +134,7 @@ def occlude(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
         ph, pw = int(rng.uniform(0.1, 0.35) * h), int(rng.uniform(0.1, 0.35) * w)
         y0, x0 = int(rng.integers(0, h - ph + 1)), int(rng.integers(0, w - pw + 1))
         if rng.random() < 0.5:
-            out[y0:y0 + ph, x0:x0 + pw] = rng.integers(0, 256, 3, dtype=np.uint8)
+            out[y0 : y0 + ph, x0 : x0 + pw] = rng.integers(0, 256, 3, dtype=np.uint8)
         else:
-            out[y0:y0 + ph, x0:x0 + pw] = rng.integers(0, 256, (ph, pw, 3), dtype=np.uint8)
+            out[y0 : y0 + ph, x0 : x0 + pw] = rng.integers(0, 256, (ph, pw, 3), dtype=np.uint8)
     return out

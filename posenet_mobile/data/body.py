@@ -13,9 +13,18 @@ from __future__ import annotations
 import numpy as np
 
 POSE_CATEGORIES = (
-    "standing", "walking", "running", "arms_raised", "reaching", "sitting",
-    "squatting", "bending", "kneeling", "lying", "kicking",
-)  # fmt: skip
+    "standing",
+    "walking",
+    "running",
+    "arms_raised",
+    "reaching",
+    "sitting",
+    "squatting",
+    "bending",
+    "kneeling",
+    "lying",
+    "kicking",
+)
 
 # Anatomical limits (radians) every sampled angle is clipped to.
 JOINT_LIMITS = {
@@ -55,13 +64,25 @@ def sample_proportions(rng) -> dict:
     j = lambda f, spread=0.08: f * h * rng.uniform(1 - spread, 1 + spread)  # noqa: E731
     return {
         "height": h,
-        "torso": j(0.30), "neck": j(0.05), "head_r": j(0.062, 0.05),
-        "shoulder_w": j(0.115) * build ** 0.3, "hip_w": j(0.085) * build ** 0.3,
-        "upper_arm": j(0.17), "forearm": j(0.15), "thigh": j(0.245), "shin": j(0.245), "foot": j(0.075),
-        "r_torso": j(0.085) * build, "r_upper_arm": j(0.028) * build, "r_forearm": j(0.022) * build,
-        "r_thigh": j(0.045) * build, "r_shin": j(0.033) * build, "r_neck": j(0.03) * build,
-        "r_hand": j(0.027), "r_foot": j(0.025),
-    }  # fmt: skip
+        "torso": j(0.30),
+        "neck": j(0.05),
+        "head_r": j(0.062, 0.05),
+        "shoulder_w": j(0.115) * build**0.3,
+        "hip_w": j(0.085) * build**0.3,
+        "upper_arm": j(0.17),
+        "forearm": j(0.15),
+        "thigh": j(0.245),
+        "shin": j(0.245),
+        "foot": j(0.075),
+        "r_torso": j(0.085) * build,
+        "r_upper_arm": j(0.028) * build,
+        "r_forearm": j(0.022) * build,
+        "r_thigh": j(0.045) * build,
+        "r_shin": j(0.033) * build,
+        "r_neck": j(0.03) * build,
+        "r_hand": j(0.027),
+        "r_foot": j(0.025),
+    }
 
 
 def sample_pose(rng, category: str | None = None) -> dict:
@@ -76,8 +97,15 @@ def sample_pose(rng, category: str | None = None) -> dict:
         a[f"{side}_hip_flex"] = u(-0.1, 0.2)
         a[f"{side}_hip_abd"] = u(0.0, 0.15)
         a[f"{side}_knee_flex"] = u(0.0, 0.2)
-    a.update(spine_flex=u(-0.1, 0.15), spine_lat=u(-0.1, 0.1), spine_twist=u(-0.2, 0.2),
-             neck_flex=u(-0.3, 0.4), neck_twist=u(-0.8, 0.8), body_pitch=0.0, body_roll=0.0)  # fmt: skip
+    a.update(
+        spine_flex=u(-0.1, 0.15),
+        spine_lat=u(-0.1, 0.1),
+        spine_twist=u(-0.2, 0.2),
+        neck_flex=u(-0.3, 0.4),
+        neck_twist=u(-0.8, 0.8),
+        body_pitch=0.0,
+        body_roll=0.0,
+    )
     f, b = ("l", "r") if rng.random() < 0.5 else ("r", "l")  # front/back (or active/passive) side
     if cat == "walking" or cat == "running":
         s = 0.5 if cat == "walking" else 1.0
@@ -92,7 +120,10 @@ def sample_pose(rng, category: str | None = None) -> dict:
                 if rng.random() < 0.5:  # forward and up
                     a[f"{side}_shoulder_flex"], a[f"{side}_shoulder_abd"] = u(1.8, 3.1), u(0.0, 0.4)
                 else:  # out to the side and up
-                    a[f"{side}_shoulder_flex"], a[f"{side}_shoulder_abd"] = u(-0.2, 0.5), u(1.2, 2.9)
+                    a[f"{side}_shoulder_flex"], a[f"{side}_shoulder_abd"] = (
+                        u(-0.2, 0.5),
+                        u(1.2, 2.9),
+                    )
                 a[f"{side}_elbow_flex"] = u(0.0, 1.8)
     elif cat == "reaching":
         a[f"{f}_shoulder_flex"] = u(0.8, 2.2)
@@ -157,7 +188,9 @@ def forward_kinematics(p: dict, a: dict) -> dict:
     head_rot = spine @ rot_y(a["neck_twist"]) @ rot_x(a["neck_flex"])
     j["head"] = j["neck"] + head_rot @ np.array([0.0, p["neck"] + p["head_r"] * 0.9, 0.0])
     for side, sx in (("l", 1.0), ("r", -1.0)):
-        j[f"{side}_shoulder"] = j["neck"] + spine @ np.array([sx * p["shoulder_w"], -0.02 * p["height"], 0.0])
+        j[f"{side}_shoulder"] = j["neck"] + spine @ np.array(
+            [sx * p["shoulder_w"], -0.02 * p["height"], 0.0]
+        )
         # shoulder: flex about -x (forward is +z), abduction about z towards the side
         arm = spine @ rot_z(sx * a[f"{side}_shoulder_abd"]) @ rot_x(-a[f"{side}_shoulder_flex"])
         j[f"{side}_elbow"] = j[f"{side}_shoulder"] + arm @ (down * p["upper_arm"])
@@ -188,7 +221,11 @@ def sample_body(rng) -> dict:
     ``r_hand_w``, ``foot_w``.
     """
     child = rng.random() < 0.12
-    fem = float(np.clip(rng.choice([rng.uniform(0.0, 0.3), rng.uniform(0.7, 1.0)]) + rng.normal(0, 0.05), 0, 1))
+    fem = float(
+        np.clip(
+            rng.choice([rng.uniform(0.0, 0.3), rng.uniform(0.7, 1.0)]) + rng.normal(0, 0.05), 0, 1
+        )
+    )
     h = rng.uniform(1.0, 1.45) if child else rng.uniform(1.58, 1.92) - 0.1 * fem
     build = float(np.clip(rng.lognormal(0.0, 0.16), 0.75, 1.6))
     j = lambda f, spread=0.05: f * h * rng.uniform(1 - spread, 1 + spread)  # noqa: E731
@@ -198,25 +235,53 @@ def sample_body(rng) -> dict:
         "height": h,
         # head_r is the head's half-width (it is drawn 1.38 times as tall); shoulder_w and hip_w place
         # the joint centres, inside the outline: the acromion and the hip's outline lie further out
-        "torso": j(0.30), "neck": j(0.045), "head_r": j(0.046 * head_scale, 0.04),
-        "shoulder_w": j(0.1 - 0.01 * fem) * build ** 0.25, "hip_w": j(0.056 + 0.006 * fem) * build ** 0.3,
-        "upper_arm": j(0.172), "forearm": j(0.150), "thigh": j(0.245 * leg_scale), "shin": j(0.245 * leg_scale),
+        "torso": j(0.30),
+        "neck": j(0.045),
+        "head_r": j(0.046 * head_scale, 0.04),
+        "shoulder_w": j(0.1 - 0.01 * fem) * build**0.25,
+        "hip_w": j(0.056 + 0.006 * fem) * build**0.3,
+        "upper_arm": j(0.172),
+        "forearm": j(0.150),
+        "thigh": j(0.245 * leg_scale),
+        "shin": j(0.245 * leg_scale),
         "foot": j(0.075),
-        "r_torso": j(0.085) * build, "r_upper_arm": j(0.026 - 0.003 * fem) * build, "r_forearm": j(0.021 - 0.002 * fem) * build,
-        "r_thigh": j(0.047 + 0.004 * fem) * build, "r_shin": j(0.031) * build, "r_neck": j(0.029 - 0.004 * fem) * build ** 0.5,
-        "r_hand": j(0.026), "r_foot": j(0.024),
-    }  # fmt: skip
-    p.update(femininity=fem, child=child, build=build,
-             chest=j(0.105 - 0.01 * fem) * build ** 0.8, waist=j(0.085 - 0.012 * fem) * build ** 1.2,
-             hip_r=j(0.098 + 0.016 * fem) * build ** 0.9, depth=j(0.062 + 0.006 * fem) * build ** 1.1,
-             r_hand_w=j(0.042), foot_w=j(0.048))  # fmt: skip
+        "r_torso": j(0.085) * build,
+        "r_upper_arm": j(0.026 - 0.003 * fem) * build,
+        "r_forearm": j(0.021 - 0.002 * fem) * build,
+        "r_thigh": j(0.047 + 0.004 * fem) * build,
+        "r_shin": j(0.031) * build,
+        "r_neck": j(0.029 - 0.004 * fem) * build**0.5,
+        "r_hand": j(0.026),
+        "r_foot": j(0.024),
+    }
+    p.update(
+        femininity=fem,
+        child=child,
+        build=build,
+        chest=j(0.105 - 0.01 * fem) * build**0.8,
+        waist=j(0.085 - 0.012 * fem) * build**1.2,
+        hip_r=j(0.098 + 0.016 * fem) * build**0.9,
+        depth=j(0.062 + 0.006 * fem) * build**1.1,
+        r_hand_w=j(0.042),
+        foot_w=j(0.048),
+    )
     return p
 
 
 #: COCO-like mix of pose categories: mostly upright people, the hard poses still present.
-COCO_POSE_MIX = {"standing": 0.26, "walking": 0.16, "running": 0.07, "arms_raised": 0.07, "reaching": 0.08,
-                 "sitting": 0.12, "squatting": 0.04, "bending": 0.06, "kneeling": 0.04, "lying": 0.04,
-                 "kicking": 0.04}  # fmt: skip
+COCO_POSE_MIX = {
+    "standing": 0.26,
+    "walking": 0.16,
+    "running": 0.07,
+    "arms_raised": 0.07,
+    "reaching": 0.08,
+    "sitting": 0.12,
+    "squatting": 0.04,
+    "bending": 0.06,
+    "kneeling": 0.04,
+    "lying": 0.04,
+    "kicking": 0.04,
+}
 
 
 def sample_category(rng, mix: str = "coco") -> str:

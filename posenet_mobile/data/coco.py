@@ -61,7 +61,9 @@ def resolve(path) -> tuple[Path, Path]:
         if not ann.is_file():
             cands = sorted(p.glob("annotations/person_keypoints_*.json"))
             if not cands:
-                raise DataError(f"{p}: no annotations.json (or annotations/person_keypoints_*.json) in the dataset folder")
+                raise DataError(
+                    f"{p}: no annotations.json (or annotations/person_keypoints_*.json) in the dataset folder"
+                )
             ann = cands[0]
         img_dir = p / "images"
         if not img_dir.is_dir():
@@ -82,16 +84,21 @@ def _select_category(categories, category_name, src):
         if not with_kp:
             raise DataError(f"{src}: categories: no category with a 'keypoints' list")
         return with_kp[0]
-    named = [c for c in with_kp if c.get("name") == category_name] or \
-        [c for c in with_kp if c.get("supercategory") == category_name]  # fmt: skip
+    named = [c for c in with_kp if c.get("name") == category_name] or [
+        c for c in with_kp if c.get("supercategory") == category_name
+    ]
     if not named:
         bare = [c for c in cats if c.get("name") == category_name]
         if bare:
-            raise DataError(f"{src}: categories[{category_name!r}]: has no 'keypoints' list; expected the keypoint "
-                            "names of a COCO person-keypoints file")  # fmt: skip
+            raise DataError(
+                f"{src}: categories[{category_name!r}]: has no 'keypoints' list; expected the keypoint "
+                "names of a COCO person-keypoints file"
+            )
         found = [c.get("name") for c in cats]
-        raise DataError(f"{src}: categories: no {category_name!r} category with keypoints (found {found}); "
-                        f"expected a person-keypoints file")  # fmt: skip
+        raise DataError(
+            f"{src}: categories: no {category_name!r} category with keypoints (found {found}); "
+            f"expected a person-keypoints file"
+        )
     return named[0]
 
 
@@ -105,11 +112,19 @@ def _keypoint_block(ann, k, where):
         if key.startswith("keypoints_") and isinstance(val, list) and len(val) == 3 * k:
             return val, key
     n = len(kps) if isinstance(kps, list) else type(kps).__name__
-    raise DataError(f"{where}.keypoints: expected {3 * k} numbers ([x, y, v] x {k} keypoints), got {n}")
+    raise DataError(
+        f"{where}.keypoints: expected {3 * k} numbers ([x, y, v] x {k} keypoints), got {n}"
+    )
 
 
-def load_coco(path, image_dir=None, min_box_area: float = 32 * 32, min_keypoints: int = 1,
-              check_images: bool = True, category_name: str | None = "person") -> CocoDataset:  # fmt: skip
+def load_coco(
+    path,
+    image_dir=None,
+    min_box_area: float = 32 * 32,
+    min_keypoints: int = 1,
+    check_images: bool = True,
+    category_name: str | None = "person",
+) -> CocoDataset:
     """Read and validate a COCO keypoints dataset.
 
     Filters (counted in ``skipped``): ``iscrowd`` people, people with fewer than
@@ -146,14 +161,22 @@ def load_coco(path, image_dir=None, min_box_area: float = 32 * 32, min_keypoints
         for key in ("id", "file_name", "width", "height"):
             if key not in im:
                 raise DataError(f"{where}.{key}: missing")
-        if not (isinstance(im["width"], (int, float)) and isinstance(im["height"], (int, float))
-                and im["width"] > 0 and im["height"] > 0):  # fmt: skip
-            raise DataError(f"{where}.width/height: expected positive numbers, got {im['width']!r}, {im['height']!r}")
+        if not (
+            isinstance(im["width"], (int, float))
+            and isinstance(im["height"], (int, float))
+            and im["width"] > 0
+            and im["height"] > 0
+        ):
+            raise DataError(
+                f"{where}.width/height: expected positive numbers, got {im['width']!r}, {im['height']!r}"
+            )
         if not isinstance(im["file_name"], str) or not im["file_name"]:
             raise DataError(f"{where}.file_name: expected a file name, got {im['file_name']!r}")
         if im["id"] in images:
-            raise DataError(f"{where}.id: {im['id']!r} is also the id of images[{images[im['id']]['_index']}]; "
-                            "image ids must be unique")  # fmt: skip
+            raise DataError(
+                f"{where}.id: {im['id']!r} is also the id of images[{images[im['id']]['_index']}]; "
+                "image ids must be unique"
+            )
         images[im["id"]] = {**im, "_index": i}
     skipped = {"iscrowd": 0, "too_few_keypoints": 0, "small_box": 0, "other_category": 0}
     adjusted = {"keypoints_outside_image": 0, "bbox_clipped": 0, "keypoints_from_extra_block": 0}
@@ -162,15 +185,19 @@ def load_coco(path, image_dir=None, min_box_area: float = 32 * 32, min_keypoints
     ann_ids: dict = {}
     for i, ann in enumerate(data["annotations"]):
         if not isinstance(ann, dict):
-            raise DataError(f"{src}: annotations[{i}]: expected an object, got {type(ann).__name__}")
+            raise DataError(
+                f"{src}: annotations[{i}]: expected an object, got {type(ann).__name__}"
+            )
         where = f"{src}: annotations[{i}] (id {ann.get('id', '?')})"
         for key in ("image_id", "category_id", "keypoints", "bbox"):
             if key not in ann:
                 raise DataError(f"{where}.{key}: missing")
         if "id" in ann:
             if ann["id"] in ann_ids:
-                raise DataError(f"{where}.id: {ann['id']!r} is also the id of annotations[{ann_ids[ann['id']]}]; "
-                                "annotation ids must be unique")  # fmt: skip
+                raise DataError(
+                    f"{where}.id: {ann['id']!r} is also the id of annotations[{ann_ids[ann['id']]}]; "
+                    "annotation ids must be unique"
+                )
             ann_ids[ann["id"]] = i
         if ann["category_id"] != cat["id"]:
             skipped["other_category"] += 1
@@ -192,17 +219,25 @@ def load_coco(path, image_dir=None, min_box_area: float = 32 * 32, min_keypoints
             raise DataError(f"{where}.keypoints: NaN or infinite value")
         vis = arr[:, 2].astype(int)
         if not np.isin(arr[:, 2], (0, 1, 2)).all():
-            raise DataError(f"{where}.keypoints: visibility flags must be 0, 1 or 2, got {sorted(set(arr[:, 2].tolist()))}")
+            raise DataError(
+                f"{where}.keypoints: visibility flags must be 0, 1 or 2, got {sorted(set(arr[:, 2].tolist()))}"
+            )
         xy = arr[:, :2]
         iw, ih = float(im["width"]), float(im["height"])
         lab = xy[vis > 0]
         adjusted["keypoints_outside_image"] += int(((lab < 0) | (lab > [iw, ih])).any(axis=1).sum())
         bbox = ann["bbox"]
-        if not (isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox)):
+        if not (
+            isinstance(bbox, list)
+            and len(bbox) == 4
+            and all(isinstance(v, (int, float)) for v in bbox)
+        ):
             raise DataError(f"{where}.bbox: expected [x, y, w, h] numbers, got {bbox!r}")
         x, y, w, h = (float(v) for v in bbox)
         if not all(math.isfinite(v) for v in (x, y, w, h)) or w < 0 or h < 0:
-            raise DataError(f"{where}.bbox: expected finite [x, y, w, h] with w, h >= 0, got {bbox}")
+            raise DataError(
+                f"{where}.bbox: expected finite [x, y, w, h] with w, h >= 0, got {bbox}"
+            )
         tol = 1.0
         if x < -tol or y < -tol or x + w > iw + tol or y + h > ih + tol:
             x0, y0 = min(max(x, 0.0), iw), min(max(y, 0.0), ih)
@@ -218,18 +253,29 @@ def load_coco(path, image_dir=None, min_box_area: float = 32 * 32, min_keypoints
         img_path = str(img_dir / im["file_name"])
         if check_images and img_path not in checked:
             if not os.path.isfile(img_path):
-                raise DataError(f"{where}: image file {img_path} (images[].file_name {im['file_name']!r}) does not exist")
+                raise DataError(
+                    f"{where}: image file {img_path} (images[].file_name {im['file_name']!r}) does not exist"
+                )
             checked.add(img_path)
         try:
             image_id, ann_id = int(ann["image_id"]), int(ann.get("id", i + 1))
         except (TypeError, ValueError):
-            raise DataError(f"{where}.id/image_id: expected integers, got {ann.get('id')!r}, {ann['image_id']!r}") from None
-        samples.append(PersonSample(
-            image_path=img_path, image_id=image_id, ann_id=ann_id,
-            bbox=(x, y, w, h), keypoints=xy.astype(np.float32), visibility=vis.astype(np.int8),
-            image_size=(int(ih), int(iw)), area=float(ann.get("area", w * h)),
-            source=str(ann["source"]) if isinstance(ann.get("source"), (str, int)) else None,
-        ))  # fmt: skip
+            raise DataError(
+                f"{where}.id/image_id: expected integers, got {ann.get('id')!r}, {ann['image_id']!r}"
+            ) from None
+        samples.append(
+            PersonSample(
+                image_path=img_path,
+                image_id=image_id,
+                ann_id=ann_id,
+                bbox=(x, y, w, h),
+                keypoints=xy.astype(np.float32),
+                visibility=vis.astype(np.int8),
+                image_size=(int(ih), int(iw)),
+                area=float(ann.get("area", w * h)),
+                source=str(ann["source"]) if isinstance(ann.get("source"), (str, int)) else None,
+            )
+        )
     images = {key: {k2: v for k2, v in im.items() if k2 != "_index"} for key, im in images.items()}
     return CocoDataset(samples, schema, src, str(img_dir), skipped, images, adjusted)
 

@@ -38,24 +38,41 @@ LFW_POINTS = np.array([[17.5, 8.75], [7.5, 8.75], [12.5, 18.75]], np.float32)
 # Face points as head-local directions (x left, y up, z forward), scaled by the head radius. The
 # head is an ellipse 1.38 times as tall as wide with hair over its top, so the eyes sit at about
 # its middle and the mouth well below it, as on a real head.
-FACE_POINTS = {"nose": (0.0, -0.4, 0.95), "left_eye": (0.38, 0.02, 0.92), "right_eye": (-0.38, 0.02, 0.92),
-               "left_ear": (0.98, -0.1, -0.1), "right_ear": (-0.98, -0.1, -0.1)}  # fmt: skip
+FACE_POINTS = {
+    "nose": (0.0, -0.4, 0.95),
+    "left_eye": (0.38, 0.02, 0.92),
+    "right_eye": (-0.38, 0.02, 0.92),
+    "left_ear": (0.98, -0.1, -0.1),
+    "right_ear": (-0.98, -0.1, -0.1),
+}
 MOUTH = (0.0, -0.82, 0.62)
 
 # keypoint (COCO index) -> parts whose surface contains it
-_KP_OWNERS = {0: ("head", "hair"), 1: ("head", "hair"), 2: ("head", "hair"), 3: ("head", "hair"), 4: ("head", "hair")}
-for _k, (_side, _j) in enumerate([(s, j) for j in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle") for s in "lr"], 5):
-    _KP_OWNERS[_k] = {"shoulder": ("torso_up", f"{_side}_upper_arm", "neck", "hair"),
-                      "elbow": (f"{_side}_upper_arm", f"{_side}_forearm"),
-                      "wrist": (f"{_side}_forearm", f"{_side}_hand"),
-                      "hip": ("torso_low", f"{_side}_thigh", "skirt"),
-                      "knee": (f"{_side}_thigh", f"{_side}_shin", "skirt"),
-                      "ankle": (f"{_side}_shin", f"{_side}_foot")}[_j]  # fmt: skip
+_KP_OWNERS = {
+    0: ("head", "hair"),
+    1: ("head", "hair"),
+    2: ("head", "hair"),
+    3: ("head", "hair"),
+    4: ("head", "hair"),
+}
+for _k, (_side, _j) in enumerate(
+    [(s, j) for j in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle") for s in "lr"], 5
+):
+    _KP_OWNERS[_k] = {
+        "shoulder": ("torso_up", f"{_side}_upper_arm", "neck", "hair"),
+        "elbow": (f"{_side}_upper_arm", f"{_side}_forearm"),
+        "wrist": (f"{_side}_forearm", f"{_side}_hand"),
+        "hip": ("torso_low", f"{_side}_thigh", "skirt"),
+        "knee": (f"{_side}_thigh", f"{_side}_shin", "skirt"),
+        "ankle": (f"{_side}_shin", f"{_side}_foot"),
+    }[_j]
 
 _faces_cache: np.ndarray | None = None
 _yy, _xx = np.mgrid[0:25, 0:25].astype(np.float32)
 #: Where an LFW crop is face (1) fading to its border (0): the oval blended onto the head.
-_FACE_SOFT = np.clip(1.6 - np.sqrt(((_xx - 12.5) / 11.5) ** 2 + ((_yy - 13.0) / 13.0) ** 2) * 1.6, 0, 1)
+_FACE_SOFT = np.clip(
+    1.6 - np.sqrt(((_xx - 12.5) / 11.5) ** 2 + ((_yy - 13.0) / 13.0) ** 2) * 1.6, 0, 1
+)
 
 
 def lfw_faces() -> np.ndarray:
@@ -66,7 +83,9 @@ def lfw_faces() -> np.ndarray:
         try:
             import skimage
 
-            arr = np.load(os.path.join(os.path.dirname(skimage.__file__), "data", "lfw_subset.npy"))[:100]
+            arr = np.load(
+                os.path.join(os.path.dirname(skimage.__file__), "data", "lfw_subset.npy")
+            )[:100]
             _faces_cache = arr.astype(np.float32)
         except (ImportError, OSError, ValueError):
             _faces_cache = np.zeros((0, 25, 25), np.float32)
@@ -74,13 +93,19 @@ def lfw_faces() -> np.ndarray:
 
 
 def _unit(v):
-    n = math.sqrt(float(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])) if len(v) == 3 else float(np.linalg.norm(v))
+    n = (
+        math.sqrt(float(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]))
+        if len(v) == 3
+        else float(np.linalg.norm(v))
+    )
     return v / max(n, 1e-9)
 
 
 def _cross(a, b):
     """Cross product of two 3-vectors (np.cross is slow on single vectors)."""
-    return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]])
+    return np.array(
+        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    )
 
 
 def _fx(pts, origin):
@@ -97,7 +122,12 @@ class Tube:
 
     def __init__(self, name, axis, w, mats, d=None, u=None, depth_bias=0.0, caps=(True, True)):
         self.name, self.axis, self.w = name, np.asarray(axis, float), np.asarray(w, float)
-        self.d, self.u, self.depth_bias, self.caps = (None if d is None else np.asarray(d, float)), u, depth_bias, caps
+        self.d, self.u, self.depth_bias, self.caps = (
+            (None if d is None else np.asarray(d, float)),
+            u,
+            depth_bias,
+            caps,
+        )
         self.mats = list(mats)
 
 
@@ -108,7 +138,14 @@ class Blob:
     __slots__ = ("name", "centre", "r", "mat", "up", "aspect", "depth_bias")
 
     def __init__(self, name, centre, r, mat, up=None, aspect=1.0, depth_bias=0.0):
-        self.name, self.centre, self.r, self.mat, self.up, self.aspect = name, np.asarray(centre, float), r, mat, up, aspect
+        self.name, self.centre, self.r, self.mat, self.up, self.aspect = (
+            name,
+            np.asarray(centre, float),
+            r,
+            mat,
+            up,
+            aspect,
+        )
         self.depth_bias = depth_bias
 
 
@@ -137,7 +174,11 @@ def build_parts(prop, fk, look, hands: bool = True, hair: bool = True) -> list:
     parts = []
     # torso: the pelvis part turns with the pelvis, the chest part with the spine
     waist_t = 0.32
-    low_pts = [j["pelvis"] - pel[:, 1] * 0.1 * T, j["pelvis"] + pel[:, 1] * 0.12 * T, j["pelvis"] + pel[:, 1] * waist_t * T]
+    low_pts = [
+        j["pelvis"] - pel[:, 1] * 0.1 * T,
+        j["pelvis"] + pel[:, 1] * 0.12 * T,
+        j["pelvis"] + pel[:, 1] * waist_t * T,
+    ]
     low_w = [prop["hip_r"] * 0.92, prop["hip_r"], prop["waist"] * 1.02]
     low_d = [prop["depth"] * 0.95, prop["depth"], prop["depth"] * 0.92]
     skirt = look["bottom"] == "skirt"
@@ -148,61 +189,160 @@ def build_parts(prop, fk, look, hands: bool = True, hair: bool = True) -> list:
         low_w.insert(2, prop["waist"] * 1.03)
         low_d.insert(2, prop["depth"] * 0.93)
         lm = [low_mat, low_mat, M["belt"]]
-    parts.append(Tube("torso_low", low_pts, low_w, lm, d=low_d, u=pel[:, 0], depth_bias=0.3 * prop["depth"],
-                      caps=(False, False)))  # fmt: skip
+    parts.append(
+        Tube(
+            "torso_low",
+            low_pts,
+            low_w,
+            lm,
+            d=low_d,
+            u=pel[:, 0],
+            depth_bias=0.3 * prop["depth"],
+            caps=(False, False),
+        )
+    )
     neck_base = j["neck"]
-    up_pts = [j["pelvis"] + pel[:, 1] * waist_t * T, neck_base - spn[:, 1] * 0.36 * T, neck_base - spn[:, 1] * 0.1 * T,
-              neck_base]  # fmt: skip
+    up_pts = [
+        j["pelvis"] + pel[:, 1] * waist_t * T,
+        neck_base - spn[:, 1] * 0.36 * T,
+        neck_base - spn[:, 1] * 0.1 * T,
+        neck_base,
+    ]
     chest_d = prop["depth"] * (1.08 + 0.12 * prop["femininity"])
     up_pts.insert(3, neck_base - spn[:, 1] * 0.03 * T)  # the shoulders slope down from the neck
     fit = look.get("fit", 1.0)  # tops hang off the body: their waist tapers less than the skin's
-    up_w = [max(prop["waist"] * 1.02 * fit, prop["chest"] * 0.9 * (fit - 0.05)), prop["chest"] * fit,
-            prop["shoulder_w"] * 0.98, prop["shoulder_w"] * 0.72, prop["shoulder_w"] * 0.42]  # fmt: skip
-    up_d = [prop["depth"] * 0.92, chest_d, prop["depth"] * 0.85, prop["depth"] * 0.7, prop["depth"] * 0.5]
-    parts.append(Tube("torso_up", up_pts, up_w, [M["top"]] * 4, d=up_d, u=spn[:, 0], depth_bias=0.3 * prop["depth"],
-                      caps=(False, True)))  # fmt: skip
+    up_w = [
+        max(prop["waist"] * 1.02 * fit, prop["chest"] * 0.9 * (fit - 0.05)),
+        prop["chest"] * fit,
+        prop["shoulder_w"] * 0.98,
+        prop["shoulder_w"] * 0.72,
+        prop["shoulder_w"] * 0.42,
+    ]
+    up_d = [
+        prop["depth"] * 0.92,
+        chest_d,
+        prop["depth"] * 0.85,
+        prop["depth"] * 0.7,
+        prop["depth"] * 0.5,
+    ]
+    parts.append(
+        Tube(
+            "torso_up",
+            up_pts,
+            up_w,
+            [M["top"]] * 4,
+            d=up_d,
+            u=spn[:, 0],
+            depth_bias=0.3 * prop["depth"],
+            caps=(False, True),
+        )
+    )
     panel = look.get("panel")
-    if panel:  # front-only cue on the chest (drawn only when the chest faces the camera: see render)
+    if (
+        panel
+    ):  # front-only cue on the chest (drawn only when the chest faces the camera: see render)
         top = neck_base - spn[:, 1] * 0.06 * T + spn[:, 2] * up_d[2]
-        length = (0.75 * T if panel["length"] >= 1.0 else panel["length"] * T)
+        length = 0.75 * T if panel["length"] >= 1.0 else panel["length"] * T
         bot = top - spn[:, 1] * length + spn[:, 2] * (chest_d - up_d[2]) * 0.5
         w0 = panel["width"] * prop["chest"]
         w1 = 0.05 * w0 if panel["kind"] == "vneck" else w0
-        parts.append(Tube("panel", [top, bot], [w0, w1], [M["panel"]], d=[0.003, 0.003], u=spn[:, 0],
-                          depth_bias=-prop["depth"] * 1.2, caps=(False, False)))  # fmt: skip
+        parts.append(
+            Tube(
+                "panel",
+                [top, bot],
+                [w0, w1],
+                [M["panel"]],
+                d=[0.003, 0.003],
+                u=spn[:, 0],
+                depth_bias=-prop["depth"] * 1.2,
+                caps=(False, False),
+            )
+        )
     # neck and head
-    parts.append(Tube("neck", [neck_base - spn[:, 1] * 0.05 * T, j["head"] - H[:, 1] * prop["head_r"] * 0.9],
-                      [prop["r_neck"], prop["r_neck"] * 0.95], [M["skin"]], depth_bias=0.02))  # fmt: skip
+    parts.append(
+        Tube(
+            "neck",
+            [neck_base - spn[:, 1] * 0.05 * T, j["head"] - H[:, 1] * prop["head_r"] * 0.9],
+            [prop["r_neck"], prop["r_neck"] * 0.95],
+            [M["skin"]],
+            depth_bias=0.02,
+        )
+    )
     hr = prop["head_r"]
     parts.append(Blob("head", j["head"], hr, M["skin"], up=H[:, 1], aspect=1.38))
     style = look["hair_style"] if hair else "bald"
     if style != "bald":
-        hair_r = hr * {"short": 1.04, "medium": 1.1, "long": 1.12, "bun": 1.04, "ponytail": 1.04, "cap": 1.06}[style]
+        hair_r = (
+            hr
+            * {
+                "short": 1.04,
+                "medium": 1.1,
+                "long": 1.12,
+                "bun": 1.04,
+                "ponytail": 1.04,
+                "cap": 1.06,
+            }[style]
+        )
         lift = 0.45 if style == "cap" else 0.3
-        parts.append(Blob("hair", j["head"] + H @ np.array([0, lift, -0.22]) * hr, hair_r, M["hair"], up=H[:, 1],
-                          aspect=1.25 if style != "cap" else 0.9))  # fmt: skip
+        parts.append(
+            Blob(
+                "hair",
+                j["head"] + H @ np.array([0, lift, -0.22]) * hr,
+                hair_r,
+                M["hair"],
+                up=H[:, 1],
+                aspect=1.25 if style != "cap" else 0.9,
+            )
+        )
         # the hairline: hair over the top of the head, in front of it, so it frames the face
-        parts.append(Blob("hair", j["head"] + H @ np.array([0, 0.9, 0.1]) * hr, hr * 0.85, M["hair"], up=H[:, 1],
-                          aspect=0.6, depth_bias=-hr * 0.6))  # fmt: skip
+        parts.append(
+            Blob(
+                "hair",
+                j["head"] + H @ np.array([0, 0.9, 0.1]) * hr,
+                hr * 0.85,
+                M["hair"],
+                up=H[:, 1],
+                aspect=0.6,
+                depth_bias=-hr * 0.6,
+            )
+        )
         back = j["head"] + H @ np.array([0, -0.3, -0.6]) * hr
         if style == "long":
             end = neck_base - spn[:, 1] * 0.22 * T - spn[:, 2] * prop["depth"] * 0.9
-            parts.append(Tube("hair", [back, end], [hr * 0.95, hr * 0.65], [M["hair"]], depth_bias=0.01))
+            parts.append(
+                Tube("hair", [back, end], [hr * 0.95, hr * 0.65], [M["hair"]], depth_bias=0.01)
+            )
         elif style == "ponytail":
             end = back - H[:, 1] * hr * 2.4 - H[:, 2] * hr * 0.5
             parts.append(Tube("hair", [back, end], [hr * 0.35, hr * 0.2], [M["hair"]]))
         elif style == "bun":
-            parts.append(Blob("hair", j["head"] + H @ np.array([0, 0.6, -1.0]) * hr, hr * 0.48, M["hair"]))
+            parts.append(
+                Blob("hair", j["head"] + H @ np.array([0, 0.6, -1.0]) * hr, hr * 0.48, M["hair"])
+            )
     # arms: shoulder -> elbow -> wrist, the sleeve edge anywhere along them
     for s in ("l", "r"):
         sh, el, wr = j[f"{s}_shoulder"], j[f"{s}_elbow"], j[f"{s}_wrist"]
         rua, rfa = prop["r_upper_arm"], prop["r_forearm"]
         edge = look["sleeve"]
         sl = 1.1  # cloth stands off the skin
-        for name, a, b, ts, rad, lo in ((f"{s}_upper_arm", sh, el, (0.0, 0.12, 0.5, 0.88, 1.0),
-                                         (1.45 * rua, 1.32 * rua, 1.05 * rua, 0.88 * rua, 0.82 * rua), 0.0),
-                                        (f"{s}_forearm", el, wr, (1.0, 1.18, 1.5, 1.85, 2.0),
-                                         (1.02 * rfa, 1.08 * rfa, 0.9 * rfa, 0.7 * rfa, 0.62 * rfa), 1.0)):  # fmt: skip
+        for name, a, b, ts, rad, lo in (
+            (
+                f"{s}_upper_arm",
+                sh,
+                el,
+                (0.0, 0.12, 0.5, 0.88, 1.0),
+                (1.45 * rua, 1.32 * rua, 1.05 * rua, 0.88 * rua, 0.82 * rua),
+                0.0,
+            ),
+            (
+                f"{s}_forearm",
+                el,
+                wr,
+                (1.0, 1.18, 1.5, 1.85, 2.0),
+                (1.02 * rfa, 1.08 * rfa, 0.9 * rfa, 0.7 * rfa, 0.62 * rfa),
+                1.0,
+            ),
+        ):
             ts2, rad2, mats = _split(ts, rad, edge, M["top"], M["skin"])
             rad2 = [r * (sl if t < edge else 1.0) for t, r in zip(ts2, rad2)]
             axis = [a + (b - a) * (t - lo) for t in ts2]
@@ -211,8 +351,14 @@ def build_parts(prop, fk, look, hands: bool = True, hair: bool = True) -> list:
         if hands:
             parts += _hand(s, wr, fd, spn, prop, scale, look)
         else:
-            parts.append(Tube(f"{s}_hand", [wr, wr + fd * 0.08 * scale], [prop["r_hand"], prop["r_hand"] * 0.9],
-                              [M["skin"]]))  # fmt: skip
+            parts.append(
+                Tube(
+                    f"{s}_hand",
+                    [wr, wr + fd * 0.08 * scale],
+                    [prop["r_hand"], prop["r_hand"] * 0.9],
+                    [M["skin"]],
+                )
+            )
     # legs: hip -> knee -> ankle, trousers or shorts or bare under a skirt
     for s in ("l", "r"):
         hp, kn, an = j[f"{s}_hip"], j[f"{s}_knee"], j[f"{s}_ankle"]
@@ -220,14 +366,34 @@ def build_parts(prop, fk, look, hands: bool = True, hair: bool = True) -> list:
         edge = 0.0 if skirt else look["leg"]
         boot = look["shoe_kind"] == "boot"
         cloth = 1.12 if look["bottom"] == "trousers" else 1.04
-        for name, a, b, ts, rad, lo in ((f"{s}_thigh", hp, kn, (0.0, 0.3, 0.7, 1.0), (1.05 * rth, 0.97 * rth, 0.78 * rth, 0.62 * rth), 0.0),
-                                        (f"{s}_shin", kn, an, (1.0, 1.25, 1.6, 2.0), (0.66 * rth, 1.08 * rsh, 0.8 * rsh, 0.55 * rsh), 1.0)):  # fmt: skip
+        for name, a, b, ts, rad, lo in (
+            (
+                f"{s}_thigh",
+                hp,
+                kn,
+                (0.0, 0.3, 0.7, 1.0),
+                (1.05 * rth, 0.97 * rth, 0.78 * rth, 0.62 * rth),
+                0.0,
+            ),
+            (
+                f"{s}_shin",
+                kn,
+                an,
+                (1.0, 1.25, 1.6, 2.0),
+                (0.66 * rth, 1.08 * rsh, 0.8 * rsh, 0.55 * rsh),
+                1.0,
+            ),
+        ):
             ts2, rad2, mats = _split(ts, rad, edge, M["bottom"], M["legwear"])
             if boot:
                 ts2, rad2, m2 = _split(ts2, rad2, 1.72, 0, M["shoes"])
                 mats = [m if m2[i] == 0 else M["shoes"] for i, m in enumerate(mats)]
-            rad2 = [max(r * cloth, 0.7 * rth * cloth if look["bottom"] == "trousers" and t > 1 else 0) if t < edge else r
-                    for t, r in zip(ts2, rad2)]  # fmt: skip
+            rad2 = [
+                max(r * cloth, 0.7 * rth * cloth if look["bottom"] == "trousers" and t > 1 else 0)
+                if t < edge
+                else r
+                for t, r in zip(ts2, rad2)
+            ]
             axis = [a + (b - a) * (t - lo) for t in ts2]
             parts.append(Tube(name, axis, rad2, mats))
         parts.append(_shoe(s, j, prop, scale))
@@ -236,14 +402,27 @@ def build_parts(prop, fk, look, hands: bool = True, hair: bool = True) -> list:
         knees = 0.5 * (j["l_knee"] + j["r_knee"])
         down = _unit(knees - j["pelvis"])
         length = hem * 0.5 * (prop["thigh"] + prop["shin"]) * 0.98
-        spread = np.linalg.norm(j["l_knee"] - j["r_knee"]) * min(hem, 1.0) * 0.5 + prop["r_thigh"] * 1.4
+        spread = (
+            np.linalg.norm(j["l_knee"] - j["r_knee"]) * min(hem, 1.0) * 0.5 + prop["r_thigh"] * 1.4
+        )
         top = j["pelvis"] + pel[:, 1] * 0.05 * T
         mid = top + down * length * 0.5
-        parts.append(Tube("skirt", [top, mid, top + down * length],
-                          [prop["hip_r"] * 1.05, max(prop["hip_r"] * 1.15, 0.5 * spread + prop["hip_r"] * 0.4),
-                           max(prop["hip_r"] * 1.25, spread + prop["hip_r"] * 0.3)],
-                          [M["bottom"], M["bottom"]], d=[prop["depth"] * 1.05, prop["depth"] * 1.3, prop["depth"] * 1.5],
-                          u=pel[:, 0], depth_bias=-0.05, caps=(False, False)))  # fmt: skip
+        parts.append(
+            Tube(
+                "skirt",
+                [top, mid, top + down * length],
+                [
+                    prop["hip_r"] * 1.05,
+                    max(prop["hip_r"] * 1.15, 0.5 * spread + prop["hip_r"] * 0.4),
+                    max(prop["hip_r"] * 1.25, spread + prop["hip_r"] * 0.3),
+                ],
+                [M["bottom"], M["bottom"]],
+                d=[prop["depth"] * 1.05, prop["depth"] * 1.3, prop["depth"] * 1.5],
+                u=pel[:, 0],
+                depth_bias=-0.05,
+                caps=(False, False),
+            )
+        )
     return parts
 
 
@@ -254,7 +433,9 @@ def _hand(s, wr, fd, spn, prop, scale, look):
     fwd = spn[:, 2] - fd * (spn[:, 2] @ fd)
     fwd = _unit(fwd if np.linalg.norm(fwd) > 1e-3 else spn[:, 0])
     twist = prop.get("_twist_" + s, 0.0)
-    nrm = fwd * np.cos(twist) + _cross(fd, fwd) * np.sin(twist)  # palm normal, turned about the forearm
+    nrm = fwd * np.cos(twist) + _cross(fd, fwd) * np.sin(
+        twist
+    )  # palm normal, turned about the forearm
     wdir = _unit(_cross(fd, nrm))
     curl = prop.get("_curl_" + s, 0.3)
     pw = prop["r_hand_w"] * 0.5
@@ -263,10 +444,30 @@ def _hand(s, wr, fd, spn, prop, scale, look):
     fdir = _unit(fd * np.cos(curl) - nrm * np.sin(curl))
     thumb_dir = _unit(fd * 0.45 + sign * _cross(nrm, fd) * 0.75 + nrm * 0.25)
     base = wr + fd * 0.025 * scale + sign * _cross(nrm, fd) * pw * 0.7
-    return [Tube(f"{s}_hand", [wr, palm_end], [pw * 0.85, pw], [mat], d=[0.014 * scale, 0.013 * scale], u=wdir),
-            Tube(f"{s}_hand", [palm_end, palm_end + fdir * 0.075 * scale], [pw * 0.95, pw * 0.7], [mat],
-                 d=[0.011 * scale, 0.009 * scale], u=wdir),
-            Tube(f"{s}_hand", [base, base + thumb_dir * 0.055 * scale], [0.0105 * scale, 0.0085 * scale], [mat])]  # fmt: skip
+    return [
+        Tube(
+            f"{s}_hand",
+            [wr, palm_end],
+            [pw * 0.85, pw],
+            [mat],
+            d=[0.014 * scale, 0.013 * scale],
+            u=wdir,
+        ),
+        Tube(
+            f"{s}_hand",
+            [palm_end, palm_end + fdir * 0.075 * scale],
+            [pw * 0.95, pw * 0.7],
+            [mat],
+            d=[0.011 * scale, 0.009 * scale],
+            u=wdir,
+        ),
+        Tube(
+            f"{s}_hand",
+            [base, base + thumb_dir * 0.055 * scale],
+            [0.0105 * scale, 0.0085 * scale],
+            [mat],
+        ),
+    ]
 
 
 def _shoe(s, j, prop, scale):
@@ -281,8 +482,14 @@ def _shoe(s, j, prop, scale):
     ball = an + fdir * prop["foot"] * 0.85 + sole * 0.05 * scale
     tip = toe + fdir * 0.06 * scale + sole * 0.05 * scale
     fw = prop["foot_w"]
-    return Tube(f"{s}_foot", [heel, mid, ball, tip], [fw * 0.42, fw * 0.5, fw * 0.55, fw * 0.32],
-                [A.MAT["shoes"]] * 3, d=[0.035 * scale, 0.05 * scale, 0.028 * scale, 0.018 * scale], u=side)  # fmt: skip
+    return Tube(
+        f"{s}_foot",
+        [heel, mid, ball, tip],
+        [fw * 0.42, fw * 0.5, fw * 0.55, fw * 0.32],
+        [A.MAT["shoes"]] * 3,
+        d=[0.035 * scale, 0.05 * scale, 0.028 * scale, 0.018 * scale],
+        u=side,
+    )
 
 
 _ARC = 5
@@ -389,7 +596,12 @@ def render_figure(img, ids, person, cam, light, faces: bool = True):
     # visibility of each keypoint on the person's own surface
     vis = np.zeros(17, bool)
     ij = np.floor(np.nan_to_num(xy - cv_.origin, nan=-1.0)).astype(int)
-    inside = (ij[:, 0] >= 0) & (ij[:, 0] < cv_.part.shape[1]) & (ij[:, 1] >= 0) & (ij[:, 1] < cv_.part.shape[0])
+    inside = (
+        (ij[:, 0] >= 0)
+        & (ij[:, 0] < cv_.part.shape[1])
+        & (ij[:, 1] >= 0)
+        & (ij[:, 1] < cv_.part.shape[0])
+    )
     for k in np.nonzero(inside)[0]:
         got = names[int(cv_.part[ij[k, 1], ij[k, 0]])]
         vis[k] = got in _KP_OWNERS[k] and (k >= 5 or faces_cam[k])
@@ -471,8 +683,13 @@ def _draw_blob(cv_, p, pc, p2, f, part_id, Mr):
     cv_.polys(outline, p.mat, part_id)
 
 
-_RING = np.stack([np.cos(np.linspace(0, 2 * np.pi, 20, endpoint=False)),
-                  np.sin(np.linspace(0, 2 * np.pi, 20, endpoint=False))], 1)  # fmt: skip
+_RING = np.stack(
+    [
+        np.cos(np.linspace(0, 2 * np.pi, 20, endpoint=False)),
+        np.sin(np.linspace(0, 2 * np.pi, 20, endpoint=False)),
+    ],
+    1,
+)
 
 
 def _draw_face(cv_, head, H, to_cam, proj, f, Mr, look, faces):
@@ -484,9 +701,14 @@ def _draw_face(cv_, head, H, to_cam, proj, f, Mr, look, faces):
     facing = float(-(Mr @ n) @ _unit(Xc))
     out = {"face_drawn": False, "facing": facing}
     pts = {}
-    for name, loc in (("left_eye", FACE_POINTS["left_eye"]), ("right_eye", FACE_POINTS["right_eye"]), ("mouth", MOUTH),
-                      ("left_ear", FACE_POINTS["left_ear"]), ("right_ear", FACE_POINTS["right_ear"]),
-                      ("nose", FACE_POINTS["nose"])):  # fmt: skip
+    for name, loc in (
+        ("left_eye", FACE_POINTS["left_eye"]),
+        ("right_eye", FACE_POINTS["right_eye"]),
+        ("mouth", MOUTH),
+        ("left_ear", FACE_POINTS["left_ear"]),
+        ("right_ear", FACE_POINTS["right_ear"]),
+        ("nose", FACE_POINTS["nose"]),
+    ):
         loc = np.asarray(loc, float)
         X = to_cam((head.centre + H @ loc * hr)[None])[0]
         pts[name] = (proj(X), float(-(Mr @ (H @ loc)) @ _unit(X)), X[2])
@@ -496,8 +718,18 @@ def _draw_face(cv_, head, H, to_cam, proj, f, Mr, look, faces):
         p2, cos, z = pts[ear]
         if cos > 0.05:
             r = max(f * hr * 0.2 / z, 0.6)
-            cv2.ellipse(cv_.details(), tuple(int(v) for v in _fx(p2, cv_.origin)), (int(r * 0.7 * _S), int(r * _S)), 0, 0, 360,
-                        0.7, -1, cv2.LINE_8, SHIFT)  # fmt: skip
+            cv2.ellipse(
+                cv_.details(),
+                tuple(int(v) for v in _fx(p2, cv_.origin)),
+                (int(r * 0.7 * _S), int(r * _S)),
+                0,
+                0,
+                360,
+                0.7,
+                -1,
+                cv2.LINE_8,
+                SHIFT,
+            )
     if facing < 0.2:
         return out
     eyes_ok = pts["left_eye"][1] > 0.05 or pts["right_eye"][1] > 0.05
@@ -506,7 +738,9 @@ def _draw_face(cv_, head, H, to_cam, proj, f, Mr, look, faces):
     src = lfw_faces()
     if faces and len(src):
         face = src[look["face"] % len(src)]
-        dst = np.array([pts["left_eye"][0], pts["right_eye"][0], pts["mouth"][0]], np.float32) - cv_.origin.astype(np.float32)
+        dst = np.array(
+            [pts["left_eye"][0], pts["right_eye"][0], pts["mouth"][0]], np.float32
+        ) - cv_.origin.astype(np.float32)
         span = float(np.ptp(dst, axis=0).max()) * 1.6 + 2.0
         ctr = dst.mean(0)
         fx0, fy0 = int(max(0, np.floor(ctr[0] - span))), int(max(0, np.floor(ctr[1] - span)))
@@ -515,11 +749,19 @@ def _draw_face(cv_, head, H, to_cam, proj, f, Mr, look, faces):
             return out
         A_ = cv2.getAffineTransform(LFW_POINTS, dst - np.array([fx0, fy0], np.float32))
         size = (fx1 - fx0, fy1 - fy0)
-        g = cv2.warpAffine(face, A_, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
-        wgt = cv2.warpAffine(_FACE_SOFT, A_, size, flags=cv2.INTER_LINEAR) * min(1.0, (facing - 0.2) / 0.35)
+        g = cv2.warpAffine(
+            face, A_, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1
+        )
+        wgt = cv2.warpAffine(_FACE_SOFT, A_, size, flags=cv2.INTER_LINEAR) * min(
+            1.0, (facing - 0.2) / 0.35
+        )
         gm = float(np.mean(face))
         alb = skin[None, None] * np.clip(0.6 + 1.5 * (g - gm), 0.1, 1.5)[..., None]
-        cv_.face = (alb.astype(np.float32), np.where(wgt > 0.01, wgt, 0).astype(np.float32), (fx0, fy0))
+        cv_.face = (
+            alb.astype(np.float32),
+            np.where(wgt > 0.01, wgt, 0).astype(np.float32),
+            (fx0, fy0),
+        )
         out["face_drawn"] = True
         _glasses_beard(cv_, pts, f, hr, look)
         return out
@@ -528,14 +770,40 @@ def _draw_face(cv_, head, H, to_cam, proj, f, Mr, look, faces):
         if cos <= 0.05:
             continue
         r = max(f * hr * 0.13 / z, 0.6)
-        cv2.circle(cv_.details(), tuple(int(v) for v in _fx(p2, cv_.origin)), int(r * 1.3 * _S), 1.35, -1, cv2.LINE_8, SHIFT)
-        cv2.circle(cv_.details(), tuple(int(v) for v in _fx(p2, cv_.origin)), int(r * 0.8 * _S), 0.15, -1, cv2.LINE_8, SHIFT)
+        cv2.circle(
+            cv_.details(),
+            tuple(int(v) for v in _fx(p2, cv_.origin)),
+            int(r * 1.3 * _S),
+            1.35,
+            -1,
+            cv2.LINE_8,
+            SHIFT,
+        )
+        cv2.circle(
+            cv_.details(),
+            tuple(int(v) for v in _fx(p2, cv_.origin)),
+            int(r * 0.8 * _S),
+            0.15,
+            -1,
+            cv2.LINE_8,
+            SHIFT,
+        )
         out["face_drawn"] = True
     p2, cos, z = pts["mouth"]
     if cos > 0.05:
         r = max(f * hr * 0.16 / z, 0.6)
-        cv2.ellipse(cv_.details(), tuple(int(v) for v in _fx(p2, cv_.origin)), (int(r * _S), int(r * 0.35 * _S)), 0, 0, 360,
-                    0.45, -1, cv2.LINE_8, SHIFT)  # fmt: skip
+        cv2.ellipse(
+            cv_.details(),
+            tuple(int(v) for v in _fx(p2, cv_.origin)),
+            (int(r * _S), int(r * 0.35 * _S)),
+            0,
+            0,
+            360,
+            0.45,
+            -1,
+            cv2.LINE_8,
+            SHIFT,
+        )
     _glasses_beard(cv_, pts, f, hr, look)
     return out
 
@@ -550,15 +818,24 @@ def _glasses_beard(cv_, pts, f, hr, look):
             p2, cos, z = pts[eye]
             if cos > 0.1:
                 r = max(f * hr * 0.2 / z, 0.8)
-                cv2.circle(det, tuple(int(v) for v in _fx(p2, cv_.origin)), int(r * _S), 0.3, max(1, int(r * 0.25)),
-                           cv2.LINE_8, SHIFT)  # fmt: skip
+                cv2.circle(
+                    det,
+                    tuple(int(v) for v in _fx(p2, cv_.origin)),
+                    int(r * _S),
+                    0.3,
+                    max(1, int(r * 0.25)),
+                    cv2.LINE_8,
+                    SHIFT,
+                )
     if look.get("beard"):
         p2, cos, z = pts["mouth"]
         if cos > 0.1:
             det = det if det is not None else cv_.details()
             r = max(f * hr * 0.45 / z, 0.8)
             c = tuple(int(v) for v in _fx(p2, cv_.origin))
-            cv2.ellipse(det, c, (int(r * _S), int(r * 0.6 * _S)), 0, 0, 180, 0.5, -1, cv2.LINE_8, SHIFT)
+            cv2.ellipse(
+                det, c, (int(r * _S), int(r * 0.6 * _S)), 0, 0, 180, 0.5, -1, cv2.LINE_8, SHIFT
+            )
 
 
 def shading(part, light, radius_px: float) -> np.ndarray:
@@ -605,11 +882,19 @@ def _composite(img, ids, cv_, look, light, person_id, fk, to_cam, proj, Mr):
         lut[m] = col
     alb = lut[mat]  # solid colours first; patterned materials below
     j = fk["joints"]
-    ang = lambda a, b: float(np.arctan2(*(proj(to_cam(b[None]))[0] - proj(to_cam(a[None]))[0])[::-1]))  # noqa: E731
-    patterned = {A.MAT["top"]: (look["top_texture"], ang(j["pelvis"], j["neck"]) + np.pi / 2),
-                 A.MAT["bottom"]: (look["bottom_texture"], ang(j["l_hip"], j["l_knee"]) if look["bottom"] != "skirt"
-                                   else ang(j["pelvis"], j["neck"]) + np.pi / 2),
-                 A.MAT["hair"]: ({"kind": "noise", "scale": 3.0}, 0.0)}  # fmt: skip
+    ang = lambda a, b: float(
+        np.arctan2(*(proj(to_cam(b[None]))[0] - proj(to_cam(a[None]))[0])[::-1])
+    )  # noqa: E731
+    patterned = {
+        A.MAT["top"]: (look["top_texture"], ang(j["pelvis"], j["neck"]) + np.pi / 2),
+        A.MAT["bottom"]: (
+            look["bottom_texture"],
+            ang(j["l_hip"], j["l_knee"])
+            if look["bottom"] != "skirt"
+            else ang(j["pelvis"], j["neck"]) + np.pi / 2,
+        ),
+        A.MAT["hair"]: ({"kind": "noise", "scale": 3.0}, 0.0),
+    }
     for m, (tex, axis) in patterned.items():
         if tex["kind"] == "solid" and m != A.MAT["hair"]:
             continue
@@ -635,7 +920,7 @@ def _composite(img, ids, cv_, look, light, person_id, fk, to_cam, proj, Mr):
     colour = cv2.multiply(alb, shade3)
     a = cv_.alpha[sl]
     a3 = cv2.merge([a, a, a]).astype(np.float32) * (1.0 / 255.0)
-    roi = img[y0:y0 + bh, x0:x0 + bw]
+    roi = img[y0 : y0 + bh, x0 : x0 + bw]
     out = cv2.add(cv2.multiply(colour, a3), cv2.multiply(roi.astype(np.float32), 1.0 - a3))
-    img[y0:y0 + bh, x0:x0 + bw] = np.clip(out, 0, 255).astype(np.uint8)
-    ids[y0:y0 + bh, x0:x0 + bw][a > 127] = person_id
+    img[y0 : y0 + bh, x0 : x0 + bw] = np.clip(out, 0, 255).astype(np.uint8)
+    ids[y0 : y0 + bh, x0 : x0 + bw][a > 127] = person_id

@@ -37,9 +37,18 @@ class KeypointPipeline:
     normalised [-1, 1] input of training models.
     """
 
-    def __init__(self, dataset: CocoDataset, codec: HeatmapCodec, output_names, training: bool,
-                 augment: AugmentConfig = AugmentConfig(), padding: float = 1.25, seed: int = 0,
-                 pixels: bool = False, simcc=None):  # fmt: skip
+    def __init__(
+        self,
+        dataset: CocoDataset,
+        codec: HeatmapCodec,
+        output_names,
+        training: bool,
+        augment: AugmentConfig = AugmentConfig(),
+        padding: float = 1.25,
+        seed: int = 0,
+        pixels: bool = False,
+        simcc=None,
+    ):
         self.data = dataset
         self.codec = codec
         self.simcc = simcc
@@ -83,9 +92,12 @@ class KeypointPipeline:
             from ..errors import PoseNetWarning
 
             more = " (further mismatches are counted, not shown)" if n == 3 else ""
-            warnings.warn(f"{self.data.annotation_file}: images[id {s.image_id}] records "
-                          f"{s.image_size[1]}x{s.image_size[0]} but {s.image_path} decodes to {shape[1]}x{shape[0]}{more}",
-                          PoseNetWarning, stacklevel=2)  # fmt: skip
+            warnings.warn(
+                f"{self.data.annotation_file}: images[id {s.image_id}] records "
+                f"{s.image_size[1]}x{s.image_size[0]} but {s.image_path} decodes to {shape[1]}x{shape[0]}{more}",
+                PoseNetWarning,
+                stacklevel=2,
+            )
 
     def crop_for(self, index: int, rng=None) -> G.Crop:
         s = self.data.samples[index]
@@ -110,10 +122,13 @@ class KeypointPipeline:
             self._size_mismatch(s, img.shape[:2])
         crop = self.crop_for(index, rng)
         patch = G.warp(img, crop, self.codec.input_size)
-        kp, vis = crop_keypoints(crop, self.codec.input_size, s.keypoints, s.visibility, self.flip_index)
+        kp, vis = crop_keypoints(
+            crop, self.codec.input_size, s.keypoints, s.visibility, self.flip_index
+        )
         patch = occlude(photometric(patch, rng, self.augment), rng, self.augment)
-        targets = pack_targets(self.codec, kp[None], vis[None], self.output_names, torso=self.torso,
-                               simcc=self.simcc)  # fmt: skip
+        targets = pack_targets(
+            self.codec, kp[None], vis[None], self.output_names, torso=self.torso, simcc=self.simcc
+        )
         targets = {k: v[0] for k, v in targets.items()}
         targets["_keypoints"], targets["_visibility"] = kp.astype(np.float32), vis
         image = patch.astype(np.float32) if self.pixels else G.normalize_input(patch)
@@ -122,8 +137,14 @@ class KeypointPipeline:
     def _target_shapes(self):
         k = self.data.schema.num_keypoints
         hh, ww = self.codec.heatmap_size
-        shapes = {"heatmaps": (hh, ww, 2 * k), "offsets": (hh, ww, 3 * k), "coords": (k, 3), "coords_dist": (k, 3), "visibility": (k, 2),
-                  "facing": (1, 2)}
+        shapes = {
+            "heatmaps": (hh, ww, 2 * k),
+            "offsets": (hh, ww, 3 * k),
+            "coords": (k, 3),
+            "coords_dist": (k, 3),
+            "visibility": (k, 2),
+            "facing": (1, 2),
+        }
         if self.simcc is not None:
             bx, by = self.simcc.bins
             shapes.update({"simcc_x": (k, bx + 1), "simcc_y": (k, by + 1)})
@@ -133,7 +154,11 @@ class KeypointPipeline:
         img, targets, crop, ok = self.prepare(int(index), int(epoch))
         shapes = self._shapes
         if not ok:
-            return [img, np.array(False)] + [np.zeros(sh, np.float32) for sh in shapes] + [np.zeros(7, np.float32)]
+            return (
+                [img, np.array(False)]
+                + [np.zeros(sh, np.float32) for sh in shapes]
+                + [np.zeros(7, np.float32)]
+            )
         outs = [targets[n] for n in self.output_names]
         meta = np.append(crop.as_array(), index).astype(np.float32)
         return [img, np.array(True)] + outs + [meta]
@@ -143,12 +168,22 @@ class KeypointPipeline:
         n = len(self)
         rows = []
         for e in epochs:
-            idx = np.random.default_rng([self.seed, int(e), 99]).permutation(n) if self.training else np.arange(n)
+            idx = (
+                np.random.default_rng([self.seed, int(e), 99]).permutation(n)
+                if self.training
+                else np.arange(n)
+            )
             rows.append(np.stack([np.full(n, e), idx], axis=1))
         return np.concatenate(rows).astype(np.int64) if rows else np.zeros((0, 2), np.int64)
 
-    def dataset(self, batch_size: int, epochs=(0,), deterministic: bool | None = None,
-                num_parallel_calls=None, with_crops: bool = False):  # fmt: skip
+    def dataset(
+        self,
+        batch_size: int,
+        epochs=(0,),
+        deterministic: bool | None = None,
+        num_parallel_calls=None,
+        with_crops: bool = False,
+    ):
         """A ``tf.data.Dataset`` of ``(image, {output name: target})`` batches over ``epochs``.
 
         Training batches drop the remainder. ``with_crops`` adds a third element ``(B, 7)``: the
@@ -177,7 +212,9 @@ class KeypointPipeline:
             return (img, targets, rest[-1]) if with_crops else (img, targets)
 
         ds = tf.data.Dataset.from_tensor_slices(self.order(epochs))
-        ds = ds.map(load, num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE, deterministic=det)
+        ds = ds.map(
+            load, num_parallel_calls=num_parallel_calls or tf.data.AUTOTUNE, deterministic=det
+        )
         ds = ds.filter(lambda img, ok, *rest: ok)
         ds = ds.map(structure)
         ds = ds.batch(batch_size, drop_remainder=self.training)

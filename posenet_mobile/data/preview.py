@@ -23,7 +23,9 @@ def dataset_sheet(data_dir, out_png, count: int = 16, cols: int = 4) -> str:
         if img is None:
             continue
         for s in people:
-            img = viz.draw_pose(img, np.concatenate([s.keypoints, s.visibility[:, None]], 1), ds.schema)
+            img = viz.draw_pose(
+                img, np.concatenate([s.keypoints, s.visibility[:, None]], 1), ds.schema
+            )
         tiles.append(img)
         labels.append(path.rsplit("/", 1)[-1])
     if not tiles:
@@ -32,8 +34,15 @@ def dataset_sheet(data_dir, out_png, count: int = 16, cols: int = 4) -> str:
     return str(out_png)
 
 
-def training_sheet(data_dir, out_png, input_size=(192, 192), stride: int = 4, count: int = 16,
-                   cols: int = 4, seed: int = 0) -> str:  # fmt: skip
+def training_sheet(
+    data_dir,
+    out_png,
+    input_size=(192, 192),
+    stride: int = 4,
+    count: int = 16,
+    cols: int = 4,
+    seed: int = 0,
+) -> str:
     """Augmented training crops with their target keypoints, as the network sees them."""
     from ..codec import HeatmapCodec
     from ..geometry import INPUT_MEAN, INPUT_STD
@@ -41,7 +50,9 @@ def training_sheet(data_dir, out_png, input_size=(192, 192), stride: int = 4, co
 
     check_output_file(out_png, "--out")
     ds = load_coco(data_dir)
-    pipe = KeypointPipeline(ds, HeatmapCodec(tuple(input_size), stride), ("heatmaps",), training=True, seed=seed)
+    pipe = KeypointPipeline(
+        ds, HeatmapCodec(tuple(input_size), stride), ("heatmaps",), training=True, seed=seed
+    )
     tiles = []
     for i in range(min(count, len(ds))):
         img, t, crop, ok = pipe.prepare(i)
@@ -49,8 +60,17 @@ def training_sheet(data_dir, out_png, input_size=(192, 192), stride: int = 4, co
             continue
         rgb = np.clip(img * INPUT_STD + INPUT_MEAN, 0, 255).astype(np.uint8)
         hm = t["heatmaps"][..., : ds.schema.num_keypoints].max(-1)
-        overlay = np.clip(np.kron(hm, np.ones((stride, stride)))[..., None] * np.array([255, 0, 255]), 0, 255)
+        overlay = np.clip(
+            np.kron(hm, np.ones((stride, stride)))[..., None] * np.array([255, 0, 255]), 0, 255
+        )
         rgb = np.clip(0.75 * rgb + 0.5 * overlay, 0, 255).astype(np.uint8)
-        tiles.append(viz.draw_pose(rgb, np.concatenate([t["_keypoints"], t["_visibility"][:, None]], 1), ds.schema, radius=2))
+        tiles.append(
+            viz.draw_pose(
+                rgb,
+                np.concatenate([t["_keypoints"], t["_visibility"][:, None]], 1),
+                ds.schema,
+                radius=2,
+            )
+        )
     viz.write_image(out_png, viz.contact_sheet(tiles, cols))
     return str(out_png)

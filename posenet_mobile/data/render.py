@@ -22,12 +22,41 @@ _S = float(1 << SHIFT)
 
 # skimage's bundled sample photographs (installed with the package; no download). Pictures of
 # people (astronaut, camera) are left out: an unlabelled person would be label noise.
-_PHOTO_NAMES = ("brick", "chelsea", "coffee", "coins", "grass", "gravel", "hubble_deep_field", "ihc",
-                "moon", "motorcycle_left", "retina", "rocket", "text", "clock_motion", "color",
-                "chessboard_RGB", "logo", "cell", "microaneurysms")  # fmt: skip
+_PHOTO_NAMES = (
+    "brick",
+    "chelsea",
+    "coffee",
+    "coins",
+    "grass",
+    "gravel",
+    "hubble_deep_field",
+    "ihc",
+    "moon",
+    "motorcycle_left",
+    "retina",
+    "rocket",
+    "text",
+    "clock_motion",
+    "color",
+    "chessboard_RGB",
+    "logo",
+    "cell",
+    "microaneurysms",
+)
 
-SKIN_TONES = np.array([[45, 34, 30], [75, 57, 50], [120, 90, 75], [160, 120, 100], [198, 150, 120],
-                       [224, 172, 150], [241, 194, 170], [255, 219, 190]], np.float64)  # fmt: skip
+SKIN_TONES = np.array(
+    [
+        [45, 34, 30],
+        [75, 57, 50],
+        [120, 90, 75],
+        [160, 120, 100],
+        [198, 150, 120],
+        [224, 172, 150],
+        [241, 194, 170],
+        [255, 219, 190],
+    ],
+    np.float64,
+)
 
 _photo_cache: list | None = None
 
@@ -58,7 +87,11 @@ def procedural_background(rng, h: int, w: int) -> np.ndarray:
     g = int(rng.integers(2, 12))
     small = rng.uniform(0, 255, (g, g, 3)).astype(np.float32)
     img = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
-    fine = cv2.resize(rng.uniform(-40, 40, (g * 6, g * 6, 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    fine = cv2.resize(
+        rng.uniform(-40, 40, (g * 6, g * 6, 3)).astype(np.float32),
+        (w, h),
+        interpolation=cv2.INTER_LINEAR,
+    )
     img += fine * rng.uniform(0, 1)
     kind = rng.integers(4)
     if kind == 1:  # stripes
@@ -80,7 +113,7 @@ def photo_background(rng, h: int, w: int, photos: list) -> np.ndarray:
     side = rng.uniform(0.3, 1.0) * min(sh, sw)
     ch, cw = int(side * rng.uniform(0.8, 1.0)), int(side * rng.uniform(0.8, 1.0))
     y0, x0 = int(rng.integers(0, sh - ch + 1)), int(rng.integers(0, sw - cw + 1))
-    img = cv2.resize(src[y0:y0 + ch, x0:x0 + cw], (w, h), interpolation=cv2.INTER_LINEAR)
+    img = cv2.resize(src[y0 : y0 + ch, x0 : x0 + cw], (w, h), interpolation=cv2.INTER_LINEAR)
     if rng.random() < 0.5:
         img = img[:, ::-1]
     tint = rng.uniform(0.7, 1.2, 3)
@@ -105,13 +138,25 @@ def sample_appearance(rng) -> dict:
     skin = SKIN_TONES[rng.integers(len(SKIN_TONES))] * rng.uniform(0.85, 1.1)
     shirt, pants = _colour(rng), _colour(rng)
     long_sleeves, long_pants = rng.random() < 0.5, rng.random() < 0.75
-    hair = [np.array([20, 15, 10]), np.array([80, 50, 20]), np.array([160, 120, 60]),
-            np.array([200, 190, 170]), np.array([110, 40, 20])][rng.integers(5)] * rng.uniform(0.8, 1.2)  # fmt: skip
+    hair = [
+        np.array([20, 15, 10]),
+        np.array([80, 50, 20]),
+        np.array([160, 120, 60]),
+        np.array([200, 190, 170]),
+        np.array([110, 40, 20]),
+    ][rng.integers(5)] * rng.uniform(0.8, 1.2)
     return {
-        "skin": skin, "shirt": shirt, "pants": pants, "hair": hair, "shoes": _colour(rng, dark=True),
-        "sleeve": shirt if long_sleeves else skin, "shin": pants if long_pants else skin,
-        "stripes": rng.random() < 0.35, "stripe_colour": _colour(rng), "bald": rng.random() < 0.1,
-    }  # fmt: skip
+        "skin": skin,
+        "shirt": shirt,
+        "pants": pants,
+        "hair": hair,
+        "shoes": _colour(rng, dark=True),
+        "sleeve": shirt if long_sleeves else skin,
+        "shin": pants if long_pants else skin,
+        "stripes": rng.random() < 0.35,
+        "stripe_colour": _colour(rng),
+        "bald": rng.random() < 0.1,
+    }
 
 
 def _unit(v):
@@ -123,7 +168,13 @@ def _parts(j, p, look):
     mid_hip = 0.5 * (j["l_hip"] + j["r_hip"])
     mid_sh = 0.5 * (j["l_shoulder"] + j["r_shoulder"])
     parts = [
-        ("torso", mid_hip + 0.3 * (mid_sh - mid_hip), mid_sh - 0.15 * (mid_sh - mid_hip), p["r_torso"], look["shirt"]),
+        (
+            "torso",
+            mid_hip + 0.3 * (mid_sh - mid_hip),
+            mid_sh - 0.15 * (mid_sh - mid_hip),
+            p["r_torso"],
+            look["shirt"],
+        ),
         ("l_clavicle", j["l_shoulder"], mid_sh, p["r_upper_arm"] * 1.25, look["shirt"]),
         ("r_clavicle", j["r_shoulder"], mid_sh, p["r_upper_arm"] * 1.25, look["shirt"]),
         ("l_pelvis", j["l_hip"], mid_hip, p["r_thigh"] * 1.05, look["pants"]),
@@ -132,27 +183,47 @@ def _parts(j, p, look):
     ]
     for s in ("l", "r"):
         parts += [
-            (f"{s}_upper_arm", j[f"{s}_shoulder"], j[f"{s}_elbow"], p["r_upper_arm"], look["shirt"]),
+            (
+                f"{s}_upper_arm",
+                j[f"{s}_shoulder"],
+                j[f"{s}_elbow"],
+                p["r_upper_arm"],
+                look["shirt"],
+            ),
             (f"{s}_forearm", j[f"{s}_elbow"], j[f"{s}_wrist"], p["r_forearm"], look["sleeve"]),
-            (f"{s}_hand", j[f"{s}_wrist"], j[f"{s}_wrist"] + _unit(j[f"{s}_wrist"] - j[f"{s}_elbow"]) * 2.2 * p["r_hand"], p["r_hand"], look["skin"]),
+            (
+                f"{s}_hand",
+                j[f"{s}_wrist"],
+                j[f"{s}_wrist"] + _unit(j[f"{s}_wrist"] - j[f"{s}_elbow"]) * 2.2 * p["r_hand"],
+                p["r_hand"],
+                look["skin"],
+            ),
             (f"{s}_thigh", j[f"{s}_hip"], j[f"{s}_knee"], p["r_thigh"], look["pants"]),
             (f"{s}_shin", j[f"{s}_knee"], j[f"{s}_ankle"], p["r_shin"], look["shin"]),
             (f"{s}_foot", j[f"{s}_ankle"], j[f"{s}_toe"], p["r_foot"], look["shoes"]),
-        ]  # fmt: skip
+        ]
     return parts
 
 
 # Face points as head-local directions (x left, y up, z forward), scaled by the head radius.
-FACE_POINTS = {"nose": (0.0, -0.1, 1.0), "left_eye": (0.38, 0.22, 0.86), "right_eye": (-0.38, 0.22, 0.86),
-               "left_ear": (1.0, 0.0, -0.05), "right_ear": (-1.0, 0.0, -0.05)}  # fmt: skip
+FACE_POINTS = {
+    "nose": (0.0, -0.1, 1.0),
+    "left_eye": (0.38, 0.22, 0.86),
+    "right_eye": (-0.38, 0.22, 0.86),
+    "left_ear": (1.0, 0.0, -0.05),
+    "right_ear": (-1.0, 0.0, -0.05),
+}
 MOUTH = (0.0, -0.45, 0.88)
 
 # keypoint -> parts it lies inside (they cannot occlude it)
 _OWNERS = {
-    "shoulder": ("clavicle", "torso", "upper_arm", "neck"), "elbow": ("upper_arm", "forearm"),
-    "wrist": ("forearm", "hand"), "hip": ("pelvis", "thigh", "torso"), "knee": ("thigh", "shin"),
+    "shoulder": ("clavicle", "torso", "upper_arm", "neck"),
+    "elbow": ("upper_arm", "forearm"),
+    "wrist": ("forearm", "hand"),
+    "hip": ("pelvis", "thigh", "torso"),
+    "knee": ("thigh", "shin"),
     "ankle": ("shin", "foot"),
-}  # fmt: skip
+}
 _JOINT_KP = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
 
 
@@ -192,9 +263,22 @@ def render_person(img, mask, rng, cam, person, light):
         if kind == "cap":
             a, b = proj(P0[i]), proj(P1[i])
             r = f * rad[i] / max(0.5 * (P0[i, 2] + P1[i, 2]), 1e-3)
-            _capsule(img, mask, a, b, r, parts[i][4], pid, lx, ly, look if parts[i][0] in ("torso",) else None)
+            _capsule(
+                img,
+                mask,
+                a,
+                b,
+                r,
+                parts[i][4],
+                pid,
+                lx,
+                ly,
+                look if parts[i][0] in ("torso",) else None,
+            )
             if parts[i][0] == "torso":
-                _torso_front(img, parts[i][1], parts[i][2], rad[i], fk["torso_axes"], to_cam, M, proj, look)
+                _torso_front(
+                    img, parts[i][1], parts[i][2], rad[i], fk["torso_axes"], to_cam, M, proj, look
+                )
         else:
             name, ctr, r3, col = spheres[i]
             r = f * r3 / max(ctr[2], 1e-3)
@@ -212,8 +296,16 @@ def render_person(img, mask, rng, cam, person, light):
     names = [(side, jn) for jn in _JOINT_KP for side in ("l", "r")]  # COCO order from index 5
     for side, jn in names:
         kp3.append(to_cam(j[f"{side}_{jn}"][None])[0])
-        own_r.append({"shoulder": p["r_upper_arm"], "elbow": p["r_forearm"], "wrist": p["r_forearm"] * 0.8,
-                      "hip": p["r_thigh"], "knee": p["r_shin"], "ankle": p["r_shin"] * 0.8}[jn])  # fmt: skip
+        own_r.append(
+            {
+                "shoulder": p["r_upper_arm"],
+                "elbow": p["r_forearm"],
+                "wrist": p["r_forearm"] * 0.8,
+                "hip": p["r_thigh"],
+                "knee": p["r_shin"],
+                "ankle": p["r_shin"] * 0.8,
+            }[jn]
+        )
         facing.append(True)
     kp3 = np.stack(kp3)
     xy = proj(kp3)
@@ -228,7 +320,9 @@ def render_person(img, mask, rng, cam, person, light):
             base = pn[2:] if pn[:2] in ("l_", "r_") else pn
             if base in _OWNERS[jn] and (pn[:2] not in ("l_", "r_") or pn[0] == side):
                 owned[k, pi] = True
-    hidden = _occluded_by_parts(xy, kp3[:, 2] - np.array(own_r), P0, P1, rad, spheres, f, proj, owned)
+    hidden = _occluded_by_parts(
+        xy, kp3[:, 2] - np.array(own_r), P0, P1, rad, spheres, f, proj, owned
+    )
     visible_surface = np.array(facing) & ~hidden
     return xy, kp3[:, 2], visible_surface
 
@@ -274,9 +368,19 @@ def _capsule(img, mask, a, b, r, col, pid, lx, ly, look=None):
     th = max(int(round(2 * r)), 1)
     cv2.line(mask, _pt(a), _pt(b), pid, th, cv2.LINE_8, SHIFT)
     cv2.line(img, _pt(a), _pt(b), _shade(col, 0.55), th, cv2.LINE_AA, SHIFT)
-    cv2.line(img, _pt(a), _pt(b), _shade(col, 0.85), max(int(round(1.5 * r)), 1), cv2.LINE_AA, SHIFT)
+    cv2.line(
+        img, _pt(a), _pt(b), _shade(col, 0.85), max(int(round(1.5 * r)), 1), cv2.LINE_AA, SHIFT
+    )
     off = np.array([lx, ly]) * 0.3 * r
-    cv2.line(img, _pt(a + off), _pt(b + off), _shade(col, 1.1), max(int(round(0.6 * r)), 1), cv2.LINE_AA, SHIFT)
+    cv2.line(
+        img,
+        _pt(a + off),
+        _pt(b + off),
+        _shade(col, 1.1),
+        max(int(round(0.6 * r)), 1),
+        cv2.LINE_AA,
+        SHIFT,
+    )
     if look is not None and look["stripes"] and r > 3:
         d = b - a
         n = np.linalg.norm(d)
@@ -284,8 +388,15 @@ def _capsule(img, mask, a, b, r, col, pid, lx, ly, look=None):
             u, v = d / n, np.array([-d[1], d[0]]) / n
             for s in np.arange(0.15, 1.0, 0.2):
                 m = a + u * n * s
-                cv2.line(img, _pt(m - v * r * 0.9), _pt(m + v * r * 0.9), _shade(look["stripe_colour"], 0.9),
-                         max(int(r * 0.15), 1), cv2.LINE_AA, SHIFT)  # fmt: skip
+                cv2.line(
+                    img,
+                    _pt(m - v * r * 0.9),
+                    _pt(m + v * r * 0.9),
+                    _shade(look["stripe_colour"], 0.9),
+                    max(int(r * 0.15), 1),
+                    cv2.LINE_AA,
+                    SHIFT,
+                )
 
 
 def _sphere(img, mask, c, r, col, pid, lx, ly):
@@ -293,8 +404,24 @@ def _sphere(img, mask, c, r, col, pid, lx, ly):
         return
     cv2.circle(mask, _pt(c), int(round(r * _S)), pid, -1, cv2.LINE_8, SHIFT)
     cv2.circle(img, _pt(c), int(round(r * _S)), _shade(col, 0.6), -1, cv2.LINE_AA, SHIFT)
-    cv2.circle(img, _pt(c - np.array([lx, ly]) * -0.12 * r), int(round(0.8 * r * _S)), _shade(col, 0.9), -1, cv2.LINE_AA, SHIFT)
-    cv2.circle(img, _pt(c + np.array([lx, ly]) * 0.35 * r), int(round(0.35 * r * _S)), _shade(col, 1.12), -1, cv2.LINE_AA, SHIFT)
+    cv2.circle(
+        img,
+        _pt(c - np.array([lx, ly]) * -0.12 * r),
+        int(round(0.8 * r * _S)),
+        _shade(col, 0.9),
+        -1,
+        cv2.LINE_AA,
+        SHIFT,
+    )
+    cv2.circle(
+        img,
+        _pt(c + np.array([lx, ly]) * 0.35 * r),
+        int(round(0.35 * r * _S)),
+        _shade(col, 1.12),
+        -1,
+        cv2.LINE_AA,
+        SHIFT,
+    )
 
 
 def _torso_front(img, bottom, top, r, axes, to_cam, M, proj, look):
@@ -308,17 +435,32 @@ def _torso_front(img, bottom, top, r, axes, to_cam, M, proj, look):
     if not (M @ z_ax) @ to_cam(top[None])[0] < -0.1 * np.linalg.norm(to_cam(top[None])[0]):
         return
     length = float(np.linalg.norm(top - bottom))
-    surf = lambda c, dx, dy: c + x_ax * dx * r + y_ax * dy + z_ax * r * np.sqrt(max(1 - dx * dx, 0.0))  # noqa: E731
-    v = [proj(to_cam(surf(top, d, h)[None])[0]) for d, h in ((0.55, 0.08 * length), (-0.55, 0.08 * length), (0.0, -0.3 * length))]
+    surf = lambda c, dx, dy: (
+        c + x_ax * dx * r + y_ax * dy + z_ax * r * np.sqrt(max(1 - dx * dx, 0.0))
+    )  # noqa: E731
+    v = [
+        proj(to_cam(surf(top, d, h)[None])[0])
+        for d, h in ((0.55, 0.08 * length), (-0.55, 0.08 * length), (0.0, -0.3 * length))
+    ]
     if not np.all(np.isfinite(v)):
         return
     pts = np.round((np.array(v) - 0.5) * _S).astype(np.int32)
-    cv2.fillConvexPoly(img, pts, tuple(float(c) for c in np.clip(look["skin"], 0, 255)), cv2.LINE_AA, SHIFT)
+    cv2.fillConvexPoly(
+        img, pts, tuple(float(c) for c in np.clip(look["skin"], 0, 255)), cv2.LINE_AA, SHIFT
+    )
     dark = np.clip(np.asarray(look["shirt"]) * 0.35, 0, 255)
     a = proj(to_cam(surf(top, 0.0, -0.3 * length)[None])[0])
     b = proj(to_cam(surf(bottom, 0.0, -0.25 * length)[None])[0])
     rr = max(0.12 * r * np.linalg.norm(a - b) / max(length, 1e-6), 0.6)
-    cv2.line(img, _pt(a), _pt(b), tuple(float(c) for c in dark), max(int(round(rr)), 1), cv2.LINE_AA, SHIFT)
+    cv2.line(
+        img,
+        _pt(a),
+        _pt(b),
+        tuple(float(c) for c in dark),
+        max(int(round(rr)), 1),
+        cv2.LINE_AA,
+        SHIFT,
+    )
 
 
 def _face_point(head, H, hr, loc, to_cam, M):
@@ -332,22 +474,37 @@ def _face_point(head, H, hr, loc, to_cam, M):
 
 def _face(img, head, H, hr, to_cam, M, proj, f, look):
     """Eyes, nose, ears and mouth, each drawn only where its surface faces the camera."""
-    ear, ear_in = tuple(np.clip(look["skin"] * 0.8, 0, 255)), tuple(np.clip(look["skin"] * 0.55, 0, 255))
-    feats = [(FACE_POINTS["left_eye"], 0.16, (245, 245, 245), 0.09, (20, 20, 20)),
-             (FACE_POINTS["right_eye"], 0.16, (245, 245, 245), 0.09, (20, 20, 20)),
-             (FACE_POINTS["nose"], 0.13, tuple(np.clip(look["skin"] * 0.75, 0, 255)), 0, None),
-             (MOUTH, 0.14, (150, 50, 50), 0, None),
-             (FACE_POINTS["left_ear"], 0.22, ear, 0.1, ear_in),
-             (FACE_POINTS["right_ear"], 0.22, ear, 0.1, ear_in)]  # fmt: skip
+    ear, ear_in = (
+        tuple(np.clip(look["skin"] * 0.8, 0, 255)),
+        tuple(np.clip(look["skin"] * 0.55, 0, 255)),
+    )
+    feats = [
+        (FACE_POINTS["left_eye"], 0.16, (245, 245, 245), 0.09, (20, 20, 20)),
+        (FACE_POINTS["right_eye"], 0.16, (245, 245, 245), 0.09, (20, 20, 20)),
+        (FACE_POINTS["nose"], 0.13, tuple(np.clip(look["skin"] * 0.75, 0, 255)), 0, None),
+        (MOUTH, 0.14, (150, 50, 50), 0, None),
+        (FACE_POINTS["left_ear"], 0.22, ear, 0.1, ear_in),
+        (FACE_POINTS["right_ear"], 0.22, ear, 0.1, ear_in),
+    ]
     for loc, size, col, inner, icol in feats:
         X, faces = _face_point(head, H, hr, loc, to_cam, M)
         if not faces:
             continue
         c = proj(X)
         r = max(f * hr * size / X[2], 0.6)
-        cv2.circle(img, _pt(c), int(round(r * _S)), tuple(float(v) for v in col), -1, cv2.LINE_AA, SHIFT)
+        cv2.circle(
+            img, _pt(c), int(round(r * _S)), tuple(float(v) for v in col), -1, cv2.LINE_AA, SHIFT
+        )
         if inner and icol is not None:
-            cv2.circle(img, _pt(c), int(round(max(f * hr * inner / X[2], 0.5) * _S)), tuple(float(v) for v in icol), -1, cv2.LINE_AA, SHIFT)
+            cv2.circle(
+                img,
+                _pt(c),
+                int(round(max(f * hr * inner / X[2], 0.5) * _S)),
+                tuple(float(v) for v in icol),
+                -1,
+                cv2.LINE_AA,
+                SHIFT,
+            )
 
 
 def camera_for(person_fk, rng, image_hw, scale, centre, roll_full: bool):
@@ -378,7 +535,16 @@ def camera_at(person_fk, yaw, pitch, roll, dist, image_hw, scale, centre):
     f = scale * max(h, w) / max(ext, 1e-3)
     mid = 0.5 * (uv.max(0) + uv.min(0))
     c = np.asarray(centre, float) - f * mid
-    return {"M": M, "t": t, "f": f, "c": c, "yaw": yaw, "pitch": pitch, "roll": roll, "distance": dist}
+    return {
+        "M": M,
+        "t": t,
+        "f": f,
+        "c": c,
+        "yaw": yaw,
+        "pitch": pitch,
+        "roll": roll,
+        "distance": dist,
+    }
 
 
 def project(cam, X) -> np.ndarray:
@@ -404,8 +570,12 @@ def add_occluders(img, rng, count):
             cv2.fillConvexPoly(img, pts, col, cv2.LINE_AA, SHIFT)
         elif kind == 1:
             ax = (int(sx * _S), int(sy * _S))
-            cv2.ellipse(occ, _pt((cx, cy)), ax, rng.uniform(0, 180), 0, 360, 255, -1, cv2.LINE_8, SHIFT)
-            cv2.ellipse(img, _pt((cx, cy)), ax, rng.uniform(0, 180), 0, 360, col, -1, cv2.LINE_AA, SHIFT)
+            cv2.ellipse(
+                occ, _pt((cx, cy)), ax, rng.uniform(0, 180), 0, 360, 255, -1, cv2.LINE_8, SHIFT
+            )
+            cv2.ellipse(
+                img, _pt((cx, cy)), ax, rng.uniform(0, 180), 0, 360, col, -1, cv2.LINE_AA, SHIFT
+            )
         else:
             n = int(rng.integers(3, 7))
             ang = np.sort(rng.uniform(0, 2 * np.pi, n))
@@ -422,7 +592,9 @@ def photometric(img, rng):
     x = img.astype(np.float32)
     gain = rng.uniform(0.6, 1.35) * rng.uniform(0.9, 1.1, 3)
     ang = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(ang) * (np.arange(w)[None, :] / w - 0.5) + np.sin(ang) * (np.arange(h)[:, None] / h - 0.5))
+    ramp = np.cos(ang) * (np.arange(w)[None, :] / w - 0.5) + np.sin(ang) * (
+        np.arange(h)[:, None] / h - 0.5
+    )
     x = x * gain * (1 + rng.uniform(0, 0.6) * ramp[..., None])
     gamma = rng.uniform(0.7, 1.4)
     x = 255.0 * np.power(np.clip(x, 0, 255) / 255.0, gamma)
@@ -430,5 +602,9 @@ def photometric(img, rng):
         k = int(rng.choice([3, 5]))
         x = cv2.GaussianBlur(x, (k, k), rng.uniform(0.5, 1.5))
     if rng.random() < 0.5:
-        x += cv2.resize(rng.normal(0, rng.uniform(2, 10), (h // 2, w // 2, 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_NEAREST)
+        x += cv2.resize(
+            rng.normal(0, rng.uniform(2, 10), (h // 2, w // 2, 3)).astype(np.float32),
+            (w, h),
+            interpolation=cv2.INTER_NEAREST,
+        )
     return np.clip(x, 0, 255).astype(np.uint8)

@@ -75,11 +75,26 @@ def indoor(rng, h, w, horizon):
     if fk == 0:  # planks / tiles converging to the vanishing point
         n = int(rng.integers(8, 24))
         for x in np.linspace(-w, 2 * w, n):
-            cv2.line(img, tuple(_fx(vp)), tuple(_fx((x, h * 1.2))), tuple(float(v) for v in floor * 0.75), 1,
-                     cv2.LINE_AA, SHIFT)  # fmt: skip
+            cv2.line(
+                img,
+                tuple(_fx(vp)),
+                tuple(_fx((x, h * 1.2))),
+                tuple(float(v) for v in floor * 0.75),
+                1,
+                cv2.LINE_AA,
+                SHIFT,
+            )
         for k in range(1, int(rng.integers(3, 10))):
             y = hz + (h - hz) * (k / 10.0) ** 1.6
-            cv2.line(img, tuple(_fx((0, y))), tuple(_fx((w, y))), tuple(float(v) for v in floor * 0.8), 1, cv2.LINE_AA, SHIFT)
+            cv2.line(
+                img,
+                tuple(_fx((0, y))),
+                tuple(_fx((w, y))),
+                tuple(float(v) for v in floor * 0.8),
+                1,
+                cv2.LINE_AA,
+                SHIFT,
+            )
     elif fk == 1:
         tex = _photo_tex(rng, h, w)
         if tex is not None:
@@ -90,16 +105,30 @@ def indoor(rng, h, w, horizon):
         img[hz:] *= grad
     if 0 < hz < h:  # skirting board
         th = max(1, int(rng.uniform(0.005, 0.02) * h))
-        img[max(0, hz - th):hz] = _tint(rng, [rng.uniform(60, 240)] * 3, 10)
+        img[max(0, hz - th) : hz] = _tint(rng, [rng.uniform(60, 240)] * 3, 10)
     if rng.random() < 0.6 and hz > 10:  # a door, window or picture on the wall
         x0 = rng.uniform(0, w * 0.8)
         ww, hh = rng.uniform(0.1, 0.35) * w, rng.uniform(0.2, 0.8) * hz
         y1 = hz if rng.random() < 0.5 else rng.uniform(hh, hz)
         col = _tint(rng, [rng.uniform(30, 250)] * 3, 40)
-        cv2.rectangle(img, tuple(_fx((x0, y1 - hh))), tuple(_fx((x0 + ww, y1))), tuple(float(v) for v in col), -1,
-                      cv2.LINE_AA, SHIFT)  # fmt: skip
-        cv2.rectangle(img, tuple(_fx((x0, y1 - hh))), tuple(_fx((x0 + ww, y1))), tuple(float(v) for v in col * 0.6), 1,
-                      cv2.LINE_AA, SHIFT)  # fmt: skip
+        cv2.rectangle(
+            img,
+            tuple(_fx((x0, y1 - hh))),
+            tuple(_fx((x0 + ww, y1))),
+            tuple(float(v) for v in col),
+            -1,
+            cv2.LINE_AA,
+            SHIFT,
+        )
+        cv2.rectangle(
+            img,
+            tuple(_fx((x0, y1 - hh))),
+            tuple(_fx((x0 + ww, y1))),
+            tuple(float(v) for v in col * 0.6),
+            1,
+            cv2.LINE_AA,
+            SHIFT,
+        )
     return img
 
 
@@ -115,7 +144,9 @@ def outdoor(rng, h, w, horizon):
         band = int(rng.uniform(0.05, 0.45) * hz)
         xs = np.arange(w)
         if rng.random() < 0.5:  # trees: a bumpy green-brown band
-            prof = hz - band * (0.6 + 0.4 * _noise(rng, 1, w, 12, 1.0)[0, :, 0].clip(-1.5, 1.5) / 1.5)
+            prof = hz - band * (
+                0.6 + 0.4 * _noise(rng, 1, w, 12, 1.0)[0, :, 0].clip(-1.5, 1.5) / 1.5
+            )
             col = _tint(rng, [50, 80, 45], 20)
         else:  # buildings: a stepped grey band with windows
             steps = np.repeat(rng.uniform(0.3, 1.0, w // 12 + 2), 12)[:w]
@@ -127,7 +158,13 @@ def outdoor(rng, h, w, horizon):
         img[:hz][m] = col[None] * shade[:, None]
         del xs
     ground = rng.integers(5)
-    base = {0: [70, 120, 50], 1: [100, 100, 105], 2: [200, 180, 140], 3: [235, 238, 242], 4: [150, 80, 60]}[int(ground)]
+    base = {
+        0: [70, 120, 50],
+        1: [100, 100, 105],
+        2: [200, 180, 140],
+        3: [235, 238, 242],
+        4: [150, 80, 60],
+    }[int(ground)]
     gh = h - hz
     if gh > 0:
         img[hz:] = _tint(rng, base, 15)
@@ -136,15 +173,27 @@ def outdoor(rng, h, w, horizon):
         if ground in (1, 4) and rng.random() < 0.6:  # road or court markings
             vp = np.array([rng.uniform(0, w), hz])
             for x in rng.uniform(-w, 2 * w, int(rng.integers(1, 4))):
-                cv2.line(img, tuple(_fx(vp)), tuple(_fx((x, h * 1.3))), (235.0, 235.0, 235.0),
-                         max(1, int(rng.uniform(0.005, 0.02) * w)), cv2.LINE_AA, SHIFT)  # fmt: skip
+                cv2.line(
+                    img,
+                    tuple(_fx(vp)),
+                    tuple(_fx((x, h * 1.3))),
+                    (235.0, 235.0, 235.0),
+                    max(1, int(rng.uniform(0.005, 0.02) * w)),
+                    cv2.LINE_AA,
+                    SHIFT,
+                )
         img[hz:] *= np.linspace(0.85, 1.1, gh, dtype=np.float32)[:, None, None]
     return img
 
 
-def make_scene(rng, h: int, w: int, horizon: float, kind: str | None = None) -> tuple[np.ndarray, str]:
+def make_scene(
+    rng, h: int, w: int, horizon: float, kind: str | None = None
+) -> tuple[np.ndarray, str]:
     """A background and its kind (see the module docstring); ``horizon`` in pixels from the top."""
-    kind = kind or SCENES[int(rng.choice(len(SCENES), p=np.asarray(SCENE_WEIGHTS) / np.sum(SCENE_WEIGHTS)))]
+    kind = (
+        kind
+        or SCENES[int(rng.choice(len(SCENES), p=np.asarray(SCENE_WEIGHTS) / np.sum(SCENE_WEIGHTS)))]
+    )
     if kind == "indoor":
         img = indoor(rng, h, w, horizon)
     elif kind == "outdoor":
@@ -155,7 +204,9 @@ def make_scene(rng, h: int, w: int, horizon: float, kind: str | None = None) -> 
         kind = "procedural"
         img = procedural_background(rng, h, w).astype(np.float32)
         grey = img.mean(-1, keepdims=True)
-        img = grey + (img - grey) * rng.uniform(0.2, 0.7)  # less saturated than the capsule backgrounds
+        img = grey + (img - grey) * rng.uniform(
+            0.2, 0.7
+        )  # less saturated than the capsule backgrounds
     return np.clip(img, 0, 255).astype(np.uint8), kind
 
 
@@ -169,7 +220,11 @@ def furniture(img, rng, ground_y: float, scale_px: float, mask=None):
     dark = tuple(float(v) for v in col * 0.6)
     colt = tuple(float(v) for v in col)
     x = rng.uniform(-0.1, 1.1) * w
-    sz = scale_px * {"table": 0.45, "chair": 0.5, "sofa": 0.45, "box": 0.3, "post": 1.2}[kind] * rng.uniform(0.7, 1.3)
+    sz = (
+        scale_px
+        * {"table": 0.45, "chair": 0.5, "sofa": 0.45, "box": 0.3, "post": 1.2}[kind]
+        * rng.uniform(0.7, 1.3)
+    )
     wid = sz * {"table": 1.4, "chair": 0.5, "sofa": 1.8, "box": 0.9, "post": 0.08}[kind]
     layer = np.zeros((h, w), np.uint8)
     shapes = []
@@ -185,7 +240,7 @@ def furniture(img, rng, ground_y: float, scale_px: float, mask=None):
         shapes.append(((x, ground_y - sz * 0.8), (x + wid, ground_y - sz * 0.4)))
     else:
         shapes.append(((x, ground_y - sz), (x + wid, ground_y)))
-    for (a, b) in shapes:
+    for a, b in shapes:
         cv2.rectangle(img, tuple(_fx(a)), tuple(_fx(b)), colt, -1, cv2.LINE_AA, SHIFT)
         cv2.rectangle(img, tuple(_fx(a)), tuple(_fx(b)), dark, 1, cv2.LINE_AA, SHIFT)
         cv2.rectangle(layer, tuple(_fx(a)), tuple(_fx(b)), 255, -1, cv2.LINE_8, SHIFT)
@@ -210,7 +265,17 @@ def ground_shadow(img, feet_xy, width_px: float, light_dir, strength: float):
     if x1 - x0 < 2 or y1 - y0 < 2:
         return
     m = np.zeros((y1 - y0, x1 - x0), np.float32)
-    cv2.ellipse(m, (int(cx - x0), int(cy - y0)), (max(int(ax), 1), max(int(ay), 1)), 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+    cv2.ellipse(
+        m,
+        (int(cx - x0), int(cy - y0)),
+        (max(int(ax), 1), max(int(ay), 1)),
+        0,
+        0,
+        360,
+        1.0,
+        -1,
+        cv2.LINE_AA,
+    )
     m = cv2.GaussianBlur(m, (0, 0), max(ay * 0.6, 0.8))
     roi = img[y0:y1, x0:x1].astype(np.float32)
     img[y0:y1, x0:x1] = np.clip(roi * (1 - strength * m[..., None]), 0, 255).astype(np.uint8)
@@ -231,7 +296,9 @@ def _radial(h, w):
 def camera_effects(img, rng) -> np.ndarray:
     """Exposure, white balance, defocus or motion blur, vignetting and sensor noise (RGB uint8)."""
     h, w = img.shape[:2]
-    gain = rng.uniform(0.7, 1.3) * rng.normal(1.0, 0.06, 3).clip(0.85, 1.15)  # exposure and white balance
+    gain = rng.uniform(0.7, 1.3) * rng.normal(1.0, 0.06, 3).clip(
+        0.85, 1.15
+    )  # exposure and white balance
     gamma = rng.uniform(0.8, 1.25)
     levels = np.arange(256, dtype=np.float32)[:, None] * gain[None].astype(np.float32)
     lut = (255.0 * np.power(np.clip(levels, 0, 255) / 255.0, gamma)).round().astype(np.uint8)
@@ -243,8 +310,13 @@ def camera_effects(img, rng) -> np.ndarray:
         n = int(rng.integers(3, 9))
         k = np.zeros((n, n), np.float32)
         ang = rng.uniform(0, np.pi)
-        cv2.line(k, (int(n / 2 - np.cos(ang) * n / 2), int(n / 2 - np.sin(ang) * n / 2)),
-                 (int(n / 2 + np.cos(ang) * n / 2), int(n / 2 + np.sin(ang) * n / 2)), 1.0, 1)  # fmt: skip
+        cv2.line(
+            k,
+            (int(n / 2 - np.cos(ang) * n / 2), int(n / 2 - np.sin(ang) * n / 2)),
+            (int(n / 2 + np.cos(ang) * n / 2), int(n / 2 + np.sin(ang) * n / 2)),
+            1.0,
+            1,
+        )
         x = cv2.filter2D(x, -1, k / max(k.sum(), 1.0))
     vig = rng.random() < 0.4
     noise = rng.random() < 0.45
@@ -258,11 +330,13 @@ def camera_effects(img, rng) -> np.ndarray:
         th, tw = _TILE.shape[:2]
         if h <= th and w <= tw:
             oy, ox = int(rng.integers(th - h + 1)), int(rng.integers(tw - w + 1))
-            lum = _TILE[oy:oy + h, ox:ox + w, :1]
+            lum = _TILE[oy : oy + h, ox : ox + w, :1]
             cy, cx = int(rng.integers(th - h // 2)), int(rng.integers(tw - w // 2))
-            chroma = cv2.resize(_TILE[cy:cy + max(h // 2, 1), cx:cx + max(w // 2, 1)], (w, h))
+            chroma = cv2.resize(_TILE[cy : cy + max(h // 2, 1), cx : cx + max(w // 2, 1)], (w, h))
         else:
             lum = rng.normal(0, 1, (h, w, 1)).astype(np.float32)
-            chroma = cv2.resize(rng.normal(0, 1, (max(h // 2, 1), max(w // 2, 1), 3)).astype(np.float32), (w, h))
+            chroma = cv2.resize(
+                rng.normal(0, 1, (max(h // 2, 1), max(w // 2, 1), 3)).astype(np.float32), (w, h)
+            )
         x += sig * (lum + 0.5 * chroma)
     return np.clip(x, 0, 255).astype(np.uint8)

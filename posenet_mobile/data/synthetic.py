@@ -70,20 +70,41 @@ class SynthConfig:
         from ..config import COUNT, PROBABILITY, between, check_bools, check_fields
         from ..errors import ConfigError
 
-        check_fields(self, "synth", {"image_size": between(64, 4096, integer=True), "max_people": COUNT,
-                                     "occluder_prob": PROBABILITY, "truncation_prob": PROBABILITY,
-                                     "full_roll_prob": PROBABILITY, "distractor_prob": PROBABILITY})  # fmt: skip
-        check_bools(self, "synth", ("textures", "faces", "hands", "hair", "scenes", "shadows", "camera_effects"))
+        check_fields(
+            self,
+            "synth",
+            {
+                "image_size": between(64, 4096, integer=True),
+                "max_people": COUNT,
+                "occluder_prob": PROBABILITY,
+                "truncation_prob": PROBABILITY,
+                "full_roll_prob": PROBABILITY,
+                "distractor_prob": PROBABILITY,
+            },
+        )
+        check_bools(
+            self,
+            "synth",
+            ("textures", "faces", "hands", "hair", "scenes", "shadows", "camera_effects"),
+        )
         if self.style not in STYLES:
             raise ConfigError(f"synth.style: expected one of {STYLES}, got {self.style!r}")
         if self.pose_mix not in ("coco", "uniform"):
-            raise ConfigError(f"synth.pose_mix: expected 'coco' or 'uniform', got {self.pose_mix!r}")
+            raise ConfigError(
+                f"synth.pose_mix: expected 'coco' or 'uniform', got {self.pose_mix!r}"
+            )
 
     @classmethod
     def capsule(cls, **kw) -> "SynthConfig":
         """The first generator with its own settings (to reproduce datasets made with it)."""
-        base = {"style": "capsule", "occluder_prob": 0.35, "truncation_prob": 0.15, "full_roll_prob": 0.08,
-                "pose_mix": "uniform", "distractor_prob": 0.0}  # fmt: skip
+        base = {
+            "style": "capsule",
+            "occluder_prob": 0.35,
+            "truncation_prob": 0.15,
+            "full_roll_prob": 0.08,
+            "pose_mix": "uniform",
+            "distractor_prob": 0.0,
+        }
         return cls(**{**base, **kw})
 
 
@@ -121,8 +142,16 @@ def _render_capsules(rng, cfg):
             scale = rng.uniform(0.3, 0.7)
             centre = rng.uniform(0.1, 0.9, 2) * s
         cam = R.camera_for(fk, rng, (s, s), scale, centre, rng.random() < cfg.full_roll_prob)
-        people.append({"id": PERSON_ID_BASE + i, "proportions": prop, "pose": pose, "fk": fk,
-                       "look": R.sample_appearance(rng), "cam": cam})  # fmt: skip
+        people.append(
+            {
+                "id": PERSON_ID_BASE + i,
+                "proportions": prop,
+                "pose": pose,
+                "fk": fk,
+                "look": R.sample_appearance(rng),
+                "cam": cam,
+            }
+        )
     people.sort(key=lambda p: -p["cam"]["distance"])  # far to near
     ang = rng.uniform(0, 2 * np.pi)
     light = (np.cos(ang), np.sin(ang))
@@ -142,7 +171,13 @@ def _annotate(people, mask, occ, s, extra=()):
     out = []
     for p in sorted(people, key=lambda p: p["id"]):
         xy = p["xy"]
-        inside = np.all(np.isfinite(xy), -1) & (xy[:, 0] >= 0) & (xy[:, 0] < s) & (xy[:, 1] >= 0) & (xy[:, 1] < s)
+        inside = (
+            np.all(np.isfinite(xy), -1)
+            & (xy[:, 0] >= 0)
+            & (xy[:, 0] < s)
+            & (xy[:, 1] >= 0)
+            & (xy[:, 1] < s)
+        )
         ix = np.clip(np.floor(np.nan_to_num(xy)).astype(int), 0, s - 1)
         front = mask[ix[:, 1], ix[:, 0]]
         covered = occ[ix[:, 1], ix[:, 0]] | ((front != p["id"]) & (front != 0))
@@ -160,9 +195,13 @@ def _annotate(people, mask, occ, s, extra=()):
             w, h = np.maximum(lab.max(0) - lab.min(0), 1.0)
             area = int(w * h)
         cam = p["cam"]
-        rec = {"keypoints": kps, "bbox": [float(x0), float(y0), float(w), float(h)], "area": float(area),
-               "category": p["pose"]["category"],
-               "camera": {k: float(cam[k]) for k in ("yaw", "pitch", "roll", "distance")}}  # fmt: skip
+        rec = {
+            "keypoints": kps,
+            "bbox": [float(x0), float(y0), float(w), float(h)],
+            "area": float(area),
+            "category": p["pose"]["category"],
+            "camera": {k: float(cam[k]) for k in ("yaw", "pitch", "roll", "distance")},
+        }
         for key in extra:
             if key in p:
                 rec[key] = p[key]
@@ -176,7 +215,11 @@ UPRIGHT = {"standing", "walking", "running", "arms_raised", "reaching", "kicking
 def _yaw(rng):
     """Which way a person faces the camera: mostly towards it, as in photographs of people."""
     r = rng.random()
-    mag = rng.uniform(0, 1.05) if r < 0.6 else (rng.uniform(1.05, 2.1) if r < 0.85 else rng.uniform(2.1, np.pi))
+    mag = (
+        rng.uniform(0, 1.05)
+        if r < 0.6
+        else (rng.uniform(1.05, 2.1) if r < 0.85 else rng.uniform(2.1, np.pi))
+    )
     return float(mag * (1 if rng.random() < 0.5 else -1))
 
 
@@ -209,8 +252,16 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, cfg):
         scale = rng.uniform(0.8, 1.3)
     centre = s * (0.5 + rng.uniform(-spread, spread, 2))
     for i, p in enumerate(people):
-        pitch = float(np.clip(rng.normal(0, 0.18), -0.5, 0.5)) if rng.random() < 0.92 else float(rng.uniform(-1.1, 1.1))
-        roll = float(rng.uniform(-np.pi, np.pi)) if rng.random() < cfg.full_roll_prob else float(rng.normal(0, 0.08))
+        pitch = (
+            float(np.clip(rng.normal(0, 0.18), -0.5, 0.5))
+            if rng.random() < 0.92
+            else float(rng.uniform(-1.1, 1.1))
+        )
+        roll = (
+            float(rng.uniform(-np.pi, np.pi))
+            if rng.random() < cfg.full_roll_prob
+            else float(rng.normal(0, 0.08))
+        )
         dist = float(rng.uniform(2.2, 9.0))
         if i == 0:
             sc, ctr = scale, centre
@@ -218,12 +269,19 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, cfg):
             sc, ctr = rng.uniform(0.3, 0.7), rng.uniform(0.1, 0.9, 2) * s
         else:  # beside the main person, partly inside its crop
             sc = scale * rng.uniform(0.7, 1.15)
-            ctr = centre + np.array([rng.choice([-1, 1]) * rng.uniform(0.3, 0.75), rng.uniform(-0.1, 0.1)]) * scale * s
+            ctr = (
+                centre
+                + np.array([rng.choice([-1, 1]) * rng.uniform(0.3, 0.75), rng.uniform(-0.1, 0.1)])
+                * scale
+                * s
+            )
             dist = main["cam"]["distance"] + rng.uniform(-1.0, 1.5)
         p["cam"] = R.camera_at(p["fk"], _yaw(rng), pitch, roll, max(dist, 1.5), (s, s), sc, ctr)
     # the scene: the horizon sits above the main person's feet, as for a camera at eye height
     cam = main["cam"]
-    to_img = lambda X, c=cam: c["f"] * ((c["M"] @ X) + c["t"])[:2] / max(((c["M"] @ X) + c["t"])[2], 1e-3) + c["c"]  # noqa: E731
+    to_img = lambda X, c=cam: (
+        c["f"] * ((c["M"] @ X) + c["t"])[:2] / max(((c["M"] @ X) + c["t"])[2], 1e-3) + c["c"]
+    )  # noqa: E731
     feet = np.array([to_img(main["fk"]["joints"][k]) for k in ("l_ankle", "r_ankle")])
     head = to_img(main["fk"]["joints"]["head"])
     height_px = float(np.linalg.norm(feet.mean(0) - head))
@@ -237,25 +295,52 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, cfg):
     occ = np.zeros((s, s), bool)
     behind, front = rng_scene.random(), rng_scene.random()
     if cfg.scenes and kind in ("indoor", "outdoor") and behind < 0.5:  # furniture behind the people
-        S.furniture(img, rng_scene, ground_y - rng_scene.uniform(0.0, 0.3) * height_px * 0.3, height_px)
+        S.furniture(
+            img, rng_scene, ground_y - rng_scene.uniform(0.0, 0.3) * height_px * 0.3, height_px
+        )
     rng = rng_light
     ang = rng.uniform(-np.pi, np.pi)
-    ld = np.array([np.sin(ang) * rng.uniform(0.3, 1.0), rng.uniform(0.2, 1.0), rng.uniform(0.2, 1.0)])
-    light = {"dir": ld / np.linalg.norm(ld), "ambient": float(rng.uniform(0.35, 0.6)),
-             "diffuse": float(rng.uniform(0.35, 0.7)), "colour": rng.normal(1.0, 0.05, 3).clip(0.85, 1.15)}  # fmt: skip
+    ld = np.array(
+        [np.sin(ang) * rng.uniform(0.3, 1.0), rng.uniform(0.2, 1.0), rng.uniform(0.2, 1.0)]
+    )
+    light = {
+        "dir": ld / np.linalg.norm(ld),
+        "ambient": float(rng.uniform(0.35, 0.6)),
+        "diffuse": float(rng.uniform(0.35, 0.7)),
+        "colour": rng.normal(1.0, 0.05, 3).clip(0.85, 1.15),
+    }
     if cfg.shadows and upright and kind != "photo":
         for p in people:
             c = p["cam"]
-            fp = np.array([R.project(c, p["fk"]["joints"][k]) for k in ("l_ankle", "r_ankle", "l_toe", "r_toe")])
+            fp = np.array(
+                [
+                    R.project(c, p["fk"]["joints"][k])
+                    for k in ("l_ankle", "r_ankle", "l_toe", "r_toe")
+                ]
+            )
             width = float(np.ptp(fp[:, 0])) + 0.25 * height_px
-            S.ground_shadow(img, (fp[:, 0].mean(), fp[:, 1].max()), width, light["dir"], float(rng.uniform(0.25, 0.55)))
+            S.ground_shadow(
+                img,
+                (fp[:, 0].mean(), fp[:, 1].max()),
+                width,
+                light["dir"],
+                float(rng.uniform(0.25, 0.55)),
+            )
     ids = np.zeros((s, s), np.uint8)
     for p in sorted(people, key=lambda p: -p["cam"]["distance"]):  # far to near
-        p["xy"], _, p["surface"], info = F.render_figure(img, ids, p, p["cam"], light, faces=cfg.faces)
+        p["xy"], _, p["surface"], info = F.render_figure(
+            img, ids, p, p["cam"], light, faces=cfg.faces
+        )
         p["face_drawn"], p["scene"] = bool(info["face_drawn"]), kind
     if front < cfg.occluder_prob:
         if cfg.scenes and kind in ("indoor", "outdoor") and rng_scene.random() < 0.6:
-            S.furniture(img, rng_scene, min(s * 1.05, ground_y + rng_scene.uniform(0.0, 0.25) * height_px), height_px, occ)
+            S.furniture(
+                img,
+                rng_scene,
+                min(s * 1.05, ground_y + rng_scene.uniform(0.0, 0.25) * height_px),
+                height_px,
+                occ,
+            )
         else:
             occ = R.add_occluders(img, rng_scene, int(rng_scene.integers(1, 3)))
         ids[occ] = 0
@@ -265,7 +350,9 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, cfg):
 
 def _encode_jpeg(img_rgb, rng_q):
     quality = int(rng_q.integers(30, 60)) if rng_q.random() < 0.15 else int(rng_q.integers(60, 96))
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img_rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    ok, buf = cv2.imencode(
+        ".jpg", cv2.cvtColor(img_rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
     if not ok:
         raise RuntimeError("JPEG encoding failed")
     return buf.tobytes()
@@ -307,10 +394,22 @@ def _run_workers(seed, num_images, cfg, img_dir, workers, bar):
     try:
         for w in range(workers):
             part = os.path.join(tmpdir, f"part{w}.json")
-            job = {"seed": seed, "start": w, "step": workers, "num_images": num_images,
-                   "cfg": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}, "img_dir": img_dir, "out": part}  # fmt: skip
-            procs.append(subprocess.Popen([sys.executable, "-m", "posenet_mobile.data.synthetic", json.dumps(job)],
-                                          stdout=subprocess.PIPE, text=True))  # fmt: skip
+            job = {
+                "seed": seed,
+                "start": w,
+                "step": workers,
+                "num_images": num_images,
+                "cfg": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__},
+                "img_dir": img_dir,
+                "out": part,
+            }
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "posenet_mobile.data.synthetic", json.dumps(job)],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
             parts.append(part)
         threads = [threading.Thread(target=pump, args=(p,), daemon=True) for p in procs]
         for t in threads:
@@ -348,8 +447,14 @@ def _worker_main(job: dict) -> None:
     write_json_atomic(job["out"], out)
 
 
-def synthesize(out_dir, num_images: int, seed: int = 0, cfg: SynthConfig = SynthConfig(),
-               workers: int | None = None, progress: bool = True) -> dict:  # fmt: skip
+def synthesize(
+    out_dir,
+    num_images: int,
+    seed: int = 0,
+    cfg: SynthConfig = SynthConfig(),
+    workers: int | None = None,
+    progress: bool = True,
+) -> dict:
     """Write a COCO person-keypoints dataset of ``num_images`` synthetic images.
 
     Returns a summary ``{"images", "annotations", "seconds", "images_per_second", ...}``. The
@@ -375,30 +480,54 @@ def synthesize(out_dir, num_images: int, seed: int = 0, cfg: SynthConfig = Synth
     bar.close()
     images, anns = [], []
     for index, name, people in results:
-        images.append({"id": index + 1, "file_name": name, "width": cfg.image_size, "height": cfg.image_size})
+        images.append(
+            {"id": index + 1, "file_name": name, "width": cfg.image_size, "height": cfg.image_size}
+        )
         for p in people:
             kps = p["keypoints"]
-            anns.append({
-                "id": len(anns) + 1, "image_id": index + 1, "category_id": 1, "iscrowd": 0,
-                "keypoints": [round(float(v), 3) if j % 3 < 2 else int(v) for j, v in enumerate(kps.ravel())],
-                "num_keypoints": int((kps[:, 2] > 0).sum()), "bbox": [round(v, 2) for v in p["bbox"]],
-                "area": p["area"], "pose_category": p["category"],
-                "camera": {k: round(v, 4) for k, v in p["camera"].items()},
-                **{k: p[k] for k in ("face_drawn", "scene") if k in p},
-            })  # fmt: skip
+            anns.append(
+                {
+                    "id": len(anns) + 1,
+                    "image_id": index + 1,
+                    "category_id": 1,
+                    "iscrowd": 0,
+                    "keypoints": [
+                        round(float(v), 3) if j % 3 < 2 else int(v)
+                        for j, v in enumerate(kps.ravel())
+                    ],
+                    "num_keypoints": int((kps[:, 2] > 0).sum()),
+                    "bbox": [round(v, 2) for v in p["bbox"]],
+                    "area": p["area"],
+                    "pose_category": p["category"],
+                    "camera": {k: round(v, 4) for k, v in p["camera"].items()},
+                    **{k: p[k] for k in ("face_drawn", "scene") if k in p},
+                }
+            )
     seconds = time.perf_counter() - t0
     coco = {
-        "info": {"description": "posenet_mobile synthetic people", "seed": seed, "generator": "posenet_mobile.data.synthetic",
-                 "config": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}},
-        "images": images, "annotations": anns, "categories": [COCO17.to_coco_category()],
-    }  # fmt: skip
+        "info": {
+            "description": "posenet_mobile synthetic people",
+            "seed": seed,
+            "generator": "posenet_mobile.data.synthetic",
+            "config": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__},
+        },
+        "images": images,
+        "annotations": anns,
+        "categories": [COCO17.to_coco_category()],
+    }
     write_json_atomic(os.path.join(out_dir, "annotations.json"), coco)
     vis = np.array([a["keypoints"][2::3] for a in anns]) if anns else np.zeros((0, 17))
     return {
-        "out": str(out_dir), "images": len(images), "annotations": len(anns), "seconds": round(seconds, 2),
-        "images_per_second": round(len(images) / max(seconds, 1e-9), 1), "workers": workers,
-        "visibility_fractions": {str(v): round(float((vis == v).mean()), 3) for v in (0, 1, 2)} if anns else {},
-    }  # fmt: skip
+        "out": str(out_dir),
+        "images": len(images),
+        "annotations": len(anns),
+        "seconds": round(seconds, 2),
+        "images_per_second": round(len(images) / max(seconds, 1e-9), 1),
+        "workers": workers,
+        "visibility_fractions": {str(v): round(float((vis == v).mean()), 3) for v in (0, 1, 2)}
+        if anns
+        else {},
+    }
 
 
 if __name__ == "__main__":  # worker entry point of _run_workers

@@ -29,9 +29,31 @@ from ..runs import Run, load_run
 from .. import metadata as M
 from . import tflite as T
 
-DECODER_FLOAT_OPS = {"DEQUANTIZE", "RESHAPE", "ARG_MAX", "REDUCE_MAX", "GATHER", "GATHER_ND", "CAST", "FLOOR_DIV",
-                     "FLOOR_MOD", "SUB", "ADD", "MUL", "TRANSPOSE", "CONCATENATION", "PACK", "MINIMUM",
-                     "MAXIMUM", "STRIDED_SLICE", "ONE_HOT", "SUM", "BATCH_MATMUL", "FULLY_CONNECTED", "SQUEEZE"}  # fmt: skip
+DECODER_FLOAT_OPS = {
+    "DEQUANTIZE",
+    "RESHAPE",
+    "ARG_MAX",
+    "REDUCE_MAX",
+    "GATHER",
+    "GATHER_ND",
+    "CAST",
+    "FLOOR_DIV",
+    "FLOOR_MOD",
+    "SUB",
+    "ADD",
+    "MUL",
+    "TRANSPOSE",
+    "CONCATENATION",
+    "PACK",
+    "MINIMUM",
+    "MAXIMUM",
+    "STRIDED_SLICE",
+    "ONE_HOT",
+    "SUM",
+    "BATCH_MATMUL",
+    "FULLY_CONNECTED",
+    "SQUEEZE",
+}
 
 
 def _in_graph_decoder(model, codec):
@@ -42,11 +64,15 @@ def _in_graph_decoder(model, codec):
 
     names = output_names(model)
     if "facing" in names:
-        raise ExportError("--decode-in-graph: this model decodes left from right with its facing output "
-                          "(codec.decode_sides), which is not built in the graph; export without --decode-in-graph")  # fmt: skip
+        raise ExportError(
+            "--decode-in-graph: this model decodes left from right with its facing output "
+            "(codec.decode_sides), which is not built in the graph; export without --decode-in-graph"
+        )
     if names != ["heatmaps", "offsets"]:
-        raise ExportError(f"--decode-in-graph: needs a heatmap + offsets model, this one outputs {names} "
-                          "(regression and integral heads already output coordinates)")  # fmt: skip
+        raise ExportError(
+            f"--decode-in-graph: needs a heatmap + offsets model, this one outputs {names} "
+            "(regression and integral heads already output coordinates)"
+        )
     hh, ww = codec.heatmap_size
     k = int(model.outputs[0].shape[-1])
     stride = float(codec.stride)
@@ -71,10 +97,14 @@ def _in_graph_decoder(model, codec):
 
 
 def _convert_decoder(serve, fmt, representative, qat) -> bytes:
-    return T.run_converter(T.concrete_converter(serve, serve.model), fmt, representative, qat=qat, extra_float_ok=True)
+    return T.run_converter(
+        T.concrete_converter(serve, serve.model), fmt, representative, qat=qat, extra_float_ok=True
+    )
 
 
-def output_names_by_signature(model_bytes: bytes, model_names, k: int, heatmap_size, simcc_bins=None) -> list[str]:
+def output_names_by_signature(
+    model_bytes: bytes, model_names, k: int, heatmap_size, simcc_bins=None
+) -> list[str]:
     """The name of each output tensor of ``model_bytes``, in the interpreter's output order.
 
     The converter's subgraph does not keep the model's output order (two outputs of one shape,
@@ -90,20 +120,32 @@ def output_names_by_signature(model_bytes: bytes, model_names, k: int, heatmap_s
     by_index = {}
     for key, d in sig.items():
         i = key.rsplit("_", 1)[-1]
-        by_index[int(d["index"])] = model_names[int(i)] if key.startswith("output_") and i.isdigit() else key
+        by_index[int(d["index"])] = (
+            model_names[int(i)] if key.startswith("output_") and i.isdigit() else key
+        )
     expected = expected_shapes(k, heatmap_size, simcc_bins)
     names = []
     for d in it.get_output_details():
         name = by_index.get(int(d["index"]))
         shape = tuple(int(s) for s in d["shape"])
         if name not in expected or expected[name] != shape:
-            raise ExportError(f"exported output tensor {d['name']!r} ({name}) has unexpected shape {list(shape)}")
+            raise ExportError(
+                f"exported output tensor {d['name']!r} ({name}) has unexpected shape {list(shape)}"
+            )
         names.append(name)
     return names
 
 
-def build_metadata(run: Run, model_bytes: bytes, fmt: str, method: str, schema, sparsity, decode_in_graph: bool,
-                   names) -> dict:  # fmt: skip
+def build_metadata(
+    run: Run,
+    model_bytes: bytes,
+    fmt: str,
+    method: str,
+    schema,
+    sparsity,
+    decode_in_graph: bool,
+    names,
+) -> dict:
     """The metadata document; ``names``: the output tensors' names in the interpreter's output order
     (:func:`output_names_by_signature`)."""
     from ai_edge_litert.interpreter import Interpreter
@@ -116,64 +158,112 @@ def build_metadata(run: Run, model_bytes: bytes, fmt: str, method: str, schema, 
     names = [n for _, n in sorted(zip([int(d["index"]) for d in it.get_output_details()], names))]
     m = run.cfg.model
     method_name = "heatmap_offset_sides" if "facing" in names else "heatmap_offset"
-    decode = {"method": "in_graph" if decode_in_graph else ("regression" if "coords" in names else method_name),
-              "stride": codec.stride, "heatmap_size_hw": list(codec.heatmap_size), "sigma": codec.sigma,
-              "offset_radius": codec.offset_radius, "refine": "offset",
-              "score": "sigmoid(visibility)" if "coords" in names else "heatmap peak clipped to [0, 1]",
-              "argmax_ties": "first maximum in row-major (y, x) order"}  # fmt: skip
+    decode = {
+        "method": "in_graph"
+        if decode_in_graph
+        else ("regression" if "coords" in names else method_name),
+        "stride": codec.stride,
+        "heatmap_size_hw": list(codec.heatmap_size),
+        "sigma": codec.sigma,
+        "offset_radius": codec.offset_radius,
+        "refine": "offset",
+        "score": "sigmoid(visibility)" if "coords" in names else "heatmap peak clipped to [0, 1]",
+        "argmax_ties": "first maximum in row-major (y, x) order",
+    }
     if simcc is not None and not decode_in_graph:
-        decode = {"method": "simcc_sides" if "facing" in names else "simcc", "stride": codec.stride, "split_ratio": simcc.split_ratio, "bins_xy": list(simcc.bins),
-                  "sigma_bins": simcc.sigma, "beta": simcc.beta,
-                  "rule": "per axis: the first maximum bin b, plus the vertex of the parabola through bins b-1, b, "
-                          "b+1 (clipped to 0.5; none at the ends or where they do not curve down); x = (b + 0.5) / "
-                          "split_ratio input pixels",
-                  "score": "per axis max softmax(beta * logits) / the same for a perfect target (simcc.SimCCCodec."
-                           "peak_probability), clipped to [0, 1]; the smaller of the two axes"}  # fmt: skip
+        decode = {
+            "method": "simcc_sides" if "facing" in names else "simcc",
+            "stride": codec.stride,
+            "split_ratio": simcc.split_ratio,
+            "bins_xy": list(simcc.bins),
+            "sigma_bins": simcc.sigma,
+            "beta": simcc.beta,
+            "rule": "per axis: the first maximum bin b, plus the vertex of the parabola through bins b-1, b, "
+            "b+1 (clipped to 0.5; none at the ends or where they do not curve down); x = (b + 0.5) / "
+            "split_ratio input pixels",
+            "score": "per axis max softmax(beta * logits) / the same for a perfect target (simcc.SimCCCodec."
+            "peak_probability), clipped to [0, 1]; the smaller of the two axes",
+        }
     if "facing" in names and simcc is not None:
         rule = SideRule.from_names(schema.names, schema.flip_index)
         decode["sides"] = {
             "rule": "codec.order_sides: each left/right pair's two decoded points keep their places; the one "
-                    "further to the image right of the torso axis (shoulder centre -> hip centre, each centre "
-                    "the midpoint of that pair's two points) is the person's left when facing > 0, else their "
-                    "right, and takes its score with it; equal projections, or an axis of no length, keep the "
-                    "decoded order",
-            "pairs_left_right": [list(p) for p in rule.pairs], "torso": list(rule.torso)}  # fmt: skip
+            "further to the image right of the torso axis (shoulder centre -> hip centre, each centre "
+            "the midpoint of that pair's two points) is the person's left when facing > 0, else their "
+            "right, and takes its score with it; equal projections, or an axis of no length, keep the "
+            "decoded order",
+            "pairs_left_right": [list(p) for p in rule.pairs],
+            "torso": list(rule.torso),
+        }
     elif "facing" in names:
         rule = SideRule.from_names(schema.names, schema.flip_index)
         decode["sides"] = {
             "rule": "codec.decode_sides: per left/right pair, the two peaks of the summed maps (second peak: a 3x3 "
-                    f"local maximum >= {PAIR_MIN_CELLS} cells from the first and >= {PAIR_MIN_FRACTION} of its "
-                    "height); the one on the image right of the torso axis (shoulder centre -> hip centre) is the "
-                    "person's left when facing > 0; offset and score from the pair's higher channel at that cell",
-            "pairs_left_right": [list(p) for p in rule.pairs], "torso": list(rule.torso),
-            "min_cells": PAIR_MIN_CELLS, "min_fraction": PAIR_MIN_FRACTION}  # fmt: skip
+            f"local maximum >= {PAIR_MIN_CELLS} cells from the first and >= {PAIR_MIN_FRACTION} of its "
+            "height); the one on the image right of the torso axis (shoulder centre -> hip centre) is the "
+            "person's left when facing > 0; offset and score from the pair's higher channel at that cell",
+            "pairs_left_right": [list(p) for p in rule.pairs],
+            "torso": list(rule.torso),
+            "min_cells": PAIR_MIN_CELLS,
+            "min_fraction": PAIR_MIN_FRACTION,
+        }
     q = inp["quantization"]
     return {
         "schema_version": M.SCHEMA_VERSION,
         "producer": f"posenet_mobile {__version__}",
-        "head": m.head, "format": fmt, "width": m.width,
-        "keypoints": {"names": list(schema.names), "skeleton": [list(e) for e in schema.skeleton],
-                      "flip_index": [int(i) for i in schema.flip_index],
-                      "flip_pairs": [list(p) for p in schema.flip_pairs], "sigmas": [float(s) for s in schema.sigmas]},
-        "input": {"name": inp["name"], "size_hw": list(m.input_size), "shape": [int(s) for s in inp["shape"]],
-                  "dtype": np.dtype(inp["dtype"]).name, "layout": "NHWC", "colour": "RGB", "range": [0, 255],
-                  "normalization": "inside the model: x / 127.5 - 1 (feed raw pixel values)",
-                  "quantization": {"scale": float(q[0]), "zero_point": int(q[1])} if q[0] else None,
-                  "crop": {"rule": "person box [x, y, w, h] -> centre, grow to the input aspect ratio, "
-                                   "scale by padding; full frame: letterbox (padding 1); pixel i centred on i + 0.5",
-                           "crop_padding": run.cfg.data.padding}},
-        "outputs": [M.output_entry(d["index"], n, d["shape"], np.dtype(d["dtype"]).name, d["quantization"])
-                    for d, n in zip(outs, names)],
+        "head": m.head,
+        "format": fmt,
+        "width": m.width,
+        "keypoints": {
+            "names": list(schema.names),
+            "skeleton": [list(e) for e in schema.skeleton],
+            "flip_index": [int(i) for i in schema.flip_index],
+            "flip_pairs": [list(p) for p in schema.flip_pairs],
+            "sigmas": [float(s) for s in schema.sigmas],
+        },
+        "input": {
+            "name": inp["name"],
+            "size_hw": list(m.input_size),
+            "shape": [int(s) for s in inp["shape"]],
+            "dtype": np.dtype(inp["dtype"]).name,
+            "layout": "NHWC",
+            "colour": "RGB",
+            "range": [0, 255],
+            "normalization": "inside the model: x / 127.5 - 1 (feed raw pixel values)",
+            "quantization": {"scale": float(q[0]), "zero_point": int(q[1])} if q[0] else None,
+            "crop": {
+                "rule": "person box [x, y, w, h] -> centre, grow to the input aspect ratio, "
+                "scale by padding; full frame: letterbox (padding 1); pixel i centred on i + 0.5",
+                "crop_padding": run.cfg.data.padding,
+            },
+        },
+        "outputs": [
+            M.output_entry(d["index"], n, d["shape"], np.dtype(d["dtype"]).name, d["quantization"])
+            for d, n in zip(outs, names)
+        ],
         "decode": decode,
         "quantization": {"method": method, "sparsity": sparsity},
         "training": {"config": run.cfg.name, "fingerprint": run.fingerprint, "data": run.data},
-    }  # fmt: skip
+    }
 
 
-def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quantization: str = "auto",
-               decode_in_graph: bool = False, max_pck_drop: float | None = None, force: bool = False,
-               eval_limit: int | None = None, threads: int = 1, overrides=None, per_channel: bool = True,
-               keep_tensor_names: bool = False, unsafe_load: bool = False, progress=print) -> dict:  # fmt: skip
+def export_run(
+    run_dir,
+    fmt: str = "int8",
+    out=None,
+    weights: str = "auto",
+    quantization: str = "auto",
+    decode_in_graph: bool = False,
+    max_pck_drop: float | None = None,
+    force: bool = False,
+    eval_limit: int | None = None,
+    threads: int = 1,
+    overrides=None,
+    per_channel: bool = True,
+    keep_tensor_names: bool = False,
+    unsafe_load: bool = False,
+    progress=print,
+) -> dict:
     """Export ``run_dir`` as ``fmt``; returns the export report (also in the sidecar's ``export``).
 
     per_channel: int8 PTQ weight scales per output channel (default) or per kernel. A QAT stage
@@ -218,14 +308,20 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
         weights = "pruned" if pruned_path.exists() else "float"
     if weights == "pruned":
         if not pruned_path.exists():
-            raise ExportError(f"{pruned_path}: missing; run `posenet-mobile compress --run {run.path}` first")
+            raise ExportError(
+                f"{pruned_path}: missing; run `posenet-mobile compress --run {run.path}` first"
+            )
         source = run.load_keras("pruned")
     elif weights == "float":
         source = float_model
     else:
         raise ExportError(f"--weights: expected auto, float or pruned, got {weights!r}")
 
-    method = {"float32": "none", "float16": "float16 weights", "dynamic": "dynamic range (int8 weights)"}.get(fmt)
+    method = {
+        "float32": "none",
+        "float16": "float16 weights",
+        "dynamic": "dynamic range (int8 weights)",
+    }.get(fmt)
     qat = False
     if fmt == "int8":
         if quantization == "auto":
@@ -235,8 +331,11 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     granularity = "" if per_channel else ", per-tensor weights"
     if qat:
         keras_model, qreport = chain.qat_stage(run, progress=progress)
-        method = "PQAT (prune-preserving quantization-aware training)" if qreport.get("scheme") == "prune_preserve" \
+        method = (
+            "PQAT (prune-preserving quantization-aware training)"
+            if qreport.get("scheme") == "prune_preserve"
             else "QAT (quantization-aware training)"
+        )
         weights = "qat stage"
     else:
         keras_model = Q.with_pixel_input(source)
@@ -247,16 +346,26 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
 
     val_pipe = run.pipeline("val", output_names(keras_model), pixels=True)
     train_pipe = run.pipeline("train", output_names(keras_model), pixels=True)
-    representative = T.representative_dataset(lambda: (x.numpy() for x, _ in train_pipe.dataset(16)),
-                                               c.representative_samples)  # fmt: skip
-    progress(f"export: converting {weights} weights to {fmt}" + (f" ({method})" if fmt == "int8" else ""))
+    representative = T.representative_dataset(
+        lambda: (x.numpy() for x, _ in train_pipe.dataset(16)), c.representative_samples
+    )
+    progress(
+        f"export: converting {weights} weights to {fmt}" + (f" ({method})" if fmt == "int8" else "")
+    )
     if decode_in_graph:
-        model_bytes = _convert_decoder(_in_graph_decoder(keras_model, run.codec), fmt, representative, qat)
+        model_bytes = _convert_decoder(
+            _in_graph_decoder(keras_model, run.codec), fmt, representative, qat
+        )
     else:
         model_bytes = T.convert(keras_model, fmt, representative, qat=qat, per_channel=per_channel)
     simcc = run.simcc
-    names = output_names_by_signature(model_bytes, ["keypoints"] if decode_in_graph else output_names(keras_model),
-                                      val_pipe.data.schema.num_keypoints, run.codec.heatmap_size, simcc and simcc.bins)  # fmt: skip
+    names = output_names_by_signature(
+        model_bytes,
+        ["keypoints"] if decode_in_graph else output_names(keras_model),
+        val_pipe.data.schema.num_keypoints,
+        run.codec.heatmap_size,
+        simcc and simcc.bins,
+    )
     if not keep_tensor_names:
         model_bytes = T.short_tensor_names(model_bytes, names)
     audit = None
@@ -269,8 +378,10 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     if fmt == "int8" and doc["input"]["dtype"] != "uint8":
         raise ExportError(f"int8 export: input dtype is {doc['input']['dtype']}, expected uint8")
     if fmt == "int8" and doc["input"]["quantization"] != {"scale": 1.0, "zero_point": 0}:
-        raise ExportError(f"int8 export: input quantization {doc['input']['quantization']}, expected scale 1, "
-                          "zero point 0 (raw uint8 pixels)")  # fmt: skip
+        raise ExportError(
+            f"int8 export: input quantization {doc['input']['quantization']}, expected scale 1, "
+            "zero point 0 (raw uint8 pixels)"
+        )
 
     progress("export: checking against Keras on the validation set")
     runner = TFLiteRunner(M.embed(model_bytes, doc), threads=threads)
@@ -280,21 +391,40 @@ def export_run(run_dir, fmt: str = "int8", out=None, weights: str = "auto", quan
     keep = ("pck", "AP", "AP50", "AP75", "count", "mean_error_px")
     drop_pck = 100.0 * (ref["pck"] - tfl_metrics["pck"])
     drop_ap = 100.0 * (ref["AP"] - tfl_metrics["AP"])
-    validation = {"keras_float": {k: ref[k] for k in keep}, "tflite": {k: tfl_metrics[k] for k in keep},
-                  "pck_drop_points": round(drop_pck, 3), "ap_drop_points": round(drop_ap, 3),
-                  "max_pck_drop_points": max_pck_drop, "keras_vs_tflite": parity,
-                  "val_data": run.data.get("val")}  # fmt: skip
+    validation = {
+        "keras_float": {k: ref[k] for k in keep},
+        "tflite": {k: tfl_metrics[k] for k in keep},
+        "pck_drop_points": round(drop_pck, 3),
+        "ap_drop_points": round(drop_ap, 3),
+        "max_pck_drop_points": max_pck_drop,
+        "keras_vs_tflite": parity,
+        "val_data": run.data.get("val"),
+    }
     doc["validation"] = validation
     if fmt == "int8" and drop_pck > max_pck_drop and not force:
-        raise ExportError(f"int8 PCK@0.2 {tfl_metrics['pck']:.4f} is {drop_pck:.2f} points below the float model's "
-                          f"{ref['pck']:.4f} (bound {max_pck_drop}); nothing written (--force to export anyway)")  # fmt: skip
+        raise ExportError(
+            f"int8 PCK@0.2 {tfl_metrics['pck']:.4f} is {drop_pck:.2f} points below the float model's "
+            f"{ref['pck']:.4f} (bound {max_pck_drop}); nothing written (--force to export anyway)"
+        )
     final = M.embed(model_bytes, doc)
     parts = T.size_breakdown(final)
-    report = {"file": str(out), "format": fmt, "head": head, "weights": weights, "produced_by": method,
-              "decode_in_graph": decode_in_graph, "size_bytes": len(final),
-              "gzip_bytes": parts["total"]["gzip_bytes"], "size_breakdown": parts,
-              "sparsity": sparsity, "validation": validation,
-              "params": doc["params"], "macs": doc["macs"], "int8_audit": audit, "forced": bool(force and fmt == "int8" and drop_pck > max_pck_drop)}  # fmt: skip
+    report = {
+        "file": str(out),
+        "format": fmt,
+        "head": head,
+        "weights": weights,
+        "produced_by": method,
+        "decode_in_graph": decode_in_graph,
+        "size_bytes": len(final),
+        "gzip_bytes": parts["total"]["gzip_bytes"],
+        "size_breakdown": parts,
+        "sparsity": sparsity,
+        "validation": validation,
+        "params": doc["params"],
+        "macs": doc["macs"],
+        "int8_audit": audit,
+        "forced": bool(force and fmt == "int8" and drop_pck > max_pck_drop),
+    }
     out.parent.mkdir(parents=True, exist_ok=True)
     report["sha256"] = sha256_bytes(final)
     sidecar = {**doc, "export": report, "tflite_sha256": report["sha256"]}
@@ -354,6 +484,13 @@ def inspect(path) -> dict:
     for op in ops:
         counts[op["op"]] = counts.get(op["op"], 0) + 1
     parts = T.size_breakdown(data)
-    return {"file": str(p), "size_bytes": len(data), "gzip_bytes": parts["total"]["gzip_bytes"],
-            "size_breakdown": parts, "metadata_entries": M.metadata_names(data), "metadata": doc, "ops": counts,
-            "float_ops": T.float_ops(ops)}  # fmt: skip
+    return {
+        "file": str(p),
+        "size_bytes": len(data),
+        "gzip_bytes": parts["total"]["gzip_bytes"],
+        "size_breakdown": parts,
+        "metadata_entries": M.metadata_names(data),
+        "metadata": doc,
+        "ops": counts,
+        "float_ops": T.float_ops(ops),
+    }

@@ -53,8 +53,14 @@ def _quiet_converter():
         os.close(devnull)
 
 
-def convert(model, fmt: str, representative=None, qat: bool = False, extra_float_ok: bool = False,
-            per_channel: bool = True) -> bytes:
+def convert(
+    model,
+    fmt: str,
+    representative=None,
+    qat: bool = False,
+    extra_float_ok: bool = False,
+    per_channel: bool = True,
+) -> bytes:
     """Convert a pixel-input tf_keras model to TFLite bytes.
 
     representative: for ``int8`` PTQ, a callable returning an iterator of ``[(1, H, W, 3) float32
@@ -65,7 +71,9 @@ def convert(model, fmt: str, representative=None, qat: bool = False, extra_float
     narrow models, whose per-channel scales and zero points (12 bytes per output channel, twice
     with the bias) are a large share of the file, at some accuracy cost.
     """
-    return run_converter(keras_converter(model), fmt, representative, qat, extra_float_ok, per_channel)
+    return run_converter(
+        keras_converter(model), fmt, representative, qat, extra_float_ok, per_channel
+    )
 
 
 def keras_converter(model):
@@ -79,8 +87,10 @@ def keras_converter(model):
     order, and the exporter names them from it (``exporter.output_names_by_signature``), so
     nothing relies on the converter's tensor names.
     """
-    specs = [tf.TensorSpec(t.shape, t.dtype, name="image" if len(model.inputs) == 1 else f"image_{i}")
-             for i, t in enumerate(model.inputs)]  # fmt: skip
+    specs = [
+        tf.TensorSpec(t.shape, t.dtype, name="image" if len(model.inputs) == 1 else f"image_{i}")
+        for i, t in enumerate(model.inputs)
+    ]
 
     @tf.function(input_signature=specs)
     def serve(*x):
@@ -100,11 +110,19 @@ def variable_holder(model):
 
 def concrete_converter(fn, model):
     """A ``TFLiteConverter`` for the ``tf.function`` ``fn`` (with an input signature) of ``model``."""
-    return tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], variable_holder(model))
+    return tf.lite.TFLiteConverter.from_concrete_functions(
+        [fn.get_concrete_function()], variable_holder(model)
+    )
 
 
-def run_converter(conv, fmt: str, representative=None, qat: bool = False, extra_float_ok: bool = False,
-                  per_channel: bool = True) -> bytes:
+def run_converter(
+    conv,
+    fmt: str,
+    representative=None,
+    qat: bool = False,
+    extra_float_ok: bool = False,
+    per_channel: bool = True,
+) -> bytes:
     """Configure ``conv`` (any ``TFLiteConverter``) for ``fmt`` as :func:`convert` describes; convert."""
     if fmt not in FORMATS:
         raise ExportError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -130,7 +148,9 @@ def run_converter(conv, fmt: str, representative=None, qat: bool = False, extra_
     except Exception as exc:  # the converter raises many types; name the format and the cause
         msg = str(exc).strip().splitlines()
         what = fmt + (", in-graph decoder" if extra_float_ok else "")
-        raise ExportError(f"TFLite conversion to {what} failed: {msg[-1] if msg else type(exc).__name__}") from exc
+        raise ExportError(
+            f"TFLite conversion to {what} failed: {msg[-1] if msg else type(exc).__name__}"
+        ) from exc
 
 
 def representative_dataset(pixel_batches, limit: int):
@@ -159,13 +179,26 @@ def op_list(model_bytes: bytes) -> list[dict]:
     """Ops of the main subgraph: ``[{index, op, inputs: [dtype], outputs: [dtype]}]``."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    it = Interpreter(model_content=model_bytes,
-                     experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)  # fmt: skip
+    it = Interpreter(
+        model_content=model_bytes,
+        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    )
     tensors = {t["index"]: t for t in it.get_tensor_details()}
     ops = []
-    for op in it._get_ops_details():  # the public API has no op list; this is what the analyzer uses
-        dt = lambda idx: [np.dtype(tensors[i]["dtype"]).name for i in idx if i >= 0 and i in tensors]  # noqa: E731
-        ops.append({"index": int(op["index"]), "op": op["op_name"], "inputs": dt(op["inputs"]), "outputs": dt(op["outputs"])})
+    for (
+        op
+    ) in it._get_ops_details():  # the public API has no op list; this is what the analyzer uses
+        dt = lambda idx: [
+            np.dtype(tensors[i]["dtype"]).name for i in idx if i >= 0 and i in tensors
+        ]  # noqa: E731
+        ops.append(
+            {
+                "index": int(op["index"]),
+                "op": op["op_name"],
+                "inputs": dt(op["inputs"]),
+                "outputs": dt(op["outputs"]),
+            }
+        )
     return ops
 
 
@@ -189,8 +222,10 @@ def audit_int8(model_bytes: bytes, allow_after: set | None = None) -> dict:
     allowed = [b for b in bad if allow_after and b.split("#")[0] in allow_after]
     bad = [b for b in bad if b not in allowed]
     if bad:
-        raise ExportError(f"int8 export: float ops slipped into the integer graph: {', '.join(bad[:8])}"
-                          + (" ..." if len(bad) > 8 else ""))  # fmt: skip
+        raise ExportError(
+            f"int8 export: float ops slipped into the integer graph: {', '.join(bad[:8])}"
+            + (" ..." if len(bad) > 8 else "")
+        )
     counts: dict = {}
     for op in ops:
         counts[op["op"]] = counts.get(op["op"], 0) + 1
@@ -210,9 +245,15 @@ def short_tensor_names(model_bytes: bytes, output_names=None, input_name: str = 
     model = fu.convert_bytearray_to_object(bytearray(model_bytes))
     for sg in model.subgraphs:
         outs = list(sg.outputs)
-        names = list(output_names) if output_names is not None and len(output_names) == len(outs) else \
-            [f"output_{i}" for i in range(len(outs))]  # fmt: skip
-        fixed = {int(t): (input_name if len(sg.inputs) == 1 else f"{input_name}_{i}") for i, t in enumerate(sg.inputs)}
+        names = (
+            list(output_names)
+            if output_names is not None and len(output_names) == len(outs)
+            else [f"output_{i}" for i in range(len(outs))]
+        )
+        fixed = {
+            int(t): (input_name if len(sg.inputs) == 1 else f"{input_name}_{i}")
+            for i, t in enumerate(sg.inputs)
+        }
         fixed.update({int(t): n for t, n in zip(outs, names)})
         for i, tensor in enumerate(sg.tensors):
             tensor.name = fixed.get(i, f"t{i}").encode()
@@ -250,21 +291,33 @@ def size_breakdown(model_bytes: bytes) -> dict:
     role: dict = {}  # buffer index -> part
     scales, zeros = [], []
     for g in m.subgraphs:
-        op_name = lambda op: names.get(fu.get_builtin_code_from_operator_code(m.operatorCodes[op.opcodeIndex]), "")  # noqa: E731
+        op_name = lambda op: names.get(
+            fu.get_builtin_code_from_operator_code(m.operatorCodes[op.opcodeIndex]), ""
+        )  # noqa: E731
         # float16 files store weights as float16 constants dequantized at load: follow DEQUANTIZE
         source = {op.outputs[0]: op.inputs[0] for op in g.operators if op_name(op) == "DEQUANTIZE"}
         for op in g.operators:
             name = op_name(op)
             if len(op.inputs) > 1 and op.inputs[1] >= 0:
-                part = "prunable_weights" if name in _PRUNABLE_OPS else "depthwise_weights" if name == "DEPTHWISE_CONV_2D" else None
+                part = (
+                    "prunable_weights"
+                    if name in _PRUNABLE_OPS
+                    else "depthwise_weights"
+                    if name == "DEPTHWISE_CONV_2D"
+                    else None
+                )
                 if part:
                     role.setdefault(g.tensors[source.get(op.inputs[1], op.inputs[1])].buffer, part)
         for t in g.tensors:
             q = t.quantization
             if q is not None and q.scale is not None:
                 scales.append(np.asarray(q.scale, np.float32).tobytes())
-                zeros.append(np.asarray(q.zeroPoint if q.zeroPoint is not None else [], np.int64).tobytes())
-    chunks: dict = {k: [] for k in ("prunable_weights", "depthwise_weights", "other_constants", "metadata")}
+                zeros.append(
+                    np.asarray(q.zeroPoint if q.zeroPoint is not None else [], np.int64).tobytes()
+                )
+    chunks: dict = {
+        k: [] for k in ("prunable_weights", "depthwise_weights", "other_constants", "metadata")
+    }
     for i, b in enumerate(m.buffers):
         if b.data is None or len(b.data) == 0:
             continue
@@ -278,5 +331,8 @@ def size_breakdown(model_bytes: bytes) -> dict:
     w = np.frombuffer(b"".join(chunks["prunable_weights"]), np.uint8)
     out["prunable_weights"]["zero_fraction"] = round(float((w == 0).mean()), 4) if w.size else 0.0
     out["structure"] = {"bytes": len(model_bytes) - sum(v["bytes"] for v in out.values())}
-    out["total"] = {"bytes": len(model_bytes), "gzip_bytes": len(gzip.compress(bytes(model_bytes), 9))}
+    out["total"] = {
+        "bytes": len(model_bytes),
+        "gzip_bytes": len(gzip.compress(bytes(model_bytes), 9)),
+    }
     return out

@@ -28,8 +28,15 @@ def _input_for(runner, rng):
     return rng.random(shape, dtype=np.float32) * (255.0 if runner.meta else 1.0)
 
 
-def bench(models, threads=(1, 2), runs: int = 50, warmup: int = 5, kernels: str = "xnnpack", report=None,
-          seed: int = 0) -> dict:  # fmt: skip
+def bench(
+    models,
+    threads=(1, 2),
+    runs: int = 50,
+    warmup: int = 5,
+    kernels: str = "xnnpack",
+    report=None,
+    seed: int = 0,
+) -> dict:
     """Benchmark ``models`` (paths) at each thread count; returns (and writes) the JSON report."""
     if runs < 1:
         raise ConfigError(f"--runs: expected >= 1 timed rounds, got {runs}")
@@ -49,7 +56,9 @@ def bench(models, threads=(1, 2), runs: int = 50, warmup: int = 5, kernels: str 
             x = _input_for(r, rng)
             for _ in range(warmup):
                 r.invoke_raw(x)
-            entries.append({"model": str(m), "threads": int(t), "runner": r, "input": x, "times": []})
+            entries.append(
+                {"model": str(m), "threads": int(t), "runner": r, "input": x, "times": []}
+            )
     for i in range(runs):
         k = i % len(entries)
         for e in entries[k:] + entries[:k]:
@@ -61,11 +70,22 @@ def bench(models, threads=(1, 2), runs: int = 50, warmup: int = 5, kernels: str 
     for e in entries:
         ms = np.array(e["times"]) * 1e3
         meta = e["runner"].meta or {}
-        rows.append({"model": e["model"], "threads": e["threads"], "median_ms": round(float(np.median(ms)), 3),
-                     "p90_ms": round(float(np.percentile(ms, 90)), 3), "runs": len(ms),
-                     "size_bytes": e["runner"].size_bytes, "input": list(e["runner"].input_size),
-                     "input_dtype": e["runner"].input_dtype.name, "format": meta.get("format"),
-                     "head": meta.get("head"), "macs": meta.get("macs"), "ours": bool(meta)})  # fmt: skip
+        rows.append(
+            {
+                "model": e["model"],
+                "threads": e["threads"],
+                "median_ms": round(float(np.median(ms)), 3),
+                "p90_ms": round(float(np.percentile(ms, 90)), 3),
+                "runs": len(ms),
+                "size_bytes": e["runner"].size_bytes,
+                "input": list(e["runner"].input_size),
+                "input_dtype": e["runner"].input_dtype.name,
+                "format": meta.get("format"),
+                "head": meta.get("head"),
+                "macs": meta.get("macs"),
+                "ours": bool(meta),
+            }
+        )
     out = {"kernels": kernels, "runs": runs, "warmup": warmup, "results": rows}
     if report:
         write_json_atomic(report, out, indent=1)

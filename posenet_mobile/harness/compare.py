@@ -44,17 +44,26 @@ from ..io import check_output_dir, read_json, write_bytes_atomic, write_json_ato
 
 HEADS = ("heatmap", "integral", "direct", "regression", "simcc")
 #: Rows that are a head with other training settings: ``{row: (head, model settings)}``.
-VARIANTS = {"regression_sg": ("regression", {"regression_stop_gradient": True}),
-            "regression_laplace": ("regression", {"coord_loss": "laplace"}),
-            "heatmap_s8": ("heatmap", {"output_stride": 8})}  # fmt: skip
+VARIANTS = {
+    "regression_sg": ("regression", {"regression_stop_gradient": True}),
+    "regression_laplace": ("regression", {"coord_loss": "laplace"}),
+    "heatmap_s8": ("heatmap", {"output_stride": 8}),
+}
 ROWS = HEADS + tuple(VARIANTS)
 
 
 #: Model settings a row may change with its head: the left/right options the heatmap rows keep
 #: (``facing_head`` is read by their decoder), ``global_context``, which feeds the heatmap and
 #: simcc heads' trunks, the variants' settings, and the heatmap's output stride.
-HEAD_OPTIONS = ("head", "facing_head", "facing_channels", "global_context", "regression_stop_gradient", "coord_loss",
-                "output_stride")  # fmt: skip
+HEAD_OPTIONS = (
+    "head",
+    "facing_head",
+    "facing_channels",
+    "global_context",
+    "regression_stop_gradient",
+    "coord_loss",
+    "output_stride",
+)
 
 
 def row_model(model, row: str):
@@ -65,10 +74,14 @@ def row_model(model, row: str):
     head, settings = VARIANTS.get(row, (row, {}))
     hm = head == "heatmap"
     plain = {"regression_stop_gradient": False, "coord_loss": "l1"}
-    return dataclasses.replace(model, head=head, facing_head=model.facing_head and hm,
-                               facing_channels=model.facing_channels if hm else 0,
-                               global_context=model.global_context and head in ("heatmap", "simcc"),
-                               **{**plain, **settings})  # fmt: skip
+    return dataclasses.replace(
+        model,
+        head=head,
+        facing_head=model.facing_head and hm,
+        facing_channels=model.facing_channels if hm else 0,
+        global_context=model.global_context and head in ("heatmap", "simcc"),
+        **{**plain, **settings},
+    )
 
 
 def row_config(cfg, row: str):
@@ -78,7 +91,9 @@ def row_config(cfg, row: str):
     model = row_model(cfg.model, row)
     data = cfg.data
     if model.output_stride != cfg.model.output_stride:
-        data = dataclasses.replace(data, sigma=data.sigma * cfg.model.output_stride / model.output_stride)
+        data = dataclasses.replace(
+            data, sigma=data.sigma * cfg.model.output_stride / model.output_stride
+        )
     return dataclasses.replace(cfg, model=model, data=data)
 
 
@@ -87,13 +102,25 @@ def budget(cfg) -> dict:
     row gets."""
     d = cfg.to_dict()
     d["model"] = {k: v for k, v in d["model"].items() if k not in HEAD_OPTIONS}
-    d["data"] = {k: v for k, v in d["data"].items() if k != "sigma"}  # in cells: it goes with the stride
+    d["data"] = {
+        k: v for k, v in d["data"].items() if k != "sigma"
+    }  # in cells: it goes with the stride
     d.pop("name", None)
     return d
 
 
-def compare_heads(config="quickstart", train_data=None, val_data=None, out="compare_heads", overrides=None,
-                  heads=ROWS, threads=(1, 2), bench_runs: int = 60, real_data="default", progress=print) -> dict:  # fmt: skip
+def compare_heads(
+    config="quickstart",
+    train_data=None,
+    val_data=None,
+    out="compare_heads",
+    overrides=None,
+    heads=ROWS,
+    threads=(1, 2),
+    bench_runs: int = 60,
+    real_data="default",
+    progress=print,
+) -> dict:
     """``heads``: the rows, in order (heads and :data:`VARIANTS`). ``real_data``: a COCO folder of
     real people to score every int8 file on; ``"default"``: the first found by
     :func:`posenet_mobile.data.real.real_people_data`, if any; ``None``: none."""
@@ -111,7 +138,9 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
     if real_data is not None and not Path(real_data).exists():
         raise ConfigError(f"compare-heads: --real-data {real_data}: no such folder")
 
-    prov = provenance()  # at the start: the code that runs, not what the checkout holds when it ends
+    prov = (
+        provenance()
+    )  # at the start: the code that runs, not what the checkout holds when it ends
     out = check_output_dir(out, "--out")
     base = load_config(config, overrides)
     out.mkdir(parents=True, exist_ok=True)
@@ -120,28 +149,52 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
     first = budgets[heads[0]]
     for h, b in budgets.items():  # identical budgets, asserted rather than assumed
         if b != first:
-            raise ConfigError(f"compare-heads: the {h} row's training budget differs from {heads[0]}'s")
+            raise ConfigError(
+                f"compare-heads: the {h} row's training budget differs from {heads[0]}'s"
+            )
     rows, files = {}, []
     for h in heads:
         t0 = time.perf_counter()
         progress(f"compare-heads: training {h}")
         res = train(cfgs[h], out / h, train_data, val_data, verbose=0, progress=progress)
-        if train_data is None or val_data is None:  # the first row generated the synthetic sets: share them
+        if (
+            train_data is None or val_data is None
+        ):  # the first row generated the synthetic sets: share them
             d = read_json(out / h / "config.json")["data"]
             train_data, val_data = d["train"], d["val"]
-        rep = export_run(out / h, "int8", out / f"{h}_int8.tflite", weights="float", quantization="ptq", force=True,
-                         progress=progress)  # fmt: skip
+        rep = export_run(
+            out / h,
+            "int8",
+            out / f"{h}_int8.tflite",
+            weights="float",
+            quantization="ptq",
+            force=True,
+            progress=progress,
+        )
         files.append(out / f"{h}_int8.tflite")
         v = rep["validation"]
-        rows[h] = {"head": h, "params": rep["params"], "macs": rep["macs"],
-                   "int8_bytes": rep["size_bytes"], "float_pck": v["keras_float"]["pck"], "float_AP": v["keras_float"]["AP"],
-                   "int8_pck": v["tflite"]["pck"], "int8_AP": v["tflite"]["AP"], "int8_pck_drop_points": v["pck_drop_points"],
-                   "train_seconds": res.get("train_seconds"), "epochs": res.get("epochs_completed"),
-                   "wall_seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
+        rows[h] = {
+            "head": h,
+            "params": rep["params"],
+            "macs": rep["macs"],
+            "int8_bytes": rep["size_bytes"],
+            "float_pck": v["keras_float"]["pck"],
+            "float_AP": v["keras_float"]["AP"],
+            "int8_pck": v["tflite"]["pck"],
+            "int8_AP": v["tflite"]["AP"],
+            "int8_pck_drop_points": v["pck_drop_points"],
+            "train_seconds": res.get("train_seconds"),
+            "epochs": res.get("epochs_completed"),
+            "wall_seconds": round(time.perf_counter() - t0, 1),
+        }
         if h in VARIANTS:
             rows[h]["variant"] = VARIANTS[h][1]
-        if real_data is not None:  # a thermometer: scored after training, read by nothing that trains
-            real = validate(out / f"{h}_int8.tflite", real_data, progress=lambda *_: None)["metrics"]
+        if (
+            real_data is not None
+        ):  # a thermometer: scored after training, read by nothing that trains
+            real = validate(out / f"{h}_int8.tflite", real_data, progress=lambda *_: None)[
+                "metrics"
+            ]
             rows[h].update(real_pck=real["pck"], real_AP=real["AP"])
     progress("compare-heads: benchmarking int8 latency (interleaved)")
     lat = bench(files, threads, runs=bench_runs, warmup=5)
@@ -151,11 +204,23 @@ def compare_heads(config="quickstart", train_data=None, val_data=None, out="comp
     if "heatmap" in rows:
         ref = rows["heatmap"]
         for r in rows.values():
-            r["speedup_vs_heatmap_1t"] = round(ref[f"int8_ms_{threads[0]}t"] / r[f"int8_ms_{threads[0]}t"], 3)
+            r["speedup_vs_heatmap_1t"] = round(
+                ref[f"int8_ms_{threads[0]}t"] / r[f"int8_ms_{threads[0]}t"], 3
+            )
             r["pck_vs_heatmap_points"] = round(100 * (r["int8_pck"] - ref["int8_pck"]), 2)
-    doc = {"config": config, "overrides": list(overrides or []), "budget": first, "rows": [rows[h] for h in heads],
-           "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {cpu_model()}", "provenance": prov,
-           "data": {"train": train_data, "val": val_data, "real": str(real_data) if real_data else None}}  # fmt: skip
+    doc = {
+        "config": config,
+        "overrides": list(overrides or []),
+        "budget": first,
+        "rows": [rows[h] for h in heads],
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {cpu_model()}",
+        "provenance": prov,
+        "data": {
+            "train": train_data,
+            "val": val_data,
+            "real": str(real_data) if real_data else None,
+        },
+    }
     write_json_atomic(out / "heads.json", doc, indent=1)
     write_bytes_atomic(out / "heads.md", markdown_table(doc).encode())
     plot_heads(doc, out / "heads.png", threads[0])
@@ -168,18 +233,27 @@ def markdown_table(doc) -> str:
     t = [k for k in rows[0] if k.startswith("int8_ms_")]
     vs = "speedup_vs_heatmap_1t" in rows[0]
     real = "real_pck" in rows[0]
-    head = "| head | params | MACs (M) | int8 bytes | " + " | ".join(f"int8 ms ({k[8:-1]} thr)" for k in t) + \
-        (" | speed-up vs heatmap (1 thr) | PCK vs heatmap (pts)" if vs else "") + \
-        " | float PCK@0.2 | int8 PCK@0.2 | int8 drop (pts) | float AP | int8 AP |" + \
-        (" real PCK@0.2 | real AP |" if real else "")  # fmt: skip
+    head = (
+        "| head | params | MACs (M) | int8 bytes | "
+        + " | ".join(f"int8 ms ({k[8:-1]} thr)" for k in t)
+        + (" | speed-up vs heatmap (1 thr) | PCK vs heatmap (pts)" if vs else "")
+        + " | float PCK@0.2 | int8 PCK@0.2 | int8 drop (pts) | float AP | int8 AP |"
+        + (" real PCK@0.2 | real AP |" if real else "")
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
-        lines.append(f"| {r['head']} | {r['params']:,} | {r['macs'] / 1e6:.1f} | {r['int8_bytes']:,} | "
-                     + " | ".join(f"{r[k]:.2f}" for k in t)
-                     + (f" | {r['speedup_vs_heatmap_1t']:.2f}x | {r['pck_vs_heatmap_points']:+.1f}" if vs else "")
-                     + f" | {r['float_pck']:.3f} | {r['int8_pck']:.3f} | {r['int8_pck_drop_points']:.2f} | "
-                     f"{r['float_AP']:.3f} | {r['int8_AP']:.3f} |"
-                     + (f" {r['real_pck']:.3f} | {r['real_AP']:.3f} |" if real else ""))  # fmt: skip
+        lines.append(
+            f"| {r['head']} | {r['params']:,} | {r['macs'] / 1e6:.1f} | {r['int8_bytes']:,} | "
+            + " | ".join(f"{r[k]:.2f}" for k in t)
+            + (
+                f" | {r['speedup_vs_heatmap_1t']:.2f}x | {r['pck_vs_heatmap_points']:+.1f}"
+                if vs
+                else ""
+            )
+            + f" | {r['float_pck']:.3f} | {r['int8_pck']:.3f} | {r['int8_pck_drop_points']:.2f} | "
+            f"{r['float_AP']:.3f} | {r['int8_AP']:.3f} |"
+            + (f" {r['real_pck']:.3f} | {r['real_AP']:.3f} |" if real else "")
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -205,16 +279,34 @@ def plot_heads(doc, path, threads: int = 1) -> None:
     key = f"int8_ms_{threads}t"
     fig, ax = plt.subplots(figsize=(5.5, 4))
     front = pareto_front(doc["rows"], key)
-    ax.step([r[key] for r in front], [r["int8_pck"] for r in front], where="post", color="0.6", lw=1, zorder=1,
-            label="Pareto frontier")  # fmt: skip
+    ax.step(
+        [r[key] for r in front],
+        [r["int8_pck"] for r in front],
+        where="post",
+        color="0.6",
+        lw=1,
+        zorder=1,
+        label="Pareto frontier",
+    )
     # dominated points are often close together: by latency, their labels alternate below-left
     # and below-right, so that neighbours' labels point away from each other
-    side = {r["head"]: i % 2 for i, r in enumerate(sorted((r for r in doc["rows"] if r not in front), key=lambda r: r[key]))}
+    side = {
+        r["head"]: i % 2
+        for i, r in enumerate(
+            sorted((r for r in doc["rows"] if r not in front), key=lambda r: r[key])
+        )
+    }
     for r in doc["rows"]:
         ax.scatter(r[key], r["int8_pck"], s=40, zorder=2, marker="o" if r in front else "x")
         off = (5, 5) if r in front else ((5, -12) if side[r["head"]] else (-5, -12))
-        ax.annotate(r["head"], (r[key], r["int8_pck"]), textcoords="offset points", xytext=off,
-                    ha="left" if off[0] > 0 else "right", fontsize=9)  # fmt: skip
+        ax.annotate(
+            r["head"],
+            (r[key], r["int8_pck"]),
+            textcoords="offset points",
+            xytext=off,
+            ha="left" if off[0] > 0 else "right",
+            fontsize=9,
+        )
     ax.margins(x=0.2, y=0.15)  # room for the labels beside the outermost points
     ax.legend(loc="best", fontsize=8)
     ax.set_xlabel(f"int8 latency, ms ({threads} thread, XNNPACK)")

@@ -24,51 +24,120 @@ def write_demo_report(out: Path, cfg, tr, comp, ex, va, be, cmds, real=None) -> 
         ("Keras float (trained)", best.get("pck"), best.get("AP"), "", ""),
         ("Keras pruned", comp["pruned"]["val"]["pck"], comp["pruned"]["val"]["AP"], "", ""),
         ("Keras PQAT (fake-quant)", comp["qat"]["val"]["pck"], comp["qat"]["val"]["AP"], "", ""),
-        ("TFLite float32", f32["validation"]["tflite"]["pck"], f32["validation"]["tflite"]["AP"], f32["size_bytes"], f32["gzip_bytes"]),
-        ("TFLite int8 (" + i8["produced_by"].split(" (")[0] + ")", va["metrics"]["pck"], va["metrics"]["AP"], i8["size_bytes"], i8["gzip_bytes"]),
-    ]  # fmt: skip
+        (
+            "TFLite float32",
+            f32["validation"]["tflite"]["pck"],
+            f32["validation"]["tflite"]["AP"],
+            f32["size_bytes"],
+            f32["gzip_bytes"],
+        ),
+        (
+            "TFLite int8 (" + i8["produced_by"].split(" (")[0] + ")",
+            va["metrics"]["pck"],
+            va["metrics"]["AP"],
+            i8["size_bytes"],
+            i8["gzip_bytes"],
+        ),
+    ]
     lat = be["results"]
     gate = "passed" if va["passed"] else "FAILED: " + "; ".join(va["failures"])
-    headline = {"float_pck": best.get("pck"), "int8_pck": va["metrics"]["pck"], "pck_drop_points": ref.get("pck_drop_points"),
-                "int8_bytes": i8["size_bytes"], "float32_bytes": f32["size_bytes"], "gate": gate,
-                "int8_ms_1_thread": next((r["median_ms"] for r in lat if r["model"].endswith("int8.tflite") and r["threads"] == 1), None)}  # fmt: skip
+    headline = {
+        "float_pck": best.get("pck"),
+        "int8_pck": va["metrics"]["pck"],
+        "pck_drop_points": ref.get("pck_drop_points"),
+        "int8_bytes": i8["size_bytes"],
+        "float32_bytes": f32["size_bytes"],
+        "gate": gate,
+        "int8_ms_1_thread": next(
+            (
+                r["median_ms"]
+                for r in lat
+                if r["model"].endswith("int8.tflite") and r["threads"] == 1
+            ),
+            None,
+        ),
+    }
     if real:
         headline.update(real_pck=real["pck"], real_AP=real["AP"])
     curve = out / "learning_curve.png"
     if (out / "run" / "learning_curve.png").exists():
         shutil.copyfile(out / "run" / "learning_curve.png", curve)
-    md = ["# posenet_mobile demo report", "",
-          f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}. Preset `{cfg.name}`: "
-          f"{cfg.model.head} head, width {cfg.model.width}, input {cfg.model.input_size[0]}x{cfg.model.input_size[1]}, "
-          f"{cfg.train.epochs} epochs on {tr.get('train_people')} synthetic people; scored on {tr.get('val_people')} held-out people.",
-          "", f"**int8 gate ({ref.get('max_pck_drop_points')} PCK points vs the float Keras model): {gate}**", ""]
+    md = [
+        "# posenet_mobile demo report",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}. Preset `{cfg.name}`: "
+        f"{cfg.model.head} head, width {cfg.model.width}, input {cfg.model.input_size[0]}x{cfg.model.input_size[1]}, "
+        f"{cfg.train.epochs} epochs on {tr.get('train_people')} synthetic people; scored on {tr.get('val_people')} held-out people.",
+        "",
+        f"**int8 gate ({ref.get('max_pck_drop_points')} PCK points vs the float Keras model): {gate}**",
+        "",
+    ]
     rej = ex.get("int8_pqat_rejected")
     if rej:
-        md += [f"The PQAT int8 file was {rej['validation']['pck_drop_points']:.2f} PCK points below float, over the bound; "
-               f"{i8.get('replacement', 'post-training quantization of the same pruned weights')} was "
-               f"{i8['validation']['pck_drop_points']:.2f} below and "
-               f"is the file shipped. The PQAT file is kept as `{Path(rej['file']).name}`.", ""]
+        md += [
+            f"The PQAT int8 file was {rej['validation']['pck_drop_points']:.2f} PCK points below float, over the bound; "
+            f"{i8.get('replacement', 'post-training quantization of the same pruned weights')} was "
+            f"{i8['validation']['pck_drop_points']:.2f} below and "
+            f"is the file shipped. The PQAT file is kept as `{Path(rej['file']).name}`.",
+            "",
+        ]
     md += [
-          "## Accuracy and size", "", "| model | PCK@0.2 (%) | OKS AP (%) | bytes | gzip bytes |", "|---|---|---|---|---|"]  # fmt: skip
-    md += [f"| {n} | {_pct(p)} | {_pct(a)} | {s if s == '' else f'{s:,}'} | {g if g == '' else f'{g:,}'} |" for n, p, a, s, g in rows]
+        "## Accuracy and size",
+        "",
+        "| model | PCK@0.2 (%) | OKS AP (%) | bytes | gzip bytes |",
+        "|---|---|---|---|---|",
+    ]
+    md += [
+        f"| {n} | {_pct(p)} | {_pct(a)} | {s if s == '' else f'{s:,}'} | {g if g == '' else f'{g:,}'} |"
+        for n, p, a, s, g in rows
+    ]
     if real:
         src = ", ".join(f"{k} {_pct(v['pck'])}" for k, v in real.get("by_source", {}).items())
-        md += ["", f"**Real photographs** ({real['count']} people, GT-box crops, `{real['data']}`): int8 PCK@0.2 "
-                   f"{_pct(real['pck'])}%, OKS AP {_pct(real['AP'])}%" + (f" (by source: {src})" if src else "") +
-               ". The rows above are synthetic people held out from training; these are real ones, never trained on. "
-               "With so few people, differences under ~4 points are noise."]  # fmt: skip
-    md += ["", f"Sparsity of prunable kernels: {comp['pruned']['sparsity']['prunable_sparsity']:.2f} "
-               f"(depthwise kernels are not prunable by tfmot and stay dense); pruning shrinks only the compressed size.",
-           f"Keras vs TFLite float32 max abs difference: {f32['validation']['keras_vs_tflite']['max_abs_diff']}.",
-           f"XNNPACK vs reference kernels (int8): keypoints max {va['kernels']['keypoint_px'].get('max', 0):.3f} px, "
-           f"mean {va['kernels']['keypoint_px'].get('mean', 0):.4f} px; raw outputs {va['kernels']['outputs']}.",
-           "", "## Latency (median / p90 ms per invoke, XNNPACK, interleaved)", "", "| model | threads | median | p90 |", "|---|---|---|---|"]  # fmt: skip
-    md += [f"| {Path(r['model']).name} | {r['threads']} | {r['median_ms']:.2f} | {r['p90_ms']:.2f} |" for r in lat]
-    md += ["", "## Learning curve", "", "![learning curve](learning_curve.png)", "",
-           "## Validation samples (worst first)", "", "![worst cases](validate_worst_cases.png)", "",
-           "Full validation report: [validate.html](validate.html).", "", "## Reproduce each number", ""]  # fmt: skip
+        md += [
+            "",
+            f"**Real photographs** ({real['count']} people, GT-box crops, `{real['data']}`): int8 PCK@0.2 "
+            f"{_pct(real['pck'])}%, OKS AP {_pct(real['AP'])}%"
+            + (f" (by source: {src})" if src else "")
+            + ". The rows above are synthetic people held out from training; these are real ones, never trained on. "
+            "With so few people, differences under ~4 points are noise.",
+        ]
+    md += [
+        "",
+        f"Sparsity of prunable kernels: {comp['pruned']['sparsity']['prunable_sparsity']:.2f} "
+        f"(depthwise kernels are not prunable by tfmot and stay dense); pruning shrinks only the compressed size.",
+        f"Keras vs TFLite float32 max abs difference: {f32['validation']['keras_vs_tflite']['max_abs_diff']}.",
+        f"XNNPACK vs reference kernels (int8): keypoints max {va['kernels']['keypoint_px'].get('max', 0):.3f} px, "
+        f"mean {va['kernels']['keypoint_px'].get('mean', 0):.4f} px; raw outputs {va['kernels']['outputs']}.",
+        "",
+        "## Latency (median / p90 ms per invoke, XNNPACK, interleaved)",
+        "",
+        "| model | threads | median | p90 |",
+        "|---|---|---|---|",
+    ]
+    md += [
+        f"| {Path(r['model']).name} | {r['threads']} | {r['median_ms']:.2f} | {r['p90_ms']:.2f} |"
+        for r in lat
+    ]
+    md += [
+        "",
+        "## Learning curve",
+        "",
+        "![learning curve](learning_curve.png)",
+        "",
+        "## Validation samples (worst first)",
+        "",
+        "![worst cases](validate_worst_cases.png)",
+        "",
+        "Full validation report: [validate.html](validate.html).",
+        "",
+        "## Reproduce each number",
+        "",
+    ]
     md += [f"- {name}: `{cmd}`" for name, cmd in cmds.items()]
-    md += ["- accuracy of the compression variants: `python benchmarks/compression.py --run demo_output/run`", ""]
+    md += [
+        "- accuracy of the compression variants: `python benchmarks/compression.py --run demo_output/run`",
+        "",
+    ]
     text = "\n".join(md)
     write_bytes_atomic(out / "report.md", text.encode())
     write_bytes_atomic(out / "report.html", _md_to_html(text).encode())
@@ -81,7 +150,9 @@ def _md_to_html(md: str) -> str:
 
     def inline(s):
         s = H.escape(s)
-        s = re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", r'<img alt="\1" src="\2" style="max-width:100%">', s)
+        s = re.sub(
+            r"!\[([^\]]*)\]\(([^)]+)\)", r'<img alt="\1" src="\2" style="max-width:100%">', s
+        )
         s = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r'<a href="\2">\1</a>', s)
         s = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", s)
         return re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
@@ -94,8 +165,19 @@ def _md_to_html(md: str) -> str:
                 table.append(cells)
             continue
         if table:
-            body.append("<table>" + "".join("<tr>" + "".join(f"<{'th' if i == 0 else 'td'}>{inline(c)}</{'th' if i == 0 else 'td'}>"
-                        for c in r) + "</tr>" for i, r in enumerate(table)) + "</table>")  # fmt: skip
+            body.append(
+                "<table>"
+                + "".join(
+                    "<tr>"
+                    + "".join(
+                        f"<{'th' if i == 0 else 'td'}>{inline(c)}</{'th' if i == 0 else 'td'}>"
+                        for c in r
+                    )
+                    + "</tr>"
+                    for i, r in enumerate(table)
+                )
+                + "</table>"
+            )
             table = []
         if line.startswith("- "):
             body.append(("" if lst else "<ul>") + f"<li>{inline(line[2:])}</li>")

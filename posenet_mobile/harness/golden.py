@@ -34,20 +34,26 @@ def golden_for_model(model, out_dir, images: int = 3, seed: int = 7) -> Path:
     for i in range(images):
         img, people = render_sample(seed, i, SynthConfig(image_size=160))
         box = people[0]["bbox"]
-        crops = [G.box_to_crop(box, size, runner.meta["input"]["crop"]["crop_padding"]),
-                 G.letterbox_crop(img.shape[:2], size)]  # fmt: skip
+        crops = [
+            G.box_to_crop(box, size, runner.meta["input"]["crop"]["crop_padding"]),
+            G.letterbox_crop(img.shape[:2], size),
+        ]
         if i == 0:
-            crops.append(G.jitter(crops[0], scale=1.1, rotation=20.0, shift=(0.05, -0.03), flip=True))
+            crops.append(
+                G.jitter(crops[0], scale=1.1, rotation=20.0, shift=(0.05, -0.03), flip=True)
+            )
         for crop in crops:
             raw = runner.invoke_raw(runner.prepare(G.warp(img, crop, size)))
             kp, sc = runner.decode(runner.dequantize(raw))
             img_kp = G.to_image(crop, size, kp[0])
-            cases.append({
-                "crop": crop.as_array().tolist(),
-                "outputs": {n: _tensor(r) for n, r in zip(runner.outputs, raw)},
-                "keypoints_input": np.c_[kp[0], sc[0]].tolist(),
-                "keypoints_image": np.c_[img_kp, sc[0]].tolist(),
-            })  # fmt: skip
+            cases.append(
+                {
+                    "crop": crop.as_array().tolist(),
+                    "outputs": {n: _tensor(r) for n, r in zip(runner.outputs, raw)},
+                    "keypoints_input": np.c_[kp[0], sc[0]].tolist(),
+                    "keypoints_image": np.c_[img_kp, sc[0]].tolist(),
+                }
+            )
     if runner.meta["decode"]["method"] == "heatmap_offset_sides":
         cases += _side_cases(runner, cases[0]["crop"], seed)
     if runner.meta["decode"]["method"] == "simcc_sides":
@@ -80,7 +86,11 @@ def _side_cases(runner, crop, seed, count: int = 6) -> list:
             collapsed = rng.uniform() < 0.5
             hm[0, r1, c1, a], hm[0, r2, c2, a] = hi, lo
             hm[0, r1, c1, b], hm[0, r2, c2, b] = (hi - 0.05, lo) if collapsed else (lo, hi)
-        values = {"heatmaps": hm, "offsets": rng.uniform(-1.0, 1.0, (1, hh, ww, 2 * k)), "facing": _facing(runner, rng)}
+        values = {
+            "heatmaps": hm,
+            "offsets": rng.uniform(-1.0, 1.0, (1, hh, ww, 2 * k)),
+            "facing": _facing(runner, rng),
+        }
         cases.append(_made_up_case(runner, crop, values))
     return cases
 
@@ -96,7 +106,9 @@ def _simcc_side_cases(runner, crop, seed, count: int = 6) -> list:
         for name, bins in zip(("simcc_x", "simcc_y"), runner.simcc.bins):
             centre = rng.uniform(0, bins, (1, k, 1))
             d = np.arange(bins)[None, None] - centre
-            values[name] = rng.uniform(0.6, 1.0, (1, k, 1)) * np.exp(-(d**2) / (2.0 * runner.simcc.sigma**2))
+            values[name] = rng.uniform(0.6, 1.0, (1, k, 1)) * np.exp(
+                -(d**2) / (2.0 * runner.simcc.sigma**2)
+            )
         cases.append(_made_up_case(runner, crop, values))
     return cases
 
@@ -125,18 +137,30 @@ def _made_up_case(runner, crop, values) -> dict:
         raw.append(v.astype(d["dtype"]))
     kp, sc = runner.decode(runner.dequantize(raw))
     img_kp = G.to_image(G.Crop(*crop[:5], flip=bool(crop[5])), runner.input_size, kp[0])
-    return {"crop": crop, "outputs": {n: _tensor(r) for n, r in zip(runner.outputs, raw)},
-            "keypoints_input": np.c_[kp[0], sc[0]].tolist(), "keypoints_image": np.c_[img_kp, sc[0]].tolist(),
-            "made_up": True}  # fmt: skip
+    return {
+        "crop": crop,
+        "outputs": {n: _tensor(r) for n, r in zip(runner.outputs, raw)},
+        "keypoints_input": np.c_[kp[0], sc[0]].tolist(),
+        "keypoints_image": np.c_[img_kp, sc[0]].tolist(),
+        "made_up": True,
+    }
 
 
 def golden_tracking(out_dir, seed: int = 0) -> Path:
     rng = np.random.default_rng(seed)
     t = np.cumsum(rng.uniform(0.02, 0.05, 40))
-    x = np.cumsum(rng.normal(0, 3, (40, 4)), axis=0) + np.where(np.arange(40)[:, None] > 20, 40.0, 0.0)
+    x = np.cumsum(rng.normal(0, 3, (40, 4)), axis=0) + np.where(
+        np.arange(40)[:, None] > 20, 40.0, 0.0
+    )
     f = OneEuroFilter(min_cutoff=1.0, beta=0.05, d_cutoff=1.0)
-    one_euro = {"min_cutoff": 1.0, "beta": 0.05, "d_cutoff": 1.0, "t": t.tolist(), "x": x.tolist(),
-                "y": [f(xi, ti).tolist() for xi, ti in zip(x, t)]}  # fmt: skip
+    one_euro = {
+        "min_cutoff": 1.0,
+        "beta": 0.05,
+        "d_cutoff": 1.0,
+        "t": t.tolist(),
+        "x": x.tolist(),
+        "y": [f(xi, ti).tolist() for xi, ti in zip(x, t)],
+    }
     roi = []
     tr = RoiTracker(min_score=0.3, min_keypoints=4)
     for _ in range(6):
@@ -144,19 +168,42 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
         roi.append({"keypoints": kp.tolist(), "box": tr.update(kp)})
     transforms = []
     for _ in range(8):
-        crop = G.Crop(*rng.uniform([20, 20, 40, 40, -90], [200, 200, 200, 200, 90]).tolist(), flip=bool(rng.integers(2)))
+        crop = G.Crop(
+            *rng.uniform([20, 20, 40, 40, -90], [200, 200, 200, 200, 90]).tolist(),
+            flip=bool(rng.integers(2)),
+        )
         size = (int(rng.choice([64, 96])), int(rng.choice([64, 128])))
         pts = rng.uniform(-20, 220, (5, 2))
-        transforms.append({"crop": crop.as_array().tolist(), "input_hw": list(size), "image_points": pts.tolist(),
-                           "input_points": G.to_input(crop, size, pts).tolist()})  # fmt: skip
+        transforms.append(
+            {
+                "crop": crop.as_array().tolist(),
+                "input_hw": list(size),
+                "image_points": pts.tolist(),
+                "input_points": G.to_input(crop, size, pts).tolist(),
+            }
+        )
     boxes = []
     for _ in range(4):
         b = rng.uniform([0, 0, 10, 10], [100, 100, 120, 160]).tolist()
         size = (int(rng.choice([64, 96])), int(rng.choice([64, 128])))
-        boxes.append({"box": b, "input_hw": list(size), "padding": 1.25, "crop": G.box_to_crop(b, size, 1.25).as_array().tolist()})
+        boxes.append(
+            {
+                "box": b,
+                "input_hw": list(size),
+                "padding": 1.25,
+                "crop": G.box_to_crop(b, size, 1.25).as_array().tolist(),
+            }
+        )
     out = Path(out_dir) / "tracking.golden.json"
-    write_json_atomic(out, {"one_euro": one_euro, "roi": {"min_score": 0.3, "min_keypoints": 4, "steps": roi},
-                            "transforms": transforms, "boxes": boxes})  # fmt: skip
+    write_json_atomic(
+        out,
+        {
+            "one_euro": one_euro,
+            "roi": {"min_score": 0.3, "min_keypoints": 4, "steps": roi},
+            "transforms": transforms,
+            "boxes": boxes,
+        },
+    )
     return out
 
 

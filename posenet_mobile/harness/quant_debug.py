@@ -27,9 +27,15 @@ def _debugger(model, representative, denylist=None):
     conv.representative_dataset = representative
     conv.inference_input_type = tf.uint8
     conv.inference_output_type = tf.int8
-    opts = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=list(denylist)) if denylist else None
+    opts = (
+        tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=list(denylist))
+        if denylist
+        else None
+    )
     with _quiet_converter():
-        return tf.lite.experimental.QuantizationDebugger(converter=conv, debug_dataset=representative, debug_options=opts)
+        return tf.lite.experimental.QuantizationDebugger(
+            converter=conv, debug_dataset=representative, debug_options=opts
+        )
 
 
 def rank_layers(debugger) -> list[dict]:
@@ -43,13 +49,26 @@ def rank_layers(debugger) -> list[dict]:
     for r in csv.DictReader(io.StringIO(buf.getvalue())):
         scale = float(r["scale"] or 0)
         mse = float(r["mean_squared_error"] or 0)
-        rows.append({"op": r["op_name"], "tensor": r["tensor_name"], "rmse_over_scale": math.sqrt(mse) / scale if scale else 0.0,
-                     "max_abs_error": float(r["max_abs_error"] or 0), "scale": scale})  # fmt: skip
+        rows.append(
+            {
+                "op": r["op_name"],
+                "tensor": r["tensor_name"],
+                "rmse_over_scale": math.sqrt(mse) / scale if scale else 0.0,
+                "max_abs_error": float(r["max_abs_error"] or 0),
+                "scale": scale,
+            }
+        )
     return sorted(rows, key=lambda r: -r["rmse_over_scale"])
 
 
-def quant_debug(run_dir, keep_float: int = 5, out=None, eval_limit=None, unsafe_load: bool = False,
-                progress=print) -> dict:  # fmt: skip
+def quant_debug(
+    run_dir,
+    keep_float: int = 5,
+    out=None,
+    eval_limit=None,
+    unsafe_load: bool = False,
+    progress=print,
+) -> dict:
     from ..compress.quantize import with_pixel_input
     from .. import metadata as M
     from ..export import tflite as T
@@ -71,8 +90,10 @@ def quant_debug(run_dir, keep_float: int = 5, out=None, eval_limit=None, unsafe_
     model = inference_model(with_pixel_input(run.load_float()), run.cfg.model.head)
     names = output_names(model)
     train_pipe = run.pipeline("train", names, pixels=True)
-    rep = T.representative_dataset(lambda: (x.numpy() for x, _ in train_pipe.dataset(16)),
-                                   min(64, run.cfg.compress.representative_samples))  # fmt: skip
+    rep = T.representative_dataset(
+        lambda: (x.numpy() for x, _ in train_pipe.dataset(16)),
+        min(64, run.cfg.compress.representative_samples),
+    )
     progress("quant-debug: running the quantization debugger")
     dbg = _debugger(model, rep)
     ranked = rank_layers(dbg)
@@ -86,23 +107,39 @@ def quant_debug(run_dir, keep_float: int = 5, out=None, eval_limit=None, unsafe_
     paths = []
     for label, data in (("full_int8", full), ("selective", selective)):
         simcc = run.simcc
-        tensors = output_names_by_signature(data, names, schema.num_keypoints, run.codec.heatmap_size,
-                                            simcc and simcc.bins)  # fmt: skip
-        doc = build_metadata(run, data, "int8", "PTQ" if label == "full_int8" else f"PTQ, {len(worst)} layers float",
-                             schema, 0.0, False, tensors)  # fmt: skip
+        tensors = output_names_by_signature(
+            data, names, schema.num_keypoints, run.codec.heatmap_size, simcc and simcc.bins
+        )
+        doc = build_metadata(
+            run,
+            data,
+            "int8",
+            "PTQ" if label == "full_int8" else f"PTQ, {len(worst)} layers float",
+            schema,
+            0.0,
+            False,
+            tensors,
+        )
         final = M.embed(data, doc)
         path = out / f"{label}.tflite"
         write_bytes_atomic(path, final)
         paths.append(path)
         m, _ = evaluate_tflite(TFLiteRunner(path), val_pipe, eval_limit)
-        result["variants"][label] = {"file": str(path), "size_bytes": len(final), "pck": m["pck"], "AP": m["AP"],
-                                     "float_ops": T.float_ops(T.op_list(final))[:20]}  # fmt: skip
+        result["variants"][label] = {
+            "file": str(path),
+            "size_bytes": len(final),
+            "pck": m["pck"],
+            "AP": m["AP"],
+            "float_ops": T.float_ops(T.op_list(final))[:20],
+        }
     lat = bench(paths, (1,), runs=40, warmup=5)
     for r, label in zip(lat["results"], ("full_int8", "selective")):
         result["variants"][label]["median_ms_1t"] = r["median_ms"]
     v = result["variants"]
-    result["trade"] = {"pck_gain_points": round(100 * (v["selective"]["pck"] - v["full_int8"]["pck"]), 3),
-                       "latency_ratio": round(v["selective"]["median_ms_1t"] / v["full_int8"]["median_ms_1t"], 3)}  # fmt: skip
+    result["trade"] = {
+        "pck_gain_points": round(100 * (v["selective"]["pck"] - v["full_int8"]["pck"]), 3),
+        "latency_ratio": round(v["selective"]["median_ms_1t"] / v["full_int8"]["median_ms_1t"], 3),
+    }
     write_json_atomic(out / "quant_debug.json", result, indent=1)
     return result
 

@@ -26,14 +26,25 @@ from ..runtime.runner import TFLiteRunner
 from ..metrics import score
 from ..runtime.evaluate import evaluate_tflite, predict_tflite
 
-_KEEP = ("pck", "AP", "AP50", "AP75", "count", "mean_error_px", "per_keypoint_error_px", "per_keypoint_pck",
-         "skipped_images", "size_mismatch_images")
+_KEEP = (
+    "pck",
+    "AP",
+    "AP50",
+    "AP75",
+    "count",
+    "mean_error_px",
+    "per_keypoint_error_px",
+    "per_keypoint_pck",
+    "skipped_images",
+    "size_mismatch_images",
+)
 
 
 def _pipeline(runner, dataset, pixels=True):
     pad = float(runner.meta["input"]["crop"]["crop_padding"])
-    return KeypointPipeline(dataset, runner.codec, (), training=False, padding=pad, pixels=pixels,
-                            simcc=runner.simcc)  # fmt: skip
+    return KeypointPipeline(
+        dataset, runner.codec, (), training=False, padding=pad, pixels=pixels, simcc=runner.simcc
+    )
 
 
 def kernel_agreement(model, dataset, crops: int | None = None, threads: int = 1) -> dict:
@@ -55,15 +66,27 @@ def kernel_agreement(model, dataset, crops: int | None = None, threads: int = 1)
         rb = np.stack([r[j] for r in b["raw"]]).astype(np.float64)
         diff = np.abs(ra - rb)
         quant = bool(d["quantization"][0])
-        out[name] = {"max_lsb" if quant else "max_abs": float(diff.max()) if diff.size else 0.0,
-                     "fraction_differing": round(float((diff > 0).mean()), 4) if diff.size else 0.0}  # fmt: skip
+        out[name] = {
+            "max_lsb" if quant else "max_abs": float(diff.max()) if diff.size else 0.0,
+            "fraction_differing": round(float((diff > 0).mean()), 4) if diff.size else 0.0,
+        }
     kd = np.linalg.norm(a["input_keypoints"] - b["input_keypoints"], axis=-1).ravel()
     pa = score(dataset, a["indices"], a["keypoints"], a["scores"])["pck"]
     pb = score(dataset, b["indices"], b["keypoints"], b["scores"])["pck"]
-    return {"crops": int(len(a["indices"])), "outputs": out, "pck_xnnpack": pa, "pck_reference": pb,
-            "pck_diff_points": round(100.0 * abs(pa - pb), 3),
-            "keypoint_px": {"max": float(kd.max()), "p99": float(np.percentile(kd, 99)), "mean": float(kd.mean())}
-            if kd.size else {}}  # fmt: skip
+    return {
+        "crops": int(len(a["indices"])),
+        "outputs": out,
+        "pck_xnnpack": pa,
+        "pck_reference": pb,
+        "pck_diff_points": round(100.0 * abs(pa - pb), 3),
+        "keypoint_px": {
+            "max": float(kd.max()),
+            "p99": float(np.percentile(kd, 99)),
+            "mean": float(kd.mean()),
+        }
+        if kd.size
+        else {},
+    }
 
 
 def _reference_metrics(reference, dataset, threads, limit, unsafe_load=False):
@@ -73,7 +96,9 @@ def _reference_metrics(reference, dataset, threads, limit, unsafe_load=False):
     if ref.is_dir():
         from ..runs import load_run
 
-        return load_run(ref, unsafe_load=unsafe_load).evaluate_float(dataset, limit), f"{ref}/model.keras (Keras float)"
+        return load_run(ref, unsafe_load=unsafe_load).evaluate_float(
+            dataset, limit
+        ), f"{ref}/model.keras (Keras float)"
     runner = TFLiteRunner(ref, threads=threads)
     m, _ = evaluate_tflite(runner, _pipeline(runner, dataset), limit)
     return m, str(ref)
@@ -97,14 +122,32 @@ def coco_results(dataset, pred) -> list[dict]:
     for i, kp, sc in zip(pred["indices"], pred["keypoints"], pred["scores"]):
         s = dataset.samples[int(i)]
         flat = np.concatenate([kp, sc[:, None]], axis=1).ravel()
-        res.append({"image_id": int(s.image_id), "category_id": 1, "keypoints": [round(float(v), 3) for v in flat],
-                    "score": round(float(np.mean(sc)), 5)})  # fmt: skip
+        res.append(
+            {
+                "image_id": int(s.image_id),
+                "category_id": 1,
+                "keypoints": [round(float(v), 3) for v in flat],
+                "score": round(float(np.mean(sc)), 5),
+            }
+        )
     return res
 
 
-def validate(model, data, reference=None, max_pck_drop: float = 1.0, report=None, predictions=None,
-             html=None, threads: int = 1, limit: int | None = None, kernel_crops: int | None = None,
-             kernel_max_pck_diff: float = 1.0, unsafe_load: bool = False, progress=print) -> dict:  # fmt: skip
+def validate(
+    model,
+    data,
+    reference=None,
+    max_pck_drop: float = 1.0,
+    report=None,
+    predictions=None,
+    html=None,
+    threads: int = 1,
+    limit: int | None = None,
+    kernel_crops: int | None = None,
+    kernel_max_pck_diff: float = 1.0,
+    unsafe_load: bool = False,
+    progress=print,
+) -> dict:
     """Run the checks above; write the JSON report / COCO predictions / HTML when paths are given.
 
     Output paths are checked for writing first; a dataset with no person to score is an error.
@@ -122,14 +165,22 @@ def validate(model, data, reference=None, max_pck_drop: float = 1.0, report=None
     runner = TFLiteRunner(model, threads=threads)  # raises a clear ModelError without metadata
     dataset = load_coco(data)
     if len(dataset) == 0:
-        raise DataError(f"{dataset.annotation_file}: no people to score (skipped: {dataset.skipped})")
+        raise DataError(
+            f"{dataset.annotation_file}: no people to score (skipped: {dataset.skipped})"
+        )
     if dataset.schema.names != tuple(runner.meta["keypoints"]["names"]):
         raise ModelError(f"{data}: keypoint names differ from the model's metadata ({model})")
     progress(f"validate: {model} on {len(dataset)} people")
     m, pred = evaluate_tflite(runner, _pipeline(runner, dataset), limit)
-    result = {"model": str(model), "data": str(data), "format": runner.meta.get("format"),
-              "head": runner.meta.get("head"), "size_bytes": runner.size_bytes,
-              "metrics": {k: m.get(k) for k in _KEEP}, "failures": []}  # fmt: skip
+    result = {
+        "model": str(model),
+        "data": str(data),
+        "format": runner.meta.get("format"),
+        "head": runner.meta.get("head"),
+        "size_bytes": runner.size_bytes,
+        "metrics": {k: m.get(k) for k in _KEEP},
+        "failures": [],
+    }
     groups = by_source(dataset, pred)
     if groups:
         result["by_source"] = groups
@@ -137,19 +188,27 @@ def validate(model, data, reference=None, max_pck_drop: float = 1.0, report=None
         progress(f"validate: reference {reference}")
         rm, label = _reference_metrics(reference, load_coco(data), threads, limit, unsafe_load)
         drop = 100.0 * (rm["pck"] - m["pck"])
-        result["reference"] = {"model": label, "metrics": {k: rm.get(k) for k in _KEEP},
-                               "pck_drop_points": round(drop, 3), "ap_drop_points": round(100.0 * (rm["AP"] - m["AP"]), 3),
-                               "max_pck_drop_points": max_pck_drop}  # fmt: skip
+        result["reference"] = {
+            "model": label,
+            "metrics": {k: rm.get(k) for k in _KEEP},
+            "pck_drop_points": round(drop, 3),
+            "ap_drop_points": round(100.0 * (rm["AP"] - m["AP"]), 3),
+            "max_pck_drop_points": max_pck_drop,
+        }
         if drop > max_pck_drop:
-            result["failures"].append(f"PCK@0.2 {m['pck']:.4f} is {drop:.2f} points below the reference's "
-                                      f"{rm['pck']:.4f} (bound {max_pck_drop})")  # fmt: skip
+            result["failures"].append(
+                f"PCK@0.2 {m['pck']:.4f} is {drop:.2f} points below the reference's "
+                f"{rm['pck']:.4f} (bound {max_pck_drop})"
+            )
     progress("validate: XNNPACK vs reference kernels")
     agree = kernel_agreement(model, load_coco(data), kernel_crops or limit, threads)
     agree["max_pck_diff_points"] = kernel_max_pck_diff
     result["kernels"] = agree
     if agree["pck_diff_points"] > kernel_max_pck_diff:
-        result["failures"].append(f"XNNPACK and reference kernels disagree: PCK@0.2 {agree['pck_xnnpack']:.4f} vs "
-                                  f"{agree['pck_reference']:.4f} on {agree['crops']} crops (bound {kernel_max_pck_diff} points)")  # fmt: skip
+        result["failures"].append(
+            f"XNNPACK and reference kernels disagree: PCK@0.2 {agree['pck_xnnpack']:.4f} vs "
+            f"{agree['pck_reference']:.4f} on {agree['crops']} crops (bound {kernel_max_pck_diff} points)"
+        )
     result["passed"] = not result["failures"]
     if predictions:
         write_json_atomic(predictions, coco_results(dataset, pred))

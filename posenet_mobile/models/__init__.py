@@ -4,5 +4,12 @@ from ..contract import INFERENCE_OUTPUTS, TRAINING_OUTPUTS
 from .build import build_model, inference_model, output_names
 from .profile import count_macs, profile
 
-__all__ = ["build_model", "inference_model", "output_names", "count_macs", "profile",
-           "TRAINING_OUTPUTS", "INFERENCE_OUTPUTS"]  # fmt: skip
+__all__ = [
+    "build_model",
+    "inference_model",
+    "output_names",
+    "count_macs",
+    "profile",
+    "TRAINING_OUTPUTS",
+    "INFERENCE_OUTPUTS",
+]

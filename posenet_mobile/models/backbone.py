@@ -12,8 +12,15 @@ from ..errors import ModelError
 from ..keras import keras, layers
 
 # (expansion t, output channels c, repeats n, first stride s), Sandler et al. 2018, Table 2.
-MOBILENET_V2_BLOCKS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
-                       (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))  # fmt: skip
+MOBILENET_V2_BLOCKS = (
+    (1, 16, 1, 1),
+    (6, 24, 2, 2),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+)
 
 # Momentum 0.99 (Keras MobileNetV2 uses 0.999): short CPU runs of a few thousand steps need
 # moving statistics that settle within ~100 steps, or evaluation-mode outputs lag training.
@@ -37,7 +44,9 @@ def conv_bn_relu(x, filters, kernel=1, stride=1, name="conv"):
 
 def separable_block(x, filters, stride=1, name="sep"):
     """Depthwise 3x3 -> BN -> ReLU(6.) -> pointwise 1x1 -> BN -> ReLU(6.)."""
-    x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=name + "_dw")(x)
+    x = layers.DepthwiseConv2D(
+        3, strides=stride, padding="same", use_bias=False, name=name + "_dw"
+    )(x)
     x = layers.BatchNormalization(name=name + "_dw_BN", **BN_KW)(x)
     x = layers.ReLU(6.0, name=name + "_dw_relu")(x)
     return conv_bn_relu(x, filters, 1, name=name + "_pw")
@@ -49,10 +58,14 @@ def inverted_residual(x, expansion, filters, stride, block_id):
     prefix = f"block_{block_id}_" if block_id else "expanded_conv_"
     inputs = x
     if block_id:
-        x = layers.Conv2D(expansion * in_ch, 1, padding="same", use_bias=False, name=prefix + "expand")(x)
+        x = layers.Conv2D(
+            expansion * in_ch, 1, padding="same", use_bias=False, name=prefix + "expand"
+        )(x)
         x = layers.BatchNormalization(name=prefix + "expand_BN", **BN_KW)(x)
         x = layers.ReLU(6.0, name=prefix + "expand_relu")(x)
-    x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=prefix + "depthwise")(x)
+    x = layers.DepthwiseConv2D(
+        3, strides=stride, padding="same", use_bias=False, name=prefix + "depthwise"
+    )(x)
     x = layers.BatchNormalization(name=prefix + "depthwise_BN", **BN_KW)(x)
     x = layers.ReLU(6.0, name=prefix + "depthwise_relu")(x)
     x = layers.Conv2D(filters, 1, padding="same", use_bias=False, name=prefix + "project")(x)

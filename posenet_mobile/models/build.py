@@ -20,8 +20,16 @@ from ..errors import ModelError
 from ..keras import keras
 from .backbone import load_imagenet_weights, mobilenet_v2_features
 from ..simcc import SimCCCodec
-from .heads import (facing_head, global_context, heatmap_head, integral_head, regression_head, simcc_head,
-                    top_down_decoder)  # fmt: skip
+from .heads import (
+    facing_head,
+    global_context,
+    heatmap_head,
+    integral_head,
+    regression_head,
+    simcc_head,
+    top_down_decoder,
+)
+
 
 def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True) -> "keras.Model":
     """Build the training model for ``cfg`` (outputs in
@@ -40,15 +48,38 @@ def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True
         outputs = list(heatmap_head(x, k, cfg.decoder_channels, ctx))
     elif cfg.head == "regression":
         hm, off = heatmap_head(x, k, cfg.decoder_channels, ctx)
-        outputs = [hm, off, *regression_head(decoded, feats, cfg.output_stride, k, cfg.regression_channels,
-                                             cfg.regression_stop_gradient and training, cfg.coord_loss == "laplace")]  # fmt: skip
+        outputs = [
+            hm,
+            off,
+            *regression_head(
+                decoded,
+                feats,
+                cfg.output_stride,
+                k,
+                cfg.regression_channels,
+                cfg.regression_stop_gradient and training,
+                cfg.coord_loss == "laplace",
+            ),
+        ]
     elif cfg.head == "direct":  # the regression encoder alone: same layers, no heatmap supervision
-        outputs = list(regression_head(decoded, feats, cfg.output_stride, k, cfg.regression_channels,
-                                       laplace=cfg.coord_loss == "laplace"))  # fmt: skip
+        outputs = list(
+            regression_head(
+                decoded,
+                feats,
+                cfg.output_stride,
+                k,
+                cfg.regression_channels,
+                laplace=cfg.coord_loss == "laplace",
+            )
+        )
     elif cfg.head == "integral":
         outputs = list(integral_head(x, k, cfg.decoder_channels))
     elif cfg.head == "simcc":
-        outputs = list(simcc_head(x, k, cfg.decoder_channels, cfg.simcc_hidden, SimCCCodec.for_model(cfg).bins, ctx))
+        outputs = list(
+            simcc_head(
+                x, k, cfg.decoder_channels, cfg.simcc_hidden, SimCCCodec.for_model(cfg).bins, ctx
+            )
+        )
     else:  # ModelConfig validates; kept for direct callers
         raise ModelError(f"model.head: unknown head {cfg.head!r}")
     if cfg.facing_head:  # exported with the SIDE_HEADS, whose decoders read it; cut from the others
@@ -67,10 +98,14 @@ def inference_model(model: "keras.Model", head: str) -> "keras.Model":
     Layers (and weights) are shared with ``model``; nothing is copied.
     """
     names = output_names(model)
-    wanted = INFERENCE_OUTPUTS[head] + (("facing",) if head in SIDE_HEADS and "facing" in names else ())
+    wanted = INFERENCE_OUTPUTS[head] + (
+        ("facing",) if head in SIDE_HEADS and "facing" in names else ()
+    )
     missing = [n for n in wanted if n not in names]
     if missing:
-        raise ModelError(f"model {model.name!r}: outputs {missing} expected for head {head!r}, has {names}")
+        raise ModelError(
+            f"model {model.name!r}: outputs {missing} expected for head {head!r}, has {names}"
+        )
     if tuple(names) == wanted:
         return model
     outs = [model.outputs[names.index(n)] for n in wanted]
@@ -87,7 +122,10 @@ def strip_stop_gradients(config: dict) -> dict:
     cfg = copy.deepcopy(config)
     sources = {}
     for layer in cfg["layers"]:
-        if layer.get("class_name") == "TFOpLambda" and layer["config"].get("function") == "stop_gradient":
+        if (
+            layer.get("class_name") == "TFOpLambda"
+            and layer["config"].get("function") == "stop_gradient"
+        ):
             ref = layer["inbound_nodes"][0]  # TFOpLambda: [name, node, tensor, kwargs]
             sources[layer["name"]] = list(ref[:3])
     if not sources:
@@ -100,14 +138,22 @@ def strip_stop_gradients(config: dict) -> dict:
         return [name, node, tensor, *ref[3:]]
 
     def rewire(obj):
-        if isinstance(obj, list) and len(obj) >= 3 and isinstance(obj[0], str) and isinstance(obj[1], int):
+        if (
+            isinstance(obj, list)
+            and len(obj) >= 3
+            and isinstance(obj[0], str)
+            and isinstance(obj[1], int)
+        ):
             return resolve(obj)
         if isinstance(obj, list):
             return [rewire(o) for o in obj]
         return obj
 
-    cfg["layers"] = [dict(layer, inbound_nodes=rewire(layer["inbound_nodes"])) for layer in cfg["layers"]
-                     if layer["name"] not in sources]  # fmt: skip
+    cfg["layers"] = [
+        dict(layer, inbound_nodes=rewire(layer["inbound_nodes"]))
+        for layer in cfg["layers"]
+        if layer["name"] not in sources
+    ]
     cfg["output_layers"] = rewire(cfg["output_layers"])
     return cfg
 
@@ -124,7 +170,7 @@ def output_names(model: "keras.Model") -> list:
     for name in model.output_names:
         for prefix in _WRAPPER_PREFIXES:
             if name.startswith(prefix):
-                name = name[len(prefix):]
+                name = name[len(prefix) :]
         names.append(name)
     return names
 

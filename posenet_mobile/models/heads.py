@@ -66,7 +66,9 @@ def global_context(feat32, size_hw, channels: int):
     v = layers.AveragePooling2D((h, w), name="ctx_pool")(feat32)
     v = layers.Conv2D(channels, 1, name="ctx_dense")(v)
     v = layers.ReLU(6.0, name="ctx_relu")(v)
-    return layers.UpSampling2D(tuple(int(s) for s in size_hw), interpolation="nearest", name="ctx_tile")(v)
+    return layers.UpSampling2D(
+        tuple(int(s) for s in size_hw), interpolation="nearest", name="ctx_tile"
+    )(v)
 
 
 def heatmap_head(x, num_keypoints: int, channels: int, context=None):
@@ -75,13 +77,24 @@ def heatmap_head(x, num_keypoints: int, channels: int, context=None):
     if context is not None:
         x = layers.Add(name="hm_context")([x, context])
     x = separable_block(x, channels, name="hm_trunk")
-    heatmaps = layers.Conv2D(num_keypoints, 1, kernel_initializer=_small(), name="heatmaps", **OUT)(x)
-    offsets = layers.Conv2D(2 * num_keypoints, 1, kernel_initializer=_small(), name="offsets", **OUT)(x)
+    heatmaps = layers.Conv2D(num_keypoints, 1, kernel_initializer=_small(), name="heatmaps", **OUT)(
+        x
+    )
+    offsets = layers.Conv2D(
+        2 * num_keypoints, 1, kernel_initializer=_small(), name="offsets", **OUT
+    )(x)
     return heatmaps, offsets
 
 
-def regression_head(decoded: dict, feats: dict, output_stride: int, num_keypoints: int, channels: int,
-                    stop_gradient: bool = False, laplace: bool = False):
+def regression_head(
+    decoded: dict,
+    feats: dict,
+    output_stride: int,
+    num_keypoints: int,
+    channels: int,
+    stop_gradient: bool = False,
+    laplace: bool = False,
+):
     """BlazePose-style regression encoder (Bazarevsky et al. 2020, Fig. 4).
 
     A second encoder walks back down from the decoder's stride-8 features to stride 32, taking a
@@ -117,7 +130,9 @@ def regression_head(decoded: dict, feats: dict, output_stride: int, num_keypoint
     visibility = layers.Dense(num_keypoints, name="visibility", **OUT)(x)
     if not laplace:
         return coords, visibility
-    log_b = layers.Dense(2 * num_keypoints, kernel_initializer=_small(), name="reg_logscale_dense", **OUT)(x)
+    log_b = layers.Dense(
+        2 * num_keypoints, kernel_initializer=_small(), name="reg_logscale_dense", **OUT
+    )(x)
     log_b = layers.Reshape((num_keypoints, 2), name="coords_logscale", **OUT)(log_b)
     dist = layers.Concatenate(axis=-1, name="coords_dist", **OUT)([coords, log_b])
     return coords, visibility, dist
@@ -138,9 +153,13 @@ def integral_head(x, num_keypoints: int, channels: int):
     probs = layers.Softmax(axis=-1, name="int_softmax", **OUT)(flat)
     grid = normalized_grid(hh, ww).astype(np.float32)
     coords = layers.Dense(
-        2, use_bias=False, trainable=False, name="coords", **OUT,
+        2,
+        use_bias=False,
+        trainable=False,
+        name="coords",
+        **OUT,
         kernel_initializer=keras.initializers.Constant(grid.tolist()),
-    )(probs)  # fmt: skip
+    )(probs)
     pooled = layers.GlobalAveragePooling2D(name="int_pool")(trunk)
     visibility = layers.Dense(num_keypoints, name="visibility", **OUT)(pooled)
     return coords, visibility
@@ -182,5 +201,13 @@ def facing_head(x, channels: int = 0):
     return layers.Dense(1, name="facing", **OUT)(pooled)
 
 
-__all__ = ["facing_head", "global_context", "top_down_decoder", "heatmap_head", "regression_head", "integral_head", "simcc_head",
-           "BN_KW"]
+__all__ = [
+    "facing_head",
+    "global_context",
+    "top_down_decoder",
+    "heatmap_head",
+    "regression_head",
+    "integral_head",
+    "simcc_head",
+    "BN_KW",
+]

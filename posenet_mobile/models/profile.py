@@ -35,7 +35,11 @@ def count_macs(model) -> int:
 def profile(model) -> dict:
     """``{"params", "trainable_params", "macs"}`` of ``model``."""
     trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
-    return {"params": int(model.count_params()), "trainable_params": trainable, "macs": count_macs(model)}
+    return {
+        "params": int(model.count_params()),
+        "trainable_params": trainable,
+        "macs": count_macs(model),
+    }
 
 
 def profile_heads(input_size=(192, 192), widths=(0.35, 0.5), heads=None, **model_kwargs) -> list:
@@ -51,9 +55,14 @@ def profile_heads(input_size=(192, 192), widths=(0.35, 0.5), heads=None, **model
         for width in widths:
             cfg = ModelConfig(input_size=tuple(input_size), width=width, head=head, **model_kwargs)
             model = build_model(cfg)
-            rows.append({
-                "head": head, "width": width, "input_size": list(cfg.input_size),
-                "output_stride": cfg.output_stride,
-                "train": profile(model), "export": profile(inference_model(model, head)),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "head": head,
+                    "width": width,
+                    "input_size": list(cfg.input_size),
+                    "output_stride": cfg.output_stride,
+                    "train": profile(model),
+                    "export": profile(inference_model(model, head)),
+                }
+            )
     return rows

@@ -36,7 +36,11 @@ def model_format(path) -> str:
     """``"keras_zip"``, ``"hdf5"``, ``"savedmodel"`` or ``"unknown"``, by content."""
     p = Path(path)
     if p.is_dir():
-        return "savedmodel" if (p / "saved_model.pb").exists() or (p / "saved_model.pbtxt").exists() else "folder"
+        return (
+            "savedmodel"
+            if (p / "saved_model.pb").exists() or (p / "saved_model.pbtxt").exists()
+            else "folder"
+        )
     with open(p, "rb") as fh:
         head = fh.read(8)
     if head.startswith(ZIP_MAGIC) and zipfile.is_zipfile(p):
@@ -64,12 +68,20 @@ def check_config(config: dict, source: str) -> None:
     for o in objs:
         cls, module = str(o.get("class_name")), o.get("module")
         if cls in CODE_CLASSES:
-            name = (o.get("config") or {}).get("name", "?") if isinstance(o.get("config"), dict) else "?"
-            raise ModelError(f"{source}: layer {name!r} is a {cls}, which runs Python code stored in the file; "
-                             f"refused ({UNSAFE_HINT})")  # fmt: skip
+            name = (
+                (o.get("config") or {}).get("name", "?")
+                if isinstance(o.get("config"), dict)
+                else "?"
+            )
+            raise ModelError(
+                f"{source}: layer {name!r} is a {cls}, which runs Python code stored in the file; "
+                f"refused ({UNSAFE_HINT})"
+            )
         if module is not None and not str(module).startswith(KERAS_MODULES):
-            raise ModelError(f"{source}: class {cls!r} comes from module {module!r}, outside Keras; importing it "
-                             f"could run code; refused ({UNSAFE_HINT})")  # fmt: skip
+            raise ModelError(
+                f"{source}: class {cls!r} comes from module {module!r}, outside Keras; importing it "
+                f"could run code; refused ({UNSAFE_HINT})"
+            )
 
 
 def load_keras_model(path, unsafe: bool = False, custom_objects=None):
@@ -85,18 +97,30 @@ def load_keras_model(path, unsafe: bool = False, custom_objects=None):
         raise ModelError(f"{p}: cannot read: {exc.strerror}") from None
     if unsafe:
         try:
-            return keras.models.load_model(str(p), compile=False, safe_mode=False, custom_objects=custom_objects)
+            return keras.models.load_model(
+                str(p), compile=False, safe_mode=False, custom_objects=custom_objects
+            )
         except Exception as exc:  # corrupt or foreign file
-            raise ModelError(f"{p}: cannot be loaded as a tf_keras model ({type(exc).__name__})") from None
+            raise ModelError(
+                f"{p}: cannot be loaded as a tf_keras model ({type(exc).__name__})"
+            ) from None
     if fmt != "keras_zip":
-        what = {"hdf5": "an HDF5 file", "savedmodel": "a SavedModel folder", "folder": "a folder"}.get(fmt, "not a Keras zip archive")
-        raise ModelError(f"{p}: is {what}, not the zip .keras format; older Keras formats can run code stored in "
-                         f"the file while loading, so only .keras archives load by default ({UNSAFE_HINT})")  # fmt: skip
+        what = {
+            "hdf5": "an HDF5 file",
+            "savedmodel": "a SavedModel folder",
+            "folder": "a folder",
+        }.get(fmt, "not a Keras zip archive")
+        raise ModelError(
+            f"{p}: is {what}, not the zip .keras format; older Keras formats can run code stored in "
+            f"the file while loading, so only .keras archives load by default ({UNSAFE_HINT})"
+        )
     try:
         with zipfile.ZipFile(p) as zf:
             config = json.loads(zf.read("config.json"))
     except (KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, OSError):
-        raise ModelError(f"{p}: zip archive without a readable config.json; not a .keras model") from None
+        raise ModelError(
+            f"{p}: zip archive without a readable config.json; not a .keras model"
+        ) from None
     check_config(config, str(p))
     from ..keras import tf
 
@@ -112,7 +136,9 @@ def load_keras_model(path, unsafe: bool = False, custom_objects=None):
     try:
         from tf_keras.src.saving import saving_lib
 
-        return saving_lib.load_model(str(target), custom_objects=custom_objects, compile=False, safe_mode=True)
+        return saving_lib.load_model(
+            str(target), custom_objects=custom_objects, compile=False, safe_mode=True
+        )
     except (ValueError, TypeError, KeyError, OSError, tf.errors.OpError) as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{p}: cannot be loaded as a tf_keras model ({first})") from None

@@ -39,8 +39,14 @@ def predict_tflite(runner, pipeline, limit: int | None = None, keep_raw: bool = 
             break
     k = pipeline.data.schema.num_keypoints
     stack = lambda a, shape: np.stack(a) if a else np.zeros(shape)  # noqa: E731
-    return {"indices": np.array(idx, int), "keypoints": stack(kps, (0, k, 2)), "scores": stack(scs, (0, k)),
-            "input_keypoints": stack(kin, (0, k, 2)), "crops": stack(crops, (0, 7)), "raw": raws}  # fmt: skip
+    return {
+        "indices": np.array(idx, int),
+        "keypoints": stack(kps, (0, k, 2)),
+        "scores": stack(scs, (0, k)),
+        "input_keypoints": stack(kin, (0, k, 2)),
+        "crops": stack(crops, (0, 7)),
+        "raw": raws,
+    }
 
 
 def evaluate_tflite(runner, pipeline, limit: int | None = None) -> tuple[dict, dict]:

@@ -31,8 +31,12 @@ VIDEO_EXT = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
 
 def _schema(runner) -> KeypointSchema:
     k = runner.meta["keypoints"]
-    return KeypointSchema(tuple(k["names"]), tuple(tuple(p) for p in k["flip_pairs"]),
-                          tuple(tuple(e) for e in k["skeleton"]), tuple(k["sigmas"]))  # fmt: skip
+    return KeypointSchema(
+        tuple(k["names"]),
+        tuple(tuple(p) for p in k["flip_pairs"]),
+        tuple(tuple(e) for e in k["skeleton"]),
+        tuple(k["sigmas"]),
+    )
 
 
 def _timed(runner, frame, box=None):
@@ -55,7 +59,11 @@ def output_stems(files) -> list[str]:
         counts[st] = counts.get(st, 0) + 1
     out, used = [], set(RESERVED)
     for f, st in zip(files, stems):
-        name = st if counts[st] == 1 and st not in RESERVED else f"{st}_{f.suffix.lstrip('.').lower() or 'file'}"
+        name = (
+            st
+            if counts[st] == 1 and st not in RESERVED
+            else f"{st}_{f.suffix.lstrip('.').lower() or 'file'}"
+        )
         cand, n = name, 2
         while cand in used:
             cand, n = f"{name}_{n}", n + 1
@@ -76,13 +84,19 @@ def predict(model, inputs, out, threads: int = 1, min_score: float = 0.2, progre
         raise DataError(f"{src}: no such file or folder")
     out = check_output_dir(out, "--out")
     if out.resolve() == (src if src.is_dir() else src.parent).resolve():
-        raise ConfigError(f"--out {out}: is the folder of the inputs; drawn images would replace them; "
-                          "choose another folder")  # fmt: skip
+        raise ConfigError(
+            f"--out {out}: is the folder of the inputs; drawn images would replace them; "
+            "choose another folder"
+        )
     if threads < 1:
         raise ConfigError(f"--threads: expected >= 1, got {threads}")
     runner = TFLiteRunner(model, threads=threads)
     schema = _schema(runner)
-    files = sorted(p for p in src.iterdir() if p.is_file() and not p.name.startswith(".")) if src.is_dir() else [src]
+    files = (
+        sorted(p for p in src.iterdir() if p.is_file() and not p.name.startswith("."))
+        if src.is_dir()
+        else [src]
+    )
     out.mkdir(parents=True, exist_ok=True)
     sweep_temps(out)
     results, problems, times, videos = [], [], [], []
@@ -109,20 +123,34 @@ def predict(model, inputs, out, threads: int = 1, min_score: float = 0.2, progre
         kp = np.concatenate([res["keypoints"], res["scores"][:, None]], 1)
         drawn = viz.draw_pose(img, np.where(kp[:, 2:] >= min_score, kp, kp * [1, 1, 0]), schema)
         viz.write_image(out / f"{stem}.jpg", drawn)
-        rec = {"image_id": i + 1, "file_name": f.name, "category_id": 1,
-               "keypoints": [round(float(v), 2) for v in kp.ravel()], "score": round(float(kp[:, 2].mean()), 4),
-               "output": f"{stem}.jpg"}  # fmt: skip
+        rec = {
+            "image_id": i + 1,
+            "file_name": f.name,
+            "category_id": 1,
+            "keypoints": [round(float(v), 2) for v in kp.ravel()],
+            "score": round(float(kp[:, 2].mean()), 4),
+            "output": f"{stem}.jpg",
+        }
         write_json_atomic(out / f"{stem}.json", rec)
         results.append(rec)
     if results:
         write_json_atomic(out / "keypoints.json", results)
-    summary = {"model": str(model), "inputs": len(files), "images": len(results), "videos": videos,
-               "skipped": len(problems), "problems": problems, "out": str(out),
-               "mean_inference_ms": round(1e3 * float(np.mean(times)), 3) if times else None}  # fmt: skip
+    summary = {
+        "model": str(model),
+        "inputs": len(files),
+        "images": len(results),
+        "videos": videos,
+        "skipped": len(problems),
+        "problems": problems,
+        "out": str(out),
+        "mean_inference_ms": round(1e3 * float(np.mean(times)), 3) if times else None,
+    }
     return summary
 
 
-def predict_video(runner, schema, path: Path, out: Path, min_score: float, times: list, stem: str | None = None) -> dict:
+def predict_video(
+    runner, schema, path: Path, out: Path, min_score: float, times: list, stem: str | None = None
+) -> dict:
     """Track and draw a video: ``OUT/<stem>.mp4`` and ``OUT/<stem>.json`` (one record per frame)."""
     stem = stem or path.stem
     cap = cv2.VideoCapture(str(path))
@@ -146,9 +174,17 @@ def predict_video(runner, schema, path: Path, out: Path, min_score: float, times
             tracker.update(kp)
             if tracker.box is None:
                 smoother.reset()
-            records.append({"frame": n, "time_s": round(n / fps, 4), "roi": box,
-                            "keypoints": [round(float(v), 2) for v in kp.ravel()]})  # fmt: skip
-            drawn = viz.draw_pose(frame, np.where(kp[:, 2:] >= min_score, kp, kp * [1, 1, 0]), schema)
+            records.append(
+                {
+                    "frame": n,
+                    "time_s": round(n / fps, 4),
+                    "roi": box,
+                    "keypoints": [round(float(v), 2) for v in kp.ravel()],
+                }
+            )
+            drawn = viz.draw_pose(
+                frame, np.where(kp[:, 2:] >= min_score, kp, kp * [1, 1, 0]), schema
+            )
             if writer is None:
                 h, w = frame.shape[:2]
                 writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
@@ -166,4 +202,9 @@ def predict_video(runner, schema, path: Path, out: Path, min_score: float, times
         raise DataError(f"{path}: no readable frames")
     tmp.replace(out / f"{stem}.mp4")
     write_json_atomic(out / f"{stem}.json", {"video": str(path), "fps": fps, "frames": records})
-    return {"file": str(path), "frames": n, "out": str(out / f"{stem}.mp4"), "json": str(out / f"{stem}.json")}
+    return {
+        "file": str(path),
+        "frames": n,
+        "out": str(out / f"{stem}.mp4"),
+        "json": str(out / f"{stem}.json"),
+    }

@@ -30,10 +30,15 @@ def _resolver(kernels: str):
     from ai_edge_litert.interpreter import OpResolverType
 
     try:
-        return {"xnnpack": OpResolverType.AUTO, "ref": OpResolverType.BUILTIN_REF,
-                "builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}[kernels]  # fmt: skip
+        return {
+            "xnnpack": OpResolverType.AUTO,
+            "ref": OpResolverType.BUILTIN_REF,
+            "builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+        }[kernels]
     except KeyError:
-        raise ModelError(f"kernels: expected one of {', '.join(KERNELS)}, got {kernels!r}") from None
+        raise ModelError(
+            f"kernels: expected one of {', '.join(KERNELS)}, got {kernels!r}"
+        ) from None
 
 
 def read_model_file(path) -> bytes:
@@ -61,13 +66,21 @@ def check_sidecar(path: Path, data: bytes) -> bool | None:
     try:
         recorded = json.loads(side.read_text(encoding="utf-8")).get("tflite_sha256")
     except (OSError, ValueError, AttributeError):
-        warnings.warn(f"{side}: unreadable sidecar beside {path.name}; the embedded metadata is used", PoseNetWarning, 2)
+        warnings.warn(
+            f"{side}: unreadable sidecar beside {path.name}; the embedded metadata is used",
+            PoseNetWarning,
+            2,
+        )
         return False
     if recorded is None:
         return None
     if recorded != hashlib.sha256(data).hexdigest():
-        warnings.warn(f"{side}: records another file's sha256 than {path.name} (model replaced without its "
-                      "sidecar?); the embedded metadata is used", PoseNetWarning, 2)  # fmt: skip
+        warnings.warn(
+            f"{side}: records another file's sha256 than {path.name} (model replaced without its "
+            "sidecar?); the embedded metadata is used",
+            PoseNetWarning,
+            2,
+        )
         return False
     return True
 
@@ -79,7 +92,9 @@ class TFLiteRunner:
     (``None`` entries for outputs of foreign models); ``codec`` (our models only).
     """
 
-    def __init__(self, model, threads: int = 1, kernels: str = "xnnpack", require_metadata: bool = True):
+    def __init__(
+        self, model, threads: int = 1, kernels: str = "xnnpack", require_metadata: bool = True
+    ):
         from ai_edge_litert.interpreter import Interpreter
 
         self.path = str(model) if isinstance(model, (str, Path)) else "<bytes>"
@@ -88,24 +103,35 @@ class TFLiteRunner:
             doc = M.read(data, name=self.path)
         except ExportError:
             raise ModelError(f"{self.path}: not a TFLite model file (no flatbuffer)") from None
-        ours = isinstance(doc, dict) and "schema_version" in doc  # another tool's JSON there is foreign
+        ours = (
+            isinstance(doc, dict) and "schema_version" in doc
+        )  # another tool's JSON there is foreign
         if ours and doc["schema_version"] != M.SCHEMA_VERSION:
-            raise ModelError(f"{self.path}: metadata schema_version {doc.get('schema_version')!r}; this version "
-                             f"reads {M.SCHEMA_VERSION} (re-export the model)")  # fmt: skip
+            raise ModelError(
+                f"{self.path}: metadata schema_version {doc.get('schema_version')!r}; this version "
+                f"reads {M.SCHEMA_VERSION} (re-export the model)"
+            )
         self.meta = M.check(doc, self.path) if ours else None
         if self.meta is None and require_metadata:
-            raise ModelError(f"{self.path}: no posenet_mobile metadata (foreign or hand-made model); "
-                             "only latency benchmarking works for it")  # fmt: skip
+            raise ModelError(
+                f"{self.path}: no posenet_mobile metadata (foreign or hand-made model); "
+                "only latency benchmarking works for it"
+            )
         if isinstance(model, (str, Path)) and self.meta is not None:
             check_sidecar(Path(model), data)
         self.size_bytes = len(data)
         self.kernels, self.threads = kernels, int(threads)
         try:
-            self.interp = Interpreter(model_content=data, num_threads=int(threads),
-                                      experimental_op_resolver_type=_resolver(kernels))  # fmt: skip
+            self.interp = Interpreter(
+                model_content=data,
+                num_threads=int(threads),
+                experimental_op_resolver_type=_resolver(kernels),
+            )
             self.interp.allocate_tensors()
         except ValueError as exc:
-            raise ModelError(f"{self.path}: the interpreter cannot load it ({str(exc).splitlines()[0]})") from None
+            raise ModelError(
+                f"{self.path}: the interpreter cannot load it ({str(exc).splitlines()[0]})"
+            ) from None
         inp = self.interp.get_input_details()
         if len(inp) != 1:
             raise ModelError(f"{self.path}: expected one input tensor, found {len(inp)}")
@@ -120,22 +146,32 @@ class TFLiteRunner:
         self.codec, self.sides, self.simcc = None, None, None
         if self.meta:
             d = self.meta["decode"]
-            self.codec = HeatmapCodec(tuple(self.meta["input"]["size_hw"]), d["stride"], d.get("sigma", 2.0),
-                                      d.get("offset_radius", 2.0))  # fmt: skip
+            self.codec = HeatmapCodec(
+                tuple(self.meta["input"]["size_hw"]),
+                d["stride"],
+                d.get("sigma", 2.0),
+                d.get("offset_radius", 2.0),
+            )
             self.refine = d.get("refine", "offset")
             k = self.meta["keypoints"]
             self.sides = SideRule.from_names(k["names"], k["flip_index"])
             if d["method"] in ("simcc", "simcc_sides"):
-                self.simcc = SimCCCodec(self.codec.input_size, int(d["split_ratio"]), float(d["sigma_bins"]),
-                                        float(d["beta"]))  # fmt: skip
+                self.simcc = SimCCCodec(
+                    self.codec.input_size,
+                    int(d["split_ratio"]),
+                    float(d["sigma_bins"]),
+                    float(d["beta"]),
+                )
 
     def _output_names(self):
         if self.meta:
             by_index = {o["index"]: o["name"] for o in self.meta["outputs"]}
             names = [by_index.get(int(d["index"])) for d in self._out]
             if None in names:
-                raise ModelError(f"{self.path}: metadata does not describe output tensors "
-                                 f"{[int(d['index']) for d in self._out]}")  # fmt: skip
+                raise ModelError(
+                    f"{self.path}: metadata does not describe output tensors "
+                    f"{[int(d['index']) for d in self._out]}"
+                )
             return names
         return [None] * len(self._out)
 
@@ -147,8 +183,10 @@ class TFLiteRunner:
         if x.ndim != 3 or x.shape[-1] != 3:
             raise ModelError(f"{self.path}: expected an (H, W, 3) RGB image, got shape {x.shape}")
         if x.shape[:2] != self.input_size:
-            raise ModelError(f"{self.path}: image is {x.shape[0]}x{x.shape[1]}, the model takes "
-                             f"{self.input_size[0]}x{self.input_size[1]}: crop it first")  # fmt: skip
+            raise ModelError(
+                f"{self.path}: image is {x.shape[0]}x{x.shape[1]}, the model takes "
+                f"{self.input_size[0]}x{self.input_size[1]}: crop it first"
+            )
         if self.input_dtype == np.uint8:
             return np.asarray(x, np.uint8)[None]
         if self.input_dtype == np.int8:  # foreign int8-input models: shift by the zero point
@@ -178,7 +216,9 @@ class TFLiteRunner:
 
     def decode(self, named: dict):
         """Named float outputs -> ``(keypoints (N, K, 2) input pixels, scores (N, K))``."""
-        return decode_outputs(named, self.codec, refine=self.refine, sides=self.sides, simcc=self.simcc)
+        return decode_outputs(
+            named, self.codec, refine=self.refine, sides=self.sides, simcc=self.simcc
+        )
 
     # --- frames ------------------------------------------------------------------------------
 
@@ -194,8 +234,14 @@ class TFLiteRunner:
         """uint8 RGB frame -> ``{"keypoints": (K, 2) frame pixels, "scores": (K,), "crop": Crop}``."""
         frame = np.asarray(frame_uint8)
         if frame.ndim != 3 or frame.shape[-1] != 3 or frame.dtype != np.uint8:
-            raise ModelError(f"expected an (H, W, 3) uint8 RGB frame, got {frame.dtype} {frame.shape}")
+            raise ModelError(
+                f"expected an (H, W, 3) uint8 RGB frame, got {frame.dtype} {frame.shape}"
+            )
         crop = self.crop_for(frame.shape, box)
         patch = G.warp(frame, crop, self.input_size)
         kp, sc = self.decode(self.run_crop(patch))
-        return {"keypoints": G.to_image(crop, self.input_size, kp[0]), "scores": sc[0], "crop": crop}
+        return {
+            "keypoints": G.to_image(crop, self.input_size, kp[0]),
+            "scores": sc[0],
+            "crop": crop,
+        }

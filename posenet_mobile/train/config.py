@@ -12,7 +12,16 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from ..config import COUNT, PROBABILITY, ModelConfig, between, check_fields, load_yaml, overlay, to_dict
+from ..config import (
+    COUNT,
+    PROBABILITY,
+    ModelConfig,
+    between,
+    check_fields,
+    load_yaml,
+    overlay,
+    to_dict,
+)
 from ..data.augment import AugmentConfig
 from ..data.synthetic import SynthConfig
 from ..errors import ConfigError
@@ -42,12 +51,20 @@ class DataConfig:
     def __post_init__(self):
         if self.synth.image_size != SynthConfig().image_size:
             raise ConfigError("data.synth.image_size: set data.synthetic_image_size instead")
-        check_fields(self, "data", {
-            "synthetic_train": COUNT, "synthetic_val": COUNT, "synthetic_seed": between(0, integer=True),
-            "synthetic_image_size": between(64, 4096, integer=True), "padding": between(0.5, 4.0),
-            "sigma": between(0.0, 16.0, lo_open=True), "offset_radius": between(0.0, 32.0, lo_open=True),
-            "min_box_area": between(0.0),
-        })  # fmt: skip
+        check_fields(
+            self,
+            "data",
+            {
+                "synthetic_train": COUNT,
+                "synthetic_val": COUNT,
+                "synthetic_seed": between(0, integer=True),
+                "synthetic_image_size": between(64, 4096, integer=True),
+                "padding": between(0.5, 4.0),
+                "sigma": between(0.0, 16.0, lo_open=True),
+                "offset_radius": between(0.0, 32.0, lo_open=True),
+                "min_box_area": between(0.0),
+            },
+        )
 
 
 #: Values of ``train.mixed_precision``.
@@ -81,8 +98,15 @@ class TrainConfig:
     warmup_epochs: float = 1.0
     min_lr_ratio: float = 0.02
     seed: int = 0
-    loss_weights: dict = field(default_factory=lambda: {"heatmaps": 1000.0, "offsets": 1.0, "coords": 10.0,
-                                                         "visibility": 0.2, "facing": 5.0})
+    loss_weights: dict = field(
+        default_factory=lambda: {
+            "heatmaps": 1000.0,
+            "offsets": 1.0,
+            "coords": 10.0,
+            "visibility": 0.2,
+            "facing": 5.0,
+        }
+    )
     heatmap_foreground: float = 20.0
     eval_batch_size: int = 64
     steps_per_epoch: int = 0  # 0: one pass over the training set
@@ -91,20 +115,38 @@ class TrainConfig:
     mixed_precision: str = "off"
 
     def __post_init__(self):
-        check_fields(self, "train", {
-            "epochs": COUNT, "batch_size": COUNT, "learning_rate": between(0.0, 10.0, lo_open=True),
-            "weight_decay": between(0.0, 1.0), "warmup_epochs": between(0.0), "min_lr_ratio": PROBABILITY,
-            "seed": between(0, integer=True), "heatmap_foreground": between(0.0), "eval_batch_size": COUNT,
-            "steps_per_epoch": between(0, integer=True), "eval_every": COUNT, "steps_per_execution": COUNT,
-        })  # fmt: skip
+        check_fields(
+            self,
+            "train",
+            {
+                "epochs": COUNT,
+                "batch_size": COUNT,
+                "learning_rate": between(0.0, 10.0, lo_open=True),
+                "weight_decay": between(0.0, 1.0),
+                "warmup_epochs": between(0.0),
+                "min_lr_ratio": PROBABILITY,
+                "seed": between(0, integer=True),
+                "heatmap_foreground": between(0.0),
+                "eval_batch_size": COUNT,
+                "steps_per_epoch": between(0, integer=True),
+                "eval_every": COUNT,
+                "steps_per_execution": COUNT,
+            },
+        )
         if self.mixed_precision not in MIXED_PRECISION:
-            raise ConfigError(f"train.mixed_precision: expected one of {list(MIXED_PRECISION)}, got {self.mixed_precision!r}")
+            raise ConfigError(
+                f"train.mixed_precision: expected one of {list(MIXED_PRECISION)}, got {self.mixed_precision!r}"
+            )
         if not isinstance(self.loss_weights, dict):
-            raise ConfigError(f"train.loss_weights: expected a mapping of output name to weight, got {self.loss_weights!r}")
+            raise ConfigError(
+                f"train.loss_weights: expected a mapping of output name to weight, got {self.loss_weights!r}"
+            )
         ok, expected = between(0.0)
         for name, w in self.loss_weights.items():
             if name not in LOSS_OUTPUTS:
-                raise ConfigError(f"train.loss_weights.{name}: unknown output; expected one of {list(LOSS_OUTPUTS)}")
+                raise ConfigError(
+                    f"train.loss_weights.{name}: unknown output; expected one of {list(LOSS_OUTPUTS)}"
+                )
             if not ok(w):
                 raise ConfigError(f"train.loss_weights.{name}: expected {expected}, got {w!r}")
 
@@ -134,11 +176,18 @@ class CompressConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "block_size", block_size(self.block_size))
-        check_fields(self, "compress", {
-            "target_sparsity": between(0.0, 1.0, hi_open=True), "prune_epochs": COUNT,
-            "qat_epochs": between(0, integer=True), "fine_tune_lr": between(0.0, 10.0, lo_open=True),
-            "representative_samples": COUNT, "max_pck_drop": between(-100.0, 100.0),
-        })  # fmt: skip
+        check_fields(
+            self,
+            "compress",
+            {
+                "target_sparsity": between(0.0, 1.0, hi_open=True),
+                "prune_epochs": COUNT,
+                "qat_epochs": between(0, integer=True),
+                "fine_tune_lr": between(0.0, 10.0, lo_open=True),
+                "representative_samples": COUNT,
+                "max_pck_drop": between(-100.0, 100.0),
+            },
+        )
 
 
 def block_size(value) -> tuple[int, int]:
@@ -148,7 +197,9 @@ def block_size(value) -> tuple[int, int]:
     except (TypeError, ValueError):
         b = ()
     if len(b) != 2 or min(b) < 1 or any(isinstance(v, bool) for v in value):
-        raise ConfigError(f"compress.block_size: expected two positive integers (input weights, output channels), got {value!r}")
+        raise ConfigError(
+            f"compress.block_size: expected two positive integers (input weights, output channels), got {value!r}"
+        )
     return b
 
 
@@ -178,7 +229,9 @@ def load_config(preset_or_path="quickstart", overrides=None) -> ExperimentConfig
     data, src = load_yaml(preset_or_path)
     cfg = overlay(ExperimentConfig(), data, where=f"{src}: ")
     if "name" not in data:
-        cfg = dataclasses.replace(cfg, name=str(preset_or_path).rsplit("/", 1)[-1].removesuffix(".yaml"))
+        cfg = dataclasses.replace(
+            cfg, name=str(preset_or_path).rsplit("/", 1)[-1].removesuffix(".yaml")
+        )
     return apply_overrides(cfg, overrides)
 
 

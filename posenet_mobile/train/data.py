@@ -9,8 +9,14 @@ from ..errors import ConfigError
 from ..io import read_json
 
 
-def synthetic_set(folder: Path, num_images: int, seed: int, image_size: int, progress=print,
-                  synth: SynthConfig = SynthConfig()) -> Path:  # fmt: skip
+def synthetic_set(
+    folder: Path,
+    num_images: int,
+    seed: int,
+    image_size: int,
+    progress=print,
+    synth: SynthConfig = SynthConfig(),
+) -> Path:
     """Generate (or reuse, when complete with the same seed and generator settings) a synthetic
     dataset of ``num_images`` images drawn as ``synth`` says, at ``image_size`` pixels."""
     import dataclasses
@@ -26,7 +32,9 @@ def synthetic_set(folder: Path, num_images: int, seed: int, image_size: int, pro
             have = {**{k: getattr(SynthConfig.capsule(), k) for k in want}, **have}
         if info.get("seed") == seed and have == want and len(doc.get("images", [])) == num_images:
             return folder
-    progress(f"generating {num_images} synthetic images (seed {seed}, style {cfg.style}) in {folder}")
+    progress(
+        f"generating {num_images} synthetic images (seed {seed}, style {cfg.style}) in {folder}"
+    )
     summary = synthesize(folder, num_images, seed, cfg, progress=False)
     progress(f"  {summary['images_per_second']} images/s")
     return folder
@@ -35,14 +43,41 @@ def synthetic_set(folder: Path, num_images: int, seed: int, image_size: int, pro
 def ensure_data(dcfg, train_data, val_data, work: Path, progress=print):
     """Resolve ``(train_dir, val_dir, summary)``; synthetic sets use seeds ``s`` and ``s + 1``."""
     if (train_data is None) != (val_data is None):
-        raise ConfigError("--train-data and --val-data: give both, or neither for the synthetic default")
+        raise ConfigError(
+            "--train-data and --val-data: give both, or neither for the synthetic default"
+        )
     if train_data is not None:
-        tr, va = Path(train_data), Path(val_data)  # recorded absolute: later stages may run elsewhere
+        tr, va = (
+            Path(train_data),
+            Path(val_data),
+        )  # recorded absolute: later stages may run elsewhere
         return tr, va, {"train": str(tr.resolve()), "val": str(va.resolve()), "synthetic": False}
     s = dcfg.synthetic_seed
-    tr = synthetic_set(work / f"synthetic_train_s{s}", dcfg.synthetic_train, s, dcfg.synthetic_image_size, progress,
-                       dcfg.synth)  # fmt: skip
-    va = synthetic_set(work / f"synthetic_val_s{s + 1}", dcfg.synthetic_val, s + 1, dcfg.synthetic_image_size, progress,
-                       dcfg.synth)  # fmt: skip
-    return tr, va, {"train": str(Path(tr).resolve()), "val": str(Path(va).resolve()), "synthetic": True, "train_images": dcfg.synthetic_train,
-                    "val_images": dcfg.synthetic_val, "seeds": [s, s + 1]}  # fmt: skip
+    tr = synthetic_set(
+        work / f"synthetic_train_s{s}",
+        dcfg.synthetic_train,
+        s,
+        dcfg.synthetic_image_size,
+        progress,
+        dcfg.synth,
+    )
+    va = synthetic_set(
+        work / f"synthetic_val_s{s + 1}",
+        dcfg.synthetic_val,
+        s + 1,
+        dcfg.synthetic_image_size,
+        progress,
+        dcfg.synth,
+    )
+    return (
+        tr,
+        va,
+        {
+            "train": str(Path(tr).resolve()),
+            "val": str(Path(va).resolve()),
+            "synthetic": True,
+            "train_images": dcfg.synthetic_train,
+            "val_images": dcfg.synthetic_val,
+            "seeds": [s, s + 1],
+        },
+    )

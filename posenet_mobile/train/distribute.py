@@ -22,7 +22,9 @@ def get_strategy(name: str = "auto"):
         raise ConfigError(f"--strategy: expected one of {STRATEGIES}, got {name!r}")
     if name == "multi_worker":
         if not os.environ.get("TF_CONFIG"):
-            raise ConfigError("--strategy multi_worker: TF_CONFIG is not set (cluster spec and this worker's task)")
+            raise ConfigError(
+                "--strategy multi_worker: TF_CONFIG is not set (cluster spec and this worker's task)"
+            )
         try:
             json.loads(os.environ["TF_CONFIG"])
         except json.JSONDecodeError as exc:
@@ -43,5 +45,12 @@ def worker_info(strategy) -> dict:
         spec = resolver.cluster_spec().as_dict()
         workers = sum(len(v) for k, v in spec.items() if k in ("worker", "chief"))
         task_type, index = resolver.task_type, resolver.task_id or 0
-        chief = task_type == "chief" or (task_type == "worker" and index == 0 and "chief" not in spec)
-    return {"workers": workers, "index": index, "chief": chief, "replicas": strategy.num_replicas_in_sync}
+        chief = task_type == "chief" or (
+            task_type == "worker" and index == 0 and "chief" not in spec
+        )
+    return {
+        "workers": workers,
+        "index": index,
+        "chief": chief,
+        "replicas": strategy.num_replicas_in_sync,
+    }

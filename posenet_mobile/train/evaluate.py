@@ -47,4 +47,3 @@ def evaluate(model, pipeline, batch_size: int = 64) -> dict:
     out = score(pipeline.data, idx, kp, sc)
     out["skipped_images"] = pipeline.corrupt
     return out
-

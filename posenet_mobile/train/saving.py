@@ -31,7 +31,11 @@ def float32_config(config):
         out = {}
         for k, v in config.items():
             mixed = isinstance(v, dict) and v.get("class_name") in ("Policy", "DTypePolicy")
-            out[k] = "float32" if (k == "dtype" and (mixed or str(v).startswith("mixed_"))) else float32_config(v)
+            out[k] = (
+                "float32"
+                if (k == "dtype" and (mixed or str(v).startswith("mixed_")))
+                else float32_config(v)
+            )
         return out
     if isinstance(config, list):
         return [float32_config(v) for v in config]

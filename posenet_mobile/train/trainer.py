@@ -53,7 +53,14 @@ def check_run_dir(out: Path, cfg: ExperimentConfig, overwrite: bool = False) -> 
         return
     trained_nothing = not (out / "state.json").exists() and not (out / "model.keras").exists()
     if overwrite or trained_nothing:
-        for name in ("state.json", "history.json", "metrics.json", "model.keras", "learning_curve.png", "config.json"):
+        for name in (
+            "state.json",
+            "history.json",
+            "metrics.json",
+            "model.keras",
+            "learning_curve.png",
+            "config.json",
+        ):
             if (out / name).exists():
                 (out / name).unlink()
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
@@ -61,7 +68,9 @@ def check_run_dir(out: Path, cfg: ExperimentConfig, overwrite: bool = False) -> 
     # the compress section (and the name) do not change the trained weights: a run re-entered with
     # other compression settings is the same run, and config.json records the new ones
     trained = lambda d: {k: v for k, v in d.items() if k not in ("compress", "name")}  # noqa: E731
-    diff = _first_difference(trained(old.get("config", {})), trained(cfg.to_dict()), ExperimentConfig().to_dict())
+    diff = _first_difference(
+        trained(old.get("config", {})), trained(cfg.to_dict()), ExperimentConfig().to_dict()
+    )
     if diff is None and "config" in old:  # only keys added by a later version, at their defaults
         return
     diff = diff or "fingerprint differs"
@@ -80,7 +89,12 @@ def _first_difference(a, b, defaults=None, prefix=""):
         if key not in a and key in defaults and vb == defaults[key]:
             continue
         if isinstance(va, dict) and isinstance(vb, dict):
-            d = _first_difference(va, vb, defaults.get(key) if isinstance(defaults.get(key), dict) else {}, f"{prefix}{key}.")
+            d = _first_difference(
+                va,
+                vb,
+                defaults.get(key) if isinstance(defaults.get(key), dict) else {},
+                f"{prefix}{key}.",
+            )
             if d:
                 return d
         elif va != vb:
@@ -88,9 +102,17 @@ def _first_difference(a, b, defaults=None, prefix=""):
     return None
 
 
-def train(cfg: ExperimentConfig, out_dir, train_data=None, val_data=None, strategy: str = "auto",
-          verbose: int | None = None, stop_after_epoch: int | None = None, overwrite: bool = False,
-          progress=print) -> dict:  # fmt: skip
+def train(
+    cfg: ExperimentConfig,
+    out_dir,
+    train_data=None,
+    val_data=None,
+    strategy: str = "auto",
+    verbose: int | None = None,
+    stop_after_epoch: int | None = None,
+    overwrite: bool = False,
+    progress=print,
+) -> dict:
     """Train ``cfg`` into ``out_dir``; resume if it holds the same run. Returns the final metrics.
 
     train_data / val_data: COCO dataset folders or JSON files; ``None`` generates the synthetic
@@ -107,22 +129,41 @@ def train(cfg: ExperimentConfig, out_dir, train_data=None, val_data=None, strate
     info = worker_info(strat)
     run = out if info["chief"] else out / f".worker{info['index']}"
     with FolderLock(run, "run folder"):
-        return _train_locked(cfg, out, run, strat, info, train_data, val_data, verbose, stop_after_epoch, overwrite,
-                             progress)  # fmt: skip
+        return _train_locked(
+            cfg,
+            out,
+            run,
+            strat,
+            info,
+            train_data,
+            val_data,
+            verbose,
+            stop_after_epoch,
+            overwrite,
+            progress,
+        )
 
 
-def _train_locked(cfg, out, run, strat, info, train_data, val_data, verbose, stop_after_epoch, overwrite, progress):
+def _train_locked(
+    cfg, out, run, strat, info, train_data, val_data, verbose, stop_after_epoch, overwrite, progress
+):
     for folder in (out, run, run / "checkpoints"):
         sweep_temps(folder)
-    train_dir, val_dir, data_summary = ensure_data(cfg.data, train_data, val_data, out / "data", progress)
+    train_dir, val_dir, data_summary = ensure_data(
+        cfg.data, train_data, val_data, out / "data", progress
+    )
     train_set = load_coco(train_dir, min_box_area=cfg.data.min_box_area)
     val_set = load_coco(val_dir, min_box_area=cfg.data.min_box_area)
     for split, ds in (("training", train_set), ("validation", val_set)):
         if len(ds) == 0:
-            raise DataError(f"{ds.annotation_file}: no {split} people left after filtering ({_skipped(ds)}); "
-                            "nothing to train on or score against")  # fmt: skip
+            raise DataError(
+                f"{ds.annotation_file}: no {split} people left after filtering ({_skipped(ds)}); "
+                "nothing to train on or score against"
+            )
     if train_set.schema.names != val_set.schema.names:
-        raise ConfigError(f"{val_set.annotation_file}: keypoint names differ from {train_set.annotation_file}")
+        raise ConfigError(
+            f"{val_set.annotation_file}: keypoint names differ from {train_set.annotation_file}"
+        )
     k = train_set.schema.num_keypoints
     if cfg.model.num_keypoints != k:
         cfg = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, num_keypoints=k))
@@ -136,16 +177,22 @@ def _train_locked(cfg, out, run, strat, info, train_data, val_data, verbose, sto
     global_batch = tcfg.batch_size * replicas
     steps = tcfg.steps_per_epoch or max(1, len(train_set) // global_batch)
     if len(train_set) < global_batch and not tcfg.steps_per_epoch:
-        raise ConfigError(f"train.batch_size: {global_batch} (global) is larger than the {len(train_set)} training people")
-    codec = HeatmapCodec(cfg.model.input_size, cfg.model.output_stride, cfg.data.sigma, cfg.data.offset_radius)
+        raise ConfigError(
+            f"train.batch_size: {global_batch} (global) is larger than the {len(train_set)} training people"
+        )
+    codec = HeatmapCodec(
+        cfg.model.input_size, cfg.model.output_stride, cfg.data.sigma, cfg.data.offset_radius
+    )
     keras.utils.set_random_seed(tcfg.seed)
     with strat.scope():
         model, opt = compiled_model(cfg, steps, replicas)
         names = output_names(model)
         ckpt = tf.train.Checkpoint(model=model, optimizer=opt)
     if info["chief"]:  # only now: a start that fails before this leaves no config behind
-        write_json_atomic(out / "config.json", {"fingerprint": cfg.fingerprint(), "config": cfg.to_dict(),
-                                                 "data": data_summary})  # fmt: skip
+        write_json_atomic(
+            out / "config.json",
+            {"fingerprint": cfg.fingerprint(), "config": cfg.to_dict(), "data": data_summary},
+        )
 
     state = read_json(run / "state.json") if (run / "state.json").exists() else {}
     start = int(state.get("epoch", 0))
@@ -154,40 +201,73 @@ def _train_locked(cfg, out, run, strat, info, train_data, val_data, verbose, sto
         with strat.scope():
             opt.build(model.trainable_variables)
         ckpt.read(str(run / state["checkpoint"])).assert_existing_objects_matched()
-        progress(f"resuming {out} after epoch {start}/{tcfg.epochs} (optimizer step {int(opt.iterations.numpy())})")
+        progress(
+            f"resuming {out} after epoch {start}/{tcfg.epochs} (optimizer step {int(opt.iterations.numpy())})"
+        )
     if start >= tcfg.epochs:
         progress(f"{out}: already trained for {start} epochs")
         _require_model(run, state)
         return read_json(out / "metrics.json") if (out / "metrics.json").exists() else {}
 
     simcc = SimCCCodec.for_model(cfg.model)
-    train_pipe = KeypointPipeline(train_set, codec, names, training=True, augment=cfg.augment,
-                                  padding=cfg.data.padding, seed=tcfg.seed, simcc=simcc)  # fmt: skip
-    val_pipe = KeypointPipeline(val_set, codec, names, training=False, padding=cfg.data.padding, simcc=simcc)
+    train_pipe = KeypointPipeline(
+        train_set,
+        codec,
+        names,
+        training=True,
+        augment=cfg.augment,
+        padding=cfg.data.padding,
+        seed=tcfg.seed,
+        simcc=simcc,
+    )
+    val_pipe = KeypointPipeline(
+        val_set, codec, names, training=False, padding=cfg.data.padding, simcc=simcc
+    )
     ds = train_pipe.dataset(global_batch, epochs=range(start, tcfg.epochs)).repeat()
     if info["workers"] > 1:
         options = tf.data.Options()
-        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        options.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.DATA
+        )
         ds = ds.with_options(options)
 
-    cb = EpochEnd(run, out, ckpt, model, opt, val_pipe, tcfg, state, history, info, stop_after_epoch, progress)
+    cb = EpochEnd(
+        run, out, ckpt, model, opt, val_pipe, tcfg, state, history, info, stop_after_epoch, progress
+    )
     callbacks = [cb]
     if importlib.util.find_spec("tensorboard") is not None and info["chief"]:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out / "logs"), write_graph=False))
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
-    model.fit(ds, epochs=tcfg.epochs, initial_epoch=start, steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
-    result = {"epochs_completed": cb.state.get("epoch", start), "best_epoch": cb.state.get("best_epoch"),
-              "best": cb.state.get("best_metrics"), "train_people": len(train_set), "val_people": len(val_set),
-              "skipped_train_images": train_pipe.corrupt, "skipped_val_images": val_pipe.corrupt,
-              "size_mismatch_images": train_pipe.size_mismatch + val_pipe.size_mismatch,
-              "adjusted_annotations": {k: train_set.adjusted.get(k, 0) + val_set.adjusted.get(k, 0)
-                                       for k in train_set.adjusted},
-              "train_seconds": round(sum(history.get("seconds", [])), 1), "replicas": replicas,
-              "global_batch": global_batch}  # fmt: skip
+    model.fit(
+        ds,
+        epochs=tcfg.epochs,
+        initial_epoch=start,
+        steps_per_epoch=steps,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    result = {
+        "epochs_completed": cb.state.get("epoch", start),
+        "best_epoch": cb.state.get("best_epoch"),
+        "best": cb.state.get("best_metrics"),
+        "train_people": len(train_set),
+        "val_people": len(val_set),
+        "skipped_train_images": train_pipe.corrupt,
+        "skipped_val_images": val_pipe.corrupt,
+        "size_mismatch_images": train_pipe.size_mismatch + val_pipe.size_mismatch,
+        "adjusted_annotations": {
+            k: train_set.adjusted.get(k, 0) + val_set.adjusted.get(k, 0) for k in train_set.adjusted
+        },
+        "train_seconds": round(sum(history.get("seconds", [])), 1),
+        "replicas": replicas,
+        "global_batch": global_batch,
+    }
     if cb.diverged:
-        raise TrainError(f"{out}: training diverged (loss {cb.diverged[1]} at epoch {cb.diverged[0]}); no further "
-                         "epochs were run; lower train.learning_rate, or --overwrite to start again")  # fmt: skip
+        raise TrainError(
+            f"{out}: training diverged (loss {cb.diverged[1]} at epoch {cb.diverged[0]}); no further "
+            "epochs were run; lower train.learning_rate, or --overwrite to start again"
+        )
     _require_model(run, cb.state)
     if info["chief"] and cb.state.get("epoch", 0) >= tcfg.epochs:
         write_json_atomic(out / "metrics.json", result)
@@ -212,15 +292,25 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
         finally:
             keras.mixed_precision.set_global_policy("float32")
     names = output_names(model)
-    sched = warmup_cosine()(tcfg.learning_rate * replicas, int(tcfg.warmup_epochs * steps_per_epoch),
-                              tcfg.epochs * steps_per_epoch, tcfg.min_lr_ratio)  # fmt: skip
+    sched = warmup_cosine()(
+        tcfg.learning_rate * replicas,
+        int(tcfg.warmup_epochs * steps_per_epoch),
+        tcfg.epochs * steps_per_epoch,
+        tcfg.min_lr_ratio,
+    )
     opt = keras.optimizers.AdamW(learning_rate=sched, weight_decay=tcfg.weight_decay)
     opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "coords"])
     weights = {n: float(tcfg.loss_weights.get(n, 1.0)) for n in names}
-    if "coords_dist" in names:  # the Laplace likelihood replaces the L1 on coords, which is only logged
+    if (
+        "coords_dist" in names
+    ):  # the Laplace likelihood replaces the L1 on coords, which is only logged
         weights["coords"] = 0.0
-    model.compile(optimizer=opt, loss=losses_for(names, tcfg.heatmap_foreground, cfg.model.simcc_beta), loss_weights=weights,
-                  steps_per_execution=tcfg.steps_per_execution)  # fmt: skip
+    model.compile(
+        optimizer=opt,
+        loss=losses_for(names, tcfg.heatmap_foreground, cfg.model.simcc_beta),
+        loss_weights=weights,
+        steps_per_execution=tcfg.steps_per_execution,
+    )
     return model, opt
 
 
@@ -232,8 +322,10 @@ def _skipped(ds) -> str:
 def _require_model(run: Path, state: dict) -> None:
     """A run that completed epochs but never wrote ``model.keras`` produced nothing usable."""
     if state.get("epoch") and not (run / "model.keras").exists():
-        raise TrainError(f"{run}: {state['epoch']} epoch(s) ran but no model was kept: validation PCK@0.2 was "
-                         f"never a finite number (history {state.get('history', {}).get('val_pck')})")  # fmt: skip
+        raise TrainError(
+            f"{run}: {state['epoch']} epoch(s) ran but no model was kept: validation PCK@0.2 was "
+            f"never a finite number (history {state.get('history', {}).get('val_pck')})"
+        )
 
 
 def _callback_base():
@@ -245,10 +337,18 @@ def _callback_base():
 class EpochEnd(_callback_base()):
     """After each epoch: validate, checkpoint atomically, keep the best model, log and plot."""
 
-    def __init__(self, run, out, ckpt, model, opt, val_pipe, tcfg, state, history, info, stop_after, progress):
+    def __init__(
+        self, run, out, ckpt, model, opt, val_pipe, tcfg, state, history, info, stop_after, progress
+    ):
         super().__init__()
         self.run, self.out, self.ckpt, self.net, self.opt = run, out, ckpt, model, opt
-        self.val_pipe, self.tcfg, self.state, self.history, self.info = val_pipe, tcfg, dict(state), history, info
+        self.val_pipe, self.tcfg, self.state, self.history, self.info = (
+            val_pipe,
+            tcfg,
+            dict(state),
+            history,
+            info,
+        )
         self.stop_after, self.progress = stop_after, progress
         self.t0 = time.perf_counter()
         self.diverged = None
@@ -259,20 +359,34 @@ class EpochEnd(_callback_base()):
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         loss = float(logs.get("loss", 0.0))
-        if not math.isfinite(loss):  # nothing of this epoch is kept: the last checkpoint stays the resume point
+        if not math.isfinite(
+            loss
+        ):  # nothing of this epoch is kept: the last checkpoint stays the resume point
             self.diverged = (epoch + 1, loss)
             self.net.stop_training = True
             return
         train_s = time.perf_counter() - self.t0
         done = epoch + 1
-        scored = done % self.tcfg.eval_every == 0 or done >= self.tcfg.epochs or done == self.stop_after
+        scored = (
+            done % self.tcfg.eval_every == 0 or done >= self.tcfg.epochs or done == self.stop_after
+        )
         m = evaluate(self.net, self.val_pipe, self.tcfg.eval_batch_size) if scored else None
         seconds = time.perf_counter() - self.t0
         lr = _current_lr(self.opt)
-        val = {k: (m[k] if m else None) for k in ("pck", "AP", "AP50", "AP75")}  # None: not scored (eval_every)
-        row = {"epoch": done, "seconds": round(seconds, 2), "train_seconds": round(train_s, 2), "lr": lr,
-               **{k: float(v) for k, v in logs.items()},
-               "val_pck": val["pck"], "val_AP": val["AP"], "val_AP50": val["AP50"], "val_AP75": val["AP75"]}  # fmt: skip
+        val = {
+            k: (m[k] if m else None) for k in ("pck", "AP", "AP50", "AP75")
+        }  # None: not scored (eval_every)
+        row = {
+            "epoch": done,
+            "seconds": round(seconds, 2),
+            "train_seconds": round(train_s, 2),
+            "lr": lr,
+            **{k: float(v) for k, v in logs.items()},
+            "val_pck": val["pck"],
+            "val_AP": val["AP"],
+            "val_AP50": val["AP50"],
+            "val_AP75": val["AP75"],
+        }
         for key, value in row.items():
             self.history.setdefault(key, []).append(value)
         best = self.state.get("best_pck", -1.0)
@@ -295,8 +409,10 @@ class EpochEnd(_callback_base()):
         per_epoch = sum(self.history["seconds"][-3:]) / len(self.history["seconds"][-3:])
         eta = per_epoch * (self.tcfg.epochs - done)
         scores = f"val PCK@0.2 {m['pck']:.3f}  AP {m['AP']:.3f}" if m else "(not scored)"
-        self.progress(f"epoch {done}/{self.tcfg.epochs}  loss {logs.get('loss', float('nan')):.4f}  "
-                      f"{scores}  {seconds:.0f}s  ETA {eta / 60:.1f} min" + ("  *best" if improved else ""))  # fmt: skip
+        self.progress(
+            f"epoch {done}/{self.tcfg.epochs}  loss {logs.get('loss', float('nan')):.4f}  "
+            f"{scores}  {seconds:.0f}s  ETA {eta / 60:.1f} min" + ("  *best" if improved else "")
+        )
         if self.stop_after is not None and done >= self.stop_after:
             self.net.stop_training = True
 
@@ -322,17 +438,31 @@ def plot_learning_curve(history: dict, path: Path) -> None:
         return
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
     a.plot(ep, history["loss"], "o-", label="train loss")
-    for key in ("heatmaps_loss", "offsets_loss", "coords_loss", "coords_dist_loss", "visibility_loss", "facing_loss", "simcc_x_loss",
-                "simcc_y_loss"):
+    for key in (
+        "heatmaps_loss",
+        "offsets_loss",
+        "coords_loss",
+        "coords_dist_loss",
+        "visibility_loss",
+        "facing_loss",
+        "simcc_x_loss",
+        "simcc_y_loss",
+    ):
         if key in history:
             a.plot(ep, history[key], "--", label=key.replace("_loss", ""))
     a.set_yscale("log")
     a.set_xlabel("epoch")
     a.set_title("training loss (weighted total and per output)")
     a.legend(fontsize=7)
-    scored = [i for i, v in enumerate(history["val_pck"]) if v is not None]  # eval_every skips epochs
-    b.plot([ep[i] for i in scored], [history["val_pck"][i] for i in scored], "o-", label="val PCK@0.2")
-    b.plot([ep[i] for i in scored], [history["val_AP"][i] for i in scored], "s-", label="val OKS AP")
+    scored = [
+        i for i, v in enumerate(history["val_pck"]) if v is not None
+    ]  # eval_every skips epochs
+    b.plot(
+        [ep[i] for i in scored], [history["val_pck"][i] for i in scored], "o-", label="val PCK@0.2"
+    )
+    b.plot(
+        [ep[i] for i in scored], [history["val_AP"][i] for i in scored], "s-", label="val OKS AP"
+    )
     b.set_ylim(0, 1)
     b.set_xlabel("epoch")
     b.set_title("validation")
