@@ -60,6 +60,10 @@ ROWS = {
         "training crops rotated less (the data is mostly upright now)",
     ),
     "sigma_1.5": (["data.sigma=1.5"], "narrower heatmap Gaussians"),
+    "smooth_joints": (
+        ["data.synth.smooth_joints=true"],
+        "each limb and the torso shaded as one surface: no dark crease at elbows, knees, waist",
+    ),
     "images_12k": (
         ["data.synthetic_train=12000", "train.epochs=10"],
         "four times the training people for a quarter of the epochs (the same training samples)",

@@ -129,6 +129,30 @@ def test_each_switch_changes_the_pixels(switch):
     assert changed >= 2, f"{switch}=false made no difference on 8 images"
 
 
+def test_smooth_joints_change_the_shading_only():
+    """``smooth_joints`` shades a limb as one surface: the same people, keypoints and COCO
+    visibility, different pixels; an elbow loses the dark rim two separately shaded parts give."""
+    on, off = SY.SynthConfig(image_size=128, smooth_joints=True), SY.SynthConfig(image_size=128)
+    changed = 0
+    for i in range(6):
+        a, pa = SY.render_sample(0, i, on)
+        b, pb = SY.render_sample(0, i, off)
+        changed += int(np.abs(a.astype(int) - b.astype(int)).mean() > 0.01)
+        for x, y in zip(pa, pb):
+            np.testing.assert_array_equal(x["keypoints"], y["keypoints"])
+    assert changed >= 3
+    assert F.shade_group("l_upper_arm") == F.shade_group("l_forearm") == "l_arm"
+    assert F.shade_group("r_thigh") == F.shade_group("r_shin") != F.shade_group("l_shin")
+    assert F.shade_group("l_hand") == "l_hand" and F.shade_group("panel") == "torso"
+    # the mechanism: an upper arm (id 1) meeting a forearm (id 2) end to end
+    part = np.zeros((40, 80), np.uint8)
+    part[12:28, 4:40], part[12:28, 40:76] = 1, 2
+    light = {"dir": (0.0, 0.0, 1.0), "ambient": 0.4, "diffuse": 0.6}
+    seam = F.shading(part, light, 8.0)[20, 38:43].min()
+    merged = F.shading(np.minimum(part, 1), light, 8.0)[20, 38:43].min()
+    assert seam < 0.9 * merged
+
+
 def test_pose_mix_is_mostly_upright_but_keeps_the_hard_poses():
     rng = np.random.default_rng(0)
     cats = [B.sample_category(rng, "coco") for _ in range(2000)]

@@ -523,6 +523,7 @@ class Canvas:
         self.alpha = np.zeros((h, w), np.uint8)
         self.detail = None
         self.face = None  # (albedo (h, w, 3), weight (h, w)) where a real face is drawn
+        self.shade_lut = None  # part id -> the surface it is shaded with (None: its own)
 
     def polys(self, outline, mat, part):
         """Fill one part's outline ``(P, 2)`` (continuous image pixels)."""
@@ -537,7 +538,21 @@ class Canvas:
         return self.detail
 
 
-def render_figure(img, ids, person, cam, light, faces: bool = True):
+#: Parts that are shaded as one surface with ``smooth_joints``: a real arm or leg shows no crease
+#: at the elbow or knee, and a print on a shirt no rim, so the shading must not mark them either.
+_SHADE_GROUPS = {"upper_arm": "arm", "forearm": "arm", "thigh": "leg", "shin": "leg"}
+_TORSO_PARTS = ("torso_low", "torso_up", "panel")
+
+
+def shade_group(name: str) -> str:
+    """The surface a part is shaded with when joints are smooth (see :data:`_SHADE_GROUPS`)."""
+    if name in _TORSO_PARTS:
+        return "torso"
+    side, _, rest = name.partition("_")
+    return f"{side}_{_SHADE_GROUPS[rest]}" if rest in _SHADE_GROUPS else name
+
+
+def render_figure(img, ids, person, cam, light, faces: bool = True, smooth_joints: bool = False):
     """Draw ``person`` (``proportions``, ``fk``, ``look``, ``parts``, ``id``) into ``img`` (RGB
     uint8, in place) and ``ids`` (uint8 person-id map, in place).
 
@@ -545,6 +560,9 @@ def render_figure(img, ids, person, cam, light, faces: bool = True):
     "colour" (3,)}``. Returns ``(xy (17, 2) continuous image pixels, depth (17,), visible (17,)
     bool (own parts and facing only), info)``; ``info["face_drawn"]`` says whether facial
     features were drawn, ``info["facing"]`` the cosine between the face normal and the camera.
+    ``smooth_joints``: shade each limb and the torso as one surface (:func:`shade_group`), so
+    no dark rim marks the elbows, knees, waist or a chest print; the part map itself (and the
+    visibility it decides) is the same either way.
     """
     Mr, t, f, c = cam["M"], cam["t"], cam["f"], cam["c"]
     to_cam = lambda X: (Mr @ np.asarray(X, float).T).T + t  # noqa: E731
@@ -571,6 +589,11 @@ def render_figure(img, ids, person, cam, light, faces: bool = True):
     cv_.radius_px = f * prop["r_thigh"] * 1.5 / max(float(np.median(cp[:, 2])), 0.3)
     names = ["_"] + sorted({p.name for p in parts})
     pid = {n: i for i, n in enumerate(names)}
+    if smooth_joints:
+        groups = sorted({shade_group(n) for n in names[1:]})
+        cv_.shade_lut = np.array(
+            [0] + [1 + groups.index(shade_group(n)) for n in names[1:]], np.uint8
+        )
     order = []
     thighs = []
     for p, pc, p2 in zip(parts, per_part, per_part2):
@@ -912,7 +935,8 @@ def _composite(img, ids, cv_, look, light, person_id, fk, to_cam, proj, Mr):
         if len(fy):
             wv = fw[fy, fx][:, None]
             alb[gy, gx] = alb[gy, gx] * (1 - wv) + fa[fy, fx] * wv
-    shade = shading(cv_.part[sl], light, cv_.radius_px)
+    part = cv_.part[sl] if cv_.shade_lut is None else cv_.shade_lut[cv_.part[sl]]
+    shade = shading(part, light, cv_.radius_px)
     if cv_.detail is not None:
         shade *= cv2.GaussianBlur(cv_.detail, (0, 0), 0.6)[sl]
     lc = np.asarray(light["colour"], np.float32)

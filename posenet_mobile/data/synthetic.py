@@ -47,7 +47,8 @@ class SynthConfig:
     off: a plain tube), ``hair``, ``scenes`` (indoor and outdoor scenes with furniture; off: the
     capsule generator's backgrounds), ``shadows`` and ``camera_effects`` (defocus, motion blur,
     noise, white balance, vignetting; off: the capsule generator's lighting change) exist to
-    measure what each contributes (docs/data.md).
+    measure what each contributes (docs/data.md). ``smooth_joints`` shades each limb and the
+    torso as one surface instead of one per part (no crease at elbows, knees and waist).
     """
 
     image_size: int = 256
@@ -65,6 +66,7 @@ class SynthConfig:
     scenes: bool = True
     shadows: bool = True
     camera_effects: bool = True
+    smooth_joints: bool = False
 
     def __post_init__(self):
         from ..config import COUNT, PROBABILITY, between, check_bools, check_fields
@@ -85,7 +87,16 @@ class SynthConfig:
         check_bools(
             self,
             "synth",
-            ("textures", "faces", "hands", "hair", "scenes", "shadows", "camera_effects"),
+            (
+                "textures",
+                "faces",
+                "hands",
+                "hair",
+                "scenes",
+                "shadows",
+                "camera_effects",
+                "smooth_joints",
+            ),
         )
         if self.style not in STYLES:
             raise ConfigError(f"synth.style: expected one of {STYLES}, got {self.style!r}")
@@ -329,7 +340,7 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, cfg):
     ids = np.zeros((s, s), np.uint8)
     for p in sorted(people, key=lambda p: -p["cam"]["distance"]):  # far to near
         p["xy"], _, p["surface"], info = F.render_figure(
-            img, ids, p, p["cam"], light, faces=cfg.faces
+            img, ids, p, p["cam"], light, faces=cfg.faces, smooth_joints=cfg.smooth_joints
         )
         p["face_drawn"], p["scene"] = bool(info["face_drawn"]), kind
     if front < cfg.occluder_prob:
