@@ -64,6 +64,10 @@ ROWS = {
         ["data.synth.smooth_joints=true"],
         "each limb and the torso shaded as one surface: no dark crease at elbows, knees, waist",
     ),
+    "clutter": (
+        ["data.synth.clutter=0.5"],
+        "half the backgrounds covered in dead-leaves clutter (shapes at every scale, some limb-like)",
+    ),
     "images_12k": (
         ["data.synthetic_train=12000", "train.epochs=10"],
         "four times the training people for a quarter of the epochs (the same training samples)",

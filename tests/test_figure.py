@@ -129,10 +129,11 @@ def test_each_switch_changes_the_pixels(switch):
     assert changed >= 2, f"{switch}=false made no difference on 8 images"
 
 
-def test_smooth_joints_change_the_shading_only():
-    """``smooth_joints`` shades a limb as one surface: the same people, keypoints and COCO
-    visibility, different pixels; an elbow loses the dark rim two separately shaded parts give."""
-    on, off = SY.SynthConfig(image_size=128, smooth_joints=True), SY.SynthConfig(image_size=128)
+@pytest.mark.parametrize("option", [{"smooth_joints": True}, {"clutter": 1.0}])
+def test_options_change_the_pixels_not_the_people(option):
+    """``smooth_joints`` (shading) and ``clutter`` (background) redraw pixels only: the same
+    people, keypoints and COCO visibility."""
+    on, off = SY.SynthConfig(image_size=128, **option), SY.SynthConfig(image_size=128)
     changed = 0
     for i in range(6):
         a, pa = SY.render_sample(0, i, on)
@@ -141,6 +142,10 @@ def test_smooth_joints_change_the_shading_only():
         for x, y in zip(pa, pb):
             np.testing.assert_array_equal(x["keypoints"], y["keypoints"])
     assert changed >= 3
+
+
+def test_smooth_joints_shade_a_limb_as_one_surface():
+    """An elbow loses the dark rim two separately shaded parts give it."""
     assert F.shade_group("l_upper_arm") == F.shade_group("l_forearm") == "l_arm"
     assert F.shade_group("r_thigh") == F.shade_group("r_shin") != F.shade_group("l_shin")
     assert F.shade_group("l_hand") == "l_hand" and F.shade_group("panel") == "torso"

@@ -210,6 +210,56 @@ def make_scene(
     return np.clip(img, 0, 255).astype(np.uint8), kind
 
 
+def clutter(img, rng) -> np.ndarray:
+    """Dead-leaves clutter laid over a background: overlapping shapes at every scale (ellipses,
+    boxes and long bars as wide as limbs), coloured from the background's own pixels or at
+    random, each with a shading gradient and grain. A photograph's background is full of edges,
+    and some of them are limb-shaped; a person must be found by more than "the edgy thing".
+    Returns the new image (RGB uint8, the shape of ``img``)."""
+    h, w = img.shape[:2]
+    out = img.astype(np.float32)
+    layer = out.copy()
+    n = int(rng.integers(25, 110))
+    lo, hi = 0.015 * w, 0.45 * w
+    sizes = lo * (hi / lo) ** (rng.random(n) ** 1.7)  # many small shapes, a few large ones
+    for r in np.sort(sizes)[::-1]:  # large ones first, so the small ones stay visible
+        if rng.random() < 0.6:
+            col = img[int(rng.integers(h)), int(rng.integers(w))].astype(float) * rng.uniform(
+                0.5, 1.4
+            )
+        else:  # at random, but muted: a scene's colours are rarely pure
+            col = rng.uniform(0, 255, 3)
+            col = col.mean() + (col - col.mean()) * rng.uniform(0.2, 0.8)
+        cx, cy, ang = rng.uniform(-0.1, 1.1) * w, rng.uniform(-0.1, 1.1) * h, rng.uniform(0, np.pi)
+        kind = rng.choice(3, p=(0.4, 0.35, 0.25))
+        if kind == 2:  # a bar: about a limb's width, several times as long
+            a, b = r, max(1.5, r * rng.uniform(0.08, 0.3))
+        else:
+            a, b = r, r * rng.uniform(0.3, 1.0)
+        ca, sa = np.cos(ang), np.sin(ang)
+        if kind == 0:
+            t = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+            pts = np.stack([a * np.cos(t), b * np.sin(t)], 1)
+        else:
+            pts = np.array([[-a, -b], [a, -b], [a, b], [-a, b]], float)
+        poly = pts @ np.array([[ca, sa], [-sa, ca]]) + [cx, cy]
+        x0, y0 = np.floor(np.clip(poly.min(0), 0, [w, h])).astype(int)
+        x1, y1 = np.ceil(np.clip(poly.max(0), 0, [w, h])).astype(int)
+        if x1 - x0 < 1 or y1 - y0 < 1:
+            continue
+        m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(m, [_fx(poly - [x0, y0])], 255, cv2.LINE_AA, SHIFT)
+        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        g = 1.0 + rng.uniform(-0.35, 0.35) * ((xx - cx) * ca + (yy - cy) * sa) / max(a, 1.0)
+        patch = np.clip(col, 0, 255).astype(np.float32) * g[..., None]
+        al = (m.astype(np.float32) / 255.0)[..., None]
+        roi = layer[y0:y1, x0:x1]
+        layer[y0:y1, x0:x1] = roi * (1 - al) + patch * al
+    layer += _noise(rng, h, w, int(rng.integers(1, 4)), rng.uniform(2, 12))
+    mix = rng.uniform(0.7, 1.0)  # a little of the scene's light shows through
+    return np.clip(layer * mix + out * (1 - mix), 0, 255).astype(np.uint8)
+
+
 def furniture(img, rng, ground_y: float, scale_px: float, mask=None):
     """One piece of furniture standing at image height ``ground_y`` (its base), about
     ``scale_px`` (a person's height in pixels) tall at most; drawn into ``img``; its pixels set

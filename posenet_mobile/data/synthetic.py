@@ -49,6 +49,8 @@ class SynthConfig:
     noise, white balance, vignetting; off: the capsule generator's lighting change) exist to
     measure what each contributes (docs/data.md). ``smooth_joints`` shades each limb and the
     torso as one surface instead of one per part (no crease at elbows, knees and waist).
+    ``clutter``: the chance that dead-leaves shapes (some limb-shaped) cover the background
+    (:func:`posenet_mobile.data.scene.clutter`).
     """
 
     image_size: int = 256
@@ -67,6 +69,7 @@ class SynthConfig:
     shadows: bool = True
     camera_effects: bool = True
     smooth_joints: bool = False
+    clutter: float = 0.0
 
     def __post_init__(self):
         from ..config import COUNT, PROBABILITY, between, check_bools, check_fields
@@ -82,6 +85,7 @@ class SynthConfig:
                 "truncation_prob": PROBABILITY,
                 "full_roll_prob": PROBABILITY,
                 "distractor_prob": PROBABILITY,
+                "clutter": PROBABILITY,
             },
         )
         check_bools(
@@ -130,7 +134,8 @@ def render_sample(seed: int, index: int, cfg: SynthConfig = SynthConfig()):
     if cfg.style == "capsule":
         return _render_capsules(np.random.default_rng([int(seed), int(index)]), cfg)
     # one stream per concern, so a renderer switch changes its own pixels and nothing else
-    streams = np.random.SeedSequence([int(seed), int(index), 2]).spawn(4)
+    # (a fifth stream leaves the first four unchanged: a SeedSequence child depends on its index)
+    streams = np.random.SeedSequence([int(seed), int(index), 2]).spawn(5)
     return _render_humans(*[np.random.default_rng(s) for s in streams], cfg)
 
 
@@ -246,9 +251,10 @@ def _human(rng, cfg, pid):
     return {"id": pid, "proportions": prop, "pose": pose, "fk": fk, "look": look, "parts": parts}
 
 
-def _render_humans(rng, rng_scene, rng_light, rng_fx, cfg):
+def _render_humans(rng, rng_scene, rng_light, rng_fx, rng_clutter, cfg):
     """People (bodies, looks, cameras) from ``rng``; the scene, furniture and occluders from
-    ``rng_scene``; the light and shadows from ``rng_light``; camera effects from ``rng_fx``."""
+    ``rng_scene``; the light and shadows from ``rng_light``; camera effects from ``rng_fx``;
+    background clutter from ``rng_clutter``."""
     s = int(cfg.image_size)
     people = [_human(rng, cfg, PERSON_ID_BASE)]
     if cfg.max_people > 1:
@@ -303,6 +309,8 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, cfg):
         img, kind = S.make_scene(rng_scene, s, s, horizon)
     else:
         img, kind = R.make_background(rng_scene, s, s), "capsule_background"
+    if cfg.clutter and rng_clutter.random() < cfg.clutter:
+        img = S.clutter(img, rng_clutter)
     occ = np.zeros((s, s), bool)
     behind, front = rng_scene.random(), rng_scene.random()
     if cfg.scenes and kind in ("indoor", "outdoor") and behind < 0.5:  # furniture behind the people
