@@ -6,6 +6,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Test processes: most tests build tiny models, which is single-threaded Python work, so one
+# process per core nearly halves the wall time; a test file stays on one worker, keeping its
+# module fixtures (trained tiny runs) shared.
+PYTEST_WORKERS ?= 2
 
 .PHONY: test lint demo install sysdeps clean
 
@@ -27,7 +31,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check posenet_mobile tests benchmarks scripts training
 
 test: lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 	PY=$(PY) bash scripts/java_tests.sh
 
 demo: $(STAMP)

@@ -72,69 +72,141 @@ def read(source, name: str | None = None) -> dict | None:
     return None
 
 
-#: (path, type) pairs every document of :data:`SCHEMA_VERSION` has; the runtime reads them.
-REQUIRED = (
-    ("schema_version", int),
-    ("head", str),
-    ("format", str),
-    ("keypoints", dict),
-    ("keypoints.names", list),
-    ("keypoints.flip_index", list),
-    ("keypoints.flip_pairs", list),
-    ("keypoints.skeleton", list),
-    ("keypoints.sigmas", list),
-    ("input", dict),
-    ("input.size_hw", list),
-    ("input.crop", dict),
-    ("input.crop.crop_padding", (int, float)),
-    ("outputs", list),
-    ("decode", dict),
-    ("decode.method", str),
-    ("decode.stride", (int, float)),
+#: The document's JSON Schema (draft 2020-12), installed with the package; the Android posecore
+#: tests read the same file.
+SCHEMA_FILE = Path(__file__).resolve().parent / "spec" / "metadata.schema.json"
+_schema_cache: dict | None = None
+
+
+def schema() -> dict:
+    """The metadata JSON Schema (:data:`SCHEMA_FILE`)."""
+    global _schema_cache
+    if _schema_cache is None:
+        _schema_cache = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return _schema_cache
+
+
+_TYPES = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+#: The JSON Schema keywords :func:`schema_errors` understands.
+_KEYWORDS = frozenset(
+    (
+        "$schema",
+        "$id",
+        "$defs",
+        "title",
+        "description",
+        "type",
+        "const",
+        "enum",
+        "required",
+        "properties",
+        "items",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "exclusiveMinimum",
+        "allOf",
+        "if",
+        "then",
+        "$ref",
+    )
 )
 
 
+def schema_errors(doc, node: dict | None = None, path: str = "", root: dict | None = None):
+    """The first violation of the schema by ``doc`` as ``(field path, message)``, or ``None``.
+
+    A small validator for the keywords the metadata schema uses: ``type``, ``const``, ``enum``,
+    ``required``, ``properties``, ``items``, ``minItems``, ``maxItems``, ``minimum``,
+    ``exclusiveMinimum``, ``allOf``, ``if``/``then`` and local ``$ref``; anything else in a
+    schema is an error here, so the file cannot quietly ask for more than is checked.
+    """
+    root = schema() if root is None else root
+    node = root if node is None else node
+    unknown = set(node) - _KEYWORDS
+    if unknown:
+        raise ExportError(f"{SCHEMA_FILE}: unsupported JSON Schema keywords {sorted(unknown)}")
+    if "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#/$defs/"):
+            raise ExportError(
+                f"{SCHEMA_FILE}: only local #/$defs/ references are supported, got {ref}"
+            )
+        return schema_errors(doc, root["$defs"][ref[len("#/$defs/") :]], path, root)
+    where = path or "(document)"
+    types = node.get("type")
+    if types is not None:
+        types = [types] if isinstance(types, str) else types
+        if not any(_TYPES[t](doc) for t in types):
+            return where, f"expected {' or '.join(types)}, got {doc!r:.60}"
+    if "const" in node and doc != node["const"]:
+        return where, f"expected {node['const']!r}, got {doc!r:.60}"
+    if "enum" in node and doc not in node["enum"]:
+        return where, f"expected one of {node['enum']}, got {doc!r:.60}"
+    if "minimum" in node and _TYPES["number"](doc) and doc < node["minimum"]:
+        return where, f"expected >= {node['minimum']}, got {doc!r}"
+    if "exclusiveMinimum" in node and _TYPES["number"](doc) and not doc > node["exclusiveMinimum"]:
+        return where, f"expected > {node['exclusiveMinimum']}, got {doc!r}"
+    if isinstance(doc, dict):
+        for key in node.get("required", ()):
+            if key not in doc:
+                return (f"{path}.{key}" if path else key), "missing"
+        for key, sub in node.get("properties", {}).items():
+            if key in doc:
+                err = schema_errors(doc[key], sub, f"{path}.{key}" if path else key, root)
+                if err:
+                    return err
+    if isinstance(doc, list):
+        if len(doc) < node.get("minItems", 0):
+            return where, f"expected at least {node['minItems']} entries, got {len(doc)}"
+        if "maxItems" in node and len(doc) > node["maxItems"]:
+            return where, f"expected at most {node['maxItems']} entries, got {len(doc)}"
+        if "items" in node:
+            for i, item in enumerate(doc):
+                err = schema_errors(item, node["items"], f"{where}[{i}]", root)
+                if err:
+                    return err
+    for sub in node.get("allOf", ()):
+        err = schema_errors(doc, sub, path, root)
+        if err:
+            return err
+    if "if" in node and schema_errors(doc, node["if"], path, root) is None and "then" in node:
+        return schema_errors(doc, node["then"], path, root)
+    return None
+
+
 def check(doc, source) -> dict:
-    """Return ``doc`` if it has every :data:`REQUIRED` field with its type, else a
-    :class:`ModelError` naming the file and the first missing or mistyped field."""
+    """Return ``doc`` if it satisfies the metadata schema (:data:`SCHEMA_FILE`) and its
+    cross-field rules (one flip index and one sigma per keypoint), else a :class:`ModelError`
+    naming the file and the first field that does not."""
     if not isinstance(doc, dict):
         raise ModelError(f"{source}: metadata: expected a JSON object, got {type(doc).__name__}")
-    for path, typ in REQUIRED:
-        cur = doc
-        for part in path.split("."):
-            if not isinstance(cur, dict) or part not in cur:
-                raise ModelError(
-                    f"{source}: metadata field {path!r}: missing (not a posenet_mobile export of this "
-                    f"version; re-export it)"
-                )
-            cur = cur[part]
-        if not isinstance(cur, typ) or isinstance(cur, bool):
-            name = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
-            raise ModelError(f"{source}: metadata field {path!r}: expected {name}, got {cur!r:.60}")
+    if doc.get("schema_version") != SCHEMA_VERSION and "schema_version" in doc:
+        raise ModelError(
+            f"{source}: metadata field 'schema_version': this posenet_mobile reads version "
+            f"{SCHEMA_VERSION}, the file has {doc['schema_version']!r}; re-export it"
+        )
+    err = schema_errors(doc)
+    if err:
+        field, msg = err
+        if msg == "missing":
+            msg = "missing (not a posenet_mobile export of this version; re-export it)"
+        raise ModelError(f"{source}: metadata field {field!r}: {msg}")
     k = len(doc["keypoints"]["names"])
     if len(doc["keypoints"]["flip_index"]) != k or len(doc["keypoints"]["sigmas"]) != k:
         raise ModelError(
             f"{source}: metadata field 'keypoints': flip_index and sigmas must have {k} entries (one per name)"
         )
-    if len(doc["input"]["size_hw"]) != 2:
-        raise ModelError(f"{source}: metadata field 'input.size_hw': expected [height, width]")
-    for i, o in enumerate(doc["outputs"]):
-        if not (
-            isinstance(o, dict)
-            and isinstance(o.get("index"), int)
-            and isinstance(o.get("name"), str)
-        ):
-            raise ModelError(
-                f"{source}: metadata field 'outputs[{i}]': expected an object with index and name"
-            )
-    if doc["decode"]["method"] in ("simcc", "simcc_sides"):
-        for field in ("split_ratio", "sigma_bins", "beta"):
-            v = doc["decode"].get(field)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
-                raise ModelError(
-                    f"{source}: metadata field 'decode.{field}': expected a positive number for decode "
-                    f"method simcc, got {v!r:.60}"
-                )
     return doc
 
 

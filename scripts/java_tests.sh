@@ -12,5 +12,5 @@ CP=/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar
 javac -Xlint:all -Werror -d "$BUILD/java/main" $(find android_sample/posecore/src/main/java -name '*.java')
 javac -d "$BUILD/java/test" -cp "$BUILD/java/main:$CP" $(find android_sample/posecore/src/test/java -name '*.java')
 tests=$(cd android_sample/posecore/src/test/java && find . -name '*Test.java' | sed 's|^\./||; s|\.java$||; s|/|.|g')
-java -Dgolden.dir="$BUILD/golden" -Dgolden.require=heatmap_offset,heatmap_offset_sides,regression,simcc,simcc_sides,in_graph \
+java -Dgolden.dir="$BUILD/golden" -Dspec.dir=posenet_mobile/spec -Dgolden.require=heatmap_offset,heatmap_offset_sides,regression,simcc,simcc_sides,in_graph \
   -cp "$BUILD/java/main:$BUILD/java/test:$CP" org.junit.runner.JUnitCore $tests

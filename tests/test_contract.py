@@ -1,9 +1,14 @@
 """The output contract: one declaration that the models, the exporter and the metadata follow."""
 
+import copy
+import json
+import re
+
 import pytest
 
+from posenet_mobile import metadata as M
 from posenet_mobile.contract import INFERENCE_OUTPUTS, OUTPUTS, TRAINING_OUTPUTS, expected_shapes
-from posenet_mobile.errors import ConfigError
+from posenet_mobile.errors import ConfigError, ModelError
 
 
 def test_every_head_trains_and_exports_declared_outputs():
@@ -50,3 +55,90 @@ def test_built_models_have_the_declared_shapes(head):
     assert tuple(output_names(model))[: len(TRAINING_OUTPUTS[head])] == TRAINING_OUTPUTS[head]
     exported = inference_model(model, head)
     assert tuple(output_names(exported))[: len(INFERENCE_OUTPUTS[head])] == INFERENCE_OUTPUTS[head]
+
+
+# --- the metadata document's JSON Schema (posenet_mobile/spec) ---------------------------------
+
+EXAMPLE = M.SCHEMA_FILE.with_name("metadata.example.json")
+
+
+def _example():
+    return json.loads(EXAMPLE.read_text())
+
+
+def _required_paths(node, doc, path=()):
+    """Every field path the schema requires of ``doc`` (following ``if``/``then`` branches
+    that apply to it and the first entry of each list)."""
+    root = M.schema()
+    if "$ref" in node:
+        node = root["$defs"][node["$ref"].split("/")[-1]]
+    branches = [node] + [
+        b["then"]
+        for b in node.get("allOf", ())
+        if "then" in b and M.schema_errors(doc, b["if"], "", root) is None
+    ]
+    for b in branches:
+        if isinstance(doc, dict):
+            for key in b.get("required", ()):
+                yield path + (key,)
+            for key, sub in b.get("properties", {}).items():
+                if key in doc:
+                    yield from _required_paths(sub, doc[key], path + (key,))
+        if isinstance(doc, list) and doc and "items" in b:
+            yield from _required_paths(b["items"], doc[0], path + (0,))
+
+
+def _dotted(path):
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out
+
+
+def test_the_example_document_satisfies_the_schema():
+    assert M.check(_example(), EXAMPLE)["decode"]["method"] == "heatmap_offset_sides"
+
+
+def test_the_schema_lists_are_the_packages_own():
+    from posenet_mobile.config import HEAD_TYPES
+    from posenet_mobile.export.tflite import FORMATS
+
+    props = M.schema()["properties"]
+    assert props["head"]["enum"] == list(HEAD_TYPES)
+    assert props["format"]["enum"] == list(FORMATS)
+    assert props["schema_version"]["const"] == M.SCHEMA_VERSION
+
+
+def test_every_required_field_is_enforced_by_name():
+    doc = _example()
+    paths = sorted(set(_required_paths(M.schema(), doc)), key=str)
+    assert ("decode", "sides", "min_cells") in paths and ("outputs", 0, "index") in paths
+    for path in paths:
+        bad = copy.deepcopy(doc)
+        cur = bad
+        for p in path[:-1]:
+            cur = cur[p]
+        del cur[path[-1]]
+        with pytest.raises(ModelError, match=re.escape(f"field {_dotted(path)!r}: missing")):
+            M.check(bad, "m.tflite")
+
+
+@pytest.mark.parametrize(
+    "path, value, field, says",
+    [
+        (("head",), "transformer", "head", "expected one of"),
+        (("decode", "stride"), 0, "decode.stride", "expected > 0"),
+        (("outputs", 0, "index"), "0", "outputs[0].index", "expected integer"),
+        (("input", "size_hw"), [128], "input.size_hw", "expected at least 2"),
+        (("decode", "sides", "torso"), [5, 6, 11], "decode.sides.torso", "expected at least 4"),
+        (("keypoints", "flip_index"), [True] * 17, "keypoints.flip_index[0]", "expected integer"),
+    ],
+)
+def test_wrong_values_name_their_field(path, value, field, says):
+    bad = _example()
+    cur = bad
+    for p in path[:-1]:
+        cur = cur[p]
+    cur[path[-1]] = value
+    with pytest.raises(ModelError, match=re.escape(f"field {field!r}: {says}")):
+        M.check(bad, "m.tflite")

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_a_built_wheel_carries_the_presets(tmp_path):
+def test_a_built_wheel_carries_the_presets_and_the_metadata_schema(tmp_path):
     """Build a wheel, install it (no deps) into a folder of its own, and resolve presets from it
     with the source tree out of reach: the bug was PRESET_DIR pointing beside the sources."""
     src = tmp_path / "src"
@@ -91,6 +91,8 @@ def test_a_built_wheel_carries_the_presets(tmp_path):
         from posenet_mobile.train.config import load_config
         from posenet_mobile.cli import main
         cfg = load_config("quickstart")
+        from posenet_mobile import metadata as M
+        assert str(M.SCHEMA_FILE).startswith(sys.argv[1]) and M.schema()["required"], M.SCHEMA_FILE
         print(json.dumps({"name": cfg.name, "width": cfg.model.width}))
         main(["info"])
     """)

@@ -180,6 +180,11 @@ public final class ModelMetadata {
         return new ModelMetadata((Map<String, Object>) doc);
     }
 
+    /** A document already parsed by {@link Json#parse} (the schema contract test edits them). */
+    static ModelMetadata of(Map<String, Object> doc) {
+        return new ModelMetadata(doc);
+    }
+
     public int numKeypoints() {
         return keypointNames.size();
     }
