@@ -142,3 +142,19 @@ def test_wrong_values_name_their_field(path, value, field, says):
     cur[path[-1]] = value
     with pytest.raises(ModelError, match=re.escape(f"field {field!r}: {says}")):
         M.check(bad, "m.tflite")
+
+
+def test_the_video_settings_travel_with_the_model():
+    from posenet_mobile.runtime.tracking import TRACKING, from_metadata
+
+    doc = _example()
+    assert doc["tracking"] == TRACKING  # what the exporter writes
+    doc["tracking"] = {
+        "roi": {"min_score": 0.5, "min_keypoints": 6},
+        "smoothing": {"filter": "one_euro", "min_cutoff": 2.0, "beta": 0.1, "d_cutoff": 1.5},
+    }
+    tracker, smoother = from_metadata(M.check(doc, "m.tflite"))
+    assert (tracker.min_score, tracker.min_keypoints) == (0.5, 6)
+    assert (smoother.min_cutoff, smoother.beta, smoother.d_cutoff) == (2.0, 0.1, 1.5)
+    tracker, _ = from_metadata(None)  # a foreign model without metadata: the package's settings
+    assert tracker.min_keypoints == TRACKING["roi"]["min_keypoints"]

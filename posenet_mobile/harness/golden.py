@@ -18,7 +18,7 @@ from .. import geometry as G
 from ..data.synthetic import SynthConfig, render_sample
 from ..io import write_json_atomic
 from ..runtime.runner import TFLiteRunner
-from ..runtime.tracking import OneEuroFilter, RoiTracker
+from ..runtime.tracking import TRACKING, OneEuroFilter, RoiTracker
 
 
 def _tensor(raw: np.ndarray) -> dict:
@@ -152,17 +152,18 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
     x = np.cumsum(rng.normal(0, 3, (40, 4)), axis=0) + np.where(
         np.arange(40)[:, None] > 20, 40.0, 0.0
     )
-    f = OneEuroFilter(min_cutoff=1.0, beta=0.05, d_cutoff=1.0)
+    sm, roi_cfg = TRACKING["smoothing"], TRACKING["roi"]
+    f = OneEuroFilter(sm["min_cutoff"], sm["beta"], sm["d_cutoff"])
     one_euro = {
-        "min_cutoff": 1.0,
-        "beta": 0.05,
-        "d_cutoff": 1.0,
+        "min_cutoff": sm["min_cutoff"],
+        "beta": sm["beta"],
+        "d_cutoff": sm["d_cutoff"],
         "t": t.tolist(),
         "x": x.tolist(),
         "y": [f(xi, ti).tolist() for xi, ti in zip(x, t)],
     }
     roi = []
-    tr = RoiTracker(min_score=0.3, min_keypoints=4)
+    tr = RoiTracker(roi_cfg["min_score"], roi_cfg["min_keypoints"])
     for _ in range(6):
         kp = np.c_[rng.uniform(0, 200, (17, 2)), rng.uniform(0, 1, 17) * rng.choice([0.2, 1.0])]
         roi.append({"keypoints": kp.tolist(), "box": tr.update(kp)})
@@ -199,7 +200,7 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
         out,
         {
             "one_euro": one_euro,
-            "roi": {"min_score": 0.3, "min_keypoints": 4, "steps": roi},
+            "roi": {**roi_cfg, "steps": roi},
             "transforms": transforms,
             "boxes": boxes,
         },

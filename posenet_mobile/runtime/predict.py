@@ -23,7 +23,7 @@ from ..errors import ConfigError, DataError
 from ..io import check_output_dir, sweep_temps, temp_path, write_json_atomic
 from ..schema import KeypointSchema
 from .runner import TFLiteRunner
-from .tracking import OneEuroFilter, RoiTracker
+from .tracking import from_metadata
 
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 VIDEO_EXT = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
@@ -157,7 +157,7 @@ def predict_video(
     if not cap.isOpened():
         raise DataError(f"{path}: cannot open as a video")
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-    tracker, smoother = RoiTracker(), OneEuroFilter()
+    tracker, smoother = from_metadata(runner.meta)
     writer, records, n = None, [], 0
     tmp = temp_path(out / f"{stem}.mp4", keep_suffix=True)
     try:

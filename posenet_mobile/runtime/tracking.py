@@ -14,6 +14,25 @@ import math
 
 import numpy as np
 
+#: The video settings, one definition: the exporter writes them into the metadata
+#: (``tracking``), and ``predict`` and the Android app read them from there. One Euro: smooth at
+#: rest without lagging a moving limb (the values of the MediaPipe pose graph's landmark filter
+#: scale); ROI: a box is only trusted from enough confident keypoints.
+TRACKING = {
+    "smoothing": {"filter": "one_euro", "min_cutoff": 1.0, "beta": 0.05, "d_cutoff": 1.0},
+    "roi": {"min_score": 0.3, "min_keypoints": 4},
+}
+
+
+def from_metadata(meta: dict | None) -> tuple["RoiTracker", "OneEuroFilter"]:
+    """The tracker and smoother a model's metadata asks for (:data:`TRACKING` when it has none)."""
+    t = (meta or {}).get("tracking") or TRACKING
+    sm, roi = t["smoothing"], t["roi"]
+    return (
+        RoiTracker(roi["min_score"], roi["min_keypoints"]),
+        OneEuroFilter(sm["min_cutoff"], sm["beta"], sm["d_cutoff"]),
+    )
+
 
 class OneEuroFilter:
     """Element-wise One Euro filter over arrays of a fixed shape (e.g. ``(K, 2)`` keypoints).
@@ -22,7 +41,12 @@ class OneEuroFilter:
     derivative's low-pass. ``t`` is in seconds.
     """
 
-    def __init__(self, min_cutoff: float = 1.0, beta: float = 0.05, d_cutoff: float = 1.0):
+    def __init__(
+        self,
+        min_cutoff: float = TRACKING["smoothing"]["min_cutoff"],
+        beta: float = TRACKING["smoothing"]["beta"],
+        d_cutoff: float = TRACKING["smoothing"]["d_cutoff"],
+    ):
         self.min_cutoff, self.beta, self.d_cutoff = float(min_cutoff), float(beta), float(d_cutoff)
         self.reset()
 
@@ -61,7 +85,11 @@ class RoiTracker:
     ``min_keypoints`` of them the pose is lost and :attr:`box` is ``None`` (use the full frame).
     """
 
-    def __init__(self, min_score: float = 0.3, min_keypoints: int = 4):
+    def __init__(
+        self,
+        min_score: float = TRACKING["roi"]["min_score"],
+        min_keypoints: int = TRACKING["roi"]["min_keypoints"],
+    ):
         self.min_score, self.min_keypoints = float(min_score), int(min_keypoints)
         self.box = None
 

@@ -35,8 +35,10 @@ class PoseEstimator(context: Context, useGpu: Boolean, threads: Int, modelAsset:
     private val outputs = HashMap<Int, ByteBuffer>()
     private val inputBitmap: Bitmap
     private val paint = Paint(Paint.FILTER_BITMAP_FLAG)
-    private val smoother = OneEuroFilter(1.0, 0.05, 1.0)
-    private val tracker = RoiTracker(0.3, 4)
+    // the video settings travel with the model (metadata "tracking"), so the app and
+    // posenet-mobile predict follow a person the same way
+    private val smoother: OneEuroFilter
+    private val tracker: RoiTracker
     var lastInferenceMs = 0.0
         private set
 
@@ -47,6 +49,8 @@ class PoseEstimator(context: Context, useGpu: Boolean, threads: Int, modelAsset:
             throw PoseModelException("assets/$modelAsset.json missing: copy the sidecar written by posenet-mobile export (./gradlew :app:copyModel -Pmodel=...)")
         }
         meta = ModelMetadata.parse(json)
+        smoother = OneEuroFilter(meta.smoothMinCutoff, meta.smoothBeta, meta.smoothDCutoff)
+        tracker = RoiTracker(meta.roiMinScore, meta.roiMinKeypoints)
         val options = Interpreter.Options().setNumThreads(threads)
         gpu = if (useGpu) GpuDelegate() else null
         gpu?.let { options.addDelegate(it) }

@@ -52,6 +52,13 @@ public final class ModelMetadata {
     public final int simccSplit;
     public final double simccSigma;
     public final double simccBeta;
+    /** tracking.roi: a keypoint counts for the next crop at this score; fewer such keypoints: pose lost. */
+    public final double roiMinScore;
+    public final int roiMinKeypoints;
+    /** tracking.smoothing (One Euro): cutoff at rest (Hz), speed coefficient, derivative cutoff (Hz). */
+    public final double smoothMinCutoff;
+    public final double smoothBeta;
+    public final double smoothDCutoff;
     /** The sidecar's {@code tflite_sha256}: lowercase hex of the .tflite it was written with, or null. */
     public final String tfliteSha256;
 
@@ -140,6 +147,17 @@ public final class ModelMetadata {
             outs.add(new Output((int) num(m, "index"), str(m, "name"), shape, str(m, "dtype"), scale, zp));
         }
         outputs = Collections.unmodifiableList(outs);
+        Map<String, Object> tracking = obj(doc, "tracking");
+        Map<String, Object> roi = obj(tracking, "tracking.roi");
+        roiMinScore = num(roi, "tracking.roi.min_score");
+        roiMinKeypoints = (int) num(roi, "tracking.roi.min_keypoints");
+        Map<String, Object> smoothing = obj(tracking, "tracking.smoothing");
+        if (!"one_euro".equals(str(smoothing, "tracking.smoothing.filter"))) {
+            throw new PoseModelException("metadata field 'tracking.smoothing.filter': expected one_euro");
+        }
+        smoothMinCutoff = positive(smoothing, "tracking.smoothing.min_cutoff");
+        smoothBeta = num(smoothing, "tracking.smoothing.beta");
+        smoothDCutoff = positive(smoothing, "tracking.smoothing.d_cutoff");
         Object sha = doc.get("tflite_sha256");
         tfliteSha256 = sha instanceof String ? (String) sha : null;
     }

@@ -13,7 +13,9 @@ public class ModelMetadataTest {
             + "\"decode\":{\"method\":\"heatmap_offset\",\"stride\":4},"
             + "\"keypoints\":{\"names\":[\"a\",\"b\"],\"skeleton\":[[0,1]]},"
             + "\"outputs\":[{\"index\":5,\"name\":\"heatmaps\",\"shape\":[1,16,16,2],\"dtype\":\"int8\","
-            + "\"quantization\":{\"scale\":0.5,\"zero_point\":-3}}]}";
+            + "\"quantization\":{\"scale\":0.5,\"zero_point\":-3}}],"
+            + "\"tracking\":{\"roi\":{\"min_score\":0.3,\"min_keypoints\":4},"
+            + "\"smoothing\":{\"filter\":\"one_euro\",\"min_cutoff\":1.0,\"beta\":0.05,\"d_cutoff\":1.0}}}";
 
     static void expect(String json, String fragment) {
         try {
