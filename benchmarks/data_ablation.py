@@ -135,7 +135,7 @@ def run_row(name, overrides, out: Path, extra) -> dict:
     return row
 
 
-def table(doc: dict) -> str:
+def table(doc: dict, args: str = "") -> str:
     lines = [
         "| row | change | real PCK@0.2 | real AP | synthetic val (own) | human val | capsule val |",
         "|---|---|---|---|---|---|---|",
@@ -148,22 +148,22 @@ def table(doc: dict) -> str:
         )
     prov = doc.get("provenance", {})
     lines.append("")
-    extra = " ".join(f"--set {o}" for o in doc.get("extra_overrides", []))
+    extra = " ".join([args] + [f"--set {o}" for o in doc.get("extra_overrides", [])]).strip()
     lines.append(
-        f"Commit {prov.get('commit')}, {prov.get('cpu')} ({prov.get('cores')} cores); "
+        f"Last scored at commit {prov.get('commit')}, {prov.get('cpu')} ({prov.get('cores')} cores); "
         f"`python benchmarks/data_ablation.py {extra}`. Keras float models on GT-box crops; "
         "26 real people (~300 keypoints): differences under ~4 points are noise."
     )
     return "\n".join(lines) + "\n"
 
 
-def write_table(doc, marker="ablation"):
+def write_table(doc, marker="ablation", args=""):
     start, end = f"<!-- {marker}:start -->\n", f"<!-- {marker}:end -->"
     text = DOC.read_text()
     if start not in text or end not in text:  # a new marker: its table goes at the end
         text = text.rstrip() + f"\n\n{start}{end}\n"
     a, b = text.index(start) + len(start), text.index(end)
-    DOC.write_text(text[:a] + table(doc) + text[b:])
+    DOC.write_text(text[:a] + table(doc, args) + text[b:])
 
 
 def main():
@@ -197,8 +197,11 @@ def main():
             results.parent.mkdir(parents=True, exist_ok=True)
             write_json_atomic(results, doc, indent=1)
             print(json.dumps({name: doc["rows"][name]}), flush=True)
-    write_table(doc, a.marker)
-    print(table(doc))
+    args = "" if a.marker == "ablation" else f"--results {a.results} --marker {a.marker}"
+    if Path(a.results).is_absolute():
+        args = args.replace(str(ROOT) + "/", "")
+    write_table(doc, a.marker, args)
+    print(table(doc, args))
 
 
 if __name__ == "__main__":

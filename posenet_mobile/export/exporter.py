@@ -282,30 +282,86 @@ def export_run(
     complete, then renamed, the sidecar first and the model last; a failure leaves whatever was
     there before untouched.
     """
-    from ..compress import chain
-    from ..compress import prune as P
-    from ..compress import quantize as Q
-    from ..runtime.evaluate import evaluate_tflite
-    from ..models.build import inference_model, output_names
-    from ..models.profile import count_macs
-    from ..runtime.runner import TFLiteRunner
-
     if fmt not in T.FORMATS:
         raise ExportError(f"--format: expected one of {', '.join(T.FORMATS)}, got {fmt!r}")
     if quantization not in ("auto", "ptq", "qat"):
         raise ExportError(f"--quantization: expected auto, ptq or qat, got {quantization!r}")
     run = load_run(run_dir, overrides, unsafe_load=unsafe_load)
-    head = run.cfg.model.head
     c = run.cfg.compress
     max_pck_drop = c.max_pck_drop if max_pck_drop is None else float(max_pck_drop)
-    out = Path(out) if out else run.path / "export" / f"posenet_{head}_{fmt}.tflite"
+    out = Path(out) if out else run.path / "export" / f"posenet_{run.cfg.model.head}_{fmt}.tflite"
     if out.suffix != ".tflite":
         raise ExportError(f"--out {out}: expected a .tflite path")
     check_output_file(out, "--out")
     check_output_file(sidecar_path(out), "--out (its sidecar)")
     sweep_temps(out.parent)
 
+    from ..models.build import output_names
+
     float_model = run.load_float()
+    source, weights = _source_weights(run, weights, float_model)
+    keras_model, plan = _inference_graph(
+        run, source, weights, fmt, quantization, per_channel, progress
+    )
+    model_bytes, names = _convert(
+        run, keras_model, fmt, plan, decode_in_graph, keep_tensor_names, progress
+    )
+    val_pipe = run.pipeline("val", output_names(keras_model), pixels=True)
+    doc = _metadata(
+        run, source, model_bytes, fmt, plan, val_pipe.data.schema, decode_in_graph, names
+    )
+    progress("export: checking against Keras on the validation set")
+    validation = _validate(
+        run,
+        keras_model,
+        float_model,
+        M.embed(model_bytes, doc),
+        val_pipe,
+        decode_in_graph,
+        eval_limit,
+        threads,
+        max_pck_drop,
+    )
+    doc["validation"] = validation
+    drop_pck = validation["pck_drop_points"]
+    if fmt == "int8" and drop_pck > max_pck_drop and not force:
+        raise ExportError(
+            f"int8 PCK@0.2 {validation['tflite']['pck']:.4f} is {drop_pck:.2f} points below the float "
+            f"model's {validation['keras_float']['pck']:.4f} (bound {max_pck_drop}); nothing written "
+            "(--force to export anyway)"
+        )
+    final = M.embed(model_bytes, doc)
+    parts = T.size_breakdown(final)
+    report = {
+        "file": str(out),
+        "format": fmt,
+        "head": run.cfg.model.head,
+        "weights": plan["weights"],
+        "produced_by": plan["method"],
+        "decode_in_graph": decode_in_graph,
+        "size_bytes": len(final),
+        "gzip_bytes": parts["total"]["gzip_bytes"],
+        "size_breakdown": parts,
+        "sparsity": plan["sparsity"],
+        "validation": validation,
+        "params": doc["params"],
+        "macs": doc["macs"],
+        "int8_audit": plan.get("audit"),
+        "forced": bool(force and fmt == "int8" and drop_pck > max_pck_drop),
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report["sha256"] = sha256_bytes(final)
+    sidecar = {**doc, "export": report, "tflite_sha256": report["sha256"]}
+    # both complete before either is renamed; the model, which readers look for, comes last
+    commit_files([(sidecar_path(out), json_bytes(sidecar)), (out, final)])
+    return report
+
+
+# --- the steps of export_run ---------------------------------------------------------------------
+
+
+def _source_weights(run: Run, weights: str, float_model):
+    """The Keras weights to export (``auto``: the pruned stage when there is one) and their name."""
     pruned_path = run.model_path("pruned")
     if weights == "auto":
         weights = "pruned" if pruned_path.exists() else "float"
@@ -314,11 +370,20 @@ def export_run(
             raise ExportError(
                 f"{pruned_path}: missing; run `posenet-mobile compress --run {run.path}` first"
             )
-        source = run.load_keras("pruned")
-    elif weights == "float":
-        source = float_model
-    else:
-        raise ExportError(f"--weights: expected auto, float or pruned, got {weights!r}")
+        return run.load_keras("pruned"), weights
+    if weights == "float":
+        return float_model, weights
+    raise ExportError(f"--weights: expected auto, float or pruned, got {weights!r}")
+
+
+def _inference_graph(run: Run, source, weights, fmt, quantization, per_channel, progress):
+    """The graph to convert (the QAT stage's for int8 QAT, else ``source`` taking pixels), with
+    the inference heads only, and the plan: ``method``, ``qat``, ``per_channel``, ``weights``,
+    ``sparsity``."""
+    from ..compress import chain
+    from ..compress import prune as P
+    from ..compress import quantize as Q
+    from ..models.build import inference_model
 
     method = {
         "float32": "none",
@@ -344,39 +409,64 @@ def export_run(
         keras_model = Q.with_pixel_input(source)
         if fmt == "int8":
             method = "PTQ (post-training, calibrated" + granularity + ")"
-    keras_model = inference_model(keras_model, head)
-    sparsity = P.sparsity_report(keras_model)["prunable_sparsity"]
+    keras_model = inference_model(keras_model, run.cfg.model.head)
+    plan = {
+        "method": method,
+        "qat": qat,
+        "per_channel": per_channel,
+        "weights": weights,
+        "sparsity": P.sparsity_report(keras_model)["prunable_sparsity"],
+    }
+    return keras_model, plan
 
-    val_pipe = run.pipeline("val", output_names(keras_model), pixels=True)
+
+def _convert(run: Run, keras_model, fmt, plan, decode_in_graph, keep_tensor_names, progress):
+    """Convert (calibrating on training crops), name the outputs by their shapes and audit an
+    int8 file; returns ``(model bytes, output names in tensor order)``."""
+    from ..models.build import output_names
+
     train_pipe = run.pipeline("train", output_names(keras_model), pixels=True)
     representative = T.representative_dataset(
-        lambda: (x.numpy() for x, _ in train_pipe.dataset(16)), c.representative_samples
+        lambda: (x.numpy() for x, _ in train_pipe.dataset(16)),
+        run.cfg.compress.representative_samples,
     )
     progress(
-        f"export: converting {weights} weights to {fmt}" + (f" ({method})" if fmt == "int8" else "")
+        f"export: converting {plan['weights']} weights to {fmt}"
+        + (f" ({plan['method']})" if fmt == "int8" else "")
     )
+    qat = plan["qat"]
     if decode_in_graph:
-        model_bytes = _convert_decoder(
-            _in_graph_decoder(keras_model, run.codec), fmt, representative, qat
-        )
+        decoder = _in_graph_decoder(keras_model, run.codec)
+        model_bytes = _convert_decoder(decoder, fmt, representative, qat)
     else:
-        model_bytes = T.convert(keras_model, fmt, representative, qat=qat, per_channel=per_channel)
+        model_bytes = T.convert(
+            keras_model, fmt, representative, qat=qat, per_channel=plan["per_channel"]
+        )
     simcc = run.simcc
     names = output_names_by_signature(
         model_bytes,
         ["keypoints"] if decode_in_graph else output_names(keras_model),
-        val_pipe.data.schema.num_keypoints,
+        train_pipe.data.schema.num_keypoints,
         run.codec.heatmap_size,
         simcc and simcc.bins,
     )
     if not keep_tensor_names:
         model_bytes = T.short_tensor_names(model_bytes, names)
-    audit = None
     if fmt == "int8":
-        audit = T.audit_int8(model_bytes, DECODER_FLOAT_OPS if decode_in_graph else None)
-    schema = val_pipe.data.schema
-    doc = build_metadata(run, model_bytes, fmt, method, schema, sparsity, decode_in_graph, names)
-    plain = inference_model(source, head)
+        plan["audit"] = T.audit_int8(model_bytes, DECODER_FLOAT_OPS if decode_in_graph else None)
+    return model_bytes, names
+
+
+def _metadata(run: Run, source, model_bytes, fmt, plan, schema, decode_in_graph, names) -> dict:
+    """The metadata document, with the plain model's MACs and parameters; an int8 file must
+    take raw uint8 pixels."""
+    from ..models.build import inference_model
+    from ..models.profile import count_macs
+
+    doc = build_metadata(
+        run, model_bytes, fmt, plan["method"], schema, plan["sparsity"], decode_in_graph, names
+    )
+    plain = inference_model(source, run.cfg.model.head)
     doc["macs"], doc["params"] = int(count_macs(plain)), int(plain.count_params())
     if fmt == "int8" and doc["input"]["dtype"] != "uint8":
         raise ExportError(f"int8 export: input dtype is {doc['input']['dtype']}, expected uint8")
@@ -385,55 +475,39 @@ def export_run(
             f"int8 export: input quantization {doc['input']['quantization']}, expected scale 1, "
             "zero point 0 (raw uint8 pixels)"
         )
+    return doc
 
-    progress("export: checking against Keras on the validation set")
-    runner = TFLiteRunner(M.embed(model_bytes, doc), threads=threads)
+
+def _validate(
+    run,
+    keras_model,
+    float_model,
+    model_bytes,
+    val_pipe,
+    decode_in_graph,
+    eval_limit,
+    threads,
+    max_pck_drop,
+) -> dict:
+    """The file against the graph it came from (per-output differences on 8 crops) and against
+    the float model (PCK and AP on the validation set): the ``validation`` section."""
+    from ..runtime.evaluate import evaluate_tflite
+    from ..runtime.runner import TFLiteRunner
+
+    runner = TFLiteRunner(model_bytes, threads=threads)
     parity = keras_parity(keras_model, runner, val_pipe, 8, decode_in_graph)
     tfl_metrics, _ = evaluate_tflite(runner, val_pipe, eval_limit)
     ref = run.evaluate_float(val_pipe.data, eval_limit, float_model)
     keep = ("pck", "AP", "AP50", "AP75", "count", "mean_error_px")
-    drop_pck = 100.0 * (ref["pck"] - tfl_metrics["pck"])
-    drop_ap = 100.0 * (ref["AP"] - tfl_metrics["AP"])
-    validation = {
+    return {
         "keras_float": {k: ref[k] for k in keep},
         "tflite": {k: tfl_metrics[k] for k in keep},
-        "pck_drop_points": round(drop_pck, 3),
-        "ap_drop_points": round(drop_ap, 3),
+        "pck_drop_points": round(100.0 * (ref["pck"] - tfl_metrics["pck"]), 3),
+        "ap_drop_points": round(100.0 * (ref["AP"] - tfl_metrics["AP"]), 3),
         "max_pck_drop_points": max_pck_drop,
         "keras_vs_tflite": parity,
         "val_data": run.data.get("val"),
     }
-    doc["validation"] = validation
-    if fmt == "int8" and drop_pck > max_pck_drop and not force:
-        raise ExportError(
-            f"int8 PCK@0.2 {tfl_metrics['pck']:.4f} is {drop_pck:.2f} points below the float model's "
-            f"{ref['pck']:.4f} (bound {max_pck_drop}); nothing written (--force to export anyway)"
-        )
-    final = M.embed(model_bytes, doc)
-    parts = T.size_breakdown(final)
-    report = {
-        "file": str(out),
-        "format": fmt,
-        "head": head,
-        "weights": weights,
-        "produced_by": method,
-        "decode_in_graph": decode_in_graph,
-        "size_bytes": len(final),
-        "gzip_bytes": parts["total"]["gzip_bytes"],
-        "size_breakdown": parts,
-        "sparsity": sparsity,
-        "validation": validation,
-        "params": doc["params"],
-        "macs": doc["macs"],
-        "int8_audit": audit,
-        "forced": bool(force and fmt == "int8" and drop_pck > max_pck_drop),
-    }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    report["sha256"] = sha256_bytes(final)
-    sidecar = {**doc, "export": report, "tflite_sha256": report["sha256"]}
-    # both complete before either is renamed; the model, which readers look for, comes last
-    commit_files([(sidecar_path(out), json_bytes(sidecar)), (out, final)])
-    return report
 
 
 def sidecar_path(model_path) -> Path:
