@@ -129,11 +129,12 @@ def test_each_switch_changes_the_pixels(switch):
     assert changed >= 2, f"{switch}=false made no difference on 8 images"
 
 
-@pytest.mark.parametrize("option", [{"smooth_joints": True}, {"clutter": 1.0}])
-def test_options_change_the_pixels_not_the_people(option):
+@pytest.mark.parametrize("option, on, off", [("smooth_joints", True, False), ("clutter", 1.0, 0.0)])
+def test_options_change_the_pixels_not_the_people(option, on, off):
     """``smooth_joints`` (shading) and ``clutter`` (background) redraw pixels only: the same
     people, keypoints and COCO visibility."""
-    on, off = SY.SynthConfig(image_size=128, **option), SY.SynthConfig(image_size=128)
+    on = SY.SynthConfig(image_size=128, **{option: on})
+    off = SY.SynthConfig(image_size=128, **{option: off})
     changed = 0
     for i in range(6):
         a, pa = SY.render_sample(0, i, on)

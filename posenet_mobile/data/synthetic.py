@@ -68,7 +68,7 @@ class SynthConfig:
     scenes: bool = True
     shadows: bool = True
     camera_effects: bool = True
-    smooth_joints: bool = False
+    smooth_joints: bool = True
     clutter: float = 0.0
 
     def __post_init__(self):
