@@ -167,6 +167,8 @@ def cmd_export(args) -> int:
     from .io import FolderLock
     from .runs import load_run
 
+    if args.fallback:
+        return _export_fallback(args)
     with FolderLock(load_run(args.run).path, "run folder"):
         rep = export_run(
             args.run,
@@ -199,6 +201,54 @@ def cmd_export(args) -> int:
                 "keras_pck": v["keras_float"]["pck"],
                 "pck_drop_points": v["pck_drop_points"],
                 "keras_vs_tflite": v["keras_vs_tflite"],
+            }
+        )
+    )
+    return 0
+
+
+def _export_fallback(args) -> int:
+    from .errors import ExportError
+    from .export.policy import export_int8_with_fallback
+    from .io import FolderLock
+    from .runs import load_run
+
+    if args.format != "int8" or args.quantization != "auto" or args.weights != "auto":
+        raise ExportError(
+            "--fallback: int8 only, and it picks the quantization and weights itself "
+            "(drop --quantization / --weights, or drop --fallback)"
+        )
+    if args.decode_in_graph:
+        raise ExportError("--fallback: not with --decode-in-graph")
+    run = load_run(args.run, args.set, unsafe_load=args.unsafe_load)
+    out = args.out or run.path / "export" / f"posenet_{run.cfg.model.head}_int8.tflite"
+    with FolderLock(run.path, "run folder"):
+        res = export_int8_with_fallback(
+            args.run,
+            out,
+            max_pck_drop=args.max_pck_drop,
+            force=args.force,
+            per_channel=not args.per_tensor,
+            overrides=args.set,
+            eval_limit=args.eval_limit,
+            keep_tensor_names=args.keep_tensor_names,
+            unsafe_load=args.unsafe_load,
+            progress=_err,
+        )
+    rep, v = res["int8"], res["int8"]["validation"]
+    print(
+        json.dumps(
+            {
+                "file": rep["file"],
+                "produced_by": rep["produced_by"],
+                "policy_step": rep["policy_step"],
+                "tried": res["tried"],
+                "kept_beside": res["rejected"] and res["rejected"]["file"],
+                "size_bytes": rep["size_bytes"],
+                "gzip_bytes": rep["gzip_bytes"],
+                "pck": v["tflite"]["pck"],
+                "keras_pck": v["keras_float"]["pck"],
+                "pck_drop_points": v["pck_drop_points"],
             }
         )
     )
@@ -473,6 +523,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="int8 gate in PCK points (default compress.max_pck_drop)",
     )
     s.add_argument("--force", action="store_true", help="write an int8 file that fails the gate")
+    s.add_argument(
+        "--fallback",
+        action="store_true",
+        help="int8: try PQAT, then PTQ of the pruned weights, then of the dense ones; ship the "
+        "first within the gate (with --force, the smallest drop); the first try is kept beside "
+        "it as FILE_pqat.tflite when something else ships",
+    )
     s.add_argument(
         "--per-tensor",
         action="store_true",

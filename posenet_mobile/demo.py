@@ -8,7 +8,6 @@ latency -> ``OUT/report.html`` and ``OUT/report.md``.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import sys
@@ -17,13 +16,6 @@ import time
 from .data.real import real_people_data
 from .io import FolderLock, check_output_dir, read_json, write_json_atomic
 
-#: When the PQAT int8 file misses the gate: post-training quantization of these weights, in order,
-#: until one is within it (else the smallest drop ships). The dense one gives up pruning's gzip
-#: saving, never the gate: pruning alone can cost a 0.3M-parameter model a point.
-FALLBACKS = (
-    ("pruned", "post-training quantization of the same pruned weights"),
-    ("float", "post-training quantization of the dense (unpruned) weights"),
-)
 #: Rough share of the demo's time per stage on a 2-core CPU, for the ETA before any is measured.
 STAGE_WEIGHTS = {
     "train": 0.62,
@@ -113,6 +105,7 @@ def run_demo(
 def _run_demo(out, config, overrides, estimate_s, real) -> dict:
     from .compress.chain import compress_run
     from .export.exporter import export_run
+    from .export.policy import export_int8_with_fallback
     from .harness.bench import bench
     from .harness.validate import validate
     from .runs import load_run
@@ -161,67 +154,25 @@ def _run_demo(out, config, overrides, estimate_s, real) -> dict:
     )
 
     def do_export():
-        res = {}
-        for fmt in ("float32", "int8"):
-            rep = export_run(
+        res = {
+            "float32": export_run(
                 run_dir,
-                fmt,
-                exp / f"posenet_{fmt}.tflite",
-                weights="float" if fmt == "float32" else "auto",
+                "float32",
+                exp / "posenet_float32.tflite",
+                weights="float",
                 force=True,
                 progress=p,
             )
-            res[fmt] = rep
-        bound, drop = cfg.compress.max_pck_drop, res["int8"]["validation"]["pck_drop_points"]
-        if (
-            drop > bound
-        ):  # PQAT missed the gate: post-training quantization, of the pruned weights first
-            p(
-                f"export: the PQAT int8 file is {drop:.2f} PCK points below float (bound {bound}); trying PTQ"
-            )
-            best = None
-            for weights, what in FALLBACKS:
-                name = f"posenet_int8_ptq_{weights}.tflite"
-                alt = export_run(
-                    run_dir,
-                    "int8",
-                    exp / name,
-                    quantization="ptq",
-                    weights=weights,
-                    force=True,
-                    progress=p,
-                )
-                d = alt["validation"]["pck_drop_points"]
-                if best is None or d < best[0]:
-                    best = (d, alt, name, what, weights)
-                if d <= bound:
-                    break
-                p(f"export: {what} is {d:.2f} PCK points below float (bound {bound})")
-            if (
-                best[0] < drop
-            ):  # ship the best one under the int8 name, keep the PQAT file beside it
-                for suffix in ("", ".json"):
-                    os.replace(
-                        exp / f"posenet_int8.tflite{suffix}",
-                        exp / f"posenet_int8_pqat.tflite{suffix}",
-                    )
-                    os.replace(exp / f"{best[2]}{suffix}", exp / f"posenet_int8.tflite{suffix}")
-                res["int8_pqat_rejected"] = {
-                    **res["int8"],
-                    "file": str(exp / "posenet_int8_pqat.tflite"),
-                }
-                res["int8"] = {
-                    **best[1],
-                    "file": str(exp / "posenet_int8.tflite"),
-                    "replacement": best[3],
-                    "replacement_weights": best[4],
-                }
-            for (
-                weights,
-                _,
-            ) in FALLBACKS:  # the alternatives not shipped: their export command remakes them
-                for suffix in ("", ".json"):
-                    (exp / f"posenet_int8_ptq_{weights}.tflite{suffix}").unlink(missing_ok=True)
+        }
+        # the int8 policy: PQAT, else PTQ of the pruned weights, else of the dense ones; the
+        # validate stage below applies the gate to whatever ships
+        shipped = export_int8_with_fallback(
+            run_dir, exp / "posenet_int8.tflite", force=True, progress=p
+        )
+        res["int8"] = shipped["int8"]
+        res["int8_tried"] = shipped["tried"]
+        if shipped["rejected"]:
+            res["int8_pqat_rejected"] = shipped["rejected"]
         return res
 
     ex = stage(

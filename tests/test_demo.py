@@ -29,7 +29,7 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
 
     def pqat_looks_worse(run, fmt, *a, **kw):  # so the PTQ file must win and replace it
         rep = real(run, fmt, *a, **kw)
-        if fmt == "int8" and kw.get("quantization", "auto") == "auto":
+        if fmt == "int8" and kw.get("quantization") == "qat":
             rep["validation"]["pck_drop_points"] += 50.0
         return rep
 
@@ -65,6 +65,7 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     # a -100 bound: the pruned and then the dense weights were tried; the files not shipped are gone
     assert not list(exp.glob("posenet_int8_ptq*")), list(exp.iterdir())
     assert ex["int8"]["replacement_weights"] in ("pruned", "float")
+    assert [t["step"] for t in ex["int8_tried"]] == ["pqat", "ptq_pruned", "ptq_float"]
     assert f"--weights {ex['int8']['replacement_weights']}" in (out / "report.md").read_text()
     assert json.loads((exp / "posenet_int8.tflite.json").read_text())["quantization"]
     report = (out / "report.md").read_text()
@@ -74,7 +75,10 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
         and "TFLite int8 (PTQ" in report
     )
     err = capsys.readouterr().err
-    assert "trying PTQ" in err and "post-training quantization of the same pruned weights is" in err
+    assert (
+        "trying post-training quantization" in err
+        and "post-training quantization of the same pruned weights is" in err
+    )
     # the shipped file is the one the validate stage scored, and it runs
     assert TFLiteRunner(exp / "posenet_int8.tflite").input_dtype == "uint8"
     assert res["passed"] is False  # a -100 bound cannot be met

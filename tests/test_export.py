@@ -10,9 +10,11 @@ from ai_edge_litert.interpreter import Interpreter
 from posenet_mobile.compress import chain
 from posenet_mobile.compress import prune as P
 from posenet_mobile.errors import ExportError, ModelError
+from posenet_mobile.io import sha256_bytes
 from posenet_mobile import metadata as M
 from posenet_mobile.export import tflite as T
 from posenet_mobile.export.exporter import export_run, inspect
+from posenet_mobile.export.policy import QuantizationConfig, export_int8_with_fallback
 from posenet_mobile.runs import load_run
 from posenet_mobile.runtime.runner import TFLiteRunner
 from posenet_mobile.train.config import load_config
@@ -280,12 +282,52 @@ def test_pqat_keeps_the_pruned_zeros_and_leaves_the_base_model(heatmap_run):
     assert again["qat"]["key"] == res["qat"]["key"]
 
 
+def test_int8_policy_refuses_without_force_and_ships_the_first_step_within_the_gate(
+    heatmap_run, tmp_path
+):
+    run = load_run(heatmap_run)
+    chain.compress_run(run, progress=quiet)  # the QAT and pruned stages (reused when present)
+    out = tmp_path / "posenet_int8.tflite"
+    out.write_bytes(b"earlier output")
+    # no step can be within a -100 bound: all three are tried, none is written, out is untouched
+    with pytest.raises(ExportError, match=r"no step within -100.*pqat .*ptq_pruned .*ptq_float"):
+        export_int8_with_fallback(heatmap_run, out, max_pck_drop=-100, progress=quiet)
+    assert out.read_bytes() == b"earlier output" and list(tmp_path.iterdir()) == [out]
+    # a wide bound: the first step ships under out's name, with a sidecar that says so
+    res = export_int8_with_fallback(heatmap_run, out, max_pck_drop=100, progress=quiet)
+    assert [t["step"] for t in res["tried"]] == ["pqat"] and res["rejected"] is None
+    assert res["int8"]["produced_by"].startswith("PQAT") and res["int8"]["policy_step"] == "pqat"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name, out.name + ".json"]
+    side = json.loads((tmp_path / (out.name + ".json")).read_text())
+    assert side["export"]["file"] == str(out) and side["tflite_sha256"] == sha256_bytes(
+        out.read_bytes()
+    )
+    assert TFLiteRunner(out).input_dtype == "uint8"
+
+
+def test_quantization_config_names_its_export():
+    assert QuantizationConfig.for_int8("ptq", "pruned").export_kwargs() == dict(
+        fmt="int8", quantization="ptq", weights="pruned", per_channel=True
+    )
+    assert QuantizationConfig.for_float32().export_kwargs()["weights"] == "float"
+    assert QuantizationConfig.for_float16().format == "float16"
+    assert QuantizationConfig.for_dynamic().format == "dynamic"
+    with pytest.raises(ExportError, match="quantization: expected auto, ptq or qat"):
+        QuantizationConfig.for_int8("qta")
+    with pytest.raises(ExportError, match="format: expected one of"):
+        QuantizationConfig("int4")
+
+
 def test_cli_export_error_is_one_line(tmp_path, capsys):
     from posenet_mobile.cli import main
 
     assert main(["export", "--run", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no such run directory" in err[0]
+    # --fallback picks the method itself: asking for one as well is refused before any work
+    assert main(["export", "--run", str(tmp_path), "--fallback", "--weights", "float"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--fallback: int8 only" in err[0]
 
 
 def test_relative_dataset_paths_are_found_from_another_directory(
