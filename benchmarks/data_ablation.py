@@ -78,6 +78,10 @@ ROWS = {
         ["data.synth.smooth_joints=true", "data.synth.clutter=0"],
         "each limb and the torso shaded as one surface: no dark crease at elbows, knees, waist",
     ),
+    "lowres": (
+        ["data.synth.smooth_joints=true", "data.synth.clutter=0", "augment.lowres_prob=0.3"],
+        "smooth_joints, and a third of the training crops shrunk up to 4x and enlarged back",
+    ),
     "clutter": (
         ["data.synth.smooth_joints=false", "data.synth.clutter=0.5"],
         "half the backgrounds covered in dead-leaves clutter (shapes at every scale, some limb-like)",

@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 
@@ -105,3 +106,27 @@ def test_augmentation_keeps_keypoints_on_the_same_body_part(rng):
             src_name = COCO17.names[src]
             assert name.split("_")[-1] == src_name.split("_")[-1]
     assert 0 < flips < 12
+
+
+def test_lower_resolution_removes_detail_and_is_off_by_default(rng):
+    from posenet_mobile.data.augment import lower_resolution
+
+    img = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)  # all detail, no structure
+    off = np.random.default_rng(3)
+    assert lower_resolution(img, off, AugmentConfig()) is img
+    assert off.random() == np.random.default_rng(3).random()  # off draws nothing: streams hold
+    cfg = AugmentConfig(lowres_prob=1.0, lowres_max=4.0)
+    outs = [lower_resolution(img, np.random.default_rng(s), cfg) for s in range(8)]
+    assert all(o.shape == img.shape and o.dtype == np.uint8 for o in outs)
+
+    def detail(x):  # energy left after removing a 3x3 local mean
+        x = x.astype(np.float32)
+        return float(np.abs(x - cv2.blur(x, (3, 3))).mean())
+
+    lost = [detail(o) / detail(img) for o in outs]  # the factor is drawn from [1, 4]
+    assert max(lost) <= 1.0 and np.mean(lost) < 0.8, lost
+    # a flat image has no detail to lose: both resizes keep the frame and the level
+    flat = np.full((64, 64, 3), 90, np.uint8)
+    assert np.array_equal(lower_resolution(flat, np.random.default_rng(1), cfg), flat)
+    with pytest.raises(Exception, match="augment.lowres_max"):
+        AugmentConfig(lowres_max=0.5)

@@ -1,5 +1,5 @@
 """Training-time augmentation: crop jitter (scale, rotation, translation, mirror) and pixels
-(colour jitter, blur, occlusion patches).
+(colour jitter, blur, lower resolution, occlusion patches).
 
 Geometry goes through :mod:`posenet_mobile.geometry`, so keypoints move with the pixels exactly;
 a keypoint pushed out of the crop keeps its flag but the codec gives it weight 0. Mirroring
@@ -19,7 +19,13 @@ from .. import geometry as G
 @dataclass(frozen=True)
 class AugmentConfig:
     """Ranges for one training sample. scale: crop size multiplier; rotation: degrees (applied
-    with ``rotation_prob``); shift: fraction of the crop size; probabilities in [0, 1]."""
+    with ``rotation_prob``); shift: fraction of the crop size; probabilities in [0, 1].
+
+    lowres_prob: how often a crop is shrunk by a factor drawn from [1, ``lowres_max``] and
+    enlarged back, so it carries no more detail than a person a few times smaller in the source
+    image. Synthetic people are rendered a little larger than the input, so every crop is sharp;
+    people in photographs are often smaller than the input and arrive upsampled and soft.
+    """
 
     scale: tuple = (0.75, 1.25)
     rotation: float = 35.0
@@ -31,6 +37,8 @@ class AugmentConfig:
     saturation: float = 0.3
     blur_prob: float = 0.15
     occlusion_prob: float = 0.3
+    lowres_prob: float = 0.0
+    lowres_max: float = 4.0
 
     def __post_init__(self):
         from ..config import PROBABILITY, between, check_fields
@@ -59,6 +67,8 @@ class AugmentConfig:
                 "saturation": unit,
                 "blur_prob": PROBABILITY,
                 "occlusion_prob": PROBABILITY,
+                "lowres_prob": PROBABILITY,
+                "lowres_max": between(1.0, 16.0),
             },
         )
 
@@ -74,6 +84,7 @@ NO_AUGMENT = AugmentConfig(
     saturation=0.0,
     blur_prob=0.0,
     occlusion_prob=0.0,
+    lowres_prob=0.0,
 )
 
 
@@ -118,6 +129,20 @@ def photometric(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
     if rng.random() < cfg.blur_prob:
         x = cv2.GaussianBlur(x, (5, 5), rng.uniform(0.6, 1.6))
     return np.clip(x, 0, 255).astype(np.uint8)
+
+
+def lower_resolution(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
+    """With ``lowres_prob``, shrink the crop by a factor in [1, ``lowres_max``] (area averaging,
+    as a camera's smaller image of the person would be) and enlarge it back (bilinear, as the
+    crop warp enlarges a small person). The keypoints do not move: both resizes keep the frame."""
+    if not cfg.lowres_prob or rng.random() >= cfg.lowres_prob:
+        return img
+    h, w = img.shape[:2]
+    f = rng.uniform(1.0, cfg.lowres_max)
+    small = cv2.resize(
+        img, (max(1, round(w / f)), max(1, round(h / f))), interpolation=cv2.INTER_AREA
+    )
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def occlude(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:

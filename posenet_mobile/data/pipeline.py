@@ -20,7 +20,15 @@ from .. import geometry as G
 from ..codec import HeatmapCodec
 from ..schema import torso_indices
 from ..targets import pack_targets
-from .augment import NO_AUGMENT, AugmentConfig, crop_keypoints, occlude, photometric, random_crop
+from .augment import (
+    NO_AUGMENT,
+    AugmentConfig,
+    crop_keypoints,
+    lower_resolution,
+    occlude,
+    photometric,
+    random_crop,
+)
 from .coco import CocoDataset, read_image
 
 
@@ -125,6 +133,7 @@ class KeypointPipeline:
         kp, vis = crop_keypoints(
             crop, self.codec.input_size, s.keypoints, s.visibility, self.flip_index
         )
+        patch = lower_resolution(patch, rng, self.augment)
         patch = occlude(photometric(patch, rng, self.augment), rng, self.augment)
         targets = pack_targets(
             self.codec, kp[None], vis[None], self.output_names, torso=self.torso, simcc=self.simcc
