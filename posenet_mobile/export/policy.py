@@ -164,7 +164,7 @@ def export_int8_with_fallback(
     steps = [s for s in policy if present.get(s.needs, False)]
     if not steps:
         raise ExportError(f"{run.path}: none of the policy's steps has the run stage it needs")
-    tried, best, candidates = [], None, []
+    tried, reports, best, candidates = [], [], None, []
     try:
         for step in steps:
             if tried:
@@ -181,6 +181,7 @@ def export_int8_with_fallback(
                 progress=progress,
                 **kwargs,
             )
+            reports.append(rep)
             drop = rep["validation"]["pck_drop_points"]
             tried.append({"step": step.name, "produced_by": rep["produced_by"], "pck_drop": drop})
             if best is None or drop < best[0]:
@@ -200,8 +201,8 @@ def export_int8_with_fallback(
         rejected = None
         if step is not steps[0]:
             shipped.update(replacement=step.what, replacement_weights=step.config.weights)
-            first_rep = read_json(exporter.sidecar_path(first))["export"]
-            rejected = {**first_rep, "file": str(first)}
+            # the report the policy judged, as it judged it
+            rejected = {**reports[0], "file": str(first)}
         sidecar = read_json(exporter.sidecar_path(cand))
         sidecar["export"] = {**sidecar["export"], "file": str(out)}
         # the sidecar, then the model readers look for; the try's own pair is removed after
