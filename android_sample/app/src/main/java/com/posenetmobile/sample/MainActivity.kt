@@ -3,7 +3,6 @@ package com.posenetmobile.sample
 import android.Manifest
 import android.content.pm.PackageManager
 import android.graphics.Bitmap
-import android.graphics.Matrix
 import android.os.Bundle
 import android.widget.AdapterView
 import android.widget.ArrayAdapter
@@ -11,14 +10,14 @@ import android.widget.Spinner
 import android.widget.TextView
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.appcompat.app.AppCompatActivity
-import androidx.camera.core.CameraSelector
-import androidx.camera.core.ImageAnalysis
-import androidx.camera.core.ImageProxy
-import androidx.camera.core.Preview
-import androidx.camera.lifecycle.ProcessCameraProvider
 import androidx.camera.view.PreviewView
 import androidx.core.content.ContextCompat
 import com.posenetmobile.posecore.PoseModelException
+import com.posenetmobile.sample.camera.CameraSource
+import com.posenetmobile.sample.data.Device
+import com.posenetmobile.sample.data.FpsMeter
+import com.posenetmobile.sample.data.Pose
+import com.posenetmobile.sample.ml.LiteRtPoseDetector
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
 
@@ -26,13 +25,16 @@ import java.util.concurrent.Executors
 class MainActivity : AppCompatActivity() {
     private lateinit var status: TextView
     private lateinit var overlay: OverlayView
+    private lateinit var camera: CameraSource
+    // one thread for loading models and analysing frames, so neither races the other
     private val executor: ExecutorService = Executors.newSingleThreadExecutor()
-    @Volatile private var estimator: PoseEstimator? = null
-    private var lastFrameNs = 0L
-    private var fps = 0.0
+    @Volatile private var detector: LiteRtPoseDetector? = null
+    private var pose: Pose? = null
+    private val fps = FpsMeter()
+    private val threadChoices = listOf(1, 2, 4)
 
     private val permission = registerForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
-        if (granted) startCamera() else status.text = getString(R.string.camera_denied)
+        if (granted) camera.start() else status.text = getString(R.string.camera_denied)
     }
 
     override fun onCreate(savedInstanceState: Bundle?) {
@@ -40,30 +42,32 @@ class MainActivity : AppCompatActivity() {
         setContentView(R.layout.activity_main)
         status = findViewById(R.id.status)
         overlay = findViewById(R.id.overlay)
+        camera = CameraSource(this, findViewById<PreviewView>(R.id.preview), executor, ::analyze)
         val delegate = findViewById<Spinner>(R.id.delegate)
         val threads = findViewById<Spinner>(R.id.threads)
-        delegate.adapter = ArrayAdapter(this, android.R.layout.simple_spinner_dropdown_item, listOf("CPU (XNNPACK)", "GPU"))
-        threads.adapter = ArrayAdapter(this, android.R.layout.simple_spinner_dropdown_item, listOf("1 thread", "2 threads", "4 threads"))
+        delegate.adapter = ArrayAdapter(this, android.R.layout.simple_spinner_dropdown_item, Device.entries.map { it.label })
+        threads.adapter = ArrayAdapter(this, android.R.layout.simple_spinner_dropdown_item, threadChoices.map { "$it thread" + if (it > 1) "s" else "" })
         threads.setSelection(1)
         val reload = object : AdapterView.OnItemSelectedListener {
             override fun onItemSelected(p: AdapterView<*>?, v: android.view.View?, pos: Int, id: Long) =
-                loadModel(delegate.selectedItemPosition == 1, listOf(1, 2, 4)[threads.selectedItemPosition])
+                loadModel(Device.entries[delegate.selectedItemPosition], threadChoices[threads.selectedItemPosition])
             override fun onNothingSelected(p: AdapterView<*>?) {}
         }
         delegate.onItemSelectedListener = reload
         threads.onItemSelectedListener = reload
         if (ContextCompat.checkSelfPermission(this, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
-            startCamera()
+            camera.start()
         } else {
             permission.launch(Manifest.permission.CAMERA)
         }
     }
 
-    private fun loadModel(gpu: Boolean, threads: Int) {
+    private fun loadModel(device: Device, threads: Int) {
         executor.execute {
-            estimator?.close()
-            estimator = try {
-                PoseEstimator(this, gpu, threads).also {
+            detector?.close()
+            detector = try {
+                LiteRtPoseDetector(this, device, threads).also {
+                    pose = Pose(it.meta.numKeypoints())
                     runOnUiThread { status.text = "${it.meta.head} ${it.meta.format} ${it.meta.inputWidth}x${it.meta.inputHeight}" }
                 }
             } catch (e: PoseModelException) {
@@ -76,46 +80,25 @@ class MainActivity : AppCompatActivity() {
         }
     }
 
-    private fun startCamera() {
-        val future = ProcessCameraProvider.getInstance(this)
-        future.addListener({
-            val provider = future.get()
-            val preview = Preview.Builder().build().also {
-                it.surfaceProvider = findViewById<PreviewView>(R.id.preview).surfaceProvider
-            }
-            val analysis = ImageAnalysis.Builder()
-                .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
-                .setOutputImageFormat(ImageAnalysis.OUTPUT_IMAGE_FORMAT_RGBA_8888)
-                .build()
-            analysis.setAnalyzer(executor) { image -> analyze(image) }
-            provider.unbindAll()
-            provider.bindToLifecycle(this, CameraSelector.DEFAULT_BACK_CAMERA, preview, analysis)
-        }, ContextCompat.getMainExecutor(this))
-    }
-
-    private fun analyze(image: ImageProxy) {
-        image.use {
-            val est = estimator ?: return
-            val rotation = it.imageInfo.rotationDegrees
-            val raw = it.toBitmap()
-            val frame = if (rotation == 0) raw else Bitmap.createBitmap(raw, 0, 0, raw.width, raw.height,
-                Matrix().apply { postRotate(rotation.toFloat()) }, true)
-            try {
-                val kp = est.estimate(frame, it.imageInfo.timestamp / 1e9)
-                val now = System.nanoTime()
-                if (lastFrameNs != 0L) fps = 0.9 * fps + 0.1 * (1e9 / (now - lastFrameNs))
-                lastFrameNs = now
-                overlay.show(kp, est.meta.skeleton, frame.width, frame.height)
-                runOnUiThread { status.text = "inference %.1f ms   %.1f FPS".format(est.lastInferenceMs, fps) }
-            } catch (e: PoseModelException) {
-                runOnUiThread { status.text = "Model problem: ${e.message}" }
-            }
+    /** On the executor: one upright frame through the detector, then to the overlay. */
+    private fun analyze(frame: Bitmap, timeSeconds: Double) {
+        val det = detector ?: return
+        val out = pose ?: return
+        try {
+            det.estimate(frame, timeSeconds, out)
+        } catch (e: PoseModelException) {
+            runOnUiThread { status.text = "Model problem: ${e.message}" }
+            return
         }
+        fps.tick()
+        overlay.show(out, det.meta.skeleton)
+        val text = "inference %.1f ms   %.1f FPS".format(out.inferenceMs, fps.fps)
+        runOnUiThread { status.text = text }
     }
 
     override fun onDestroy() {
         super.onDestroy()
-        executor.execute { estimator?.close() }
+        executor.execute { detector?.close() }
         executor.shutdown()
     }
 }

@@ -18,12 +18,19 @@ public final class Keypoints {
 
     /** The same keypoints mapped from input pixels to image pixels through {@code crop}. */
     public Keypoints toImage(Crop crop, int inputHeight, int inputWidth) {
-        double[] inv = crop.inverse(inputHeight, inputWidth);
-        Keypoints out = new Keypoints(size());
+        return toImage(crop, inputHeight, inputWidth, new Keypoints(size()));
+    }
+
+    /** As {@link #toImage(Crop, int, int)}, written into {@code out} (which may be this); returns out. */
+    public Keypoints toImage(Crop crop, int inputHeight, int inputWidth, Keypoints out) {
+        if (out.size() != size()) {
+            throw new IllegalArgumentException("out: " + out.size() + " keypoints, expected " + size());
+        }
+        double[] m = crop.inverse(inputHeight, inputWidth);
         for (int k = 0; k < size(); k++) {
-            double[] p = Crop.apply(inv, x[k], y[k]);
-            out.x[k] = p[0];
-            out.y[k] = p[1];
+            double px = x[k], py = y[k];
+            out.x[k] = m[0] * px + m[1] * py + m[2];
+            out.y[k] = m[3] * px + m[4] * py + m[5];
             out.score[k] = score[k];
         }
         return out;

@@ -29,27 +29,37 @@ public final class OneEuroFilter {
     }
 
     public double[] filter(double[] x, double t) {
+        return filter(x, t, new double[x.length]);
+    }
+
+    /** As {@link #filter(double[], double)}, written into {@code out} (which may be x); returns out. */
+    public double[] filter(double[] x, double t, double[] out) {
+        if (out.length != x.length) {
+            throw new IllegalArgumentException("out: length " + out.length + ", expected " + x.length);
+        }
         if (xPrev == null || xPrev.length != x.length) {
             xPrev = x.clone();
             dxPrev = new double[x.length];
             tPrev = t;
-            return x.clone();
+            System.arraycopy(x, 0, out, 0, x.length);
+            return out;
         }
         double dt = t - tPrev;
         if (dt <= 0) {
-            return xPrev.clone();
+            System.arraycopy(xPrev, 0, out, 0, x.length);
+            return out;
         }
         double ad = alpha(dCutoff, dt);
-        double[] out = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             double dx = (x[i] - xPrev[i]) / dt;
             double dxHat = ad * dx + (1 - ad) * dxPrev[i];
             double cutoff = minCutoff + beta * Math.abs(dxHat);
             double a = 1.0 / (1.0 + (1.0 / (2.0 * Math.PI * cutoff)) / dt);
-            out[i] = a * x[i] + (1 - a) * xPrev[i];
+            double y = a * x[i] + (1 - a) * xPrev[i];
+            xPrev[i] = y;
+            out[i] = y;
             dxPrev[i] = dxHat;
         }
-        xPrev = out.clone();
         tPrev = t;
         return out;
     }

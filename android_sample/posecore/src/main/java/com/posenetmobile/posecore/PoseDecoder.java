@@ -33,28 +33,53 @@ public final class PoseDecoder {
         if (raw instanceof float[]) {
             return (float[]) raw;
         }
+        return dequantize(out, raw, new float[length(out, raw)]);
+    }
+
+    /**
+     * As {@link #dequantize(ModelMetadata.Output, Object)}, into {@code into} (of the buffer's
+     * length), so a per-frame loop can reuse one array per output; returns {@code into}.
+     */
+    public static float[] dequantize(ModelMetadata.Output out, Object raw, float[] into) {
+        int n = length(out, raw);
+        if (into.length != n) {
+            throw new PoseModelException("output '" + out.name + "': " + n + " values into an array of " + into.length);
+        }
+        if (raw instanceof float[]) {
+            System.arraycopy((float[]) raw, 0, into, 0, n);
+            return into;
+        }
         if (out.scale == 0f) {
             throw new PoseModelException("output '" + out.name + "': quantized data without a scale in the metadata");
         }
         if (raw instanceof byte[]) {
             byte[] b = (byte[]) raw;
-            float[] f = new float[b.length];
             boolean unsigned = out.dtype.equals("uint8");
-            for (int i = 0; i < b.length; i++) {
+            for (int i = 0; i < n; i++) {
                 int q = unsigned ? (b[i] & 0xff) : b[i];
-                f[i] = (float) (q - out.zeroPoint) * out.scale;
+                into[i] = (float) (q - out.zeroPoint) * out.scale;
             }
-            return f;
+            return into;
+        }
+        int[] q = (int[]) raw;
+        for (int i = 0; i < n; i++) {
+            into[i] = (float) (q[i] - out.zeroPoint) * out.scale;
+        }
+        return into;
+    }
+
+    private static int length(ModelMetadata.Output out, Object raw) {
+        if (raw instanceof float[]) {
+            return ((float[]) raw).length;
+        }
+        if (raw instanceof byte[]) {
+            return ((byte[]) raw).length;
         }
         if (raw instanceof int[]) {
-            int[] q = (int[]) raw;
-            float[] f = new float[q.length];
-            for (int i = 0; i < q.length; i++) {
-                f[i] = (float) (q[i] - out.zeroPoint) * out.scale;
-            }
-            return f;
+            return ((int[]) raw).length;
         }
-        throw new PoseModelException("output '" + out.name + "': unsupported buffer type " + raw.getClass().getSimpleName());
+        throw new PoseModelException("output '" + out.name + "': unsupported buffer type "
+                + (raw == null ? "null" : raw.getClass().getSimpleName()));
     }
 
     /** Decode raw output buffers (by output name) into keypoints in input pixels. */

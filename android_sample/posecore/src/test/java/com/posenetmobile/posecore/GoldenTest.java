@@ -101,12 +101,33 @@ public class GoldenTest {
             Map<String, Object> doc = load(f);
             ModelMetadata meta = ModelMetadata.parse(toJson(doc.get("metadata")));
             methods.add(meta.decodeMethod);
+            // the app's per-frame path: one float array per output and one result, reused by every case
+            Map<String, Object> reused = new HashMap<>();
+            Keypoints reusedImg = new Keypoints(meta.numKeypoints());
             for (Object co : l(doc.get("cases"))) {
                 Map<String, Object> c = m(co);
                 Map<String, Object> raw = new HashMap<>();
                 for (Map.Entry<String, Object> e : m(c.get("outputs")).entrySet()) raw.put(e.getKey(), buffer(m(e.getValue())));
                 Keypoints in = PoseDecoder.decode(meta, raw);
-                Keypoints img = in.toImage(crop(l(c.get("crop"))), meta.inputHeight, meta.inputWidth);
+                Crop cr = crop(l(c.get("crop")));
+                Keypoints img = in.toImage(cr, meta.inputHeight, meta.inputWidth);
+                for (Map.Entry<String, Object> e : raw.entrySet()) {
+                    ModelMetadata.Output o = meta.output(e.getKey());
+                    if (o == null) continue;
+                    float[] into = (float[]) reused.get(e.getKey());
+                    if (into == null) {
+                        into = PoseDecoder.dequantize(o, e.getValue()).clone();
+                        reused.put(e.getKey(), into);
+                    }
+                    PoseDecoder.dequantize(o, e.getValue(), into);
+                }
+                PoseDecoder.decode(meta, reused).toImage(cr, meta.inputHeight, meta.inputWidth, reusedImg);
+                for (int k = 0; k < meta.numKeypoints(); k++) {
+                    String where = f.getName() + " case " + cases + " keypoint " + k + " (reused buffers)";
+                    assertEquals(where, img.x[k], reusedImg.x[k], 0.0);
+                    assertEquals(where, img.y[k], reusedImg.y[k], 0.0);
+                    assertEquals(where, img.score[k], reusedImg.score[k], 0.0);
+                }
                 List<Object> expIn = l(c.get("keypoints_input"));
                 List<Object> expImg = l(c.get("keypoints_image"));
                 for (int k = 0; k < meta.numKeypoints(); k++) {
@@ -162,13 +183,21 @@ public class GoldenTest {
     public void oneEuroFilterMatchesPython() throws IOException {
         Map<String, Object> e = m(load(new File(dir(), "tracking.golden.json")).get("one_euro"));
         OneEuroFilter f = new OneEuroFilter(d(e.get("min_cutoff")), d(e.get("beta")), d(e.get("d_cutoff")));
+        // the same filter written in place, as the app's per-frame path uses it
+        OneEuroFilter g = new OneEuroFilter(d(e.get("min_cutoff")), d(e.get("beta")), d(e.get("d_cutoff")));
         List<Object> t = l(e.get("t")), x = l(e.get("x")), y = l(e.get("y"));
+        double[] inPlace = new double[l(x.get(0)).size()];
         for (int i = 0; i < t.size(); i++) {
             List<Object> xi = l(x.get(i)), yi = l(y.get(i));
             double[] in = new double[xi.size()];
             for (int j = 0; j < in.length; j++) in[j] = d(xi.get(j));
+            System.arraycopy(in, 0, inPlace, 0, in.length);
             double[] out = f.filter(in, d(t.get(i)));
-            for (int j = 0; j < in.length; j++) assertEquals("step " + i, d(yi.get(j)), out[j], 1e-9);
+            g.filter(inPlace, d(t.get(i)), inPlace);
+            for (int j = 0; j < in.length; j++) {
+                assertEquals("step " + i, d(yi.get(j)), out[j], 1e-9);
+                assertEquals("step " + i + " (in place)", out[j], inPlace[j], 0.0);
+            }
         }
     }
 

@@ -1,0 +1,24 @@
+package com.posenetmobile.sample.data
+
+import com.posenetmobile.posecore.Keypoints
+
+/**
+ * One frame's pose, reused frame to frame: keypoints in frame pixels (x, y, score), the frame's
+ * size in pixels and the interpreter call's time.
+ */
+class Pose(numKeypoints: Int) {
+    val keypoints = Keypoints(numKeypoints)
+    var frameWidth = 0
+    var frameHeight = 0
+    var inferenceMs = 0.0
+
+    /** Copies [other] (of the same keypoint count) into this pose. */
+    fun copyFrom(other: Pose) {
+        System.arraycopy(other.keypoints.x, 0, keypoints.x, 0, keypoints.size())
+        System.arraycopy(other.keypoints.y, 0, keypoints.y, 0, keypoints.size())
+        System.arraycopy(other.keypoints.score, 0, keypoints.score, 0, keypoints.size())
+        frameWidth = other.frameWidth
+        frameHeight = other.frameHeight
+        inferenceMs = other.inferenceMs
+    }
+}

@@ -1,0 +1,165 @@
+package com.posenetmobile.sample.ml
+
+import android.content.Context
+import android.graphics.Bitmap
+import android.graphics.Canvas
+import android.graphics.Color
+import android.graphics.Matrix
+import android.graphics.Paint
+import com.posenetmobile.posecore.Crop
+import com.posenetmobile.posecore.ModelMetadata
+import com.posenetmobile.posecore.OneEuroFilter
+import com.posenetmobile.posecore.PoseDecoder
+import com.posenetmobile.posecore.PoseModelException
+import com.posenetmobile.posecore.RoiTracker
+import com.posenetmobile.sample.data.Device
+import com.posenetmobile.sample.data.Pose
+import org.tensorflow.lite.DataType
+import org.tensorflow.lite.Interpreter
+import org.tensorflow.lite.gpu.GpuDelegate
+import java.nio.ByteBuffer
+import java.nio.ByteOrder
+
+/**
+ * [PoseDetector] on the LiteRT Interpreter API. All maths (crop, dequantisation, decoding,
+ * smoothing, ROI tracking) is posecore's, the code the JVM tests check against the Python
+ * harness's golden vectors. Every buffer a frame needs (input, outputs, dequantised maps, pixels,
+ * the crop's bitmap and canvas) is allocated here, once.
+ */
+class LiteRtPoseDetector(
+    context: Context,
+    device: Device,
+    threads: Int,
+    modelAsset: String = "pose_model.tflite",
+) : PoseDetector {
+    private val files = ModelFiles(context, modelAsset)
+    val meta: ModelMetadata = files.meta
+    private val gpu: GpuDelegate? = if (device == Device.GPU) GpuDelegate() else null
+    private val interpreter: Interpreter
+    private val uint8Input = meta.inputDtype == "uint8"
+    private val input: ByteBuffer
+    private val inputs: Array<Any>
+    // the interpreter's output index -> buffer; the same buffers, in metadata order, below
+    private val outputBuffers = HashMap<Int, Any>()
+    private val outBytes: Array<ByteBuffer>
+    private val outFloats: Array<java.nio.FloatBuffer?>
+    private val outRaw: Array<Any>
+    private val outMeta: Array<ModelMetadata.Output>
+    // output name -> dequantised values, the map posecore decodes; float arrays pass through
+    private val decoded = HashMap<String, Any>()
+    private val pixels = IntArray(meta.inputWidth * meta.inputHeight)
+    private val inputBitmap = Bitmap.createBitmap(meta.inputWidth, meta.inputHeight, Bitmap.Config.ARGB_8888)
+    private val inputCanvas = Canvas(inputBitmap)
+    private val cropMatrix = Matrix()
+    private val matrixValues = FloatArray(9).also { it[8] = 1f }
+    private val paint = Paint(Paint.FILTER_BITMAP_FLAG)
+    private val xy = DoubleArray(2 * meta.numKeypoints())
+    // the video settings travel with the model (metadata "tracking"), so the app and
+    // posenet-mobile predict follow a person the same way
+    private val smoother = OneEuroFilter(meta.smoothMinCutoff, meta.smoothBeta, meta.smoothDCutoff)
+    private val tracker = RoiTracker(meta.roiMinScore, meta.roiMinKeypoints)
+
+    init {
+        val options = Interpreter.Options().setNumThreads(threads)
+        gpu?.let { options.addDelegate(it) }
+        interpreter = try {
+            Interpreter(files.model, options)
+        } catch (e: IllegalArgumentException) {
+            gpu?.close()
+            throw PoseModelException("assets/$modelAsset: the interpreter cannot load it (${e.message})")
+        }
+        val t = interpreter.getInputTensor(0)
+        val expected = if (uint8Input) DataType.UINT8 else DataType.FLOAT32
+        if (t.dataType() != expected) {
+            close()
+            throw PoseModelException("model input is ${t.dataType()}, metadata says ${meta.inputDtype}: re-export the model")
+        }
+        val shape = t.shape()
+        if (shape[1] != meta.inputHeight || shape[2] != meta.inputWidth || shape[3] != 3) {
+            close()
+            throw PoseModelException("model input shape ${shape.contentToString()} does not match the metadata")
+        }
+        input = ByteBuffer.allocateDirect(t.numBytes()).order(ByteOrder.nativeOrder())
+        inputs = arrayOf(input)
+        outMeta = meta.outputs.toTypedArray()
+        val tensors = outMeta.map { o ->
+            val idx = (0 until interpreter.outputTensorCount).first { interpreter.getOutputTensor(it).index() == o.index }
+            idx to interpreter.getOutputTensor(idx)
+        }
+        outBytes = Array(outMeta.size) { i ->
+            ByteBuffer.allocateDirect(tensors[i].second.numBytes()).order(ByteOrder.nativeOrder())
+                .also { outputBuffers[tensors[i].first] = it }
+        }
+        val isFloat = BooleanArray(outMeta.size) { tensors[it].second.dataType() == DataType.FLOAT32 }
+        outFloats = Array(outMeta.size) { if (isFloat[it]) outBytes[it].asFloatBuffer() else null }
+        outRaw = Array(outMeta.size) { i ->
+            val n = tensors[i].second.numElements()
+            val values = FloatArray(n)
+            decoded[outMeta[i].name] = values
+            if (isFloat[i]) values else ByteArray(n)
+        }
+    }
+
+    override fun estimate(frame: Bitmap, timeSeconds: Double, out: Pose) {
+        val box = tracker.box()
+        val crop = if (box != null) {
+            Crop.fromBox(box[0], box[1], box[2], box[3], meta.inputHeight, meta.inputWidth, meta.cropPadding)
+        } else {
+            Crop.letterbox(frame.height, frame.width, meta.inputHeight, meta.inputWidth)
+        }
+        val m = crop.matrix(meta.inputHeight, meta.inputWidth)
+        for (i in 0 until 6) matrixValues[i] = m[i].toFloat()
+        cropMatrix.setValues(matrixValues)
+        inputCanvas.drawColor(Color.BLACK)
+        inputCanvas.drawBitmap(frame, cropMatrix, paint)
+        fillInput()
+        for (b in outBytes) b.rewind()
+        val t0 = System.nanoTime()
+        interpreter.runForMultipleInputsOutputs(inputs, outputBuffers)
+        out.inferenceMs = (System.nanoTime() - t0) / 1e6
+        for (i in outBytes.indices) {
+            val raw = outRaw[i]
+            val view = outFloats[i]
+            if (view != null) {
+                view.rewind()
+                view.get(raw as FloatArray)
+            } else {
+                outBytes[i].rewind()
+                outBytes[i].get(raw as ByteArray)
+                PoseDecoder.dequantize(outMeta[i], raw, decoded[outMeta[i].name] as FloatArray)
+            }
+        }
+        val kp = out.keypoints
+        PoseDecoder.decode(meta, decoded).toImage(crop, meta.inputHeight, meta.inputWidth, kp)
+        val k = kp.size()
+        System.arraycopy(kp.x, 0, xy, 0, k)
+        System.arraycopy(kp.y, 0, xy, k, k)
+        smoother.filter(xy, timeSeconds, xy)
+        System.arraycopy(xy, 0, kp.x, 0, k)
+        System.arraycopy(xy, k, kp.y, 0, k)
+        if (tracker.update(kp) == null) smoother.reset()
+        out.frameWidth = frame.width
+        out.frameHeight = frame.height
+    }
+
+    private fun fillInput() {
+        inputBitmap.getPixels(pixels, 0, meta.inputWidth, 0, 0, meta.inputWidth, meta.inputHeight)
+        input.rewind()
+        for (p in pixels) {
+            val r = (p shr 16) and 0xff
+            val g = (p shr 8) and 0xff
+            val b = p and 0xff
+            if (uint8Input) {
+                input.put(r.toByte()); input.put(g.toByte()); input.put(b.toByte())
+            } else { // float models take pixel values 0..255; normalisation is inside the model
+                input.putFloat(r.toFloat()); input.putFloat(g.toFloat()); input.putFloat(b.toFloat())
+            }
+        }
+        input.rewind()
+    }
+
+    override fun close() {
+        interpreter.close()
+        gpu?.close()
+    }
+}
