@@ -130,3 +130,28 @@ def test_lower_resolution_removes_detail_and_is_off_by_default(rng):
     assert np.array_equal(lower_resolution(flat, np.random.default_rng(1), cfg), flat)
     with pytest.raises(Exception, match="augment.lowres_max"):
         AugmentConfig(lowres_max=0.5)
+
+
+def test_hue_and_grey_keep_brightness_and_are_off_by_default(rng):
+    from posenet_mobile.data.augment import photometric
+
+    img = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    only = dict(brightness=0.0, contrast=0.0, saturation=0.0, blur_prob=0.0)
+    # the defaults leave hue and grey off and draw the same numbers as before they existed
+    base = AugmentConfig(**only)
+    assert base.hue == 0 and base.grayscale_prob == 0
+    a, b = np.random.default_rng(5), np.random.default_rng(5)
+    assert photometric(img, a, base) is img and a.random() == b.random()
+    # a hue turn changes colours, not a pixel's mean (its brightness) nor its spread from grey
+    turned = photometric(img, np.random.default_rng(2), AugmentConfig(hue=0.5, **only))
+    x, y = img.astype(np.float32), turned.astype(np.float32)
+    inside = (img.min(-1) > 40) & (img.max(-1) < 215)  # away from the clip at 0 and 255
+    assert np.abs(x.mean(-1) - y.mean(-1))[inside].max() <= 1.0
+    spread = lambda v: np.linalg.norm(v - v.mean(-1, keepdims=True), axis=-1)  # noqa: E731
+    assert np.abs(spread(x) - spread(y))[inside].max() <= 2.0
+    assert np.abs(x - y)[inside].mean() > 10  # the colours did move
+    grey = photometric(img, np.random.default_rng(2), AugmentConfig(grayscale_prob=1.0, **only))
+    assert np.abs(grey.astype(int) - grey[..., :1].astype(int)).max() == 0
+    assert np.abs(grey[..., 0].astype(np.float32) - x.mean(-1)).max() <= 1.0
+    with pytest.raises(Exception, match="augment.hue"):
+        AugmentConfig(hue=0.7)

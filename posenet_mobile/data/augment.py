@@ -25,6 +25,11 @@ class AugmentConfig:
     enlarged back, so it carries no more detail than a person a few times smaller in the source
     image. Synthetic people are rendered a little larger than the input, so every crop is sharp;
     people in photographs are often smaller than the input and arrive upsampled and soft.
+
+    hue: the largest rotation of every pixel's colour about the grey axis, as a fraction of the
+    colour circle (0.5 reaches every hue); grayscale_prob: how often the crop loses its colour
+    (photographs in black and white). Both keep a pixel's brightness, so shapes and shading are
+    what is left to learn from; synthetic skin and garment colours are a small, made-up palette.
     """
 
     scale: tuple = (0.75, 1.25)
@@ -39,6 +44,8 @@ class AugmentConfig:
     occlusion_prob: float = 0.3
     lowres_prob: float = 0.0
     lowres_max: float = 4.0
+    hue: float = 0.0
+    grayscale_prob: float = 0.0
 
     def __post_init__(self):
         from ..config import PROBABILITY, between, check_fields
@@ -69,6 +76,8 @@ class AugmentConfig:
                 "occlusion_prob": PROBABILITY,
                 "lowres_prob": PROBABILITY,
                 "lowres_max": between(1.0, 16.0),
+                "hue": between(0.0, 0.5),
+                "grayscale_prob": PROBABILITY,
             },
         )
 
@@ -114,10 +123,21 @@ def crop_keypoints(crop: G.Crop, input_size, keypoints, visibility, flip_index):
 
 
 def photometric(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
-    """Colour jitter (brightness, contrast, saturation) and blur on an RGB uint8 crop."""
-    if cfg.brightness == cfg.contrast == cfg.saturation == 0 and cfg.blur_prob == 0:
+    """Colour jitter (hue, grey, saturation, contrast, brightness) and blur on an RGB uint8 crop.
+
+    A setting that is off draws nothing from ``rng``, so the other draws stay as they were.
+    """
+    if (
+        cfg.brightness == cfg.contrast == cfg.saturation == cfg.hue == 0
+        and cfg.blur_prob == 0
+        and cfg.grayscale_prob == 0
+    ):
         return img
     x = img.astype(np.float32)
+    if cfg.hue:
+        x = x @ hue_rotation(rng.uniform(-cfg.hue, cfg.hue) * 2.0 * np.pi).T
+    if cfg.grayscale_prob and rng.random() < cfg.grayscale_prob:
+        x = np.repeat(x.mean(axis=-1, keepdims=True), 3, axis=-1)
     if cfg.saturation:
         grey = x.mean(axis=-1, keepdims=True)
         x = grey + (x - grey) * rng.uniform(1 - cfg.saturation, 1 + cfg.saturation)
@@ -129,6 +149,15 @@ def photometric(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
     if rng.random() < cfg.blur_prob:
         x = cv2.GaussianBlur(x, (5, 5), rng.uniform(0.6, 1.6))
     return np.clip(x, 0, 255).astype(np.uint8)
+
+
+def hue_rotation(angle: float) -> np.ndarray:
+    """The 3x3 matrix that turns RGB colours by ``angle`` radians about the grey axis (1, 1, 1):
+    each pixel's mean (its brightness here) and its distance from grey (its saturation) stay."""
+    c, s = np.cos(angle), np.sin(angle)
+    u = np.full((3, 3), 1.0 / 3.0)
+    cross = np.array([[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]]) / np.sqrt(3.0)
+    return (c * np.eye(3) + (1.0 - c) * u + s * cross).astype(np.float32)
 
 
 def lower_resolution(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
