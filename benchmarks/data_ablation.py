@@ -82,6 +82,23 @@ ROWS = {
         ["data.synth.smooth_joints=true", "data.synth.clutter=0", "augment.lowres_prob=0.3"],
         "smooth_joints, and a third of the training crops shrunk up to 4x and enlarged back",
     ),
+    "colour": (
+        [
+            "data.synth.smooth_joints=true",
+            "data.synth.clutter=0",
+            "augment.hue=0.25",
+            "augment.grayscale_prob=0.15",
+        ],
+        "smooth_joints, and each training crop's colours turned up to a quarter circle; 15% grey",
+    ),
+    "context": (
+        [
+            "data.synth.smooth_joints=true",
+            "data.synth.clutter=0",
+            "data.synth.person_scale=[0.3,0.9]",
+        ],
+        "smooth_joints, and people drawn smaller in the image, so crops hold scene, not black margins",
+    ),
     "clutter": (
         ["data.synth.smooth_joints=false", "data.synth.clutter=0.5"],
         "half the backgrounds covered in dead-leaves clutter (shapes at every scale, some limb-like)",

@@ -183,3 +183,20 @@ def test_the_capsule_style_reproduces_the_first_generator():
 def test_real_faces_are_bundled():
     faces = F.lfw_faces()
     assert faces.shape == (100, 25, 25) and 0.2 < float(faces.mean()) < 0.8
+
+
+def test_person_scale_sets_how_much_of_the_image_the_person_fills():
+    """Smaller people leave scene around them; the same people, poses and views otherwise."""
+    from posenet_mobile.errors import ConfigError
+
+    big = SY.SynthConfig(image_size=128, truncation_prob=0.0, person_scale=(0.9, 0.9))
+    small = SY.SynthConfig(image_size=128, truncation_prob=0.0, person_scale=(0.4, 0.4))
+    ratios = []
+    for i in range(6):
+        _, pa = SY.render_sample(0, i, big)
+        _, pb = SY.render_sample(0, i, small)
+        assert pa[0]["category"] == pb[0]["category"] and pa[0]["camera"] == pb[0]["camera"]
+        ratios.append(max(pb[0]["bbox"][2:]) / max(pa[0]["bbox"][2:]))
+    assert 0.3 < np.median(ratios) < 0.6, ratios
+    with pytest.raises(ConfigError, match="synth.person_scale"):
+        SY.SynthConfig(person_scale=(0.9, 0.4))

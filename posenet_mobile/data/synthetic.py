@@ -51,6 +51,10 @@ class SynthConfig:
     torso as one surface instead of one per part (no crease at elbows, knees and waist).
     ``clutter``: the chance that dead-leaves shapes (some limb-shaped) cover the background
     (:func:`posenet_mobile.data.scene.clutter`).
+    ``person_scale``: ``[low, high]``, the main person's extent as a fraction of the image side,
+    drawn uniformly (people cut by the image edge, ``truncation_prob``, are drawn larger). A
+    person who fills the image leaves a padded crop with black margins framing them, a cue that
+    photographs, with scene around the person, do not give.
     """
 
     image_size: int = 256
@@ -70,10 +74,22 @@ class SynthConfig:
     camera_effects: bool = True
     smooth_joints: bool = True
     clutter: float = 0.0
+    person_scale: tuple = (0.55, 0.95)
 
     def __post_init__(self):
         from ..config import COUNT, PROBABILITY, between, check_bools, check_fields
         from ..errors import ConfigError
+
+        try:
+            lo, hi = (float(v) for v in self.person_scale)
+        except (TypeError, ValueError):
+            lo = hi = float("nan")
+        if not (0.05 <= lo <= hi <= 2.0):
+            raise ConfigError(
+                "synth.person_scale: expected [low, high] with 0.05 <= low <= high <= 2, "
+                f"got {self.person_scale!r}"
+            )
+        object.__setattr__(self, "person_scale", (lo, hi))
 
         check_fields(
             self,
@@ -263,7 +279,7 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, rng_clutter, cfg):
         extra = (1 + int(rng.random() < 0.3)) if rng.random() < cfg.distractor_prob else 0
     people += [_human(rng, cfg, PERSON_ID_BASE + 1 + i) for i in range(extra)]
     main = people[0]
-    scale = rng.uniform(0.55, 0.95)
+    scale = rng.uniform(*cfg.person_scale)
     spread = 0.45 if rng.random() < cfg.truncation_prob else 0.12
     if spread > 0.2:
         scale = rng.uniform(0.8, 1.3)
