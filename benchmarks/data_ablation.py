@@ -99,6 +99,10 @@ ROWS = {
         ],
         "smooth_joints, and people drawn smaller in the image, so crops hold scene, not black margins",
     ),
+    "randconv": (
+        ["data.synth.smooth_joints=true", "data.synth.clutter=0", "augment.randconv_prob=0.5"],
+        "smooth_joints, and half the training crops through a random convolution (RandConv)",
+    ),
     "clutter": (
         ["data.synth.smooth_joints=false", "data.synth.clutter=0.5"],
         "half the backgrounds covered in dead-leaves clutter (shapes at every scale, some limb-like)",

@@ -155,3 +155,29 @@ def test_hue_and_grey_keep_brightness_and_are_off_by_default(rng):
     assert np.abs(grey[..., 0].astype(np.float32) - x.mean(-1)).max() <= 1.0
     with pytest.raises(Exception, match="augment.hue"):
         AugmentConfig(hue=0.7)
+
+
+def test_random_convolution_changes_texture_keeps_levels_and_is_off_by_default(rng):
+    from posenet_mobile.data.augment import random_convolution
+
+    yy, xx = np.mgrid[0:48, 0:48]
+    img = np.stack([xx * 4, yy * 4, (xx + yy) * 2], -1).astype(np.uint8)  # smooth gradients
+    img[16:32, 16:32] = (200, 40, 90)  # a square "person"
+    a, b = np.random.default_rng(4), np.random.default_rng(4)
+    assert random_convolution(img, a, AugmentConfig()) is img and a.random() == b.random()
+    cfg = AugmentConfig(randconv_prob=1.0)
+    outs = [random_convolution(img, np.random.default_rng(s), cfg) for s in range(12)]
+    assert all(o.shape == img.shape and o.dtype == np.uint8 for o in outs)
+    moved = [np.abs(o.astype(int) - img).mean() for o in outs]
+    assert np.median(moved) > 5, moved  # the pixels change
+    # levels stay: each channel's mean within a few values of the input's (clipping aside)
+    means = np.array([o.reshape(-1, 3).mean(0) for o in outs])
+    assert np.median(np.abs(means - img.reshape(-1, 3).mean(0))) < 8
+    # the square's outline stays where it was (the kernel is centred): the strongest change
+    # along a row through it is still at its left edge, between columns 15 and 16
+    at = [
+        int(np.argmax(np.abs(np.diff(o[24, 8:24].astype(int), axis=0)).sum(-1))) + 8 for o in outs
+    ]
+    assert sum(14 <= c <= 16 for c in at) >= 9, at
+    with pytest.raises(Exception, match="augment.randconv_prob"):
+        AugmentConfig(randconv_prob=2.0)

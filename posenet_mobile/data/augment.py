@@ -30,6 +30,12 @@ class AugmentConfig:
     colour circle (0.5 reaches every hue); grayscale_prob: how often the crop loses its colour
     (photographs in black and white). Both keep a pixel's brightness, so shapes and shading are
     what is left to learn from; synthetic skin and garment colours are a small, made-up palette.
+
+    randconv_prob: how often the crop is passed through a random convolution (RandConv, Xu et
+    al., ICLR 2021): a 1x1, 3x3 or 5x5 kernel with random weights mixing the three channels,
+    rescaled to the crop's brightness and contrast and blended with it by a random amount. Local
+    texture and colour become unreliable, shapes survive: a model trained so leans on shape,
+    which is what synthetic people share with real ones.
     """
 
     scale: tuple = (0.75, 1.25)
@@ -46,6 +52,7 @@ class AugmentConfig:
     lowres_max: float = 4.0
     hue: float = 0.0
     grayscale_prob: float = 0.0
+    randconv_prob: float = 0.0
 
     def __post_init__(self):
         from ..config import PROBABILITY, between, check_fields
@@ -78,6 +85,7 @@ class AugmentConfig:
                 "lowres_max": between(1.0, 16.0),
                 "hue": between(0.0, 0.5),
                 "grayscale_prob": PROBABILITY,
+                "randconv_prob": PROBABILITY,
             },
         )
 
@@ -158,6 +166,29 @@ def hue_rotation(angle: float) -> np.ndarray:
     u = np.full((3, 3), 1.0 / 3.0)
     cross = np.array([[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]]) / np.sqrt(3.0)
     return (c * np.eye(3) + (1.0 - c) * u + s * cross).astype(np.float32)
+
+
+def random_convolution(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
+    """With ``randconv_prob``, RandConv on an RGB uint8 crop (see :class:`AugmentConfig`).
+
+    The output keeps the input's mean and standard deviation per channel; the blend weight of the
+    filtered image is drawn from [0, 1]. Keypoints do not move: the kernel is centred.
+    """
+    if not cfg.randconv_prob or rng.random() >= cfg.randconv_prob:
+        return img
+    k = int(rng.choice([1, 3, 5]))
+    w = rng.normal(0.0, 1.0 / np.sqrt(3 * k * k), (3, 3, k, k)).astype(np.float32)  # out, in
+    x = img.astype(np.float32)
+    y = np.empty_like(x)
+    for o in range(3):
+        y[..., o] = sum(
+            cv2.filter2D(x[..., i], -1, w[o, i], borderType=cv2.BORDER_REFLECT) for i in range(3)
+        )
+    mx, sx = x.mean((0, 1)), x.std((0, 1)) + 1e-3
+    my, sy = y.mean((0, 1)), y.std((0, 1)) + 1e-3
+    y = (y - my) / sy * sx + mx
+    a = rng.random()
+    return np.clip(a * x + (1.0 - a) * y, 0, 255).astype(np.uint8)
 
 
 def lower_resolution(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:

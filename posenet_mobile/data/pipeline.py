@@ -27,6 +27,7 @@ from .augment import (
     lower_resolution,
     occlude,
     photometric,
+    random_convolution,
     random_crop,
 )
 from .coco import CocoDataset, read_image
@@ -134,6 +135,7 @@ class KeypointPipeline:
             crop, self.codec.input_size, s.keypoints, s.visibility, self.flip_index
         )
         patch = lower_resolution(patch, rng, self.augment)
+        patch = random_convolution(patch, rng, self.augment)
         patch = occlude(photometric(patch, rng, self.augment), rng, self.augment)
         targets = pack_targets(
             self.codec, kp[None], vis[None], self.output_names, torso=self.torso, simcc=self.simcc
