@@ -61,16 +61,16 @@ def main():
         write_json_atomic(a.out, doc, indent=1)
         return
 
-    from posenet_mobile.codec import HeatmapCodec
-    from posenet_mobile.config import model_config_from_yaml
+    from posenet_mobile.train.config import load_config
     from posenet_mobile.data.coco import load_coco
     from posenet_mobile.data.pipeline import KeypointPipeline
     from posenet_mobile.keras import keras, tf
     from posenet_mobile.losses import losses_for
     from posenet_mobile.models import build_model
 
-    cfg = model_config_from_yaml(a.config)
-    codec = HeatmapCodec(cfg.input_size, cfg.output_stride)
+    exp = load_config(a.config)
+    cfg = exp.model
+    codec = exp.codec()
     model = build_model(cfg)
     names = list(model.output_names)
     pipe = KeypointPipeline(load_coco(data_dir), codec, names, training=True, seed=0)

@@ -62,7 +62,6 @@ def main():
 
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
-    from posenet_mobile.codec import HeatmapCodec
     from posenet_mobile.data.coco import load_coco
     from posenet_mobile.data.pipeline import KeypointPipeline
     from posenet_mobile.harness.provenance import provenance
@@ -88,7 +87,7 @@ def main():
     model, _ = compiled_model(cfg, a.steps)
     names = output_names(model)
     m = cfg.model
-    codec = HeatmapCodec(m.input_size, m.output_stride, cfg.data.sigma, cfg.data.offset_radius)
+    codec = cfg.codec()
     pipe = KeypointPipeline(load_coco(data), codec, names, training=True, augment=cfg.augment)
     x, y = next(iter(pipe.dataset(bs)))
     mem = tf.data.Dataset.from_tensors((x, y)).repeat()

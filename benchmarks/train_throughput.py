@@ -53,7 +53,6 @@ def _xla_compatible_upsampling():
 
 def _variant(a, name, data):
     """Build variant ``name``: ``(model, dataset, batch size, steps for the timed images)``, traced."""
-    from posenet_mobile.codec import HeatmapCodec
     from posenet_mobile.data.coco import load_coco
     from posenet_mobile.data.pipeline import KeypointPipeline
     from posenet_mobile.keras import tf
@@ -70,8 +69,7 @@ def _variant(a, name, data):
     model, _ = compiled_model(cfg, steps)
     if name == "xla":
         model.jit_compile = True
-    m = cfg.model
-    codec = HeatmapCodec(m.input_size, m.output_stride, cfg.data.sigma, cfg.data.offset_radius)
+    codec = cfg.codec()
     pipe = KeypointPipeline(
         load_coco(os.path.join(data, "train")),
         codec,

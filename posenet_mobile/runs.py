@@ -28,12 +28,11 @@ class Run:
 
     @property
     def codec(self) -> HeatmapCodec:
-        m, d = self.cfg.model, self.cfg.data
-        return HeatmapCodec(m.input_size, m.output_stride, d.sigma, d.offset_radius)
+        return self.cfg.codec()
 
     @property
     def simcc(self) -> "SimCCCodec | None":
-        return SimCCCodec.for_model(self.cfg.model)
+        return self.cfg.simcc_codec()
 
     def model_path(self, stage: str = "float") -> Path:
         return {

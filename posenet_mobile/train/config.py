@@ -219,6 +219,21 @@ class ExperimentConfig:
     def to_dict(self) -> dict:
         return to_dict(self)
 
+    def codec(self):
+        """The :class:`~posenet_mobile.codec.HeatmapCodec` this experiment trains and decodes with
+        (model input size and output stride, data sigma and offset radius): the one place it is
+        built from a config."""
+        from ..codec import HeatmapCodec
+
+        m, d = self.model, self.data
+        return HeatmapCodec(m.input_size, m.output_stride, d.sigma, d.offset_radius)
+
+    def simcc_codec(self):
+        """The :class:`~posenet_mobile.simcc.SimCCCodec` of a ``simcc`` head, else ``None``."""
+        from ..simcc import SimCCCodec
+
+        return SimCCCodec.for_model(self.model)
+
     def fingerprint(self) -> str:
         """Short hash of everything that changes the trained weights."""
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]

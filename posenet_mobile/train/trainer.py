@@ -23,8 +23,6 @@ import sys
 import time
 from pathlib import Path
 
-from ..codec import HeatmapCodec
-from ..simcc import SimCCCodec
 from ..data.coco import load_coco
 from ..data.pipeline import KeypointPipeline
 from ..errors import ConfigError, DataError, TrainError
@@ -180,9 +178,7 @@ def _train_locked(
         raise ConfigError(
             f"train.batch_size: {global_batch} (global) is larger than the {len(train_set)} training people"
         )
-    codec = HeatmapCodec(
-        cfg.model.input_size, cfg.model.output_stride, cfg.data.sigma, cfg.data.offset_radius
-    )
+    codec = cfg.codec()
     keras.utils.set_random_seed(tcfg.seed)
     with strat.scope():
         model, opt = compiled_model(cfg, steps, replicas)
@@ -209,7 +205,7 @@ def _train_locked(
         _require_model(run, state)
         return read_json(out / "metrics.json") if (out / "metrics.json").exists() else {}
 
-    simcc = SimCCCodec.for_model(cfg.model)
+    simcc = cfg.simcc_codec()
     train_pipe = KeypointPipeline(
         train_set,
         codec,
