@@ -6,6 +6,9 @@ carry it). The wheel is fetched with ``pip download --no-deps`` (a registry pack
 installed: mediapipe conflicts with tfmot) into ``--cache`` and the .tflite is extracted.
 Everything runs in one interleaved :func:`posenet_mobile.harness.bench.bench` call.
 
+Writes the JSON it prints to ``--results`` (default ``benchmarks/results/peers.json``) with
+the commit and the machine; ``docs/measured.md`` is generated from it.
+
 Usage: .venv/bin/python benchmarks/peers.py --model A.tflite [--model B.tflite] [--threads 1 2]
 """
 
@@ -54,8 +57,16 @@ def main():
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--cache", default="benchmarks/.cache")
+    ap.add_argument(
+        "--results",
+        default=str(Path(__file__).resolve().parent / "results" / "peers.json"),
+        help="also write the JSON here",
+    )
     a = ap.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from posenet_mobile.harness.bench import bench
+    from posenet_mobile.harness.provenance import provenance
+    from posenet_mobile.io import write_json_atomic
 
     peer, why = peer_model(Path(a.cache))
     models = list(a.model) + ([str(peer)] if peer else [])
@@ -65,17 +76,16 @@ def main():
         for r in rows:
             p = next(x for x in rows if x["model"] == str(peer) and x["threads"] == r["threads"])
             r["latency_vs_blazepose_full"] = round(r["median_ms"] / p["median_ms"], 3)
-    print(
-        json.dumps(
-            {
-                "peer": str(peer) if peer else None,
-                "peer_unavailable": why,
-                "runs": a.runs,
-                "results": rows,
-            },
-            indent=1,
-        )
-    )
+    doc = {
+        "benchmark": "peers",
+        "peer": Path(peer).name if peer else None,
+        "peer_unavailable": why,
+        "runs": a.runs,
+        "results": [{**r, "file": Path(r["model"]).name} for r in rows],
+        "provenance": provenance(),
+    }
+    write_json_atomic(Path(a.results), doc, indent=1)
+    print(json.dumps(doc, indent=1))
 
 
 if __name__ == "__main__":

@@ -3,13 +3,20 @@
 Generates the training set (seed S) and a held-out validation set (seed S+1), trains, and
 reports wall time, training images/s and the best validation PCK@0.2 / OKS AP.
 
+Writes the JSON it prints to ``--results`` (default ``benchmarks/results/train_quickstart.json``)
+with the commit and the machine; ``docs/measured.md`` is generated from it.
+
 Usage: .venv/bin/python benchmarks/train_quickstart.py [--out runs/bench_quickstart] [--set k=v ...]
 """
 
 import argparse
 import json
 import shutil
+import sys
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main():
@@ -20,10 +27,16 @@ def main():
     ap.add_argument(
         "--keep", action="store_true", help="resume an existing run instead of starting fresh"
     )
+    ap.add_argument(
+        "--results", default=str(ROOT / "benchmarks" / "results" / "train_quickstart.json")
+    )
     a = ap.parse_args()
     if not a.keep:
         shutil.rmtree(a.out, ignore_errors=True)
 
+    sys.path.insert(0, str(ROOT))
+    from posenet_mobile.harness.provenance import provenance
+    from posenet_mobile.io import write_json_atomic
     from posenet_mobile.train.config import load_config
     from posenet_mobile.train.trainer import train
 
@@ -35,26 +48,26 @@ def main():
     train_s = sum(hist["train_seconds"])
     steps = cfg.train.steps_per_epoch or res["train_people"] // res["global_batch"]
     images = steps * res["global_batch"] * len(hist["epoch"])
-    print(
-        json.dumps(
-            {
-                "config": a.config,
-                "overrides": a.set,
-                "wall_seconds_including_data": round(wall, 1),
-                "train_and_eval_seconds": round(sum(hist["seconds"]), 1),
-                "fit_seconds": round(train_s, 1),
-                "train_images_per_second": round(images / train_s, 1),
-                "epochs": len(hist["epoch"]),
-                "best_epoch": res["best_epoch"],
-                "val_pck@0.2": round(res["best"]["pck"], 4),
-                "val_oks_ap": round(res["best"]["AP"], 4),
-                "val_ap50": round(res["best"]["AP50"], 4),
-                "train_people": res["train_people"],
-                "val_people": res["val_people"],
-                "learning_curve": f"{a.out}/learning_curve.png",
-            }
-        )
-    )
+    doc = {
+        "benchmark": "train_quickstart",
+        "config": a.config,
+        "overrides": a.set,
+        "wall_seconds_including_data": round(wall, 1),
+        "train_and_eval_seconds": round(sum(hist["seconds"]), 1),
+        "fit_seconds": round(train_s, 1),
+        "train_images_per_second": round(images / train_s, 1),
+        "epochs": len(hist["epoch"]),
+        "best_epoch": res["best_epoch"],
+        "val_pck@0.2": round(res["best"]["pck"], 4),
+        "val_oks_ap": round(res["best"]["AP"], 4),
+        "val_ap50": round(res["best"]["AP50"], 4),
+        "train_people": res["train_people"],
+        "val_people": res["val_people"],
+        "learning_curve": f"{a.out}/learning_curve.png",
+        "provenance": provenance(),
+    }
+    write_json_atomic(Path(a.results), doc, indent=1)
+    print(json.dumps(doc))
 
 
 if __name__ == "__main__":

@@ -4,8 +4,15 @@ from pathlib import Path
 
 from posenet_mobile.cli import cli_reference
 
-doc = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
-text = doc.read_text()
-start, end = "<!-- cli-reference:start -->\n", "<!-- cli-reference:end -->"
-head, rest = text.split(start, 1)
-doc.write_text(head + start + cli_reference() + end + rest.split(end, 1)[1])
+DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+START, END = "<!-- cli-reference:start -->\n", "<!-- cli-reference:end -->"
+
+
+def main():
+    text = DOC.read_text()
+    head, rest = text.split(START, 1)
+    DOC.write_text(head + START + cli_reference() + END + rest.split(END, 1)[1])
+
+
+if __name__ == "__main__":
+    main()

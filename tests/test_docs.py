@@ -43,3 +43,28 @@ def test_heads_doc_measurements_match_the_results_file():
     mod, section = _generated_section("update_heads_doc")
     assert section == mod.render(), "docs/heads.md is stale: run scripts/update_heads_doc.py"
     assert "| heatmap |" in section and "| simcc |" in section and "Pareto frontier" in section
+
+
+def test_measured_doc_matches_the_results_files():
+    mod, section = _generated_section("update_measured_doc")
+    assert section == mod.render(), "docs/measured.md is stale: run scripts/update_docs.py"
+    for name in ("demo", "train_quickstart", "peers"):  # every source is either shown or named
+        assert (ROOT / "benchmarks" / "results" / f"{name}.json").exists() or (
+            f"benchmarks/{name}.py" in section
+        )
+
+
+def test_every_generated_section_has_one_regenerating_script():
+    import re
+
+    scripts = (ROOT / "scripts" / "update_docs.py").read_text()
+    for doc in sorted((ROOT / "docs").glob("*.md")):
+        for marker in re.findall(r"<!-- ([a-z0-9-]+):start -->", doc.read_text()):
+            if doc.name == "data.md":  # benchmarks/data_ablation.py rewrites its own tables
+                continue
+            owner = [
+                p.stem
+                for p in (ROOT / "scripts").glob("update_*_doc.py")
+                if f"<!-- {marker}:start -->" in p.read_text()
+            ]
+            assert len(owner) == 1 and owner[0] in scripts, (doc.name, marker, owner)

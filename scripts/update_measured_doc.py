@@ -1,0 +1,119 @@
+"""Regenerate docs/measured.md's figures from the benchmark results files.
+
+    python scripts/update_measured_doc.py
+
+Reads benchmarks/results/demo.json (benchmarks/demo.py), train_quickstart.json
+(benchmarks/train_quickstart.py) and peers.json (benchmarks/peers.py); a file not there yet is
+named with the command that writes it. tests/test_docs.py checks the section is current.
+"""
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "measured.md"
+RESULTS = ROOT / "benchmarks" / "results"
+START, END = "<!-- measured:start -->\n", "<!-- measured:end -->"
+
+
+def _load(name: str):
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _where(doc: dict) -> str:
+    p = doc.get("provenance", {})
+    return f"{p.get('cpu')}, {p.get('cores')} cores; commit {p.get('commit')}, {p.get('time')}"
+
+
+def _demo(d: dict) -> list:
+    if d is None:
+        return ["- **`make demo`**: not recorded yet (`python benchmarks/demo.py demo_output`)."]
+    wall = d.get("wall_seconds")
+    how = f"`{d.get('command')}`" + (" on a fresh clone" if d.get("fresh_clone") else "")
+    took = f"{wall / 60:.1f} min in all" if wall else "time not recorded"
+    st = d["stage_seconds"]
+    stages = ", ".join(f"{k} {v / 60:.1f}" for k, v in st.items() if v is not None)
+    i8 = d["int8"]
+    gate = "gate passed" if d["gate_passed"] else "gate FAILED: " + "; ".join(d["failures"])
+    lat = {(r["file"], r["threads"]): r["median_ms"] for r in d["latency_ms"]}
+    ms = lambda f: " / ".join(  # noqa: E731
+        f"{lat[(f, t)]:.2f}" for t in sorted({t for (g, t) in lat if g == f})
+    )
+    k = d["kernels"]
+    lsb = ", ".join(f"{n} {v:g}" for n, v in k["max_lsb"].items())
+    out = [
+        f"- **{how}**: {took} ({_where(d)}); stages in minutes: {stages}. {d['epochs']} epochs; {gate}.",
+        f"  - On the synthetic validation set, PCK@0.2 / OKS AP: Keras float {d['float']['pck']:.3f} / "
+        f"{d['float']['AP']:.3f}; pruned ({d['pruned']['sparsity'].get('prunable_sparsity', 0):.0%} of "
+        f"prunable weights) {d['pruned']['pck']:.3f}; PQAT {d['pqat']['pck']:.3f}; TFLite float32 "
+        f"{d['float32']['pck']:.3f}; shipped int8 {i8['pck']:.3f} / {i8['AP']:.3f}, "
+        f"{i8['drop_points']:.2f} points below float, produced by {i8['produced_by']}.",
+        f"  - Files: int8 {i8['bytes']:,} bytes ({i8['gzip_bytes']:,} gzipped), float32 "
+        f"{d['float32']['bytes']:,} ({d['float32']['gzip_bytes']:,}). Median latency in ms at "
+        f"1 / 2 threads: int8 {ms('posenet_int8.tflite')}, float32 {ms('posenet_float32.tflite')}.",
+        f"  - XNNPACK against the reference kernels: largest difference {lsb} (LSB for int8 "
+        f"outputs); PCK@0.2 differs by {k['pck_diff_points']} points; keypoints by "
+        f"{k['keypoint_px'].get('mean', 0):.2f} px on average, {k['keypoint_px'].get('p99', 0):.1f} px "
+        "at the 99th percentile.",
+    ]
+    if "real" in d:
+        r = d["real"]
+        src = ", ".join(f"{s} {v:.2f}" for s, v in r["by_source_pck"].items())
+        out.append(
+            f"  - Real photographs ({r['data']}, {r['count']} people, GT-box crops, the int8 file): "
+            f"PCK@0.2 {r['pck']:.3f}, OKS AP {r['AP']:.3f}; by source {src}."
+        )
+    return out
+
+
+def _train(d: dict) -> list:
+    if d is None:
+        return ["- **Training alone**: not recorded yet (`python benchmarks/train_quickstart.py`)."]
+    cmd = " ".join(
+        ["python benchmarks/train_quickstart.py"] + [f"--set {o}" for o in d["overrides"]]
+    )
+    return [
+        f"- **Training alone** (`{cmd}`; {_where(d)}): "
+        f"the `{d['config']}` preset reaches val PCK@0.2 {d['val_pck@0.2']:.3f} (OKS AP "
+        f"{d['val_oks_ap']:.3f}) at epoch {d['best_epoch']} of {d['epochs']}, after "
+        f"{d['fit_seconds'] / 60:.1f} min of fitting ({d['wall_seconds_including_data'] / 60:.1f} min "
+        f"with data generation and evaluation), {d['train_images_per_second']} training images/s."
+    ]
+
+
+def _peers(d: dict) -> list:
+    if d is None:
+        return [
+            "- **Latency beside BlazePose Full**: not recorded yet "
+            "(`python benchmarks/peers.py --model FILE.tflite ...`)."
+        ]
+    if not d.get("peer"):
+        return [
+            f"- **Latency beside BlazePose Full**: the peer model was unavailable ({d.get('peer_unavailable')})."
+        ]
+    rows = {}
+    for r in d["results"]:
+        rows.setdefault(r["file"], {})[r["threads"]] = r["median_ms"]
+    threads = sorted({t for v in rows.values() for t in v})
+    cells = "; ".join(f"{f} " + " / ".join(f"{v[t]:.2f}" for t in threads) for f, v in rows.items())
+    return [
+        f"- **Latency beside BlazePose Full** (`python benchmarks/peers.py`, {d['runs']} runs, "
+        f"{_where(d)}), median ms at {' / '.join(map(str, threads))} threads: {cells}. Latency "
+        "only: BlazePose predicts 33 landmarks at 256 px."
+    ]
+
+
+def render() -> str:
+    lines = _demo(_load("demo")) + _train(_load("train_quickstart")) + _peers(_load("peers"))
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    text = DOC.read_text()
+    head, rest = text.split(START, 1)
+    DOC.write_text(head + START + render() + END + rest.split(END, 1)[1])
+
+
+if __name__ == "__main__":
+    main()
