@@ -103,6 +103,10 @@ ROWS = {
         ["data.synth.smooth_joints=true", "data.synth.clutter=0", "augment.randconv_prob=0.5"],
         "smooth_joints, and half the training crops through a random convolution (RandConv)",
     ),
+    "width_0.5": (
+        ["data.synth.smooth_joints=true", "data.synth.clutter=0", "model.width=0.5"],
+        "smooth_joints, and a wider backbone (width 0.5): capacity, not data",
+    ),
     "clutter": (
         ["data.synth.smooth_joints=false", "data.synth.clutter=0.5"],
         "half the backgrounds covered in dead-leaves clutter (shapes at every scale, some limb-like)",
