@@ -31,7 +31,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check posenet_mobile tests benchmarks scripts training
 
 test: lint
-	PY=$(PY) WORKERS=$(PYTEST_WORKERS) bash scripts/test.sh $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	PY=$(PY) bash scripts/java_tests.sh
 
 demo: $(STAMP)
 	$(VENV)/bin/posenet-mobile demo --out demo_output
