@@ -38,10 +38,17 @@ def summarize(demo: Path) -> dict:
     f32, i8 = ex["float32"], ex["int8"]
     doc = {
         "benchmark": "demo",
-        "stage_seconds": {k: v.get("seconds") for k, v in rec.items()},
+        "stage_seconds": {
+            k: rec[k].get("seconds")
+            for k in ("train", "compress", "export", "validate", "real", "bench", "report")
+            if k in rec
+        },
         "epochs": tr.get("epochs_completed"),
         "float": _metrics(tr["best"]),
-        "pruned": {**_metrics(comp["pruned"]["val"]), "sparsity": comp["pruned"]["sparsity"]},
+        "pruned": {
+            **_metrics(comp["pruned"]["val"]),
+            "sparsity": comp["pruned"]["sparsity"].get("prunable_sparsity"),
+        },
         "pqat": _metrics(comp["qat"]["val"]),
         "int8": {
             **_metrics(va["metrics"]),

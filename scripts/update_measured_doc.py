@@ -45,7 +45,7 @@ def _demo(d: dict) -> list:
     out = [
         f"- **{how}**: {took} ({_where(d)}); stages in minutes: {stages}. {d['epochs']} epochs; {gate}.",
         f"  - On the synthetic validation set, PCK@0.2 / OKS AP: Keras float {d['float']['pck']:.3f} / "
-        f"{d['float']['AP']:.3f}; pruned ({d['pruned']['sparsity'].get('prunable_sparsity', 0):.0%} of "
+        f"{d['float']['AP']:.3f}; pruned ({d['pruned']['sparsity']:.0%} of "
         f"prunable weights) {d['pruned']['pck']:.3f}; PQAT {d['pqat']['pck']:.3f}; TFLite float32 "
         f"{d['float32']['pck']:.3f}; shipped int8 {i8['pck']:.3f} / {i8['AP']:.3f}, "
         f"{i8['drop_points']:.2f} points below float, produced by {i8['produced_by']}.",
