@@ -43,6 +43,20 @@ def between(lo=None, hi=None, lo_open=False, hi_open=False, integer=False):
     return ok, f"{kind} {' and '.join(parts)}".strip()
 
 
+def low_high(value, name: str, lo: float, hi: float) -> tuple:
+    """A ``[low, high]`` setting as two floats with ``lo <= low <= high <= hi``, else a
+    :class:`ConfigError` naming ``name`` (``section.field``)."""
+    try:
+        a, b = (float(v) for v in value)
+    except (TypeError, ValueError):
+        a = b = float("nan")
+    if not (lo <= a <= b <= hi):
+        raise ConfigError(
+            f"{name}: expected [low, high] with {lo:g} <= low <= high <= {hi:g}, got {value!r}"
+        )
+    return a, b
+
+
 PROBABILITY = between(0.0, 1.0)
 COUNT = between(1, integer=True)
 

@@ -49,6 +49,17 @@ def write_json_atomic(path, obj, indent=None) -> None:
     write_bytes_atomic(path, json_bytes(obj, indent))
 
 
+def replace_section(path, start: str, end: str, body: str) -> None:
+    """Rewrite the text between the markers ``start`` and ``end`` of the text file ``path`` with
+    ``body`` (atomically): how generated sections of the docs are kept current."""
+    path = Path(path)
+    text = path.read_text()
+    if start not in text or end not in text:
+        raise OutputError(f"{path}: markers {start.strip()!r} and {end.strip()!r} expected")
+    head, rest = text.split(start, 1)
+    write_bytes_atomic(path, (head + start + body + end + rest.split(end, 1)[1]).encode())
+
+
 def json_bytes(obj, indent=None) -> bytes:
     text = json.dumps(
         obj, indent=indent, separators=None if indent else (",", ":"), default=_default

@@ -3,15 +3,14 @@
 from pathlib import Path
 
 from posenet_mobile.cli import cli_reference
+from posenet_mobile.io import replace_section
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 START, END = "<!-- cli-reference:start -->\n", "<!-- cli-reference:end -->"
 
 
 def main():
-    text = DOC.read_text()
-    head, rest = text.split(START, 1)
-    DOC.write_text(head + START + cli_reference() + END + rest.split(END, 1)[1])
+    replace_section(DOC, START, END, cli_reference())
 
 
 if __name__ == "__main__":

@@ -129,10 +129,9 @@ def _render_run(doc: dict, plot: bool) -> list:
 
 def main():
     from posenet_mobile.harness.compare import plot_heads
+    from posenet_mobile.io import replace_section
 
-    text = DOC.read_text()
-    head, rest = text.split(START, 1)
-    DOC.write_text(head + START + render() + END + rest.split(END, 1)[1])
+    replace_section(DOC, START, END, render())
     plot_heads(json.loads(RESULTS.read_text()), PLOT, 1)
 
 

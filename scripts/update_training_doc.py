@@ -82,9 +82,9 @@ def render() -> str:
 
 
 def main():
-    text = DOC.read_text()
-    head, rest = text.split(START, 1)
-    DOC.write_text(head + START + render() + END + rest.split(END, 1)[1])
+    from posenet_mobile.io import replace_section
+
+    replace_section(DOC, START, END, render())
 
 
 if __name__ == "__main__":

@@ -55,18 +55,9 @@ class AugmentConfig:
     randconv_prob: float = 0.0
 
     def __post_init__(self):
-        from ..config import PROBABILITY, between, check_fields
-        from ..errors import ConfigError
+        from ..config import PROBABILITY, between, check_fields, low_high
 
-        try:
-            lo, hi = (float(v) for v in self.scale)
-        except (TypeError, ValueError):
-            lo = hi = float("nan")
-        if not (0.1 <= lo <= hi <= 10.0):
-            raise ConfigError(
-                f"augment.scale: expected [low, high] with 0.1 <= low <= high <= 10, got {self.scale!r}"
-            )
-        object.__setattr__(self, "scale", (lo, hi))
+        object.__setattr__(self, "scale", low_high(self.scale, "augment.scale", 0.1, 10.0))
         unit = between(0.0, 1.0)
         check_fields(
             self,

@@ -77,19 +77,12 @@ class SynthConfig:
     person_scale: tuple = (0.55, 0.95)
 
     def __post_init__(self):
-        from ..config import COUNT, PROBABILITY, between, check_bools, check_fields
+        from ..config import COUNT, PROBABILITY, between, check_bools, check_fields, low_high
         from ..errors import ConfigError
 
-        try:
-            lo, hi = (float(v) for v in self.person_scale)
-        except (TypeError, ValueError):
-            lo = hi = float("nan")
-        if not (0.05 <= lo <= hi <= 2.0):
-            raise ConfigError(
-                "synth.person_scale: expected [low, high] with 0.05 <= low <= high <= 2, "
-                f"got {self.person_scale!r}"
-            )
-        object.__setattr__(self, "person_scale", (lo, hi))
+        object.__setattr__(
+            self, "person_scale", low_high(self.person_scale, "synth.person_scale", 0.05, 2.0)
+        )
 
         check_fields(
             self,
