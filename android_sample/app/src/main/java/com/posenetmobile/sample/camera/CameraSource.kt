@@ -55,10 +55,15 @@ class CameraSource(
         val plane = image.planes[0]
         // a row may be padded: the copy is as wide as the row stride and only w columns are drawn
         val strideW = plane.rowStride / plane.pixelStride
-        val src = rgba?.takeIf { it.width == strideW && it.height == h }
-            ?: Bitmap.createBitmap(strideW, h, Bitmap.Config.ARGB_8888).also { rgba = it }
-        plane.buffer.rewind()
-        src.copyPixelsFromBuffer(plane.buffer)
+        val buffer = plane.buffer.also { it.rewind() }
+        val src = if (buffer.remaining() >= plane.rowStride * h) {
+            (rgba?.takeIf { it.width == strideW && it.height == h }
+                ?: Bitmap.createBitmap(strideW, h, Bitmap.Config.ARGB_8888).also { rgba = it })
+                .also { it.copyPixelsFromBuffer(buffer) }
+        } else {
+            // some devices leave the last row unpadded: CameraX's own (allocating) conversion
+            image.toBitmap()
+        }
         val rotation = image.imageInfo.rotationDegrees
         val outW = if (rotation % 180 == 0) w else h
         val outH = if (rotation % 180 == 0) h else w
