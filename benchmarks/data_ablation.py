@@ -73,7 +73,7 @@ ROWS = {
         FIRST_HUMAN + ["augment.rotation=25", "augment.rotation_prob=0.4"],
         "training crops rotated less (the data is mostly upright now)",
     ),
-    "sigma_1.5": (FIRST_HUMAN + ["data.sigma=1.5"], "narrower heatmap Gaussians"),
+    "sigma_1.5": (FIRST_HUMAN + ["codec.sigma=1.5"], "narrower heatmap Gaussians"),
     "smooth_joints": (
         ["data.synth.smooth_joints=true", "data.synth.clutter=0"],
         "each limb and the torso shaded as one surface: no dark crease at elbows, knees, waist",

@@ -70,7 +70,7 @@ def main():
 
     exp = load_config(a.config)
     cfg = exp.model
-    codec = exp.codec()
+    codec = exp.heatmap_codec()
     model = build_model(cfg)
     names = list(model.output_names)
     pipe = KeypointPipeline(load_coco(data_dir), codec, names, training=True, seed=0)

@@ -65,11 +65,11 @@ def main():
     real = validate(model, a.data, progress=quiet)
     row = {
         "model": str(model),
-        "format": meta.get("format"),
-        "head": meta.get("head"),
+        "format": meta.format,
+        "head": meta.head,
         "training": {
-            "config": meta["training"].get("config"),
-            "fingerprint": meta["training"].get("fingerprint"),
+            "config": meta.get("training", {}).get("config"),
+            "fingerprint": meta.get("training", {}).get("fingerprint"),
         },
         "real": {
             "data": a.data,
@@ -79,7 +79,7 @@ def main():
             "by_source": real.get("by_source", {}),
         },
     }
-    syn = a.synthetic_data or (meta["training"].get("data") or {}).get("val")
+    syn = a.synthetic_data or (meta.get("training", {}).get("data") or {}).get("val")
     if syn and Path(syn).exists():
         s = validate(model, syn, limit=a.synthetic_limit, progress=quiet)
         row["synthetic_val"] = {

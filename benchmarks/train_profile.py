@@ -87,7 +87,7 @@ def main():
     model, _ = compiled_model(cfg, a.steps)
     names = output_names(model)
     m = cfg.model
-    codec = cfg.codec()
+    codec = cfg.heatmap_codec()
     pipe = KeypointPipeline(load_coco(data), codec, names, training=True, augment=cfg.augment)
     x, y = next(iter(pipe.dataset(bs)))
     mem = tf.data.Dataset.from_tensors((x, y)).repeat()

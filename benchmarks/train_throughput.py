@@ -69,7 +69,7 @@ def _variant(a, name, data):
     model, _ = compiled_model(cfg, steps)
     if name == "xla":
         model.jit_compile = True
-    codec = cfg.codec()
+    codec = cfg.heatmap_codec()
     pipe = KeypointPipeline(
         load_coco(os.path.join(data, "train")),
         codec,

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .config import CodecConfig
 from .errors import ConfigError
 from .schema import torso_indices
 
@@ -59,8 +60,8 @@ class HeatmapCodec:
 
     input_size: tuple[int, int]
     stride: int = 4
-    sigma: float = 1.5
-    offset_radius: float = 2.0
+    sigma: float = CodecConfig.sigma
+    offset_radius: float = CodecConfig.offset_radius
 
     def __post_init__(self):
         h, w = (int(v) for v in self.input_size)

@@ -77,6 +77,54 @@ def check_bools(cfg, section: str, names) -> None:
 
 
 @dataclass(frozen=True)
+class CodecConfig:
+    """How keypoints become training targets and how outputs become keypoints again: the one
+    place these values are set. The geometry they work in (input size, output stride, simcc split
+    ratio) belongs to the model, since it fixes the output shapes; :meth:`ExperimentConfig.heatmap_codec`
+    joins the two.
+
+    sigma: standard deviation of the heatmap Gaussians, heatmap cells (the heatmap head and the
+        heatmap-supervised heads' training targets).
+    offset_radius: heatmap cells around a keypoint whose offsets are supervised.
+    simcc_sigma: width of the simcc head's Gaussian targets, bins. RTMPose uses about 5 bins at
+        192x256 inputs; scaled to the 128 px quickstart that is nearer 3, and the default sits
+        between the two: a wider target gives a short CPU budget more signal per bin.
+    simcc_beta: temperature of the simcc head's KL loss (RTMPose's value); the score reads it too.
+
+    Heatmap refinement is not a setting: a model with an ``offsets`` output is decoded by reading
+    the offset at the peak, in Python and in the Android core alike.
+    """
+
+    sigma: float = 2.0
+    offset_radius: float = 2.0
+    simcc_sigma: float = 4.0
+    simcc_beta: float = 10.0
+
+    def __post_init__(self):
+        check_fields(
+            self,
+            "codec",
+            {
+                "sigma": between(0.0, 16.0, lo_open=True),
+                "offset_radius": between(0.0, 32.0, lo_open=True),
+                "simcc_sigma": between(0, lo_open=True),
+                "simcc_beta": between(0, lo_open=True),
+            },
+        )
+
+
+#: Settings that moved to another section: ``old path -> new path``. A preset, a config file or a
+#: ``--set`` that uses an old path is refused with the new one named; a run folder written by an
+#: older version is read with its values moved (:func:`posenet_mobile.train.config.config_from_dict`).
+MOVED_SETTINGS = {
+    "data.sigma": "codec.sigma",
+    "data.offset_radius": "codec.offset_radius",
+    "model.simcc_sigma": "codec.simcc_sigma",
+    "model.simcc_beta": "codec.simcc_beta",
+}
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     """What the model builder needs.
 
@@ -106,10 +154,7 @@ class ModelConfig:
     global_context: add a pooled summary of the whole crop to the heatmap head's input
         (:func:`posenet_mobile.models.heads.global_context`); exported with the model.
     simcc_split: bins per input pixel of the simcc head (RTMPose's split ratio).
-    simcc_sigma: width of the simcc head's Gaussian targets, bins. RTMPose uses about 5 bins at
-        192x256 inputs; scaled to the 128 px quickstart that is nearer 3, and the default sits
-        between the two: a wider target gives a short CPU budget more signal per bin.
-    simcc_beta: temperature of the simcc head's KL loss (RTMPose's value); the score reads it too.
+    (The simcc head's target width and temperature are codec settings: :class:`CodecConfig`.)
     simcc_hidden: width of the simcc head's hidden layer, shared by all keypoints.
     regression_stop_gradient: the regression head's encoder reads the heatmap path's features
         through a stop-gradient (BlazePose, Fig. 4): the backbone and decoder learn from the
@@ -133,8 +178,6 @@ class ModelConfig:
     facing_channels: int = 0
     global_context: bool = False
     simcc_split: int = 2
-    simcc_sigma: float = 4.0
-    simcc_beta: float = 10.0
     simcc_hidden: int = 128
     regression_stop_gradient: bool = False
     coord_loss: str = "l1"
@@ -165,8 +208,6 @@ class ModelConfig:
             "model",
             {
                 "simcc_split": between(1, 8, integer=True),
-                "simcc_sigma": between(0, lo_open=True),
-                "simcc_beta": between(0, lo_open=True),
                 "simcc_hidden": between(8, 1024, integer=True),
             },
         )

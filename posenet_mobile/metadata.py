@@ -15,6 +15,8 @@ crop rule), ``outputs`` (tensor index, name, shape, dtype, quantization, meaning
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -232,3 +234,187 @@ def output_entry(index: int, name: str, shape, dtype: str, quant) -> dict:
         "layout": spec.layout,
         "frame": spec.frame,
     }
+
+
+# --- the document, typed -----------------------------------------------------------------------
+#
+# Each section names the fields the package reads and keeps every other field of the document in
+# ``extra``, untouched: ``from_json(doc).to_json() == doc`` for every document the schema accepts,
+# so a file written by a newer exporter passes through an older reader unchanged.
+
+
+def _plain(value):
+    """Tuples and sections as JSON values."""
+    if isinstance(value, _Section):
+        return value.to_json()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _tuple(value, item=lambda v: v):
+    return tuple(item(v) for v in value)
+
+
+def _build(cls, doc: dict):
+    names = [f.name for f in dataclasses.fields(cls) if f.name != "extra"]
+    known = {n: cls._read.get(n, lambda v: v)(doc[n]) for n in names if n in doc}
+    extra = {k: copy.deepcopy(v) for k, v in doc.items() if k not in names}
+    return cls(**known, extra=extra)
+
+
+class _Section:
+    """A frozen dataclass of named fields plus ``extra``, the document's other fields."""
+
+    #: field name -> how a JSON value becomes the field's value (identity when absent)
+    _read: dict = {}
+
+    @classmethod
+    def from_json(cls, doc: dict):
+        return _build(cls, doc)
+
+    def to_json(self) -> dict:
+        out = copy.deepcopy(self.extra)
+        for f in dataclasses.fields(self):
+            if f.name != "extra":
+                out[f.name] = _plain(getattr(self, f.name))
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Smoothing(_Section):
+    """One Euro filter over the keypoints of a video (``filter: one_euro``): ``min_cutoff`` (Hz)
+    smooths at rest, ``beta`` lets the cutoff rise with speed, ``d_cutoff`` (Hz) low-passes the
+    speed. The values of the MediaPipe pose graph's landmark filter scale: smooth at rest without
+    lagging a moving limb."""
+
+    filter: str = "one_euro"
+    min_cutoff: float = 1.0
+    beta: float = 0.05
+    d_cutoff: float = 1.0
+    extra: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class RoiRule(_Section):
+    """When the next frame's crop may come from this frame's keypoints: at least
+    ``min_keypoints`` with a score of ``min_score`` or more (a box is only trusted from enough
+    confident keypoints); otherwise the whole frame."""
+
+    min_score: float = 0.3
+    min_keypoints: int = 4
+    extra: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Tracking(_Section):
+    """The video settings, one definition: the exporter writes them into the metadata, and
+    ``predict`` and the Android app read them from there. ``Tracking()`` is the package's."""
+
+    smoothing: Smoothing = Smoothing()
+    roi: RoiRule = RoiRule()
+    extra: dict = dataclasses.field(default_factory=dict)
+    _read = {"smoothing": Smoothing.from_json, "roi": RoiRule.from_json}
+
+
+@dataclasses.dataclass(frozen=True)
+class KeypointInfo(_Section):
+    """The keypoint schema: names in output order, skeleton edges, the index of each keypoint's
+    mirror image, OKS sigmas."""
+
+    names: tuple[str, ...]
+    skeleton: tuple[tuple[int, int], ...]
+    flip_index: tuple[int, ...]
+    sigmas: tuple[float, ...]
+    extra: dict = dataclasses.field(default_factory=dict)
+    _read = {
+        "names": _tuple,
+        "skeleton": lambda v: _tuple(v, _tuple),
+        "flip_index": _tuple,
+        "sigmas": _tuple,
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class CropInfo(_Section):
+    """How a person box becomes the model's input crop (``crop_padding``: the box is grown by
+    this factor; ``extra['rule']`` says it in words)."""
+
+    crop_padding: float
+    extra: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class InputInfo(_Section):
+    """The input tensor: ``size_hw`` pixels, ``dtype``, and the crop rule."""
+
+    size_hw: tuple[int, int]
+    dtype: str
+    crop: CropInfo
+    extra: dict = dataclasses.field(default_factory=dict)
+    _read = {"size_hw": _tuple, "crop": CropInfo.from_json}
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputInfo(_Section):
+    """One output tensor (``extra``: quantization, meaning, layout, frame)."""
+
+    index: int
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    extra: dict = dataclasses.field(default_factory=dict)
+    _read = {"shape": _tuple}
+
+
+@dataclasses.dataclass(frozen=True)
+class DecodeInfo(_Section):
+    """How outputs become keypoints: ``method`` (docs/metadata.md lists them), the output
+    ``stride``; the method's own values are in ``extra`` (``get``)."""
+
+    method: str
+    stride: int
+    extra: dict = dataclasses.field(default_factory=dict)
+
+    def get(self, key: str, default=None):
+        return self.extra.get(key, default)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelMetadata(_Section):
+    """The metadata document of an exported model, typed: what the runner, ``predict``, the
+    harness and the Android app read. Everything else (producer, quantization, training,
+    validation, export report, sizes) is kept in ``extra``.
+
+    ``from_json`` checks the document against the schema first (:func:`check`), so a value it
+    returns has every required field; ``to_json`` gives the document back unchanged.
+    """
+
+    schema_version: int
+    head: str
+    format: str
+    keypoints: KeypointInfo
+    input: InputInfo
+    outputs: tuple[OutputInfo, ...]
+    decode: DecodeInfo
+    tracking: Tracking
+    extra: dict = dataclasses.field(default_factory=dict)
+    _read = {
+        "keypoints": KeypointInfo.from_json,
+        "input": InputInfo.from_json,
+        "outputs": lambda v: _tuple(v, OutputInfo.from_json),
+        "decode": DecodeInfo.from_json,
+        "tracking": Tracking.from_json,
+    }
+
+    @classmethod
+    def from_json(cls, doc, source="metadata") -> "ModelMetadata":
+        """The typed document of ``doc``, or a :class:`ModelError` naming ``source`` and the first
+        field that breaks the schema."""
+        return _build(cls, check(doc, source))
+
+    def get(self, key: str, default=None):
+        """A top-level field outside the typed ones (``format``, ``head`` are typed)."""
+        return self.extra.get(key, default)

@@ -28,7 +28,7 @@ class Run:
 
     @property
     def codec(self) -> HeatmapCodec:
-        return self.cfg.codec()
+        return self.cfg.heatmap_codec()
 
     @property
     def simcc(self) -> "SimCCCodec | None":

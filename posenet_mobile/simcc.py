@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .config import CodecConfig
 from .errors import ConfigError
 
 
@@ -48,8 +49,8 @@ class SimCCCodec:
 
     input_size: tuple[int, int]
     split_ratio: int = 2
-    sigma: float = 4.0
-    beta: float = 10.0
+    sigma: float = CodecConfig.simcc_sigma
+    beta: float = CodecConfig.simcc_beta
 
     def __post_init__(self):
         object.__setattr__(self, "input_size", tuple(int(v) for v in self.input_size))
@@ -61,13 +62,14 @@ class SimCCCodec:
             raise ConfigError("simcc: sigma and beta must be positive")
 
     @classmethod
-    def for_model(cls, model_cfg) -> "SimCCCodec | None":
-        """The codec of a :class:`~posenet_mobile.config.ModelConfig` with ``head: simcc``, else None."""
+    def for_model(cls, model_cfg, codec_cfg=None) -> "SimCCCodec | None":
+        """The codec of a :class:`~posenet_mobile.config.ModelConfig` with ``head: simcc`` (its
+        input size and split ratio) and a :class:`~posenet_mobile.config.CodecConfig` (target
+        width and temperature; the defaults when ``None``), else None."""
         if model_cfg.head != "simcc":
             return None
-        return cls(
-            model_cfg.input_size, model_cfg.simcc_split, model_cfg.simcc_sigma, model_cfg.simcc_beta
-        )
+        c = codec_cfg or CodecConfig()
+        return cls(model_cfg.input_size, model_cfg.simcc_split, c.simcc_sigma, c.simcc_beta)
 
     @property
     def bins(self) -> tuple[int, int]:

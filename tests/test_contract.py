@@ -145,16 +145,34 @@ def test_wrong_values_name_their_field(path, value, field, says):
 
 
 def test_the_video_settings_travel_with_the_model():
-    from posenet_mobile.runtime.tracking import TRACKING, from_metadata
+    from posenet_mobile.runtime.tracking import from_metadata
 
     doc = _example()
-    assert doc["tracking"] == TRACKING  # what the exporter writes
+    assert doc["tracking"] == M.Tracking().to_json()  # what the exporter writes
     doc["tracking"] = {
         "roi": {"min_score": 0.5, "min_keypoints": 6},
         "smoothing": {"filter": "one_euro", "min_cutoff": 2.0, "beta": 0.1, "d_cutoff": 1.5},
     }
-    tracker, smoother = from_metadata(M.check(doc, "m.tflite"))
+    tracker, smoother = from_metadata(M.ModelMetadata.from_json(doc, "m.tflite"))
     assert (tracker.min_score, tracker.min_keypoints) == (0.5, 6)
     assert (smoother.min_cutoff, smoother.beta, smoother.d_cutoff) == (2.0, 0.1, 1.5)
     tracker, _ = from_metadata(None)  # a foreign model without metadata: the package's settings
-    assert tracker.min_keypoints == TRACKING["roi"]["min_keypoints"]
+    assert tracker.min_keypoints == M.Tracking().roi.min_keypoints
+
+
+def test_the_typed_document_gives_back_what_it_read():
+    doc = _example()
+    doc["decode"]["a_later_field"] = {"x": [1, 2]}  # a newer exporter's field passes through
+    doc["outputs"][0]["note"] = "kept"
+    meta = M.ModelMetadata.from_json(doc, "m.tflite")
+    assert meta.to_json() == doc
+    assert M.ModelMetadata.from_json(meta.to_json(), "again") == meta
+    assert meta.input.size_hw == tuple(doc["input"]["size_hw"])
+    assert meta.input.crop.crop_padding == doc["input"]["crop"]["crop_padding"]
+    assert meta.keypoints.names == tuple(doc["keypoints"]["names"])
+    assert [o.name for o in meta.outputs] == [o["name"] for o in doc["outputs"]]
+    assert meta.decode.method == doc["decode"]["method"] and meta.decode.get("a_later_field")
+    assert meta.get("training") == doc["training"]
+    del doc["input"]["crop"]
+    with pytest.raises(ModelError, match=r"input\.crop'?: missing"):
+        M.ModelMetadata.from_json(doc, "m.tflite")

@@ -244,7 +244,7 @@ def test_compare_rows_differ_in_their_head_settings_only():
     )
     assert m["heatmap_s8"].output_stride == 8 and m["heatmap"].output_stride == 4
     assert (
-        cfgs["heatmap_s8"].data.sigma == cfgs["heatmap"].data.sigma / 2
+        cfgs["heatmap_s8"].codec.sigma == cfgs["heatmap"].codec.sigma / 2
     )  # the same width in input pixels
     # at inference the BlazePose regression network is the direct one: only the training signal differs
     graphs = {h: inference_model(build_model(m[h]), m[h].head) for h in m}

@@ -304,7 +304,10 @@ def test_output_checks_refuse_unwritable_paths(tmp_path):
 # --- config validation ------------------------------------------------------------------------------
 
 BAD_VALUES = [
-    ("data.sigma=0", "data.sigma"),
+    ("codec.sigma=0", "codec.sigma"),
+    ("codec.simcc_beta=0", "codec.simcc_beta"),
+    ("data.sigma=2", r"data.sigma: moved; set codec.sigma instead"),
+    ("model.simcc_sigma=3", r"model.simcc_sigma: moved; set codec.simcc_sigma instead"),
     ("data.padding=-1", "data.padding"),
     ("train.learning_rate=-1", "train.learning_rate"),
     ("augment.flip_prob=5", "augment.flip_prob"),
@@ -328,6 +331,28 @@ BAD_VALUES = [
 def test_every_section_rejects_out_of_range_values_by_name(override, key):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         load_config("quickstart", [override])
+
+
+def test_a_run_written_with_the_old_setting_paths_loads_and_resumes(tmp_path):
+    """Runs from before the codec section kept sigma and offset_radius under data and the simcc
+    target settings under model: they load with those values, and resume as the same run."""
+    from posenet_mobile.train.config import config_from_dict
+    from posenet_mobile.train.trainer import check_run_dir
+
+    d = load_config("quickstart").to_dict()
+    codec = d.pop("codec")
+    d["data"].update(sigma=1.5, offset_radius=codec["offset_radius"])
+    d["model"].update(simcc_sigma=3.0, simcc_beta=codec["simcc_beta"])
+    cfg = config_from_dict(d)
+    assert (cfg.codec.sigma, cfg.codec.simcc_sigma) == (1.5, 3.0)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"fingerprint": "older", "config": d}))
+    (run / "state.json").write_text("{}")
+    check_run_dir(run, cfg)  # the same run
+    with pytest.raises(ConfigError, match=r"codec\.sigma: 1\.5 there, 2\.0 now"):
+        check_run_dir(run, load_config("quickstart"))
+    assert (run / "state.json").exists()
 
 
 def test_a_nested_override_keeps_the_other_loss_weights():

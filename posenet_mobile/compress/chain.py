@@ -35,7 +35,7 @@ def _fine_tune(
     pipe = run.pipeline("train", names, training=True, pixels=pixels)
     steps = max(1, len(pipe) // tcfg.batch_size)
     # wrapped models rename outputs (prune_low_magnitude_heatmaps, quant_heatmaps): go by position
-    losses = losses_for(names, tcfg.heatmap_foreground, run.cfg.model.simcc_beta)
+    losses = losses_for(names, tcfg.heatmap_foreground, run.cfg.codec.simcc_beta)
     # Warm-up over the first 5% of steps (a fresh Adam's first steps are large), then cosine to 0
     # (the model is scored where the fine-tune ends); it beat a cosine to 0.1 * lr without warm-up
     # (docs/compression.md).

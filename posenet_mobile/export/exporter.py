@@ -16,7 +16,6 @@ check has passed; the .tflite and its sidecar JSON are written to temporary name
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,6 @@ from ..contract import expected_shapes
 from ..errors import ExportError
 from ..io import check_output_file, commit_files, json_bytes, sha256_bytes, sweep_temps
 from ..runs import Run, load_run
-from ..runtime.tracking import TRACKING
 from .. import metadata as M
 from . import tflite as T
 
@@ -245,7 +243,7 @@ def build_metadata(
         ],
         "decode": decode,
         "quantization": {"method": method, "sparsity": sparsity},
-        "tracking": copy.deepcopy(TRACKING),
+        "tracking": M.Tracking().to_json(),
         "training": {"config": run.cfg.name, "fingerprint": run.fingerprint, "data": run.data},
     }
 

@@ -69,7 +69,7 @@ def bench(
     rows = []
     for e in entries:
         ms = np.array(e["times"]) * 1e3
-        meta = e["runner"].meta or {}
+        meta = e["runner"].meta
         rows.append(
             {
                 "model": e["model"],
@@ -80,10 +80,10 @@ def bench(
                 "size_bytes": e["runner"].size_bytes,
                 "input": list(e["runner"].input_size),
                 "input_dtype": e["runner"].input_dtype.name,
-                "format": meta.get("format"),
-                "head": meta.get("head"),
-                "macs": meta.get("macs"),
-                "ours": bool(meta),
+                "format": meta.format if meta else None,
+                "head": meta.head if meta else None,
+                "macs": meta.get("macs") if meta else None,
+                "ours": meta is not None,
             }
         )
     out = {"kernels": kernels, "runs": runs, "warmup": warmup, "results": rows}

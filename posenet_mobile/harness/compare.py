@@ -89,12 +89,12 @@ def row_config(cfg, row: str):
     differs from the preset's, the heatmap Gaussian's ``sigma`` (heatmap cells) scaled so the
     target keeps its width in input pixels."""
     model = row_model(cfg.model, row)
-    data = cfg.data
+    codec = cfg.codec
     if model.output_stride != cfg.model.output_stride:
-        data = dataclasses.replace(
-            data, sigma=data.sigma * cfg.model.output_stride / model.output_stride
+        codec = dataclasses.replace(
+            codec, sigma=codec.sigma * cfg.model.output_stride / model.output_stride
         )
-    return dataclasses.replace(cfg, model=model, data=data)
+    return dataclasses.replace(cfg, model=model, codec=codec)
 
 
 def budget(cfg) -> dict:
@@ -102,9 +102,9 @@ def budget(cfg) -> dict:
     row gets."""
     d = cfg.to_dict()
     d["model"] = {k: v for k, v in d["model"].items() if k not in HEAD_OPTIONS}
-    d["data"] = {
-        k: v for k, v in d["data"].items() if k != "sigma"
-    }  # in cells: it goes with the stride
+    d["codec"] = {
+        k: v for k, v in d["codec"].items() if k != "sigma"
+    }  # cells: goes with the stride
     d.pop("name", None)
     return d
 

@@ -18,7 +18,8 @@ from .. import geometry as G
 from ..data.synthetic import SynthConfig, render_sample
 from ..io import write_json_atomic
 from ..runtime.runner import TFLiteRunner
-from ..runtime.tracking import TRACKING, OneEuroFilter, RoiTracker
+from ..metadata import Tracking
+from ..runtime.tracking import OneEuroFilter, RoiTracker
 
 
 def _tensor(raw: np.ndarray) -> dict:
@@ -35,7 +36,7 @@ def golden_for_model(model, out_dir, images: int = 3, seed: int = 7) -> Path:
         img, people = render_sample(seed, i, SynthConfig(image_size=160))
         box = people[0]["bbox"]
         crops = [
-            G.box_to_crop(box, size, runner.meta["input"]["crop"]["crop_padding"]),
+            G.box_to_crop(box, size, runner.meta.input.crop.crop_padding),
             G.letterbox_crop(img.shape[:2], size),
         ]
         if i == 0:
@@ -54,13 +55,13 @@ def golden_for_model(model, out_dir, images: int = 3, seed: int = 7) -> Path:
                     "keypoints_image": np.c_[img_kp, sc[0]].tolist(),
                 }
             )
-    if runner.meta["decode"]["method"] == "heatmap_offset_sides":
+    if runner.meta.decode.method == "heatmap_offset_sides":
         cases += _side_cases(runner, cases[0]["crop"], seed)
-    if runner.meta["decode"]["method"] == "simcc_sides":
+    if runner.meta.decode.method == "simcc_sides":
         cases += _simcc_side_cases(runner, cases[0]["crop"], seed)
     out = Path(out_dir) / f"{Path(str(model)).stem}.golden.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out, {"model": str(model), "metadata": runner.meta, "cases": cases})
+    write_json_atomic(out, {"model": str(model), "metadata": runner.meta.to_json(), "cases": cases})
     return out
 
 
@@ -99,7 +100,7 @@ def _simcc_side_cases(runner, crop, seed, count: int = 6) -> list:
     """Made-up outputs for ``codec.order_sides``: every keypoint a Gaussian bump of logits at a
     random place (so pairs sit either way round the torso axis), facing of either sign."""
     rng = np.random.default_rng(seed)
-    k = len(runner.meta["keypoints"]["names"])
+    k = len(runner.meta.keypoints.names)
     cases = []
     for _ in range(count):
         values = {"facing": _facing(runner, rng)}
@@ -152,18 +153,18 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
     x = np.cumsum(rng.normal(0, 3, (40, 4)), axis=0) + np.where(
         np.arange(40)[:, None] > 20, 40.0, 0.0
     )
-    sm, roi_cfg = TRACKING["smoothing"], TRACKING["roi"]
-    f = OneEuroFilter(sm["min_cutoff"], sm["beta"], sm["d_cutoff"])
+    sm, roi_cfg = Tracking().smoothing, Tracking().roi
+    f = OneEuroFilter(sm.min_cutoff, sm.beta, sm.d_cutoff)
     one_euro = {
-        "min_cutoff": sm["min_cutoff"],
-        "beta": sm["beta"],
-        "d_cutoff": sm["d_cutoff"],
+        "min_cutoff": sm.min_cutoff,
+        "beta": sm.beta,
+        "d_cutoff": sm.d_cutoff,
         "t": t.tolist(),
         "x": x.tolist(),
         "y": [f(xi, ti).tolist() for xi, ti in zip(x, t)],
     }
     roi = []
-    tr = RoiTracker(roi_cfg["min_score"], roi_cfg["min_keypoints"])
+    tr = RoiTracker(roi_cfg.min_score, roi_cfg.min_keypoints)
     for _ in range(6):
         kp = np.c_[rng.uniform(0, 200, (17, 2)), rng.uniform(0, 1, 17) * rng.choice([0.2, 1.0])]
         roi.append({"keypoints": kp.tolist(), "box": tr.update(kp)})

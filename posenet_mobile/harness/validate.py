@@ -41,7 +41,7 @@ _KEEP = (
 
 
 def _pipeline(runner, dataset, pixels=True):
-    pad = float(runner.meta["input"]["crop"]["crop_padding"])
+    pad = runner.meta.input.crop.crop_padding
     return KeypointPipeline(
         dataset, runner.codec, (), training=False, padding=pad, pixels=pixels, simcc=runner.simcc
     )
@@ -168,15 +168,15 @@ def validate(
         raise DataError(
             f"{dataset.annotation_file}: no people to score (skipped: {dataset.skipped})"
         )
-    if dataset.schema.names != tuple(runner.meta["keypoints"]["names"]):
+    if dataset.schema.names != runner.meta.keypoints.names:
         raise ModelError(f"{data}: keypoint names differ from the model's metadata ({model})")
     progress(f"validate: {model} on {len(dataset)} people")
     m, pred = evaluate_tflite(runner, _pipeline(runner, dataset), limit)
     result = {
         "model": str(model),
         "data": str(data),
-        "format": runner.meta.get("format"),
-        "head": runner.meta.get("head"),
+        "format": runner.meta.format,
+        "head": runner.meta.head,
         "size_bytes": runner.size_bytes,
         "metrics": {k: m.get(k) for k in _KEEP},
         "failures": [],

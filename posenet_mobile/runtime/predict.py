@@ -30,12 +30,9 @@ VIDEO_EXT = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
 
 
 def _schema(runner) -> KeypointSchema:
-    k = runner.meta["keypoints"]
+    k = runner.meta.keypoints
     return KeypointSchema(
-        tuple(k["names"]),
-        tuple(tuple(p) for p in k["flip_pairs"]),
-        tuple(tuple(e) for e in k["skeleton"]),
-        tuple(k["sigmas"]),
+        k.names, tuple(tuple(p) for p in k.extra["flip_pairs"]), k.skeleton, k.sigmas
     )
 
 

@@ -19,6 +19,8 @@ import numpy as np
 
 from .. import geometry as G
 from ..codec import HeatmapCodec, SideRule, decode_outputs
+from ..config import CodecConfig
+from ..train.config import DataConfig
 from ..simcc import SimCCCodec
 from ..errors import ExportError, ModelError, PoseNetWarning
 from .. import metadata as M
@@ -111,7 +113,7 @@ class TFLiteRunner:
                 f"{self.path}: metadata schema_version {doc.get('schema_version')!r}; this version "
                 f"reads {M.SCHEMA_VERSION} (re-export the model)"
             )
-        self.meta = M.check(doc, self.path) if ours else None
+        self.meta = M.ModelMetadata.from_json(doc, self.path) if ours else None
         if self.meta is None and require_metadata:
             raise ModelError(
                 f"{self.path}: no posenet_mobile metadata (foreign or hand-made model); "
@@ -145,27 +147,27 @@ class TFLiteRunner:
         self.outputs = self._output_names()
         self.codec, self.sides, self.simcc = None, None, None
         if self.meta:
-            d = self.meta["decode"]
+            d = self.meta.decode
             self.codec = HeatmapCodec(
-                tuple(self.meta["input"]["size_hw"]),
-                d["stride"],
-                d.get("sigma", 2.0),
-                d.get("offset_radius", 2.0),
+                self.meta.input.size_hw,
+                d.stride,
+                d.get("sigma", CodecConfig.sigma),
+                d.get("offset_radius", CodecConfig.offset_radius),
             )
             self.refine = d.get("refine", "offset")
-            k = self.meta["keypoints"]
-            self.sides = SideRule.from_names(k["names"], k["flip_index"])
-            if d["method"] in ("simcc", "simcc_sides"):
+            k = self.meta.keypoints
+            self.sides = SideRule.from_names(k.names, k.flip_index)
+            if d.method in ("simcc", "simcc_sides"):
                 self.simcc = SimCCCodec(
                     self.codec.input_size,
-                    int(d["split_ratio"]),
-                    float(d["sigma_bins"]),
-                    float(d["beta"]),
+                    int(d.get("split_ratio")),
+                    float(d.get("sigma_bins")),
+                    float(d.get("beta")),
                 )
 
     def _output_names(self):
         if self.meta:
-            by_index = {o["index"]: o["name"] for o in self.meta["outputs"]}
+            by_index = {o.index: o.name for o in self.meta.outputs}
             names = [by_index.get(int(d["index"])) for d in self._out]
             if None in names:
                 raise ModelError(
@@ -225,7 +227,7 @@ class TFLiteRunner:
     def crop_for(self, frame_shape, box=None) -> G.Crop:
         """The crop for a frame: around a person ``box`` [x, y, w, h] (e.g. from
         :class:`~posenet_mobile.runtime.tracking.RoiTracker`) or the whole frame (letterboxed)."""
-        pad = float(self.meta["input"]["crop"]["crop_padding"]) if self.meta else 1.25
+        pad = self.meta.input.crop.crop_padding if self.meta else DataConfig.padding
         if box is not None:
             return G.box_to_crop(box, self.input_size, pad)
         return G.letterbox_crop(frame_shape[:2], self.input_size)

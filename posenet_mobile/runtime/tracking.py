@@ -14,23 +14,20 @@ import math
 
 import numpy as np
 
-#: The video settings, one definition: the exporter writes them into the metadata
-#: (``tracking``), and ``predict`` and the Android app read them from there. One Euro: smooth at
-#: rest without lagging a moving limb (the values of the MediaPipe pose graph's landmark filter
-#: scale); ROI: a box is only trusted from enough confident keypoints.
-TRACKING = {
-    "smoothing": {"filter": "one_euro", "min_cutoff": 1.0, "beta": 0.05, "d_cutoff": 1.0},
-    "roi": {"min_score": 0.3, "min_keypoints": 4},
-}
+from ..metadata import ModelMetadata, Tracking
+
+#: The package's video settings (their one definition, with the reasons, is
+#: :class:`posenet_mobile.metadata.Tracking`): the exporter writes them into the metadata, and
+#: ``predict`` and the Android app read them from there.
+DEFAULT = Tracking()
 
 
-def from_metadata(meta: dict | None) -> tuple["RoiTracker", "OneEuroFilter"]:
-    """The tracker and smoother a model's metadata asks for (:data:`TRACKING` when it has none)."""
-    t = (meta or {}).get("tracking") or TRACKING
-    sm, roi = t["smoothing"], t["roi"]
-    return (
-        RoiTracker(roi["min_score"], roi["min_keypoints"]),
-        OneEuroFilter(sm["min_cutoff"], sm["beta"], sm["d_cutoff"]),
+def from_metadata(meta: ModelMetadata | None) -> tuple["RoiTracker", "OneEuroFilter"]:
+    """The tracker and smoother a model's metadata asks for (:data:`DEFAULT` when it has none)."""
+    t = meta.tracking if meta is not None else DEFAULT
+    sm, roi = t.smoothing, t.roi
+    return RoiTracker(roi.min_score, roi.min_keypoints), OneEuroFilter(
+        sm.min_cutoff, sm.beta, sm.d_cutoff
     )
 
 
@@ -43,9 +40,9 @@ class OneEuroFilter:
 
     def __init__(
         self,
-        min_cutoff: float = TRACKING["smoothing"]["min_cutoff"],
-        beta: float = TRACKING["smoothing"]["beta"],
-        d_cutoff: float = TRACKING["smoothing"]["d_cutoff"],
+        min_cutoff: float = DEFAULT.smoothing.min_cutoff,
+        beta: float = DEFAULT.smoothing.beta,
+        d_cutoff: float = DEFAULT.smoothing.d_cutoff,
     ):
         self.min_cutoff, self.beta, self.d_cutoff = float(min_cutoff), float(beta), float(d_cutoff)
         self.reset()
@@ -87,8 +84,8 @@ class RoiTracker:
 
     def __init__(
         self,
-        min_score: float = TRACKING["roi"]["min_score"],
-        min_keypoints: int = TRACKING["roi"]["min_keypoints"],
+        min_score: float = DEFAULT.roi.min_score,
+        min_keypoints: int = DEFAULT.roi.min_keypoints,
     ):
         self.min_score, self.min_keypoints = float(min_score), int(min_keypoints)
         self.box = None

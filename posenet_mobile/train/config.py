@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from ..config import (
     COUNT,
+    MOVED_SETTINGS,
+    CodecConfig,
     PROBABILITY,
     ModelConfig,
     between,
@@ -35,7 +37,8 @@ class DataConfig:
     ``synthetic_seed`` and ``synthetic_seed + 1``, so the validation people are held out), at
     ``synthetic_image_size`` pixels, drawn as ``synth`` says (:class:`SynthConfig`: style,
     pose mix, renderer switches; its ``image_size`` comes from ``synthetic_image_size``).
-    padding: crop padding around the person box. sigma: heatmap Gaussian, cells.
+    padding: crop padding around the person box (the heatmap Gaussians' width is a codec
+    setting: :class:`~posenet_mobile.config.CodecConfig`).
     """
 
     synthetic_train: int = 3000
@@ -43,8 +46,6 @@ class DataConfig:
     synthetic_seed: int = 0
     synthetic_image_size: int = 256
     padding: float = 1.25
-    sigma: float = 1.5
-    offset_radius: float = 2.0
     min_box_area: float = 32.0 * 32.0
     synth: SynthConfig = SynthConfig()
 
@@ -60,8 +61,6 @@ class DataConfig:
                 "synthetic_seed": between(0, integer=True),
                 "synthetic_image_size": between(64, 4096, integer=True),
                 "padding": between(0.5, 4.0),
-                "sigma": between(0.0, 16.0, lo_open=True),
-                "offset_radius": between(0.0, 32.0, lo_open=True),
                 "min_box_area": between(0.0),
             },
         )
@@ -206,6 +205,7 @@ def block_size(value) -> tuple[int, int]:
 @dataclass(frozen=True)
 class ExperimentConfig:
     model: ModelConfig = ModelConfig()
+    codec: CodecConfig = CodecConfig()
     data: DataConfig = DataConfig()
     augment: AugmentConfig = AugmentConfig()
     train: TrainConfig = TrainConfig()
@@ -219,20 +219,20 @@ class ExperimentConfig:
     def to_dict(self) -> dict:
         return to_dict(self)
 
-    def codec(self):
+    def heatmap_codec(self):
         """The :class:`~posenet_mobile.codec.HeatmapCodec` this experiment trains and decodes with
-        (model input size and output stride, data sigma and offset radius): the one place it is
-        built from a config."""
+        (the model's input size and output stride, the codec section's sigma and offset radius):
+        the one place it is built from a config."""
         from ..codec import HeatmapCodec
 
-        m, d = self.model, self.data
-        return HeatmapCodec(m.input_size, m.output_stride, d.sigma, d.offset_radius)
+        m, c = self.model, self.codec
+        return HeatmapCodec(m.input_size, m.output_stride, c.sigma, c.offset_radius)
 
     def simcc_codec(self):
         """The :class:`~posenet_mobile.simcc.SimCCCodec` of a ``simcc`` head, else ``None``."""
         from ..simcc import SimCCCodec
 
-        return SimCCCodec.for_model(self.model)
+        return SimCCCodec.for_model(self.model, self.codec)
 
     def fingerprint(self) -> str:
         """Short hash of everything that changes the trained weights."""
@@ -242,6 +242,7 @@ class ExperimentConfig:
 def load_config(preset_or_path="quickstart", overrides=None) -> ExperimentConfig:
     """Preset name or YAML path, then ``overrides`` (``["train.epochs=3", ...]`` or a dict)."""
     data, src = load_yaml(preset_or_path)
+    refuse_moved(data, f"{src}: ")
     cfg = overlay(ExperimentConfig(), data, where=f"{src}: ")
     if "name" not in data:
         cfg = dataclasses.replace(
@@ -254,6 +255,7 @@ def apply_overrides(cfg: ExperimentConfig, overrides) -> ExperimentConfig:
     if not overrides:
         return cfg
     if isinstance(overrides, dict):
+        refuse_moved(overrides, "override: ")
         return overlay(cfg, overrides, where="override: ")
     import yaml
 
@@ -271,9 +273,31 @@ def apply_overrides(cfg: ExperimentConfig, overrides) -> ExperimentConfig:
         for p in parts[:-1]:
             cur = cur.setdefault(p, {})
         cur[parts[-1]] = value
+        refuse_moved(nested, "--set ")
         cfg = overlay(cfg, nested, where="--set ")
     return cfg
 
 
+def refuse_moved(values, where: str) -> None:
+    """A :class:`ConfigError` for a setting given at its old path (:data:`MOVED_SETTINGS`)."""
+    for old, new in MOVED_SETTINGS.items():
+        section, key = old.split(".")
+        sub = values.get(section) if isinstance(values, dict) else None
+        if isinstance(sub, dict) and key in sub:
+            raise ConfigError(f"{where}{old}: moved; set {new} instead")
+
+
+def upgrade_config_dict(d: dict) -> dict:
+    """A stored experiment config (a run's ``config.json``) with settings written at their old
+    paths (:data:`MOVED_SETTINGS`) moved to where this version reads them."""
+    d = {k: dict(v) if isinstance(v, dict) else v for k, v in d.items()}
+    for old, new in MOVED_SETTINGS.items():
+        (s_old, k_old), (s_new, k_new) = old.split("."), new.split(".")
+        if isinstance(d.get(s_old), dict) and k_old in d[s_old]:
+            d.setdefault(s_new, {})[k_new] = d[s_old].pop(k_old)
+    return d
+
+
 def config_from_dict(d: dict) -> ExperimentConfig:
-    return overlay(ExperimentConfig(), d, where="config.json: ")
+    """The experiment config stored in a run folder, including one written by an older version."""
+    return overlay(ExperimentConfig(), upgrade_config_dict(d), where="config.json: ")

@@ -27,7 +27,7 @@ from ..data.coco import load_coco
 from ..data.pipeline import KeypointPipeline
 from ..errors import ConfigError, DataError, TrainError
 from ..io import FolderLock, check_output_dir, read_json, sweep_temps, write_json_atomic
-from .config import ExperimentConfig
+from .config import ExperimentConfig, upgrade_config_dict
 from .data import ensure_data
 from .distribute import get_strategy, worker_info
 from .evaluate import evaluate
@@ -47,6 +47,8 @@ def check_run_dir(out: Path, cfg: ExperimentConfig, overwrite: bool = False) -> 
     if not path.exists():
         return
     old = read_json(path, expect=dict)
+    if isinstance(old.get("config"), dict):
+        old["config"] = upgrade_config_dict(old["config"])
     if old.get("fingerprint") == cfg.fingerprint():
         return
     trained_nothing = not (out / "state.json").exists() and not (out / "model.keras").exists()
@@ -178,7 +180,7 @@ def _train_locked(
         raise ConfigError(
             f"train.batch_size: {global_batch} (global) is larger than the {len(train_set)} training people"
         )
-    codec = cfg.codec()
+    codec = cfg.heatmap_codec()
     keras.utils.set_random_seed(tcfg.seed)
     with strat.scope():
         model, opt = compiled_model(cfg, steps, replicas)
@@ -303,7 +305,7 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
         weights["coords"] = 0.0
     model.compile(
         optimizer=opt,
-        loss=losses_for(names, tcfg.heatmap_foreground, cfg.model.simcc_beta),
+        loss=losses_for(names, tcfg.heatmap_foreground, cfg.codec.simcc_beta),
         loss_weights=weights,
         steps_per_execution=tcfg.steps_per_execution,
     )
