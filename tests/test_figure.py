@@ -10,7 +10,7 @@ import pytest
 
 from posenet_mobile.data import body as B
 from posenet_mobile.data import figure as F
-from posenet_mobile.data import render as R
+from posenet_mobile.data import camera as C
 from posenet_mobile.data import synthetic as SY
 from posenet_mobile.schema import COCO17
 
@@ -45,7 +45,7 @@ LIGHT = {
 
 def _render(yaw, size=256, person=None, faces=True):
     person = person or _person()
-    cam = R.camera_at(person["fk"], yaw, 0.0, 0.0, 4.0, (size, size), 0.8, (size / 2, size / 2))
+    cam = C.camera_at(person["fk"], yaw, 0.0, 0.0, 4.0, (size, size), 0.8, (size / 2, size / 2))
     img = np.full((size, size, 3), 90, np.uint8)
     ids = np.zeros((size, size), np.uint8)
     xy, depth, vis, info = F.render_figure(img, ids, person, cam, LIGHT, faces=faces)

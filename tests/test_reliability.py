@@ -337,7 +337,7 @@ def test_a_run_written_with_the_old_setting_paths_loads_and_resumes(tmp_path):
     """Runs from before the codec section kept sigma and offset_radius under data and the simcc
     target settings under model: they load with those values, and resume as the same run."""
     from posenet_mobile.train.config import config_from_dict
-    from posenet_mobile.train.trainer import check_run_dir
+    from posenet_mobile.train.run_dir import check_run_dir
 
     d = load_config("quickstart").to_dict()
     codec = d.pop("codec")
@@ -423,15 +423,15 @@ def test_train_without_a_scored_model_exits_non_zero(coco_pair, tmp_path, capsys
 
 
 def test_require_model_and_divergence_messages(tmp_path):
-    from posenet_mobile.train.trainer import _require_model
+    from posenet_mobile.train.run_dir import require_model
 
-    _require_model(tmp_path, {})  # nothing ran: nothing to require
+    require_model(tmp_path, {})  # nothing ran: nothing to require
     with pytest.raises(TrainError, match="never a finite number"):
-        _require_model(tmp_path, {"epoch": 2, "history": {"val_pck": [None, None]}})
+        require_model(tmp_path, {"epoch": 2, "history": {"val_pck": [None, None]}})
 
 
 def test_a_config_left_by_a_failed_start_does_not_block_the_next(tmp_path):
-    from posenet_mobile.train.trainer import check_run_dir
+    from posenet_mobile.train.run_dir import check_run_dir
 
     out = tmp_path / "run"
     out.mkdir()

@@ -4,7 +4,7 @@ import os
 import numpy as np
 
 from posenet_mobile.data import body as B
-from posenet_mobile.data import render as R
+from posenet_mobile.data import capsules as CAP
 from posenet_mobile.data.coco import load_coco
 from posenet_mobile.data.synthetic import SynthConfig, render_sample, synthesize
 from posenet_mobile.schema import COCO17
@@ -79,13 +79,13 @@ def _standing(arms_forward=False):
 
 def _render_image(yaw, size=256):
     prop, pose, fk = _standing(False)
-    look = R.sample_appearance(np.random.default_rng(1))
+    look = CAP.sample_appearance(np.random.default_rng(1))
     look["stripes"] = False
     M = np.diag([1.0, -1.0, -1.0]) @ B.rot_y(yaw)
     cam = {"M": M, "t": np.array([0.0, -0.1, 4.0]), "f": 450.0, "c": np.array([size / 2, size / 2])}
     img = np.zeros((size, size, 3), np.uint8)
     mask = np.zeros((size, size), np.uint8)
-    xy, _, _ = R.render_person(
+    xy, _, _ = CAP.render_person(
         img,
         mask,
         np.random.default_rng(2),
@@ -118,13 +118,13 @@ def test_front_and_back_differ_on_the_torso():
 
 def _render(yaw, size=256, arms_forward=False):
     prop, pose, fk = _standing(arms_forward)
-    look = R.sample_appearance(np.random.default_rng(1))
+    look = CAP.sample_appearance(np.random.default_rng(1))
     M = np.diag([1.0, -1.0, -1.0]) @ B.rot_y(yaw)
     cam = {"M": M, "t": np.array([0.0, -0.1, 4.0]), "f": 120.0, "c": np.array([size / 2, size / 2])}
     img = np.zeros((size, size, 3), np.uint8)
     mask = np.zeros((size, size), np.uint8)
     person = {"id": 1, "proportions": prop, "look": look, "fk": fk}
-    return R.render_person(img, mask, np.random.default_rng(2), cam, person, (0.5, -0.5))
+    return CAP.render_person(img, mask, np.random.default_rng(2), cam, person, (0.5, -0.5))
 
 
 def test_visibility_follows_depth_on_constructed_views():

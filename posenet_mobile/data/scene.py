@@ -7,7 +7,7 @@ Scenes (RGB uint8, ``(h, w, 3)``):
   brick or stone from the bundled photographs), a skirting board, a door or window;
 * ``outdoor``: sky (clear, hazy, overcast), a far band of trees or buildings, and ground (grass,
   asphalt with markings, sand, snow, court);
-* ``photo``: a crop of scikit-image's bundled photographs (:func:`render.background_photos`);
+* ``photo``: a crop of scikit-image's bundled photographs (:func:`backgrounds.background_photos`);
 * ``procedural``: the value-noise backgrounds of the capsule generator.
 
 Furniture (tables, chairs, sofas, boxes, posts) stands on the floor behind or in front of the
@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from . import appearance as A
-from .render import background_photos, photo_background, procedural_background
+from .backgrounds import background_photos, photo_background, procedural_background
 
 SCENES = ("indoor", "outdoor", "photo", "procedural")
 SCENE_WEIGHTS = (0.36, 0.32, 0.24, 0.08)

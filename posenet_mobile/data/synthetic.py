@@ -22,7 +22,10 @@ from ..schema import COCO17
 from . import appearance as A
 from . import body as B
 from . import figure as F
-from . import render as R
+from . import backgrounds as BG
+from . import camera as C
+from . import capsules as CAP
+from . import effects as E
 from . import scene as S
 
 PERSON_ID_BASE = 1
@@ -150,7 +153,7 @@ def render_sample(seed: int, index: int, cfg: SynthConfig = SynthConfig()):
 
 def _render_capsules(rng, cfg):
     s = int(cfg.image_size)
-    img = R.make_background(rng, s, s)
+    img = BG.make_background(rng, s, s)
     n_people = 1 if cfg.max_people <= 1 else int(rng.integers(1, cfg.max_people + 1))
     people = []
     for i in range(n_people):
@@ -166,14 +169,14 @@ def _render_capsules(rng, cfg):
         else:
             scale = rng.uniform(0.3, 0.7)
             centre = rng.uniform(0.1, 0.9, 2) * s
-        cam = R.camera_for(fk, rng, (s, s), scale, centre, rng.random() < cfg.full_roll_prob)
+        cam = C.camera_for(fk, rng, (s, s), scale, centre, rng.random() < cfg.full_roll_prob)
         people.append(
             {
                 "id": PERSON_ID_BASE + i,
                 "proportions": prop,
                 "pose": pose,
                 "fk": fk,
-                "look": R.sample_appearance(rng),
+                "look": CAP.sample_appearance(rng),
                 "cam": cam,
             }
         )
@@ -182,12 +185,12 @@ def _render_capsules(rng, cfg):
     light = (np.cos(ang), np.sin(ang))
     mask = np.zeros((s, s), np.uint8)
     for p in people:
-        p["xy"], _, p["surface"] = R.render_person(img, mask, rng, p["cam"], p, light)
+        p["xy"], _, p["surface"] = CAP.render_person(img, mask, rng, p["cam"], p, light)
     occ = np.zeros((s, s), bool)
     if rng.random() < cfg.occluder_prob:
-        occ = R.add_occluders(img, rng, int(rng.integers(1, 4)))
+        occ = E.add_occluders(img, rng, int(rng.integers(1, 4)))
         mask[occ] = 0
-    img = R.photometric(img, rng)
+    img = E.photometric(img, rng)
     return img, _annotate(people, mask, occ, s)
 
 
@@ -302,7 +305,7 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, rng_clutter, cfg):
                 * s
             )
             dist = main["cam"]["distance"] + rng.uniform(-1.0, 1.5)
-        p["cam"] = R.camera_at(p["fk"], _yaw(rng), pitch, roll, max(dist, 1.5), (s, s), sc, ctr)
+        p["cam"] = C.camera_at(p["fk"], _yaw(rng), pitch, roll, max(dist, 1.5), (s, s), sc, ctr)
     # the scene: the horizon sits above the main person's feet, as for a camera at eye height
     cam = main["cam"]
     to_img = lambda X, c=cam: (
@@ -317,7 +320,7 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, rng_clutter, cfg):
     if cfg.scenes:
         img, kind = S.make_scene(rng_scene, s, s, horizon)
     else:
-        img, kind = R.make_background(rng_scene, s, s), "capsule_background"
+        img, kind = BG.make_background(rng_scene, s, s), "capsule_background"
     if cfg.clutter and rng_clutter.random() < cfg.clutter:
         img = S.clutter(img, rng_clutter)
     occ = np.zeros((s, s), bool)
@@ -342,7 +345,7 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, rng_clutter, cfg):
             c = p["cam"]
             fp = np.array(
                 [
-                    R.project(c, p["fk"]["joints"][k])
+                    C.project(c, p["fk"]["joints"][k])
                     for k in ("l_ankle", "r_ankle", "l_toe", "r_toe")
                 ]
             )
@@ -370,9 +373,9 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, rng_clutter, cfg):
                 occ,
             )
         else:
-            occ = R.add_occluders(img, rng_scene, int(rng_scene.integers(1, 3)))
+            occ = E.add_occluders(img, rng_scene, int(rng_scene.integers(1, 3)))
         ids[occ] = 0
-    img = S.camera_effects(img, rng_fx) if cfg.camera_effects else R.photometric(img, rng_fx)
+    img = S.camera_effects(img, rng_fx) if cfg.camera_effects else E.photometric(img, rng_fx)
     return img, _annotate(people, ids, occ, s, extra=("face_drawn", "scene"))
 
 

@@ -17,89 +17,19 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import math
-import shutil
 import sys
-import time
 from pathlib import Path
 
 from ..data.coco import load_coco
 from ..data.pipeline import KeypointPipeline
 from ..errors import ConfigError, DataError, TrainError
 from ..io import FolderLock, check_output_dir, read_json, sweep_temps, write_json_atomic
-from .config import ExperimentConfig, upgrade_config_dict
+from .callbacks import EpochEnd
+from .config import ExperimentConfig
 from .data import ensure_data
 from .distribute import get_strategy, worker_info
-from .evaluate import evaluate
-from .saving import save_model_atomic, write_checkpoint
+from .run_dir import check_run_dir, require_model
 from .schedule import warmup_cosine
-from ..viz import save_figure
-
-
-def check_run_dir(out: Path, cfg: ExperimentConfig, overwrite: bool = False) -> None:
-    """Refuse a run directory that holds a run of a different configuration.
-
-    A folder whose ``config.json`` has no completed epoch beside it (a start that failed before
-    training, or was killed in its first epoch) holds no run: it is taken over without
-    ``--overwrite``.
-    """
-    path = out / "config.json"
-    if not path.exists():
-        return
-    old = read_json(path, expect=dict)
-    if isinstance(old.get("config"), dict):
-        old["config"] = upgrade_config_dict(old["config"])
-    if old.get("fingerprint") == cfg.fingerprint():
-        return
-    trained_nothing = not (out / "state.json").exists() and not (out / "model.keras").exists()
-    if overwrite or trained_nothing:
-        for name in (
-            "state.json",
-            "history.json",
-            "metrics.json",
-            "model.keras",
-            "learning_curve.png",
-            "config.json",
-        ):
-            if (out / name).exists():
-                (out / name).unlink()
-        shutil.rmtree(out / "checkpoints", ignore_errors=True)
-        return
-    # the compress section (and the name) do not change the trained weights: a run re-entered with
-    # other compression settings is the same run, and config.json records the new ones
-    trained = lambda d: {k: v for k, v in d.items() if k not in ("compress", "name")}  # noqa: E731
-    diff = _first_difference(
-        trained(old.get("config", {})), trained(cfg.to_dict()), ExperimentConfig().to_dict()
-    )
-    if diff is None and "config" in old:  # only keys added by a later version, at their defaults
-        return
-    diff = diff or "fingerprint differs"
-    raise ConfigError(
-        f"{out}: holds a run with a different config ({diff}); use another --out, or --overwrite to discard it"
-    )
-
-
-def _first_difference(a, b, defaults=None, prefix=""):
-    """First differing key of config dicts ``a`` (stored) and ``b`` (now), or None. A key missing
-    from ``a`` whose value in ``b`` equals its entry in ``defaults`` is no difference: a setting
-    added by a later version of the package, at the value the old run was trained with."""
-    defaults = defaults or {}
-    for key in sorted(set(a) | set(b)):
-        va, vb = a.get(key), b.get(key)
-        if key not in a and key in defaults and vb == defaults[key]:
-            continue
-        if isinstance(va, dict) and isinstance(vb, dict):
-            d = _first_difference(
-                va,
-                vb,
-                defaults.get(key) if isinstance(defaults.get(key), dict) else {},
-                f"{prefix}{key}.",
-            )
-            if d:
-                return d
-        elif va != vb:
-            return f"{prefix}{key}: {va!r} there, {vb!r} now"
-    return None
 
 
 def train(
@@ -204,7 +134,7 @@ def _train_locked(
         )
     if start >= tcfg.epochs:
         progress(f"{out}: already trained for {start} epochs")
-        _require_model(run, state)
+        require_model(run, state)
         return read_json(out / "metrics.json") if (out / "metrics.json").exists() else {}
 
     simcc = cfg.simcc_codec()
@@ -266,7 +196,7 @@ def _train_locked(
             f"{out}: training diverged (loss {cb.diverged[1]} at epoch {cb.diverged[0]}); no further "
             "epochs were run; lower train.learning_rate, or --overwrite to start again"
         )
-    _require_model(run, cb.state)
+    require_model(run, cb.state)
     if info["chief"] and cb.state.get("epoch", 0) >= tcfg.epochs:
         write_json_atomic(out / "metrics.json", result)
     return result
@@ -315,156 +245,3 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
 def _skipped(ds) -> str:
     counts = {k: v for k, v in (ds.skipped or {}).items() if v}
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none in the file"
-
-
-def _require_model(run: Path, state: dict) -> None:
-    """A run that completed epochs but never wrote ``model.keras`` produced nothing usable."""
-    if state.get("epoch") and not (run / "model.keras").exists():
-        raise TrainError(
-            f"{run}: {state['epoch']} epoch(s) ran but no model was kept: validation PCK@0.2 was "
-            f"never a finite number (history {state.get('history', {}).get('val_pck')})"
-        )
-
-
-def _callback_base():
-    from ..keras import keras
-
-    return keras.callbacks.Callback
-
-
-class EpochEnd(_callback_base()):
-    """After each epoch: validate, checkpoint atomically, keep the best model, log and plot."""
-
-    def __init__(
-        self, run, out, ckpt, model, opt, val_pipe, tcfg, state, history, info, stop_after, progress
-    ):
-        super().__init__()
-        self.run, self.out, self.ckpt, self.net, self.opt = run, out, ckpt, model, opt
-        self.val_pipe, self.tcfg, self.state, self.history, self.info = (
-            val_pipe,
-            tcfg,
-            dict(state),
-            history,
-            info,
-        )
-        self.stop_after, self.progress = stop_after, progress
-        self.t0 = time.perf_counter()
-        self.diverged = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.t0 = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = dict(logs or {})
-        loss = float(logs.get("loss", 0.0))
-        if not math.isfinite(
-            loss
-        ):  # nothing of this epoch is kept: the last checkpoint stays the resume point
-            self.diverged = (epoch + 1, loss)
-            self.net.stop_training = True
-            return
-        train_s = time.perf_counter() - self.t0
-        done = epoch + 1
-        scored = (
-            done % self.tcfg.eval_every == 0 or done >= self.tcfg.epochs or done == self.stop_after
-        )
-        m = evaluate(self.net, self.val_pipe, self.tcfg.eval_batch_size) if scored else None
-        seconds = time.perf_counter() - self.t0
-        lr = _current_lr(self.opt)
-        val = {
-            k: (m[k] if m else None) for k in ("pck", "AP", "AP50", "AP75")
-        }  # None: not scored (eval_every)
-        row = {
-            "epoch": done,
-            "seconds": round(seconds, 2),
-            "train_seconds": round(train_s, 2),
-            "lr": lr,
-            **{k: float(v) for k, v in logs.items()},
-            "val_pck": val["pck"],
-            "val_AP": val["AP"],
-            "val_AP50": val["AP50"],
-            "val_AP75": val["AP75"],
-        }
-        for key, value in row.items():
-            self.history.setdefault(key, []).append(value)
-        best = self.state.get("best_pck", -1.0)
-        improved = m is not None and math.isfinite(m["pck"]) and m["pck"] > best
-        if improved:  # every worker saves (non-chief into its own folder): creating the
-            # uncompiled copy's variables is a collective under MultiWorkerMirroredStrategy
-            save_model_atomic(self.net, self.run / "model.keras")
-        ck_name = f"checkpoints/epoch_{epoch + 1:04d}"
-        write_checkpoint(self.ckpt, self.run / ck_name)
-        self.state.update(epoch=epoch + 1, checkpoint=f"{ck_name}/ckpt", history=self.history)
-        if improved:
-            self.state.update(best_pck=m["pck"], best_epoch=epoch + 1, best_metrics=m)
-        write_json_atomic(self.run / "state.json", self.state)
-        for old in (self.run / "checkpoints").glob("epoch_*"):
-            if old.name != f"epoch_{epoch + 1:04d}":
-                shutil.rmtree(old, ignore_errors=True)
-        if self.info["chief"]:
-            write_json_atomic(self.out / "history.json", self.history)
-            plot_learning_curve(self.history, self.out / "learning_curve.png")
-        per_epoch = sum(self.history["seconds"][-3:]) / len(self.history["seconds"][-3:])
-        eta = per_epoch * (self.tcfg.epochs - done)
-        scores = f"val PCK@0.2 {m['pck']:.3f}  AP {m['AP']:.3f}" if m else "(not scored)"
-        self.progress(
-            f"epoch {done}/{self.tcfg.epochs}  loss {logs.get('loss', float('nan')):.4f}  "
-            f"{scores}  {seconds:.0f}s  ETA {eta / 60:.1f} min" + ("  *best" if improved else "")
-        )
-        if self.stop_after is not None and done >= self.stop_after:
-            self.net.stop_training = True
-
-
-def _current_lr(opt) -> float:
-    """The learning rate after the last step, for a schedule or a (mirrored) variable."""
-    from ..keras import keras
-
-    lr = opt.learning_rate
-    if callable(lr) and not hasattr(lr, "numpy"):
-        lr = lr(keras.backend.get_value(opt.iterations))
-    return float(keras.backend.get_value(lr))
-
-
-def plot_learning_curve(history: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ep = history.get("epoch", [])
-    if not ep:
-        return
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
-    a.plot(ep, history["loss"], "o-", label="train loss")
-    for key in (
-        "heatmaps_loss",
-        "offsets_loss",
-        "coords_loss",
-        "coords_dist_loss",
-        "visibility_loss",
-        "facing_loss",
-        "simcc_x_loss",
-        "simcc_y_loss",
-    ):
-        if key in history:
-            a.plot(ep, history[key], "--", label=key.replace("_loss", ""))
-    a.set_yscale("log")
-    a.set_xlabel("epoch")
-    a.set_title("training loss (weighted total and per output)")
-    a.legend(fontsize=7)
-    scored = [
-        i for i, v in enumerate(history["val_pck"]) if v is not None
-    ]  # eval_every skips epochs
-    b.plot(
-        [ep[i] for i in scored], [history["val_pck"][i] for i in scored], "o-", label="val PCK@0.2"
-    )
-    b.plot(
-        [ep[i] for i in scored], [history["val_AP"][i] for i in scored], "s-", label="val OKS AP"
-    )
-    b.set_ylim(0, 1)
-    b.set_xlabel("epoch")
-    b.set_title("validation")
-    b.legend()
-    b.grid(alpha=0.3)
-    fig.tight_layout()
-    save_figure(fig, path)

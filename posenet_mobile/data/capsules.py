@@ -1,48 +1,17 @@
-"""Render synthetic people: depth-sorted shaded 3D capsules and spheres over real or procedural
-backgrounds, with occluders, truncation, blur, noise and lighting changes.
+"""The capsule person: a body of depth-sorted shaded 3D capsules and spheres, with a simple look
+(skin, shirt, trousers, hair, stripes) and a face drawn where it faces the camera; the
+``capsule`` style of :class:`~posenet_mobile.data.synthetic.SynthConfig`.
 
-Image frame: continuous pixel coordinates with pixel ``i`` centred on ``i + 0.5`` (see
-:mod:`posenet_mobile.codec`); OpenCV draws with centres on integers, so drawing subtracts 0.5.
-Camera frame: x right, y down, z forward (depth, metres). Keypoints come out in COCO-17 order
-with COCO visibility flags (2 visible, 1 labelled but occluded, 0 outside the image).
-"""
+Keypoints come out in COCO-17 order with COCO visibility flags (2 visible, 1 labelled but
+occluded, 0 outside the image). Frames: :mod:`posenet_mobile.data.camera`."""
 
 from __future__ import annotations
-
-import glob
-import os
 
 import cv2
 import numpy as np
 
-from . import body as B
+from .effects import SHIFT, SCALE, fixed_pt
 
-SHIFT = 4  # OpenCV fixed-point bits for sub-pixel drawing
-_S = float(1 << SHIFT)
-
-# skimage's bundled sample photographs (installed with the package; no download). Pictures of
-# people (astronaut, camera) are left out: an unlabelled person would be label noise.
-_PHOTO_NAMES = (
-    "brick",
-    "chelsea",
-    "coffee",
-    "coins",
-    "grass",
-    "gravel",
-    "hubble_deep_field",
-    "ihc",
-    "moon",
-    "motorcycle_left",
-    "retina",
-    "rocket",
-    "text",
-    "clock_motion",
-    "color",
-    "chessboard_RGB",
-    "logo",
-    "cell",
-    "microaneurysms",
-)
 
 SKIN_TONES = np.array(
     [
@@ -57,74 +26,6 @@ SKIN_TONES = np.array(
     ],
     np.float64,
 )
-
-_photo_cache: list | None = None
-
-
-def background_photos() -> list:
-    """RGB uint8 photographs from scikit-image's bundled data (empty if it is not installed)."""
-    global _photo_cache
-    if _photo_cache is None:
-        photos = []
-        try:
-            import skimage
-
-            folder = os.path.join(os.path.dirname(skimage.__file__), "data")
-        except ImportError:
-            folder = None
-        for name in _PHOTO_NAMES if folder else ():
-            for path in sorted(glob.glob(os.path.join(folder, name + ".*"))):
-                img = cv2.imread(path, cv2.IMREAD_COLOR)
-                if img is not None and min(img.shape[:2]) >= 64:
-                    photos.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
-                    break
-        _photo_cache = photos
-    return _photo_cache
-
-
-def procedural_background(rng, h: int, w: int) -> np.ndarray:
-    """Smooth value noise + gradient + optional stripes/checks, RGB uint8 ``(h, w, 3)``."""
-    g = int(rng.integers(2, 12))
-    small = rng.uniform(0, 255, (g, g, 3)).astype(np.float32)
-    img = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
-    fine = cv2.resize(
-        rng.uniform(-40, 40, (g * 6, g * 6, 3)).astype(np.float32),
-        (w, h),
-        interpolation=cv2.INTER_LINEAR,
-    )
-    img += fine * rng.uniform(0, 1)
-    kind = rng.integers(4)
-    if kind == 1:  # stripes
-        ang, freq = rng.uniform(0, np.pi), rng.uniform(0.03, 0.3)
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        wave = np.sin((xx * np.cos(ang) + yy * np.sin(ang)) * freq)[..., None]
-        img += wave * rng.uniform(20, 70) * rng.uniform(0.3, 1, 3).astype(np.float32)
-    elif kind == 2:  # checks / tiles
-        cell = int(rng.integers(8, 48))
-        yy, xx = np.mgrid[0:h, 0:w]
-        chk = (((xx // cell) + (yy // cell)) % 2).astype(np.float32)[..., None]
-        img = img * (0.7 + 0.3 * chk)
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-def photo_background(rng, h: int, w: int, photos: list) -> np.ndarray:
-    src = photos[int(rng.integers(len(photos)))]
-    sh, sw = src.shape[:2]
-    side = rng.uniform(0.3, 1.0) * min(sh, sw)
-    ch, cw = int(side * rng.uniform(0.8, 1.0)), int(side * rng.uniform(0.8, 1.0))
-    y0, x0 = int(rng.integers(0, sh - ch + 1)), int(rng.integers(0, sw - cw + 1))
-    img = cv2.resize(src[y0 : y0 + ch, x0 : x0 + cw], (w, h), interpolation=cv2.INTER_LINEAR)
-    if rng.random() < 0.5:
-        img = img[:, ::-1]
-    tint = rng.uniform(0.7, 1.2, 3)
-    return np.clip(img * tint, 0, 255).astype(np.uint8)
-
-
-def make_background(rng, h: int, w: int) -> np.ndarray:
-    photos = background_photos()
-    if photos and rng.random() < 0.6:
-        return photo_background(rng, h, w, photos)
-    return procedural_background(rng, h, w)
 
 
 def _colour(rng, dark=False):
@@ -213,7 +114,10 @@ FACE_POINTS = {
     "left_ear": (1.0, 0.0, -0.05),
     "right_ear": (-1.0, 0.0, -0.05),
 }
+
+
 MOUTH = (0.0, -0.45, 0.88)
+
 
 # keypoint -> parts it lies inside (they cannot occlude it)
 _OWNERS = {
@@ -224,6 +128,8 @@ _OWNERS = {
     "knee": ("thigh", "shin"),
     "ankle": ("shin", "foot"),
 }
+
+
 _JOINT_KP = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
 
 
@@ -354,10 +260,6 @@ def _occluded_by_parts(xy, zk, P0, P1, rad, spheres, f, proj, owned):
     return np.any(occ & ~owned, axis=1)
 
 
-def _pt(xy):
-    return (int(round((xy[0] - 0.5) * _S)), int(round((xy[1] - 0.5) * _S)))
-
-
 def _shade(col, k):
     return tuple(float(v) for v in np.clip(np.asarray(col) * k, 0, 255))
 
@@ -366,16 +268,22 @@ def _capsule(img, mask, a, b, r, col, pid, lx, ly, look=None):
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))) or r <= 0.3:
         return
     th = max(int(round(2 * r)), 1)
-    cv2.line(mask, _pt(a), _pt(b), pid, th, cv2.LINE_8, SHIFT)
-    cv2.line(img, _pt(a), _pt(b), _shade(col, 0.55), th, cv2.LINE_AA, SHIFT)
+    cv2.line(mask, fixed_pt(a), fixed_pt(b), pid, th, cv2.LINE_8, SHIFT)
+    cv2.line(img, fixed_pt(a), fixed_pt(b), _shade(col, 0.55), th, cv2.LINE_AA, SHIFT)
     cv2.line(
-        img, _pt(a), _pt(b), _shade(col, 0.85), max(int(round(1.5 * r)), 1), cv2.LINE_AA, SHIFT
+        img,
+        fixed_pt(a),
+        fixed_pt(b),
+        _shade(col, 0.85),
+        max(int(round(1.5 * r)), 1),
+        cv2.LINE_AA,
+        SHIFT,
     )
     off = np.array([lx, ly]) * 0.3 * r
     cv2.line(
         img,
-        _pt(a + off),
-        _pt(b + off),
+        fixed_pt(a + off),
+        fixed_pt(b + off),
         _shade(col, 1.1),
         max(int(round(0.6 * r)), 1),
         cv2.LINE_AA,
@@ -390,8 +298,8 @@ def _capsule(img, mask, a, b, r, col, pid, lx, ly, look=None):
                 m = a + u * n * s
                 cv2.line(
                     img,
-                    _pt(m - v * r * 0.9),
-                    _pt(m + v * r * 0.9),
+                    fixed_pt(m - v * r * 0.9),
+                    fixed_pt(m + v * r * 0.9),
                     _shade(look["stripe_colour"], 0.9),
                     max(int(r * 0.15), 1),
                     cv2.LINE_AA,
@@ -402,12 +310,12 @@ def _capsule(img, mask, a, b, r, col, pid, lx, ly, look=None):
 def _sphere(img, mask, c, r, col, pid, lx, ly):
     if not np.all(np.isfinite(c)) or r <= 0.3:
         return
-    cv2.circle(mask, _pt(c), int(round(r * _S)), pid, -1, cv2.LINE_8, SHIFT)
-    cv2.circle(img, _pt(c), int(round(r * _S)), _shade(col, 0.6), -1, cv2.LINE_AA, SHIFT)
+    cv2.circle(mask, fixed_pt(c), int(round(r * SCALE)), pid, -1, cv2.LINE_8, SHIFT)
+    cv2.circle(img, fixed_pt(c), int(round(r * SCALE)), _shade(col, 0.6), -1, cv2.LINE_AA, SHIFT)
     cv2.circle(
         img,
-        _pt(c - np.array([lx, ly]) * -0.12 * r),
-        int(round(0.8 * r * _S)),
+        fixed_pt(c - np.array([lx, ly]) * -0.12 * r),
+        int(round(0.8 * r * SCALE)),
         _shade(col, 0.9),
         -1,
         cv2.LINE_AA,
@@ -415,8 +323,8 @@ def _sphere(img, mask, c, r, col, pid, lx, ly):
     )
     cv2.circle(
         img,
-        _pt(c + np.array([lx, ly]) * 0.35 * r),
-        int(round(0.35 * r * _S)),
+        fixed_pt(c + np.array([lx, ly]) * 0.35 * r),
+        int(round(0.35 * r * SCALE)),
         _shade(col, 1.12),
         -1,
         cv2.LINE_AA,
@@ -444,7 +352,7 @@ def _torso_front(img, bottom, top, r, axes, to_cam, M, proj, look):
     ]
     if not np.all(np.isfinite(v)):
         return
-    pts = np.round((np.array(v) - 0.5) * _S).astype(np.int32)
+    pts = np.round((np.array(v) - 0.5) * SCALE).astype(np.int32)
     cv2.fillConvexPoly(
         img, pts, tuple(float(c) for c in np.clip(look["skin"], 0, 255)), cv2.LINE_AA, SHIFT
     )
@@ -454,8 +362,8 @@ def _torso_front(img, bottom, top, r, axes, to_cam, M, proj, look):
     rr = max(0.12 * r * np.linalg.norm(a - b) / max(length, 1e-6), 0.6)
     cv2.line(
         img,
-        _pt(a),
-        _pt(b),
+        fixed_pt(a),
+        fixed_pt(b),
         tuple(float(c) for c in dark),
         max(int(round(rr)), 1),
         cv2.LINE_AA,
@@ -493,118 +401,21 @@ def _face(img, head, H, hr, to_cam, M, proj, f, look):
         c = proj(X)
         r = max(f * hr * size / X[2], 0.6)
         cv2.circle(
-            img, _pt(c), int(round(r * _S)), tuple(float(v) for v in col), -1, cv2.LINE_AA, SHIFT
+            img,
+            fixed_pt(c),
+            int(round(r * SCALE)),
+            tuple(float(v) for v in col),
+            -1,
+            cv2.LINE_AA,
+            SHIFT,
         )
         if inner and icol is not None:
             cv2.circle(
                 img,
-                _pt(c),
-                int(round(max(f * hr * inner / X[2], 0.5) * _S)),
+                fixed_pt(c),
+                int(round(max(f * hr * inner / X[2], 0.5) * SCALE)),
                 tuple(float(v) for v in icol),
                 -1,
                 cv2.LINE_AA,
                 SHIFT,
             )
-
-
-def camera_for(person_fk, rng, image_hw, scale, centre, roll_full: bool):
-    """Camera that frames the person at ``scale`` x the image size around ``centre`` (pixels),
-    from any yaw, mostly level pitch and a small roll (any roll with ``roll_full``)."""
-    yaw = rng.uniform(-np.pi, np.pi)
-    pitch = rng.uniform(-0.5, 0.5) if rng.random() < 0.9 else rng.uniform(-1.3, 1.3)
-    roll = rng.uniform(-np.pi, np.pi) if roll_full else rng.uniform(-0.3, 0.3)
-    dist = rng.uniform(2.2, 9.0)
-    return camera_at(person_fk, yaw, pitch, roll, dist, image_hw, scale, centre)
-
-
-def camera_at(person_fk, yaw, pitch, roll, dist, image_hw, scale, centre):
-    """The camera at these angles (radians) and distance (metres) that frames the person's
-    joints at ``scale`` x the image's larger side around ``centre`` (continuous pixels).
-    Returns ``{"M" (3, 3) body -> camera rotation, "t" (3,), "f" pixels, "c" (2,), angles}``."""
-    M = np.diag([1.0, -1.0, -1.0]) @ B.rot_z(roll) @ B.rot_x(pitch) @ B.rot_y(yaw)
-    pts = np.stack(list(person_fk["joints"].values()))
-    centre3 = 0.5 * (pts.min(0) + pts.max(0))
-    t = np.array([0.0, 0.0, dist]) - M @ centre3
-    Xc = (M @ pts.T).T + t
-    if np.any(Xc[:, 2] < 0.3):
-        t[2] += 0.3 - Xc[:, 2].min() + 0.5
-        Xc = (M @ pts.T).T + t
-    uv = Xc[:, :2] / Xc[:, 2:3]
-    ext = np.max(uv.max(0) - uv.min(0))
-    h, w = image_hw
-    f = scale * max(h, w) / max(ext, 1e-3)
-    mid = 0.5 * (uv.max(0) + uv.min(0))
-    c = np.asarray(centre, float) - f * mid
-    return {
-        "M": M,
-        "t": t,
-        "f": f,
-        "c": c,
-        "yaw": yaw,
-        "pitch": pitch,
-        "roll": roll,
-        "distance": dist,
-    }
-
-
-def project(cam, X) -> np.ndarray:
-    """A body-frame point (metres) in continuous image pixels."""
-    Xc = cam["M"] @ np.asarray(X, float) + cam["t"]
-    return cam["f"] * Xc[:2] / max(Xc[2], 1e-3) + cam["c"]
-
-
-def add_occluders(img, rng, count):
-    """Draw ``count`` random occluding objects; returns their union mask (bool)."""
-    h, w = img.shape[:2]
-    occ = np.zeros((h, w), np.uint8)
-    for _ in range(count):
-        col = tuple(float(v) for v in rng.uniform(0, 255, 3))
-        kind = rng.integers(3)
-        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-        sx, sy = rng.uniform(0.05, 0.3) * w, rng.uniform(0.05, 0.3) * h
-        if kind == 0:
-            box = ((cx, cy), (sx * 2, sy * 2), rng.uniform(0, 180))
-            pts = cv2.boxPoints(box)
-            pts = np.round((pts - 0.5) * _S).astype(np.int32)
-            cv2.fillConvexPoly(occ, pts, 255, cv2.LINE_8, SHIFT)
-            cv2.fillConvexPoly(img, pts, col, cv2.LINE_AA, SHIFT)
-        elif kind == 1:
-            ax = (int(sx * _S), int(sy * _S))
-            cv2.ellipse(
-                occ, _pt((cx, cy)), ax, rng.uniform(0, 180), 0, 360, 255, -1, cv2.LINE_8, SHIFT
-            )
-            cv2.ellipse(
-                img, _pt((cx, cy)), ax, rng.uniform(0, 180), 0, 360, col, -1, cv2.LINE_AA, SHIFT
-            )
-        else:
-            n = int(rng.integers(3, 7))
-            ang = np.sort(rng.uniform(0, 2 * np.pi, n))
-            pts = np.stack([cx + sx * np.cos(ang), cy + sy * np.sin(ang)], -1)
-            pts = np.round((pts - 0.5) * _S).astype(np.int32)
-            cv2.fillPoly(occ, [pts], 255, cv2.LINE_8, SHIFT)
-            cv2.fillPoly(img, [pts], col, cv2.LINE_AA, SHIFT)
-    return occ > 0
-
-
-def photometric(img, rng):
-    """Lighting change (gain, gamma, colour cast, gradient), blur and sensor noise, in place-safe."""
-    h, w = img.shape[:2]
-    x = img.astype(np.float32)
-    gain = rng.uniform(0.6, 1.35) * rng.uniform(0.9, 1.1, 3)
-    ang = rng.uniform(0, 2 * np.pi)
-    ramp = np.cos(ang) * (np.arange(w)[None, :] / w - 0.5) + np.sin(ang) * (
-        np.arange(h)[:, None] / h - 0.5
-    )
-    x = x * gain * (1 + rng.uniform(0, 0.6) * ramp[..., None])
-    gamma = rng.uniform(0.7, 1.4)
-    x = 255.0 * np.power(np.clip(x, 0, 255) / 255.0, gamma)
-    if rng.random() < 0.35:
-        k = int(rng.choice([3, 5]))
-        x = cv2.GaussianBlur(x, (k, k), rng.uniform(0.5, 1.5))
-    if rng.random() < 0.5:
-        x += cv2.resize(
-            rng.normal(0, rng.uniform(2, 10), (h // 2, w // 2, 3)).astype(np.float32),
-            (w, h),
-            interpolation=cv2.INTER_NEAREST,
-        )
-    return np.clip(x, 0, 255).astype(np.uint8)
