@@ -13,14 +13,20 @@ there would carry that bias. ``test`` scores the Keras float model and every fil
 third synthetic set (``--test-people``, seed synthetic_seed + 2) that chose nothing. (On the
 quickstart preset's model the bias did not show: 0.631 on 600 test people, 0.632 on validation.)
 
-Usage: .venv/bin/python benchmarks/compression.py [--run RUN] [--set compress.k=v ...]
+Usage: .venv/bin/python benchmarks/compression.py [--run RUN] [--set compress.k=v ...] [--label L]
+
+The result is printed and stored as ``rows[LABEL]`` of benchmarks/results/compression.json (with
+the commit, the machine and the run's config fingerprint); ``scripts/update_compression_doc.py``
+makes docs/compression.md's table from it.
 """
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "compression.json"
 
 
 def main():
@@ -30,6 +36,12 @@ def main():
     ap.add_argument(
         "--test-people", type=int, default=600, help="held-out test people (0: skip the test set)"
     )
+    ap.add_argument(
+        "--label",
+        default=None,
+        help="row name in the results file (default: the overrides, or 'preset' without any)",
+    )
+    ap.add_argument("--results", default=str(RESULTS))
     a = ap.parse_args()
     quiet = lambda *_: None  # noqa: E731
     run = Path(a.run)
@@ -91,55 +103,64 @@ def main():
     )
     f32 = rows["float32"]["size_bytes"]
     dense_gz = rows["int8_ptq_dense"]["gzip_bytes"]
-    print(
-        json.dumps(
-            {
-                "run": str(run),
-                "overrides": a.set,
-                "compress_seconds": round(compress_s, 1),
-                "cpu_count": os.cpu_count(),
-                "keras_float": {
-                    "pck": round(keras_float["pck"], 4),
-                    "AP": round(keras_float["AP"], 4),
-                },
-                "keras_pruned": stages["pruned"]["val"],
-                "keras_pqat": stages["qat"]["val"],
-                "sparsity_prunable": stages["pruned"]["sparsity"]["prunable_sparsity"],
-                "sparsity_all_kernels": stages["pruned"]["sparsity"]["overall_sparsity"],
-                "sparsity_after_pqat": stages["qat"]["sparsity"]["prunable_sparsity"],
-                "variants": rows,
-                "test": test,
-                "int8_pqat_over_float32_raw": round(rows["int8_pqat"]["size_bytes"] / f32, 3),
-                "int8_ptq_per_tensor_over_float32_raw": round(
-                    rows["int8_ptq_dense_per_tensor"]["size_bytes"] / f32, 3
-                ),
-                "int8_pruned_gzip_over_dense_gzip": round(
-                    rows["int8_ptq_pruned"]["gzip_bytes"] / dense_gz, 3
-                ),
-                "int8_pqat_gzip_over_dense_gzip": round(
-                    rows["int8_pqat"]["gzip_bytes"] / dense_gz, 3
-                ),
-                # the same ratio for the prunable weights alone: the other parts do not shrink with pruning
-                "int8_pqat_prunable_weights_gzip_over_dense": round(
-                    rows["int8_pqat"]["gzip_by_part"]["prunable_weights"]
-                    / rows["int8_ptq_dense"]["gzip_by_part"]["prunable_weights"],
-                    3,
-                ),
-                "int8_dense_gzip_share_not_prunable": round(
-                    1 - rows["int8_ptq_dense"]["gzip_by_part"]["prunable_weights"] / dense_gz, 3
-                ),
-                "int8_ptq_pruned_per_tensor_over_float32_raw": round(
-                    rows["int8_ptq_pruned_per_tensor"]["size_bytes"] / f32, 3
-                ),
-                "int8_pruned_per_tensor_gzip_over_dense_per_tensor_gzip": round(
-                    rows["int8_ptq_pruned_per_tensor"]["gzip_bytes"]
-                    / rows["int8_ptq_dense_per_tensor"]["gzip_bytes"],
-                    3,
-                ),
-            },
-            indent=1,
-        )
+    from posenet_mobile.harness.provenance import provenance
+    from posenet_mobile.io import write_json_atomic
+
+    row = {
+        "run": str(run),
+        "config_fingerprint": load_run(run).fingerprint,
+        "overrides": a.set,
+        "compress_settings": load_run(run, a.set).cfg.to_dict()["compress"],
+        "compress_seconds": round(compress_s, 1),
+        "provenance": provenance(),
+        "keras_float": {
+            "pck": round(keras_float["pck"], 4),
+            "AP": round(keras_float["AP"], 4),
+        },
+        "keras_pruned": stages["pruned"]["val"],
+        "keras_pqat": stages["qat"]["val"],
+        "sparsity_prunable": stages["pruned"]["sparsity"]["prunable_sparsity"],
+        "sparsity_all_kernels": stages["pruned"]["sparsity"]["overall_sparsity"],
+        "sparsity_after_pqat": stages["qat"]["sparsity"]["prunable_sparsity"],
+        "variants": rows,
+        "test": test,
+        "int8_pqat_over_float32_raw": round(rows["int8_pqat"]["size_bytes"] / f32, 3),
+        "int8_ptq_per_tensor_over_float32_raw": round(
+            rows["int8_ptq_dense_per_tensor"]["size_bytes"] / f32, 3
+        ),
+        "int8_pruned_gzip_over_dense_gzip": round(
+            rows["int8_ptq_pruned"]["gzip_bytes"] / dense_gz, 3
+        ),
+        "int8_pqat_gzip_over_dense_gzip": round(rows["int8_pqat"]["gzip_bytes"] / dense_gz, 3),
+        # the same ratio for the prunable weights alone: the other parts do not shrink with pruning
+        "int8_pqat_prunable_weights_gzip_over_dense": round(
+            rows["int8_pqat"]["gzip_by_part"]["prunable_weights"]
+            / rows["int8_ptq_dense"]["gzip_by_part"]["prunable_weights"],
+            3,
+        ),
+        "int8_dense_gzip_share_not_prunable": round(
+            1 - rows["int8_ptq_dense"]["gzip_by_part"]["prunable_weights"] / dense_gz, 3
+        ),
+        "int8_ptq_pruned_per_tensor_over_float32_raw": round(
+            rows["int8_ptq_pruned_per_tensor"]["size_bytes"] / f32, 3
+        ),
+        "int8_pruned_per_tensor_gzip_over_dense_per_tensor_gzip": round(
+            rows["int8_ptq_pruned_per_tensor"]["gzip_bytes"]
+            / rows["int8_ptq_dense_per_tensor"]["gzip_bytes"],
+            3,
+        ),
+    }
+    label = a.label or (" ".join(a.set) if a.set else "preset")
+    results = Path(a.results)
+    doc = (
+        json.loads(results.read_text())
+        if results.exists()
+        else {"benchmark": "compression", "rows": {}}
     )
+    doc["rows"][label] = row
+    results.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(results, doc, indent=1)
+    print(json.dumps({label: row}, indent=1))
 
 
 def score_test_set(run_dir, overrides, export_dir, variants, people: int) -> dict:
