@@ -138,6 +138,78 @@ def keypoints_to_image(kp_input: np.ndarray, crops: np.ndarray, input_size) -> n
     return out
 
 
+@dataclass(frozen=True)
+class Alignment:
+    """BlazePose's alignment of a person, in image pixels: what a detector predicts and what the
+    previous frame's keypoints give when tracking.
+
+    cx, cy: the hip centre. radius: of the circle about the hip centre that encloses the body.
+    angle: degrees, counter-clockwise as seen on screen, the incline of the hip-centre ->
+    shoulder-centre vector from upright (0: shoulders straight above the hips; 180: upside
+    down). An :func:`aligned_crop` with this rotation shows the person upright.
+    """
+
+    cx: float
+    cy: float
+    radius: float
+    angle: float
+
+    def as_array(self) -> np.ndarray:
+        """``[cx, cy, radius, angle_degrees]`` float64 (for golden vectors)."""
+        return np.array([self.cx, self.cy, self.radius, self.angle])
+
+
+def incline_degrees(hip_centre, shoulder_centre) -> float:
+    """The angle of :class:`Alignment`: hip centre -> shoulder centre against straight up, in
+    degrees counter-clockwise on screen (image y points down), in ``(-180, 180]``."""
+    vx = float(shoulder_centre[0]) - float(hip_centre[0])
+    vy = float(shoulder_centre[1]) - float(hip_centre[1])
+    if vx == 0.0 and vy == 0.0:
+        return 0.0
+    a = float(np.degrees(np.arctan2(-vx, -vy))) + 0.0  # no -0.0
+    return 180.0 if a == -180.0 else a
+
+
+def alignment_from_keypoints(xy, valid, torso) -> Alignment | None:
+    """The :class:`Alignment` of labelled or detected keypoints, or ``None`` without a torso.
+
+    xy: ``(K, 2)`` image pixels. valid: ``(K,)`` bool, the keypoints to use (labelled, or scoring
+    above a threshold). torso: indices ``(left_shoulder, right_shoulder, left_hip, right_hip)``
+    (:func:`posenet_mobile.schema.torso_indices`). The hip centre is the mean of the valid hips,
+    the shoulder centre that of the valid shoulders; both need at least one. The radius is the
+    distance from the hip centre to the farthest valid keypoint (at least one pixel).
+    """
+    xy = np.asarray(xy, np.float64)
+    valid = np.asarray(valid, bool) & np.isfinite(xy).all(-1)
+    ls, rs, lh, rh = torso
+    sh = [i for i in (ls, rs) if valid[i]]
+    hp = [i for i in (lh, rh) if valid[i]]
+    if not sh or not hp:
+        return None
+    hip = xy[hp].mean(0)
+    shoulder = xy[sh].mean(0)
+    radius = float(np.max(np.linalg.norm(xy[valid] - hip, axis=-1)))
+    return Alignment(float(hip[0]), float(hip[1]), max(radius, 1.0), incline_degrees(hip, shoulder))
+
+
+def aligned_crop(alignment: Alignment, input_size, padding: float = 1.25) -> Crop:
+    """The crop that shows an aligned person upright: centred on the hip centre, turned by the
+    incline, its shorter side ``2 * radius * padding`` (the body circle with a margin) and its
+    aspect ratio the input's (``input_size`` is ``(height, width)``)."""
+    a = alignment
+    if not (np.isfinite([a.cx, a.cy, a.radius, a.angle]).all() and a.radius > 0):
+        raise DataError(
+            f"alignment: expected a finite centre and angle and a radius > 0, got {a.as_array().tolist()}"
+        )
+    in_h, in_w = input_size
+    side = 2.0 * a.radius * padding
+    if in_w >= in_h:
+        height, width = side, side * in_w / in_h
+    else:
+        width, height = side, side * in_h / in_w
+    return Crop(a.cx, a.cy, width, height, rotation=a.angle)
+
+
 #: uint8 RGB -> model input: ``x / 127.5 - 1`` (MobileNetV2's convention).
 INPUT_MEAN = 127.5
 INPUT_STD = 127.5

@@ -54,6 +54,12 @@ def test_measured_doc_matches_the_results_files():
         )
 
 
+def test_compression_doc_matches_the_results_file():
+    mod, section = _generated_section("update_compression_doc")
+    assert section == mod.render(), "docs/compression.md is stale: run scripts/update_docs.py"
+    assert "| int8 PQAT" in section or "benchmarks/compression.py" in section
+
+
 def test_every_generated_section_has_one_regenerating_script():
     import re
 

@@ -3,7 +3,7 @@ import pytest
 
 from posenet_mobile import geometry as G
 from posenet_mobile.errors import DataError
-from posenet_mobile.schema import COCO17
+from posenet_mobile.schema import COCO17, torso_indices
 
 
 def test_box_to_crop_matches_input_aspect_and_pads():
@@ -82,3 +82,63 @@ def test_flip_twice_is_identity(rng):
     np.testing.assert_allclose(
         G.to_input(crop, (100, 100), kp), G.flip_keypoints(kp, vis, 100, np.arange(17))[0]
     )
+
+
+# --- BlazePose alignment: hip centre, body circle, incline --------------------------------------
+
+
+def _standing_person():
+    """COCO-17 points of an upright person (nose, shoulders, hips, ankles), and which are set."""
+    xy = np.zeros((17, 2))
+    xy[0], xy[5], xy[6] = [50, 25], [40, 40], [60, 40]
+    xy[11], xy[12], xy[15], xy[16] = [42, 80], [58, 80], [45, 130], [55, 130]
+    valid = np.zeros(17, bool)
+    valid[[0, 5, 6, 11, 12, 15, 16]] = True
+    return xy, valid
+
+
+@pytest.mark.parametrize("theta", [0.0, 30.0, 90.0, 180.0, -120.0, 179.0])
+def test_an_aligned_crop_shows_a_turned_person_upright(theta):
+    xy, valid = _standing_person()
+    t = np.radians(theta)
+    turn = np.array(
+        [[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]]
+    )  # counter-clockwise on screen
+    turned = xy @ turn.T + [300.0, 200.0]
+    upright = G.alignment_from_keypoints(xy + [300.0, 200.0], valid, torso_indices(COCO17.names))
+    al = G.alignment_from_keypoints(turned, valid, torso_indices(COCO17.names))
+    assert al.angle == pytest.approx(theta if theta != -180 else 180, abs=1e-9)
+    assert al.radius == pytest.approx(upright.radius) and upright.angle == 0.0
+    assert (al.cx, al.cy) == pytest.approx(tuple(turned[[11, 12]].mean(0)))
+    size = (128, 96)
+    a = G.to_input(G.aligned_crop(al, size), size, turned)
+    b = G.to_input(G.aligned_crop(upright, size), size, xy + [300.0, 200.0])
+    np.testing.assert_allclose(a[valid], b[valid], atol=1e-9)  # the same upright picture
+    back = G.to_image(G.aligned_crop(al, size), size, a)
+    np.testing.assert_allclose(back, turned, atol=1e-9)
+
+
+def test_an_aligned_crop_holds_the_body_circle_with_the_inputs_aspect():
+    al = G.Alignment(100.0, 80.0, 40.0, 25.0)
+    tall = G.aligned_crop(al, (128, 96), padding=1.25)
+    wide = G.aligned_crop(al, (96, 128), padding=1.25)
+    assert (tall.width, tall.height) == pytest.approx((100.0, 100.0 * 128 / 96))
+    assert (wide.width, wide.height) == pytest.approx((100.0 * 128 / 96, 100.0))
+    assert (tall.cx, tall.cy, tall.rotation) == (100.0, 80.0, 25.0)
+    with pytest.raises(DataError, match="radius > 0"):
+        G.aligned_crop(G.Alignment(0.0, 0.0, 0.0, 0.0), (64, 64))
+
+
+def test_alignment_needs_a_shoulder_and_a_hip():
+    torso = torso_indices(COCO17.names)
+    xy, valid = _standing_person()
+    one_each = valid.copy()
+    one_each[[6, 12]] = False
+    al = G.alignment_from_keypoints(xy, one_each, torso)
+    assert (al.cx, al.cy) == (42.0, 80.0)  # the left hip alone
+    no_hips = valid.copy()
+    no_hips[[11, 12]] = False
+    assert G.alignment_from_keypoints(xy, no_hips, torso) is None
+    nan = xy.copy()
+    nan[5:7] = np.nan  # shoulders not finite count as missing
+    assert G.alignment_from_keypoints(nan, valid, torso) is None

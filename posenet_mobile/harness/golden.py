@@ -20,6 +20,7 @@ from ..io import write_json_atomic
 from ..runtime.runner import TFLiteRunner
 from ..metadata import Tracking
 from ..runtime.tracking import OneEuroFilter, RoiTracker
+from ..schema import COCO17, torso_indices
 
 
 def _tensor(raw: np.ndarray) -> dict:
@@ -196,14 +197,35 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
                 "crop": G.box_to_crop(b, size, 1.25).as_array().tolist(),
             }
         )
+    alignments = []
+    torso = torso_indices(COCO17.names)
+    for i in range(8):
+        xy = rng.uniform(0, 300, (17, 2))
+        valid = rng.random(17) < 0.8
+        if i == 0:
+            valid[[5, 6]] = False  # no shoulder: no alignment
+        al = G.alignment_from_keypoints(xy, valid, torso)
+        size = (int(rng.choice([64, 96])), int(rng.choice([64, 128])))
+        alignments.append(
+            {
+                "keypoints": xy.tolist(),
+                "valid": valid.tolist(),
+                "torso": list(torso),
+                "alignment": None if al is None else al.as_array().tolist(),
+                "input_hw": list(size),
+                "padding": 1.25,
+                "crop": None if al is None else G.aligned_crop(al, size, 1.25).as_array().tolist(),
+            }
+        )
     out = Path(out_dir) / "tracking.golden.json"
     write_json_atomic(
         out,
         {
             "one_euro": one_euro,
-            "roi": {**roi_cfg, "steps": roi},
+            "roi": {**roi_cfg.to_json(), "steps": roi},
             "transforms": transforms,
             "boxes": boxes,
+            "alignments": alignments,
         },
     )
     return out

@@ -40,6 +40,26 @@ public final class Crop {
         return new Crop(x + 0.5 * w, y + 0.5 * h, gw * padding, gh * padding, 0.0, false);
     }
 
+    /**
+     * The crop that shows an aligned person upright: centred on the hip centre, turned by the
+     * incline, its shorter side 2 * radius * padding, with the input's aspect ratio.
+     */
+    public static Crop aligned(Alignment a, int inputHeight, int inputWidth, double padding) {
+        if (!(a.radius > 0) || Double.isInfinite(a.radius)) {
+            throw new IllegalArgumentException("alignment: expected a radius > 0, got " + a.radius);
+        }
+        double side = 2.0 * a.radius * padding;
+        double w, h;
+        if (inputWidth >= inputHeight) {
+            h = side;
+            w = side * inputWidth / inputHeight;
+        } else {
+            w = side;
+            h = side * inputHeight / inputWidth;
+        }
+        return new Crop(a.cx, a.cy, w, h, a.angle, false);
+    }
+
     /** The whole frame, letterboxed (padding 1). */
     public static Crop letterbox(int imageHeight, int imageWidth, int inputHeight, int inputWidth) {
         return fromBox(0, 0, imageWidth, imageHeight, inputHeight, inputWidth, 1.0);

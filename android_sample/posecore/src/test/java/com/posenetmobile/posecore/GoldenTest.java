@@ -180,6 +180,40 @@ public class GoldenTest {
     }
 
     @Test
+    public void alignmentsAndAlignedCropsMatchPython() throws IOException {
+        Map<String, Object> doc = load(new File(dir(), "tracking.golden.json"));
+        int found = 0, none = 0;
+        for (Object o : l(doc.get("alignments"))) {
+            Map<String, Object> t = m(o);
+            List<Object> kps = l(t.get("keypoints")), val = l(t.get("valid")), tor = l(t.get("torso"));
+            double[] x = new double[kps.size()], y = new double[kps.size()];
+            boolean[] valid = new boolean[kps.size()];
+            for (int k = 0; k < x.length; k++) {
+                x[k] = d(l(kps.get(k)).get(0));
+                y[k] = d(l(kps.get(k)).get(1));
+                valid[k] = (Boolean) val.get(k);
+            }
+            int[] torso = new int[4];
+            for (int i = 0; i < 4; i++) torso[i] = (int) d(tor.get(i));
+            Alignment a = Alignment.fromKeypoints(x, y, valid, torso);
+            if (t.get("alignment") == null) {
+                assertNull(a);
+                none++;
+                continue;
+            }
+            List<Object> e = l(t.get("alignment"));
+            double[] got = {a.cx, a.cy, a.radius, a.angle};
+            for (int i = 0; i < 4; i++) assertEquals(d(e.get(i)), got[i], 1e-9);
+            List<Object> hw = l(t.get("input_hw")), ec = l(t.get("crop"));
+            Crop c = Crop.aligned(a, (int) d(hw.get(0)), (int) d(hw.get(1)), d(t.get("padding")));
+            double[] gc = {c.cx, c.cy, c.width, c.height, c.rotation};
+            for (int i = 0; i < 5; i++) assertEquals(d(ec.get(i)), gc[i], 1e-9);
+            found++;
+        }
+        assertTrue("the cases should include a person without alignment and some with", none > 0 && found > 0);
+    }
+
+    @Test
     public void oneEuroFilterMatchesPython() throws IOException {
         Map<String, Object> e = m(load(new File(dir(), "tracking.golden.json")).get("one_euro"));
         OneEuroFilter f = new OneEuroFilter(d(e.get("min_cutoff")), d(e.get("beta")), d(e.get("d_cutoff")));
