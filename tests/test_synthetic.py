@@ -2,11 +2,13 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 from posenet_mobile.data import body as B
 from posenet_mobile.data import capsules as CAP
 from posenet_mobile.data.coco import load_coco
 from posenet_mobile.data.synthetic import SynthConfig, render_sample, synthesize
+from posenet_mobile.errors import ConfigError
 from posenet_mobile.schema import COCO17
 
 from helpers import standing
@@ -173,3 +175,32 @@ def test_sample_is_hard_enough():
     assert yaws.min() < -2 and yaws.max() > 2
     vis = np.concatenate([p["keypoints"][:, 2] for p in people])
     assert 0.05 < (vis == 1).mean() < 0.6 and (vis == 2).mean() > 0.3
+
+
+def test_detection_frames_hold_zero_to_max_people_with_their_alignment():
+    from posenet_mobile import geometry as G
+    from posenet_mobile.schema import COCO17, torso_indices
+
+    cfg = SynthConfig(image_size=128, max_people=3, purpose="detection")
+    counts, checked = [], 0
+    for i in range(16):
+        img, people = render_sample(5, i, cfg)
+        again, _ = render_sample(5, i, cfg)
+        assert img.shape == (128, 128, 3) and np.array_equal(img, again)
+        counts.append(len(people))
+        for p in people:
+            cx, cy, r, angle = p["alignment"]
+            assert r > 0 and -180 < angle <= 180
+            kp = p["keypoints"]
+            if (kp[:, 2] > 0).all():  # wholly inside: the labels alone give the same alignment
+                al = G.alignment_from_keypoints(
+                    kp[:, :2], np.ones(17, bool), torso_indices(COCO17.names)
+                )
+                np.testing.assert_allclose(al.as_array(), p["alignment"], atol=1e-6)
+                checked += 1
+    assert max(counts) <= 3 and 0 in counts and max(counts) >= 2
+    assert checked > 0
+    with pytest.raises(ConfigError, match="synth.purpose"):
+        SynthConfig(purpose="boxes")
+    with pytest.raises(ConfigError, match="synth.detection_scale"):
+        SynthConfig(detection_scale=(0.9, 0.1))

@@ -59,7 +59,11 @@ def cmd_synth(args) -> int:
         raise ConfigError(f"--num-images: expected >= 1, got {args.num_images}")
     if args.image_size < 64 or args.max_people < 1:
         raise ConfigError("--image-size must be >= 64 and --max-people >= 1")
-    cfg = SynthConfig(image_size=args.image_size, max_people=args.max_people)
+    cfg = SynthConfig(
+        image_size=args.image_size,
+        max_people=args.max_people,
+        purpose="detection" if args.detection else "pose",
+    )
     summary = synthesize(
         args.out, args.num_images, args.seed, cfg, workers=args.workers, progress=not args.quiet
     )
@@ -108,7 +112,18 @@ def add_parsers(sub) -> None:
     s.add_argument("--num-images", type=int, required=True)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--image-size", type=int, default=256)
-    s.add_argument("--max-people", type=int, default=1)
+    s.add_argument(
+        "--max-people",
+        type=int,
+        default=1,
+        help="with --detection: 0 to this many people per frame; otherwise more than 1 places "
+        "extra people anywhere",
+    )
+    s.add_argument(
+        "--detection",
+        action="store_true",
+        help="frames for a person detector: people anywhere, a tenth to nine tenths of the frame tall, clutter",
+    )
     s.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     s.add_argument(
         "--preview",

@@ -18,7 +18,8 @@ import cv2
 import numpy as np
 
 from ..io import check_output_dir, sweep_temps, temp_path, write_bytes_atomic, write_json_atomic
-from ..schema import COCO17
+from .. import geometry as G
+from ..schema import COCO17, torso_indices
 from . import appearance as A
 from . import body as B
 from . import figure as F
@@ -29,9 +30,14 @@ from . import effects as E
 from . import scene as S
 
 PERSON_ID_BASE = 1
+TORSO = torso_indices(COCO17.names)
 
 
 STYLES = ("human", "capsule")
+PURPOSES = ("pose", "detection")
+#: The least chance of background clutter in detection frames: limb-like shapes that are not
+#: people are what a detector must learn to ignore.
+DETECTION_CLUTTER = 0.5
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,12 @@ class SynthConfig:
     drawn uniformly (people cut by the image edge, ``truncation_prob``, are drawn larger). A
     person who fills the image leaves a padded crop with black margins framing them, a cue that
     photographs, with scene around the person, do not give.
+    ``purpose``: ``pose`` (one main person to crop, the default) or ``detection``: frames for a
+    person detector, with 0 to ``max_people`` people anywhere (cut by the edges too), each
+    ``detection_scale`` (``[low, high]``, fraction of the image side) tall, and background clutter
+    with probability ``clutter`` (at least :data:`DETECTION_CLUTTER`). Every annotation carries
+    the person's ``alignment`` (:func:`posenet_mobile.geometry.alignment_from_keypoints` of all
+    17 projected keypoints, inside the image or not): ``[hip x, hip y, radius, angle]``.
     """
 
     image_size: int = 256
@@ -78,6 +90,8 @@ class SynthConfig:
     smooth_joints: bool = True
     clutter: float = 0.0
     person_scale: tuple = (0.55, 0.95)
+    purpose: str = "pose"
+    detection_scale: tuple = (0.1, 0.9)
 
     def __post_init__(self):
         from ..config import COUNT, PROBABILITY, between, check_bools, check_fields, low_high
@@ -86,6 +100,13 @@ class SynthConfig:
         object.__setattr__(
             self, "person_scale", low_high(self.person_scale, "synth.person_scale", 0.05, 2.0)
         )
+        object.__setattr__(
+            self,
+            "detection_scale",
+            low_high(self.detection_scale, "synth.detection_scale", 0.02, 2.0),
+        )
+        if self.purpose not in PURPOSES:
+            raise ConfigError(f"synth.purpose: expected one of {PURPOSES}, got {self.purpose!r}")
 
         check_fields(
             self,
@@ -223,12 +244,14 @@ def _annotate(people, mask, occ, s, extra=()):
             w, h = np.maximum(lab.max(0) - lab.min(0), 1.0)
             area = int(w * h)
         cam = p["cam"]
+        al = G.alignment_from_keypoints(xy, np.ones(len(xy), bool), TORSO)
         rec = {
             "keypoints": kps,
             "bbox": [float(x0), float(y0), float(w), float(h)],
             "area": float(area),
             "category": p["pose"]["category"],
             "camera": {k: float(cam[k]) for k in ("yaw", "pitch", "roll", "distance")},
+            "alignment": None if al is None else al.as_array().tolist(),
         }
         for key in extra:
             if key in p:
@@ -268,6 +291,13 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, rng_clutter, cfg):
     ``rng_scene``; the light and shadows from ``rng_light``; camera effects from ``rng_fx``;
     background clutter from ``rng_clutter``."""
     s = int(cfg.image_size)
+    place = _detection_people if cfg.purpose == "detection" else _pose_people
+    return _draw_frame(place(rng, cfg, s), rng_scene, rng_light, rng_fx, rng_clutter, cfg)
+
+
+def _pose_people(rng, cfg, s: int) -> list:
+    """One main person near the centre at ``person_scale``, and distractors beside it (or, with
+    ``max_people`` > 1, anywhere); cameras placed. The main person is first."""
     people = [_human(rng, cfg, PERSON_ID_BASE)]
     if cfg.max_people > 1:
         extra = int(rng.integers(0, cfg.max_people))
@@ -306,22 +336,52 @@ def _render_humans(rng, rng_scene, rng_light, rng_fx, rng_clutter, cfg):
             )
             dist = main["cam"]["distance"] + rng.uniform(-1.0, 1.5)
         p["cam"] = C.camera_at(p["fk"], _yaw(rng), pitch, roll, max(dist, 1.5), (s, s), sc, ctr)
+    return people
+
+
+def _detection_people(rng, cfg, s: int) -> list:
+    """0 to ``max_people`` people anywhere in the frame (cut by its edges too), each
+    ``detection_scale`` of the image side; the largest is first (the scene is laid out around
+    it), ids in that order."""
+    n = int(rng.integers(0, cfg.max_people + 1))
+    people = [_human(rng, cfg, PERSON_ID_BASE + i) for i in range(n)]
+    scales = np.sort(rng.uniform(*cfg.detection_scale, n))[::-1]
+    for p, sc in zip(people, scales):
+        pitch = float(np.clip(rng.normal(0, 0.18), -0.5, 0.5))
+        roll = (
+            float(rng.uniform(-np.pi, np.pi))
+            if rng.random() < cfg.full_roll_prob
+            else float(rng.normal(0, 0.08))
+        )
+        ctr = rng.uniform(-0.05, 1.05, 2) * s
+        dist = float(rng.uniform(2.2, 9.0))
+        p["cam"] = C.camera_at(p["fk"], _yaw(rng), pitch, roll, dist, (s, s), float(sc), ctr)
+    return people
+
+
+def _draw_frame(people, rng_scene, rng_light, rng_fx, rng_clutter, cfg):
+    """The scene laid out around the first person (the horizon above their feet; a random one
+    when there is nobody), furniture, light, shadows, the people far to near, occluders and
+    camera effects; returns ``(image, annotations)``."""
+    s = int(cfg.image_size)
     # the scene: the horizon sits above the main person's feet, as for a camera at eye height
-    cam = main["cam"]
-    to_img = lambda X, c=cam: (
-        c["f"] * ((c["M"] @ X) + c["t"])[:2] / max(((c["M"] @ X) + c["t"])[2], 1e-3) + c["c"]
-    )  # noqa: E731
-    feet = np.array([to_img(main["fk"]["joints"][k]) for k in ("l_ankle", "r_ankle")])
-    head = to_img(main["fk"]["joints"]["head"])
-    height_px = float(np.linalg.norm(feet.mean(0) - head))
-    upright = main["pose"]["category"] in UPRIGHT and abs(cam["roll"]) < 0.5
+    if people:
+        main = people[0]
+        cam = main["cam"]
+        feet = np.array([C.project(cam, main["fk"]["joints"][k]) for k in ("l_ankle", "r_ankle")])
+        head = C.project(cam, main["fk"]["joints"]["head"])
+        height_px = float(np.linalg.norm(feet.mean(0) - head))
+        upright = main["pose"]["category"] in UPRIGHT and abs(cam["roll"]) < 0.5
+    else:
+        feet, height_px, upright = None, 0.3 * s, False
     ground_y = float(feet[:, 1].max()) if upright else float(rng_scene.uniform(0.5, 1.0) * s)
     horizon = ground_y - rng_scene.uniform(0.35, 1.3) * max(height_px, 0.2 * s)
     if cfg.scenes:
         img, kind = S.make_scene(rng_scene, s, s, horizon)
     else:
         img, kind = BG.make_background(rng_scene, s, s), "capsule_background"
-    if cfg.clutter and rng_clutter.random() < cfg.clutter:
+    clutter = max(cfg.clutter, DETECTION_CLUTTER) if cfg.purpose == "detection" else cfg.clutter
+    if clutter and rng_clutter.random() < clutter:
         img = S.clutter(img, rng_clutter)
     occ = np.zeros((s, s), bool)
     behind, front = rng_scene.random(), rng_scene.random()
@@ -531,6 +591,9 @@ def synthesize(
                     "area": p["area"],
                     "pose_category": p["category"],
                     "camera": {k: round(v, 4) for k, v in p["camera"].items()},
+                    "alignment": None
+                    if p["alignment"] is None
+                    else [round(v, 3) for v in p["alignment"]],
                     **{k: p[k] for k in ("face_drawn", "scene") if k in p},
                 }
             )
