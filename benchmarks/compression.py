@@ -193,6 +193,7 @@ def score_test_set(run_dir, overrides, export_dir, variants, people: int) -> dic
         output_names(model),
         training=False,
         padding=d.padding,
+        crop_rule=d.crop_rule,
         pixels=True,
         simcc=run.simcc,
     )

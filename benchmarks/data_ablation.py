@@ -145,6 +145,7 @@ def score(run, data_path) -> dict:
         output_names(model),
         training=False,
         padding=run.cfg.data.padding,
+        crop_rule=run.cfg.data.crop_rule,
         simcc=run.simcc,
     )
     idx, kp, sc = predict(model, pipe, run.cfg.train.eval_batch_size)

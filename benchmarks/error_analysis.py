@@ -55,7 +55,13 @@ def main():
         data.samples = data.samples[: a.limit]
     names = output_names(model)
     pipe = KeypointPipeline(
-        data, run.codec, names, training=False, padding=run.cfg.data.padding, simcc=run.simcc
+        data,
+        run.codec,
+        names,
+        training=False,
+        padding=run.cfg.data.padding,
+        crop_rule=run.cfg.data.crop_rule,
+        simcc=run.simcc,
     )
     raw, crops = {n: [] for n in names}, []
     for x, _, meta in pipe.dataset(64, with_crops=True):

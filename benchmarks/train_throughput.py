@@ -77,6 +77,7 @@ def _variant(a, name, data):
         training=True,
         augment=cfg.augment,
         padding=cfg.data.padding,
+        crop_rule=cfg.data.crop_rule,
     )
     ds = pipe.dataset(bs, epochs=range(1000)).repeat()
     if name == "memory":
@@ -110,6 +111,7 @@ def _eval_seconds(a, model, cfg, codec, data) -> dict:
         output_names(model),
         training=False,
         padding=cfg.data.padding,
+        crop_rule=cfg.data.crop_rule,
     )
     evaluate(model, vpipe, cfg.train.eval_batch_size)  # warm-up (traces the predict graph)
     t0 = time.perf_counter()

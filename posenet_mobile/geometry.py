@@ -210,6 +210,21 @@ def aligned_crop(alignment: Alignment, input_size, padding: float = 1.25) -> Cro
     return Crop(a.cx, a.cy, width, height, rotation=a.angle)
 
 
+#: How a person becomes a crop (``data.crop_rule``, metadata ``input.crop.method``).
+CROP_RULES = ("box", "aligned")
+
+
+def person_crop(rule: str, bbox, keypoints, valid, torso, input_size, padding: float) -> Crop:
+    """The crop of a labelled person by ``rule``: ``box`` (:func:`box_to_crop`) or ``aligned``
+    (:func:`aligned_crop` of :func:`alignment_from_keypoints`; the box when the keypoints give no
+    alignment)."""
+    if rule == "aligned":
+        al = alignment_from_keypoints(keypoints, valid, torso) if torso is not None else None
+        if al is not None:
+            return aligned_crop(al, input_size, padding)
+    return box_to_crop(bbox, input_size, padding)
+
+
 #: uint8 RGB -> model input: ``x / 127.5 - 1`` (MobileNetV2's convention).
 INPUT_MEAN = 127.5
 INPUT_STD = 127.5

@@ -345,6 +345,12 @@ class CropInfo(_Section):
     crop_padding: float
     extra: dict = dataclasses.field(default_factory=dict)
 
+    @property
+    def method(self) -> str:
+        """``box`` or ``aligned`` (:data:`posenet_mobile.geometry.CROP_RULES`); files written
+        before aligned crops existed have no such field and crop boxes."""
+        return self.extra.get("method", "box")
+
 
 @dataclasses.dataclass(frozen=True)
 class InputInfo(_Section):

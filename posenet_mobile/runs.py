@@ -90,6 +90,7 @@ class Run:
             training=training,
             augment=self.cfg.augment,
             padding=self.cfg.data.padding,
+            crop_rule=self.cfg.data.crop_rule,
             seed=self.cfg.train.seed,
             pixels=pixels,
             simcc=self.simcc,
@@ -112,6 +113,7 @@ class Run:
             output_names(model),
             training=False,
             padding=self.cfg.data.padding,
+            crop_rule=self.cfg.data.crop_rule,
             simcc=self.simcc,
         )
         return evaluate(model, pipe, self.cfg.train.eval_batch_size)

@@ -147,7 +147,9 @@ def test_facing_model_exports_int8_clean_and_decodes_sides(tmp_path_factory, dat
     root = tmp_path_factory.mktemp("ctx") / "run"
     cfg = load_config(
         "quickstart",
-        TINY + ["model.global_context=true", "model.facing_head=true", "model.facing_channels=8"],
+        TINY
+        + ["model.global_context=true", "model.facing_head=true", "model.facing_channels=8"]
+        + ["data.crop_rule=aligned"],  # and aligned crops: the metadata says so
     )
     train(cfg, root, *data, verbose=0, progress=quiet)
     out = tmp_path / "c.tflite"
@@ -165,7 +167,16 @@ def test_facing_model_exports_int8_clean_and_decodes_sides(tmp_path_factory, dat
         meta["decode"]["sides"]["torso"] == [5, 6, 11, 12]
         and [13, 14] in meta["decode"]["sides"]["pairs_left_right"]
     )
+    assert (
+        meta["input"]["crop"]["method"] == "aligned"
+        and "hip centre" in meta["input"]["crop"]["rule"]
+    )
     runner = TFLiteRunner(out)
+    assert runner.meta.input.crop.method == "aligned"
+    from posenet_mobile.geometry import Alignment
+
+    crop = runner.crop_for((120, 160, 3), alignment=Alignment(80.0, 60.0, 30.0, 90.0))
+    assert crop.rotation == 90.0 and crop.width == pytest.approx(2 * 30.0 * runner_padding(runner))
     named = runner.run_crop(np.zeros((64, 64, 3), np.uint8))
     assert set(named) == {"heatmaps", "offsets", "facing"}
     assert runner.decode(named)[0].shape == (1, 17, 2)
@@ -173,6 +184,10 @@ def test_facing_model_exports_int8_clean_and_decodes_sides(tmp_path_factory, dat
         export_run(
             root, "int8", tmp_path / "d.tflite", decode_in_graph=True, force=True, progress=quiet
         )
+
+
+def runner_padding(runner) -> float:
+    return runner.meta.input.crop.crop_padding
 
 
 def test_audit_names_a_float_op(heatmap_run):

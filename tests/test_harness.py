@@ -201,6 +201,33 @@ def test_one_euro_and_roi_tracker():
     kp = np.array([[10, 20, 0.9], [30, 60, 0.8], [500, 500, 0.1]])
     assert t.update(kp) == [10.0, 20.0, 20.0, 40.0]
     assert t.update(kp * [1, 1, 0]) is None
+    assert t.alignment is None  # no torso given: boxes only
+
+
+def test_the_tracker_follows_a_lying_person_with_a_turned_crop():
+    """With the schema's torso the tracker keeps the pose's alignment; a model with aligned crops
+    takes its next crop from it, so a lying person is seen upright."""
+    from posenet_mobile import geometry as G
+    from posenet_mobile.runtime.tracking import RoiTracker
+    from posenet_mobile.schema import COCO17, torso_indices
+
+    kp = np.zeros((17, 3))
+    kp[:, 2] = 0.9
+    kp[:, :2] = [200, 100]
+    kp[[5, 6], :2] = [[100, 90], [100, 110]]  # shoulders left of the hips: lying on the side
+    kp[[11, 12], :2] = [[150, 90], [150, 110]]
+    kp[[15, 16], :2] = [[230, 95], [230, 105]]
+    t = RoiTracker(0.5, 4, torso_indices(COCO17.names))
+    t.update(kp)
+    assert t.alignment.angle == pytest.approx(90.0) and (t.alignment.cx, t.alignment.cy) == (
+        150,
+        100,
+    )
+    crop = G.aligned_crop(t.alignment, (64, 64))
+    up = G.to_input(crop, (64, 64), kp[:, :2])
+    assert up[[5, 6], 1].mean() < up[[11, 12], 1].mean() < up[[15, 16], 1].mean()
+    t.update(kp * [1, 1, 0])
+    assert t.box is None and t.alignment is None
 
 
 def test_compare_rows_differ_in_their_head_settings_only():

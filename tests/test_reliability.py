@@ -305,6 +305,7 @@ def test_output_checks_refuse_unwritable_paths(tmp_path):
 
 BAD_VALUES = [
     ("codec.sigma=0", "codec.sigma"),
+    ("data.crop_rule=circle", "data.crop_rule"),
     ("codec.simcc_beta=0", "codec.simcc_beta"),
     ("data.sigma=2", r"data.sigma: moved; set codec.sigma instead"),
     ("model.simcc_sigma=3", r"model.simcc_sigma: moved; set codec.simcc_sigma instead"),

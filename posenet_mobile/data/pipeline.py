@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import geometry as G
 from ..codec import HeatmapCodec
+from ..errors import ConfigError
 from ..schema import torso_indices
 from ..targets import pack_targets
 from .augment import (
@@ -44,6 +45,9 @@ class KeypointPipeline:
     pixels: yield float32 RGB values in [0, 255] (for exported-graph models whose first layer
     normalises, see :func:`posenet_mobile.compress.quantize.with_pixel_input`) instead of the
     normalised [-1, 1] input of training models.
+    crop_rule: ``box`` (the person box grown by ``padding``) or ``aligned`` (BlazePose: the body
+    circle about the hip centre, turned upright, from the labelled keypoints; a person without a
+    labelled shoulder or hip falls back to the box). Training jitters either crop with ``augment``.
     """
 
     def __init__(
@@ -57,6 +61,7 @@ class KeypointPipeline:
         seed: int = 0,
         pixels: bool = False,
         simcc=None,
+        crop_rule: str = "box",
     ):
         self.data = dataset
         self.codec = codec
@@ -65,6 +70,9 @@ class KeypointPipeline:
         self.training = training
         self.augment = augment if training else NO_AUGMENT
         self.padding = padding
+        if crop_rule not in G.CROP_RULES:
+            raise ConfigError(f"crop_rule: expected one of {G.CROP_RULES}, got {crop_rule!r}")
+        self.crop_rule = crop_rule
         self.seed = int(seed)
         self.pixels = bool(pixels)
         self.flip_index = dataset.schema.flip_index
@@ -110,7 +118,15 @@ class KeypointPipeline:
 
     def crop_for(self, index: int, rng=None) -> G.Crop:
         s = self.data.samples[index]
-        crop = G.box_to_crop(s.bbox, self.codec.input_size, self.padding)
+        crop = G.person_crop(
+            self.crop_rule,
+            s.bbox,
+            s.keypoints,
+            s.visibility > 0,
+            self.torso,
+            self.codec.input_size,
+            self.padding,
+        )
         return random_crop(crop, rng, self.augment) if (self.training and rng is not None) else crop
 
     def prepare(self, index: int, epoch: int = 0):

@@ -232,8 +232,8 @@ def build_metadata(
             "normalization": "inside the model: x / 127.5 - 1 (feed raw pixel values)",
             "quantization": {"scale": float(q[0]), "zero_point": int(q[1])} if q[0] else None,
             "crop": {
-                "rule": "person box [x, y, w, h] -> centre, grow to the input aspect ratio, "
-                "scale by padding; full frame: letterbox (padding 1); pixel i centred on i + 0.5",
+                "method": run.cfg.data.crop_rule,
+                "rule": CROP_RULE_TEXT[run.cfg.data.crop_rule],
                 "crop_padding": run.cfg.data.padding,
             },
         },
@@ -246,6 +246,19 @@ def build_metadata(
         "tracking": M.Tracking().to_json(),
         "training": {"config": run.cfg.name, "fingerprint": run.fingerprint, "data": run.data},
     }
+
+
+#: ``input.crop.rule`` of the metadata, per ``input.crop.method``.
+CROP_RULE_TEXT = {
+    "box": "person box [x, y, w, h] -> centre, grow to the input aspect ratio, scale by padding; "
+    "full frame: letterbox (padding 1); pixel i centred on i + 0.5",
+    "aligned": "alignment (hip centre, radius of the circle about it holding the body, incline of "
+    "hip centre -> shoulder centre from upright, degrees counter-clockwise on screen) -> crop "
+    "centred on the hip centre, turned by the incline, shorter side 2 x radius x padding, the "
+    "input's aspect ratio (geometry.aligned_crop); alignment from a detector or from the previous "
+    "frame's keypoints; without one: the person box rule, or the full frame letterboxed; pixel i "
+    "centred on i + 0.5",
+}
 
 
 def export_run(

@@ -43,7 +43,14 @@ _KEEP = (
 def _pipeline(runner, dataset, pixels=True):
     pad = runner.meta.input.crop.crop_padding
     return KeypointPipeline(
-        dataset, runner.codec, (), training=False, padding=pad, pixels=pixels, simcc=runner.simcc
+        dataset,
+        runner.codec,
+        (),
+        training=False,
+        padding=pad,
+        pixels=pixels,
+        simcc=runner.simcc,
+        crop_rule=runner.meta.input.crop.method,
     )
 
 

@@ -36,9 +36,9 @@ def _schema(runner) -> KeypointSchema:
     )
 
 
-def _timed(runner, frame, box=None):
+def _timed(runner, frame, box=None, alignment=None):
     t0 = time.perf_counter()
-    res = runner.predict_frame(frame, box)
+    res = runner.predict_frame(frame, box, alignment)
     return res, time.perf_counter() - t0
 
 
@@ -155,6 +155,7 @@ def predict_video(
         raise DataError(f"{path}: cannot open as a video")
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     tracker, smoother = from_metadata(runner.meta)
+    aligned = runner.meta.input.crop.method == "aligned"
     writer, records, n = None, [], 0
     tmp = temp_path(out / f"{stem}.mp4", keep_suffix=True)
     try:
@@ -164,7 +165,7 @@ def predict_video(
                 break
             frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             box = tracker.box
-            res, dt = _timed(runner, frame, box)
+            res, dt = _timed(runner, frame, box, tracker.alignment if aligned else None)
             times.append(dt)
             xy = smoother(res["keypoints"], n / fps)
             kp = np.concatenate([xy, res["scores"][:, None]], 1)

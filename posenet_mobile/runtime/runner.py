@@ -224,22 +224,26 @@ class TFLiteRunner:
 
     # --- frames ------------------------------------------------------------------------------
 
-    def crop_for(self, frame_shape, box=None) -> G.Crop:
-        """The crop for a frame: around a person ``box`` [x, y, w, h] (e.g. from
-        :class:`~posenet_mobile.runtime.tracking.RoiTracker`) or the whole frame (letterboxed)."""
+    def crop_for(self, frame_shape, box=None, alignment=None) -> G.Crop:
+        """The crop for a frame: the :func:`~posenet_mobile.geometry.aligned_crop` of an
+        ``alignment`` (from a detector, or :class:`~posenet_mobile.runtime.tracking.RoiTracker`
+        for a model with aligned crops), else around a person ``box`` [x, y, w, h], else the
+        whole frame (letterboxed)."""
         pad = self.meta.input.crop.crop_padding if self.meta else DataConfig.padding
+        if alignment is not None:
+            return G.aligned_crop(alignment, self.input_size, pad)
         if box is not None:
             return G.box_to_crop(box, self.input_size, pad)
         return G.letterbox_crop(frame_shape[:2], self.input_size)
 
-    def predict_frame(self, frame_uint8: np.ndarray, box=None) -> dict:
+    def predict_frame(self, frame_uint8: np.ndarray, box=None, alignment=None) -> dict:
         """uint8 RGB frame -> ``{"keypoints": (K, 2) frame pixels, "scores": (K,), "crop": Crop}``."""
         frame = np.asarray(frame_uint8)
         if frame.ndim != 3 or frame.shape[-1] != 3 or frame.dtype != np.uint8:
             raise ModelError(
                 f"expected an (H, W, 3) uint8 RGB frame, got {frame.dtype} {frame.shape}"
             )
-        crop = self.crop_for(frame.shape, box)
+        crop = self.crop_for(frame.shape, box, alignment)
         patch = G.warp(frame, crop, self.input_size)
         kp, sc = self.decode(self.run_crop(patch))
         return {

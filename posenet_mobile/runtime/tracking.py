@@ -14,7 +14,9 @@ import math
 
 import numpy as np
 
+from .. import geometry as G
 from ..metadata import ModelMetadata, Tracking
+from ..schema import torso_indices
 
 #: The package's video settings (their one definition, with the reasons, is
 #: :class:`posenet_mobile.metadata.Tracking`): the exporter writes them into the metadata, and
@@ -26,7 +28,8 @@ def from_metadata(meta: ModelMetadata | None) -> tuple["RoiTracker", "OneEuroFil
     """The tracker and smoother a model's metadata asks for (:data:`DEFAULT` when it has none)."""
     t = meta.tracking if meta is not None else DEFAULT
     sm, roi = t.smoothing, t.roi
-    return RoiTracker(roi.min_score, roi.min_keypoints), OneEuroFilter(
+    torso = torso_indices(meta.keypoints.names) if meta is not None else None
+    return RoiTracker(roi.min_score, roi.min_keypoints, torso), OneEuroFilter(
         sm.min_cutoff, sm.beta, sm.d_cutoff
     )
 
@@ -80,26 +83,35 @@ class RoiTracker:
 
     The box is the bounding box of keypoints scoring at least ``min_score``; with fewer than
     ``min_keypoints`` of them the pose is lost and :attr:`box` is ``None`` (use the full frame).
+    Given the schema's ``torso`` indices it also keeps BlazePose's :attr:`alignment` of the same
+    keypoints (:func:`posenet_mobile.geometry.alignment_from_keypoints`; ``None`` when lost or
+    without a confident shoulder and hip), from which a model with aligned crops takes the next
+    crop, turned with the person.
     """
 
     def __init__(
         self,
         min_score: float = DEFAULT.roi.min_score,
         min_keypoints: int = DEFAULT.roi.min_keypoints,
+        torso=None,
     ):
         self.min_score, self.min_keypoints = float(min_score), int(min_keypoints)
-        self.box = None
+        self.torso = tuple(torso) if torso is not None else None
+        self.box, self.alignment = None, None
 
     def update(self, keypoints) -> list | None:
         kp = np.asarray(keypoints, np.float64)
         ok = kp[:, 2] >= self.min_score
         if ok.sum() < self.min_keypoints:
-            self.box = None
+            self.box, self.alignment = None, None
         else:
             x0, y0 = kp[ok, :2].min(0)
             x1, y1 = kp[ok, :2].max(0)
             self.box = [float(x0), float(y0), float(max(x1 - x0, 1.0)), float(max(y1 - y0, 1.0))]
+            self.alignment = (
+                G.alignment_from_keypoints(kp[:, :2], ok, self.torso) if self.torso else None
+            )
         return self.box
 
     def reset(self) -> None:
-        self.box = None
+        self.box, self.alignment = None, None

@@ -27,6 +27,7 @@ from ..config import (
 from ..data.augment import AugmentConfig
 from ..data.synthetic import SynthConfig
 from ..errors import ConfigError
+from ..geometry import CROP_RULES
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ class DataConfig:
     pose mix, renderer switches; its ``image_size`` comes from ``synthetic_image_size``).
     padding: crop padding around the person box (the heatmap Gaussians' width is a codec
     setting: :class:`~posenet_mobile.config.CodecConfig`).
+    crop_rule: ``box`` (the person box grown by ``padding``) or ``aligned`` (BlazePose: the circle
+    about the hip centre that holds the body, times ``padding``, turned so the person is
+    upright; :func:`posenet_mobile.geometry.person_crop`). The training rotation augmentation
+    then turns around upright. The exported metadata says which (``input.crop.method``), and
+    ``predict`` follows a video with aligned crops for such a model.
     """
 
     synthetic_train: int = 3000
@@ -46,12 +52,17 @@ class DataConfig:
     synthetic_seed: int = 0
     synthetic_image_size: int = 256
     padding: float = 1.25
+    crop_rule: str = "box"
     min_box_area: float = 32.0 * 32.0
     synth: SynthConfig = SynthConfig()
 
     def __post_init__(self):
         if self.synth.image_size != SynthConfig().image_size:
             raise ConfigError("data.synth.image_size: set data.synthetic_image_size instead")
+        if self.crop_rule not in CROP_RULES:
+            raise ConfigError(
+                f"data.crop_rule: expected one of {list(CROP_RULES)}, got {self.crop_rule!r}"
+            )
         check_fields(
             self,
             "data",

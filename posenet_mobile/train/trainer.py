@@ -145,11 +145,18 @@ def _train_locked(
         training=True,
         augment=cfg.augment,
         padding=cfg.data.padding,
+        crop_rule=cfg.data.crop_rule,
         seed=tcfg.seed,
         simcc=simcc,
     )
     val_pipe = KeypointPipeline(
-        val_set, codec, names, training=False, padding=cfg.data.padding, simcc=simcc
+        val_set,
+        codec,
+        names,
+        training=False,
+        padding=cfg.data.padding,
+        crop_rule=cfg.data.crop_rule,
+        simcc=simcc,
     )
     ds = train_pipe.dataset(global_batch, epochs=range(start, tcfg.epochs)).repeat()
     if info["workers"] > 1:
