@@ -165,10 +165,13 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
         "y": [f(xi, ti).tolist() for xi, ti in zip(x, t)],
     }
     roi = []
-    tr = RoiTracker(roi_cfg.min_score, roi_cfg.min_keypoints)
+    torso = torso_indices(COCO17.names)
+    tr = RoiTracker(roi_cfg.min_score, roi_cfg.min_keypoints, torso)
     for _ in range(6):
         kp = np.c_[rng.uniform(0, 200, (17, 2)), rng.uniform(0, 1, 17) * rng.choice([0.2, 1.0])]
-        roi.append({"keypoints": kp.tolist(), "box": tr.update(kp)})
+        box = tr.update(kp)
+        al = None if tr.alignment is None else tr.alignment.as_array().tolist()
+        roi.append({"keypoints": kp.tolist(), "box": box, "alignment": al})
     transforms = []
     for _ in range(8):
         crop = G.Crop(
@@ -198,7 +201,6 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
             }
         )
     alignments = []
-    torso = torso_indices(COCO17.names)
     for i in range(8):
         xy = rng.uniform(0, 300, (17, 2))
         valid = rng.random(17) < 0.8
@@ -222,7 +224,7 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
         out,
         {
             "one_euro": one_euro,
-            "roi": {**roi_cfg.to_json(), "steps": roi},
+            "roi": {**roi_cfg.to_json(), "torso": list(torso), "steps": roi},
             "transforms": transforms,
             "boxes": boxes,
             "alignments": alignments,

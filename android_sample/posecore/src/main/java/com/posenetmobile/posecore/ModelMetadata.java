@@ -37,6 +37,10 @@ public final class ModelMetadata {
     public final int inputWidth;
     public final String inputDtype;
     public final double cropPadding;
+    /** input.crop.method: true for "aligned" (turned body-circle crops), false for "box" or absent. */
+    public final boolean cropAligned;
+    /** Left shoulder, right shoulder, left hip, right hip among the keypoint names (or null). */
+    public final int[] bodyTorso;
     public final String decodeMethod;
     public final int stride;
     public final List<String> keypointNames;
@@ -77,7 +81,13 @@ public final class ModelMetadata {
         if (!inputDtype.equals("uint8") && !inputDtype.equals("float32")) {
             throw new PoseModelException("metadata field 'input.dtype': expected uint8 or float32, got " + inputDtype);
         }
-        cropPadding = num(obj(input, "crop"), "crop_padding");
+        Map<String, Object> crop = obj(input, "crop");
+        cropPadding = num(crop, "crop_padding");
+        Object method = crop.containsKey("method") ? crop.get("method") : "box";
+        if (!"box".equals(method) && !"aligned".equals(method)) {
+            throw new PoseModelException("metadata field 'input.crop.method': expected box or aligned, got " + method);
+        }
+        cropAligned = "aligned".equals(method);
         Map<String, Object> decode = obj(doc, "decode");
         decodeMethod = str(decode, "method");
         stride = (int) num(decode, "stride");
@@ -120,6 +130,10 @@ public final class ModelMetadata {
             names.add((String) o);
         }
         keypointNames = Collections.unmodifiableList(names);
+        int[] body = new int[4];
+        String[] torsoNames = {"left_shoulder", "right_shoulder", "left_hip", "right_hip"};
+        for (int i = 0; i < 4; i++) body[i] = names.indexOf(torsoNames[i]);
+        bodyTorso = body[0] < 0 || body[1] < 0 || body[2] < 0 || body[3] < 0 ? null : body;
         List<int[]> edges = new ArrayList<>();
         for (Object e : list(obj(doc, "keypoints"), "keypoints.skeleton")) {
             List<?> pair = (List<?>) e;

@@ -238,8 +238,11 @@ public class GoldenTest {
     @Test
     public void roiTrackerMatchesPython() throws IOException {
         Map<String, Object> r = m(load(new File(dir(), "tracking.golden.json")).get("roi"));
-        RoiTracker tr = new RoiTracker(d(r.get("min_score")), (int) d(r.get("min_keypoints")));
-        int lost = 0;
+        List<Object> tor = l(r.get("torso"));
+        int[] torso = new int[4];
+        for (int i = 0; i < 4; i++) torso[i] = (int) d(tor.get(i));
+        RoiTracker tr = new RoiTracker(d(r.get("min_score")), (int) d(r.get("min_keypoints")), torso);
+        int lost = 0, aligned = 0;
         for (Object o : l(r.get("steps"))) {
             Map<String, Object> s = m(o);
             List<Object> kps = l(s.get("keypoints"));
@@ -259,7 +262,17 @@ public class GoldenTest {
                 List<Object> e = l(exp);
                 for (int i = 0; i < 4; i++) assertEquals(d(e.get(i)), box[i], 1e-9);
             }
+            Object ea = s.get("alignment");
+            Alignment a = tr.alignment();
+            if (ea == null) {
+                assertNull(a);
+            } else {
+                List<Object> e = l(ea);
+                double[] got = {a.cx, a.cy, a.radius, a.angle};
+                for (int i = 0; i < 4; i++) assertEquals(d(e.get(i)), got[i], 1e-9);
+                aligned++;
+            }
         }
-        assertTrue("the sequence should include a lost pose", lost > 0);
+        assertTrue("the sequence should include a lost pose and an aligned one", lost > 0 && aligned > 0);
     }
 }

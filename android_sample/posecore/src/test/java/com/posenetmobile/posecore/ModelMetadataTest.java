@@ -50,6 +50,15 @@ public class ModelMetadataTest {
     }
 
     @Test
+    public void cropMethodIsBoxUnlessTheFileSaysAligned() {
+        assertEquals(false, ModelMetadata.parse(GOOD).cropAligned);
+        assertEquals(null, ModelMetadata.parse(GOOD).bodyTorso);  // names "a", "b": no torso
+        String aligned = GOOD.replace("\"crop_padding\":1.25", "\"crop_padding\":1.25,\"method\":\"aligned\"");
+        assertEquals(true, ModelMetadata.parse(aligned).cropAligned);
+        expect(GOOD.replace("\"crop_padding\":1.25", "\"crop_padding\":1.25,\"method\":\"circle\""), "input.crop.method");
+    }
+
+    @Test
     public void missingMetadataIsDescriptive() {
         expect("", "no posenet_mobile metadata");
         expect("{\"a\":1}", "schema_version");

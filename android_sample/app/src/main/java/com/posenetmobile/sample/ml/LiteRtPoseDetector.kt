@@ -57,7 +57,8 @@ class LiteRtPoseDetector(
     // the video settings travel with the model (metadata "tracking"), so the app and
     // posenet-mobile predict follow a person the same way
     private val smoother = OneEuroFilter(meta.smoothMinCutoff, meta.smoothBeta, meta.smoothDCutoff)
-    private val tracker = RoiTracker(meta.roiMinScore, meta.roiMinKeypoints)
+    // a model trained on aligned crops is followed with turned crops (BlazePose's tracking)
+    private val tracker = RoiTracker(meta.roiMinScore, meta.roiMinKeypoints, if (meta.cropAligned) meta.bodyTorso else null)
 
     init {
         val options = Interpreter.Options().setNumThreads(threads)
@@ -102,7 +103,10 @@ class LiteRtPoseDetector(
 
     override fun estimate(frame: Bitmap, timeSeconds: Double, out: Pose) {
         val box = tracker.box()
-        val crop = if (box != null) {
+        val alignment = tracker.alignment()
+        val crop = if (alignment != null) {
+            Crop.aligned(alignment, meta.inputHeight, meta.inputWidth, meta.cropPadding)
+        } else if (box != null) {
             Crop.fromBox(box[0], box[1], box[2], box[3], meta.inputHeight, meta.inputWidth, meta.cropPadding)
         } else {
             Crop.letterbox(frame.height, frame.width, meta.inputHeight, meta.inputWidth)
