@@ -18,7 +18,11 @@ category and camera yaw (facing / side / back), and measures left/right confusio
 Pose category and camera come from the synthetic generator's annotations; other datasets get the
 keypoint and flag breakdown only.
 
-Usage: .venv/bin/python benchmarks/error_analysis.py RUN [--split val|train] [--limit N] [--results FILE.json]
+``--data FOLDER`` scores another COCO folder instead of the run's split, for example hard poses
+at any roll (``posenet-mobile synth --out F --pose-mix uniform --roll-prob 0.5``); synthetic data
+is then also broken down by camera roll (upright, tilted, inverted).
+
+Usage: .venv/bin/python benchmarks/error_analysis.py RUN [--split val|train] [--data FOLDER] [--limit N] [--results FILE.json]
 """
 
 import argparse
@@ -31,6 +35,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("run")
     ap.add_argument("--split", default="val")
+    ap.add_argument("--data", default=None, help="a COCO folder to score instead of the split")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument(
         "--results",
@@ -50,7 +55,12 @@ def main():
 
     run = load_run(a.run)
     model = run.load_float()
-    data = run.datasets(a.split)
+    if a.data:
+        from posenet_mobile.data.coco import load_coco
+
+        data = load_coco(a.data, min_box_area=run.cfg.data.min_box_area)
+    else:
+        data = run.datasets(a.split)
     if a.limit:
         data.samples = data.samples[: a.limit]
     names = output_names(model)
@@ -173,6 +183,14 @@ def main():
             "back(>135deg)": yaw >= 3 * np.pi / 4,
         }
         out["by_yaw"] = {k: frac(hit, lab & m[:, None]) for k, m in buckets.items()}
+        rolls = {
+            "upright(<30deg)": roll < np.pi / 6,
+            "tilted(30-90deg)": (roll >= np.pi / 6) & (roll < np.pi / 2),
+            "inverted(>90deg)": roll >= np.pi / 2,
+        }
+        out["by_roll"] = {k: frac(hit, lab & m[:, None]) for k, m in rolls.items()}
+        out["people_by_roll"] = {k: int(m.sum()) for k, m in rolls.items()}
+        out["people_by_category"] = {c: int((cats == c).sum()) for c in sorted(set(cats))}
         out["mirror_better_by_yaw"] = {
             k: int(((hit_sw.sum(1) > hit.sum(1)) & m).sum()) for k, m in buckets.items()
         }

@@ -63,6 +63,8 @@ def cmd_synth(args) -> int:
         image_size=args.image_size,
         max_people=args.max_people,
         purpose="detection" if args.detection else "pose",
+        pose_mix=args.pose_mix,
+        full_roll_prob=SynthConfig.full_roll_prob if args.roll_prob is None else args.roll_prob,
     )
     summary = synthesize(
         args.out, args.num_images, args.seed, cfg, workers=args.workers, progress=not args.quiet
@@ -118,6 +120,20 @@ def add_parsers(sub) -> None:
         default=1,
         help="with --detection: 0 to this many people per frame; otherwise more than 1 places "
         "extra people anywhere",
+    )
+    s.add_argument(
+        "--pose-mix",
+        choices=["coco", "uniform"],
+        default="coco",
+        help="coco: mostly upright people, as in photographs; uniform: every pose category alike "
+        "(lying, sitting, inverted... as often as standing)",
+    )
+    s.add_argument(
+        "--roll-prob",
+        type=float,
+        default=None,
+        help="chance that a person is turned by any angle in the image plane "
+        "(default: the generator's own)",
     )
     s.add_argument(
         "--detection",
