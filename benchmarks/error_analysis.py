@@ -194,10 +194,6 @@ def main():
         out["mirror_better_by_yaw"] = {
             k: int(((hit_sw.sum(1) > hit.sum(1)) & m).sum()) for k, m in buckets.items()
         }
-        out["by_roll"] = {
-            "upright(<0.3)": frac(hit, lab & (roll < 0.31)[:, None]),
-            "rolled": frac(hit, lab & (roll >= 0.31)[:, None]),
-        }
         small = size < np.nanpercentile(size, 25)
         out["by_torso_size"] = {
             "smallest_quarter": frac(hit, lab & small[:, None]),
