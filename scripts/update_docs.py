@@ -3,8 +3,8 @@
     python scripts/update_docs.py
 
 - docs/cli.md: the CLI reference, from the parser;
-- docs/training.md, docs/heads.md, docs/measured.md, docs/compression.md: measured figures, from
-  benchmarks/results/;
+- docs/training.md, docs/heads.md, docs/measured.md, docs/compression.md, docs/alignment.md:
+  measured figures, from benchmarks/results/;
 
 docs/data.md's ablation tables are rewritten by ``benchmarks/data_ablation.py`` itself whenever it
 scores a row (``--table-only`` just rewrites them). tests/test_docs.py fails when a section here
@@ -31,6 +31,7 @@ def main():
         "update_heads_doc",
         "update_measured_doc",
         "update_compression_doc",
+        "update_alignment_doc",
     ):
         mod = _script(ROOT / "scripts" / f"{name}.py")
         if hasattr(mod, "main"):

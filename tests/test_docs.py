@@ -60,6 +60,12 @@ def test_compression_doc_matches_the_results_file():
     assert "| int8 PQAT" in section or "benchmarks/compression.py" in section
 
 
+def test_alignment_doc_matches_the_results_file():
+    mod, section = _generated_section("update_alignment_doc")
+    assert section == mod.render(), "docs/alignment.md is stale: run scripts/update_docs.py"
+    assert "| inverted" in section or "benchmarks/alignment.py" in section
+
+
 def test_every_generated_section_has_one_regenerating_script():
     import re
 
