@@ -17,6 +17,7 @@ LAYERS = (
     ("train",),
     ("runs",),
     ("compress",),
+    ("detect",),
     ("runtime",),
     ("export",),
     ("harness",),

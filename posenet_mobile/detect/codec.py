@@ -1,0 +1,145 @@
+"""Centre-heatmap detection codec: people in a frame <-> the detector's two output tensors.
+
+A centre heatmap rather than anchors: the hip centre a BlazePose alignment needs *is* the point
+the heatmap finds, one cell per person with no anchor sizes to tune, and decoding is a 3x3
+local-maximum test and a read-out at the peak (no box NMS), simple to port to the phone.
+
+Frames are square-letterboxed to the input; everything here is in **input pixels** (pixel ``i``
+centred on ``i + 0.5``, as in :mod:`posenet_mobile.geometry`). On a grid of stride ``stride``:
+
+``heatmap`` ``(Hg, Wg)``: a Gaussian of peak 1 at each person's hip centre (``sigma`` cells, at
+  least ``min_sigma``, growing with the person: a third of the body radius in cells), the
+  maximum where people overlap.
+``geometry`` ``(Hg, Wg, 9)``, supervised at each person's peak cell only (``mask``):
+
+  0-1  the hip centre's offset from the peak cell's centre, cells;
+  2    ``log(radius / stride)``, the body circle's radius;
+  3-4  ``sin(angle)``, ``cos(angle)`` of the incline (angle as in
+       :class:`~posenet_mobile.geometry.Alignment`);
+  5-8  the box's left, top, right and bottom edges as distances from the hip centre, in radii
+       (left and top positive to the left and up).
+
+Scores live in their own tensor (one int8 scale for the scores, another for the geometry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..geometry import Alignment
+
+#: Channels of the geometry tensor.
+GEOMETRY_CHANNELS = 9
+
+
+class Person(NamedTuple):
+    """One person in input pixels: their alignment and box ``[x, y, w, h]``."""
+
+    alignment: Alignment
+    box: tuple
+
+
+class Detection(NamedTuple):
+    """A decoded person: ``score`` in [0, 1], ``alignment`` and ``box`` ``[x, y, w, h]``."""
+
+    score: float
+    alignment: Alignment
+    box: tuple
+
+
+@dataclass(frozen=True)
+class DetectionCodec:
+    """input_size ``(height, width)`` pixels, divisible by ``stride``; ``min_sigma`` cells."""
+
+    input_size: tuple[int, int]
+    stride: int = 8
+    min_sigma: float = 0.8
+
+    def __post_init__(self):
+        h, w = (int(v) for v in self.input_size)
+        object.__setattr__(self, "input_size", (h, w))
+        if self.stride <= 0 or h % self.stride or w % self.stride:
+            raise ConfigError(
+                f"detect codec: input_size {self.input_size} must be divisible by stride {self.stride}"
+            )
+        if not self.min_sigma > 0:
+            raise ConfigError(f"detect codec: min_sigma must be positive, got {self.min_sigma}")
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        return self.input_size[0] // self.stride, self.input_size[1] // self.stride
+
+    def sigma(self, radius: float) -> float:
+        """The Gaussian's width for a person of body radius ``radius`` pixels, cells."""
+        return max(self.min_sigma, radius / self.stride / 3.0)
+
+    def encode(self, people) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(heatmap (Hg, Wg), geometry (Hg, Wg, 9), mask (Hg, Wg))`` float32 for ``people``
+        (:class:`Person`); a person whose hip centre lies outside the input is left out."""
+        gh, gw = self.grid
+        heat = np.zeros((gh, gw), np.float32)
+        geo = np.zeros((gh, gw, GEOMETRY_CHANNELS), np.float32)
+        mask = np.zeros((gh, gw), np.float32)
+        jj, ii = np.meshgrid(np.arange(gw), np.arange(gh))
+        for al, box in sorted(people, key=lambda p: p[0].radius):  # a larger person wins a cell
+            u, v = al.cx / self.stride - 0.5, al.cy / self.stride - 0.5
+            # the nearest cell; on an edge the first in row-major order, as decode's tie rule
+            cu, cv = int(np.ceil(u - 0.5)), int(np.ceil(v - 0.5))
+            if not (0 <= cu < gw and 0 <= cv < gh) or not al.radius > 0:
+                continue
+            s = self.sigma(al.radius)
+            heat = np.maximum(heat, np.exp(-((jj - u) ** 2 + (ii - v) ** 2) / (2 * s * s)))
+            x, y, w, h = (float(b) for b in box)
+            t = np.radians(al.angle)
+            geo[cv, cu] = [
+                u - cu,
+                v - cv,
+                np.log(al.radius / self.stride),
+                np.sin(t),
+                np.cos(t),
+                (al.cx - x) / al.radius,
+                (al.cy - y) / al.radius,
+                (x + w - al.cx) / al.radius,
+                (y + h - al.cy) / al.radius,
+            ]
+            mask[cv, cu] = 1.0
+        return heat, geo, mask
+
+    def decode(
+        self, heatmap, geometry, threshold: float = 0.3, max_people: int = 10
+    ) -> list[Detection]:
+        """People from one frame's outputs: every cell that is the maximum of its 3x3
+        neighbourhood (the first in row-major order among equals) and scores at least
+        ``threshold``, best first, at most ``max_people``."""
+        hm = np.asarray(heatmap, np.float64).reshape(self.grid)
+        geo = np.asarray(geometry, np.float64).reshape(*self.grid, GEOMETRY_CHANNELS)
+        peaks = []
+        gh, gw = self.grid
+        for cv, cu in zip(*np.nonzero(hm >= threshold)):
+            y0, y1, x0, x1 = max(cv - 1, 0), min(cv + 2, gh), max(cu - 1, 0), min(cu + 2, gw)
+            win = hm[y0:y1, x0:x1]
+            first = np.argmax(win)  # row-major: ties go to the first cell
+            if (y0 + first // win.shape[1], x0 + first % win.shape[1]) == (cv, cu):
+                peaks.append((hm[cv, cu], int(cv), int(cu)))
+        peaks.sort(key=lambda p: (-p[0], p[1], p[2]))
+        out = []
+        for score, cv, cu in peaks[:max_people]:
+            g = geo[cv, cu]
+            cx, cy = (cu + g[0] + 0.5) * self.stride, (cv + g[1] + 0.5) * self.stride
+            r = float(np.exp(g[2]) * self.stride)
+            angle = float(np.degrees(np.arctan2(g[3], g[4]))) + 0.0
+            angle = 180.0 if angle == -180.0 else angle
+            left, top, right, bottom = np.maximum(g[5:9], 0.0) * r
+            box = (cx - left, cy - top, left + right, top + bottom)
+            out.append(
+                Detection(
+                    float(min(max(score, 0.0), 1.0)),
+                    Alignment(float(cx), float(cy), r, angle),
+                    tuple(float(b) for b in box),
+                )
+            )
+        return out
