@@ -148,7 +148,10 @@ def predict(model, inputs, out, threads: int = 1, min_score: float = 0.2, progre
 def predict_video(
     runner, schema, path: Path, out: Path, min_score: float, times: list, stem: str | None = None
 ) -> dict:
-    """Track and draw a video: ``OUT/<stem>.mp4`` and ``OUT/<stem>.json`` (one record per frame)."""
+    """Track and draw a video: ``OUT/<stem>.mp4`` and ``OUT/<stem>.json``, one record per frame:
+    ``frame``, ``time_s``, ``roi`` (the tracked box, or null), ``crop`` (the crop the model saw:
+    centre x, y, width, height, rotation in degrees, mirrored) and ``keypoints`` (x, y, score).
+    A model with aligned crops is followed with crops turned by the last pose's alignment."""
     stem = stem or path.stem
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
@@ -177,6 +180,7 @@ def predict_video(
                     "frame": n,
                     "time_s": round(n / fps, 4),
                     "roi": box,
+                    "crop": [round(float(v), 2) for v in res["crop"].as_array()],
                     "keypoints": [round(float(v), 2) for v in kp.ravel()],
                 }
             )
