@@ -219,6 +219,22 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
                 "crop": None if al is None else G.aligned_crop(al, size, 1.25).as_array().tolist(),
             }
         )
+    # the app's input pixels: posecore's Crop.warp against geometry.warp (OpenCV) on a small frame
+    frame = rng.integers(0, 256, (20, 28, 3)).astype(np.uint8)
+    frame[5:12, 8:20] = [250, 10, 120]  # a sharp-edged block, where interpolation shows
+    warps = []
+    for crop in (
+        G.box_to_crop([4, 3, 18, 14], (16, 12), 1.25),
+        G.Crop(14.0, 10.0, 20.0, 26.0, rotation=33.0),
+        G.Crop(9.3, 11.6, 30.0, 40.0, rotation=-120.0, flip=True),
+    ):
+        warps.append(
+            {
+                "crop": crop.as_array().tolist(),
+                "input_hw": [16, 12],
+                "output": G.warp(frame, crop, (16, 12)).tolist(),
+            }
+        )
     out = Path(out_dir) / "tracking.golden.json"
     write_json_atomic(
         out,
@@ -228,6 +244,8 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
             "transforms": transforms,
             "boxes": boxes,
             "alignments": alignments,
+            "warp_frame": frame.tolist(),
+            "warps": warps,
         },
     )
     return out

@@ -99,4 +99,47 @@ public final class Crop {
     public double[] toImage(int inputHeight, int inputWidth, double x, double y) {
         return apply(inverse(inputHeight, inputWidth), x, y);
     }
+
+    /**
+     * Resample an ARGB frame ({@code src}, row-major, {@code srcWidth} x {@code srcHeight}) into
+     * the model input through this crop, as {@code posenet_mobile.geometry.warp} does: each input
+     * pixel's centre mapped back into the frame, bilinear between the four nearest pixel centres,
+     * black outside the frame. {@code out} holds inputHeight x inputWidth opaque ARGB pixels; it
+     * is written, nothing is allocated.
+     */
+    public void warp(int[] src, int srcWidth, int srcHeight, int inputHeight, int inputWidth, int[] out) {
+        double[] m = inverse(inputHeight, inputWidth);
+        for (int i = 0; i < inputHeight; i++) {
+            double yc = i + 0.5;
+            for (int j = 0; j < inputWidth; j++) {
+                double xc = j + 0.5;
+                // frame pixel centres sit on integers here: subtract the half pixel
+                double sx = m[0] * xc + m[1] * yc + m[2] - 0.5;
+                double sy = m[3] * xc + m[4] * yc + m[5] - 0.5;
+                int x0 = (int) Math.floor(sx), y0 = (int) Math.floor(sy);
+                double fx = sx - x0, fy = sy - y0;
+                double r = 0, g = 0, b = 0;
+                for (int dy = 0; dy < 2; dy++) {
+                    int y = y0 + dy;
+                    double wy = dy == 0 ? 1 - fy : fy;
+                    if (y < 0 || y >= srcHeight || wy == 0) continue;
+                    for (int dx = 0; dx < 2; dx++) {
+                        int x = x0 + dx;
+                        double w = wy * (dx == 0 ? 1 - fx : fx);
+                        if (x < 0 || x >= srcWidth || w == 0) continue;
+                        int p = src[y * srcWidth + x];
+                        r += w * ((p >> 16) & 0xff);
+                        g += w * ((p >> 8) & 0xff);
+                        b += w * (p & 0xff);
+                    }
+                }
+                out[i * inputWidth + j] = 0xff000000 | (clamp(r) << 16) | (clamp(g) << 8) | clamp(b);
+            }
+        }
+    }
+
+    private static int clamp(double v) {
+        long q = Math.round(v);
+        return (int) Math.max(0, Math.min(255, q));
+    }
 }

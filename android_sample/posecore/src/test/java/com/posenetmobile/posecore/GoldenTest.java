@@ -214,6 +214,41 @@ public class GoldenTest {
     }
 
     @Test
+    public void theInputWarpMatchesOpenCvWithinOneLevel() throws IOException {
+        Map<String, Object> doc = load(new File(dir(), "tracking.golden.json"));
+        List<Object> rows = l(doc.get("warp_frame"));
+        int h = rows.size(), w = l(rows.get(0)).size();
+        int[] frame = new int[h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                List<Object> p = l(l(rows.get(y)).get(x));
+                frame[y * w + x] = 0xff000000 | ((int) d(p.get(0)) << 16) | ((int) d(p.get(1)) << 8) | (int) d(p.get(2));
+            }
+        }
+        int worst = 0, cases = 0;
+        for (Object o : l(doc.get("warps"))) {
+            Map<String, Object> t = m(o);
+            List<Object> hw = l(t.get("input_hw")), exp = l(t.get("output"));
+            int ih = (int) d(hw.get(0)), iw = (int) d(hw.get(1));
+            int[] out = new int[ih * iw];
+            crop(l(t.get("crop"))).warp(frame, w, h, ih, iw, out);
+            for (int i = 0; i < ih; i++) {
+                for (int j = 0; j < iw; j++) {
+                    List<Object> e = l(l(exp.get(i)).get(j));
+                    int p = out[i * iw + j];
+                    int[] got = {(p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff};
+                    for (int c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(got[c] - (int) d(e.get(c))));
+                }
+            }
+            cases++;
+        }
+        // OpenCV interpolates 8-bit images with 1/32-pixel fixed-point weights; posecore in doubles
+        assertTrue("posecore's warp differs from OpenCV's by " + worst + " levels", worst <= 1);
+        assertTrue(cases == 3);
+        System.out.printf("posecore warp: %d crops, worst difference from OpenCV %d level(s)%n", cases, worst);
+    }
+
+    @Test
     public void oneEuroFilterMatchesPython() throws IOException {
         Map<String, Object> e = m(load(new File(dir(), "tracking.golden.json")).get("one_euro"));
         OneEuroFilter f = new OneEuroFilter(d(e.get("min_cutoff")), d(e.get("beta")), d(e.get("d_cutoff")));

@@ -2,10 +2,6 @@ package com.posenetmobile.sample.ml
 
 import android.content.Context
 import android.graphics.Bitmap
-import android.graphics.Canvas
-import android.graphics.Color
-import android.graphics.Matrix
-import android.graphics.Paint
 import com.posenetmobile.posecore.Crop
 import com.posenetmobile.posecore.ModelMetadata
 import com.posenetmobile.posecore.OneEuroFilter
@@ -48,11 +44,9 @@ class LiteRtPoseDetector(
     // output name -> dequantised values, the map posecore decodes; float arrays pass through
     private val decoded = HashMap<String, Any>()
     private val pixels = IntArray(meta.inputWidth * meta.inputHeight)
-    private val inputBitmap = Bitmap.createBitmap(meta.inputWidth, meta.inputHeight, Bitmap.Config.ARGB_8888)
-    private val inputCanvas = Canvas(inputBitmap)
-    private val cropMatrix = Matrix()
-    private val matrixValues = FloatArray(9).also { it[8] = 1f }
-    private val paint = Paint(Paint.FILTER_BITMAP_FLAG)
+    // the camera frame's pixels, sized once per camera resolution; posecore's Crop.warp makes the
+    // input from them (golden-tested against the Python harness's OpenCV warp)
+    private var framePixels = IntArray(0)
     private val xy = DoubleArray(2 * meta.numKeypoints())
     // the video settings travel with the model (metadata "tracking"), so the app and
     // posenet-mobile predict follow a person the same way
@@ -111,11 +105,9 @@ class LiteRtPoseDetector(
         } else {
             Crop.letterbox(frame.height, frame.width, meta.inputHeight, meta.inputWidth)
         }
-        val m = crop.matrix(meta.inputHeight, meta.inputWidth)
-        for (i in 0 until 6) matrixValues[i] = m[i].toFloat()
-        cropMatrix.setValues(matrixValues)
-        inputCanvas.drawColor(Color.BLACK)
-        inputCanvas.drawBitmap(frame, cropMatrix, paint)
+        if (framePixels.size != frame.width * frame.height) framePixels = IntArray(frame.width * frame.height)
+        frame.getPixels(framePixels, 0, frame.width, 0, 0, frame.width, frame.height)
+        crop.warp(framePixels, frame.width, frame.height, meta.inputHeight, meta.inputWidth, pixels)
         fillInput()
         for (b in outBytes) b.rewind()
         val t0 = System.nanoTime()
@@ -147,7 +139,6 @@ class LiteRtPoseDetector(
     }
 
     private fun fillInput() {
-        inputBitmap.getPixels(pixels, 0, meta.inputWidth, 0, 0, meta.inputWidth, meta.inputHeight)
         input.rewind()
         for (p in pixels) {
             val r = (p shr 16) and 0xff
