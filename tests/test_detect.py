@@ -52,3 +52,41 @@ def test_threshold_and_the_most_people():
 def test_the_grid_must_divide_the_input():
     with pytest.raises(ConfigError, match="divisible by stride"):
         DetectionCodec((100, 160), stride=8)
+
+
+def test_frames_map_people_into_the_letterboxed_input_and_mirror_them():
+    from posenet_mobile import geometry as G
+    from posenet_mobile.detect.data import Frame, frame_people
+
+    al = Alignment(100.0, 60.0, 40.0, 30.0)
+    frame = Frame("unused.jpg", ((al, (70.0, 20.0, 60.0, 90.0)),))
+    crop = G.letterbox_crop((200, 400), (160, 160))  # a wide frame: bars above and below
+    (p,) = frame_people(frame, crop, (160, 160))
+    s = 160 / 400
+    assert (p.alignment.cx, p.alignment.cy) == pytest.approx((100 * s, 60 * s + 40))
+    assert p.alignment.radius == pytest.approx(40 * s) and p.alignment.angle == 30.0
+    assert p.box == pytest.approx((70 * s, 20 * s + 40, 60 * s, 90 * s))
+    (m,) = frame_people(frame, crop, (160, 160), flip=True)
+    assert m.alignment.cx == pytest.approx(160 - p.alignment.cx) and m.alignment.angle == -30.0
+    assert m.box[0] == pytest.approx(160 - p.box[0] - p.box[2])
+
+
+def test_a_tiny_detector_trains_and_is_scored(tmp_path):
+    from posenet_mobile.data.synthetic import SynthConfig, synthesize
+    from posenet_mobile.detect.train import train_detector
+
+    cfg = SynthConfig(image_size=96, max_people=2, purpose="detection")
+    synthesize(tmp_path / "train", 16, seed=0, cfg=cfg, workers=1, progress=False)
+    synthesize(tmp_path / "val", 6, seed=1, cfg=cfg, workers=1, progress=False)
+    m = train_detector(
+        tmp_path / "train",
+        tmp_path / "val",
+        tmp_path / "run",
+        input_size=(64, 64),
+        epochs=1,
+        batch_size=8,
+        progress=lambda *_: None,
+    )
+    assert (tmp_path / "run" / "detector.keras").exists()
+    assert (tmp_path / "run" / "metrics.json").exists()
+    assert m["frames"] == 6 and 0.0 <= m["ap50"] <= 1.0 and m["train_frames"] == 16
