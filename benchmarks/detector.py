@@ -11,8 +11,9 @@ benchmarks/results/detector.json (not a test).
 3. Latency at 1 thread, interleaved in one process with the pose model's int8 file (``--pose``):
    the issue's budget is the detector at most twice the pose model.
 
-This is a measurement of the design. The detector is not yet exported through the package's
-chain (pruning, metadata, harness), nor used by ``predict``.
+The int8 file is written by :func:`posenet_mobile.export.detector.export_detector` (metadata
+inside and beside it) and is what ``posenet-mobile predict --detector`` takes. Not done yet: the
+detector's pruning and QAT, and its Android port.
 
 Usage: .venv/bin/python benchmarks/detector.py [--out runs/detector] [--pose FILE.tflite]
 """
@@ -21,7 +22,6 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "detector.json"
@@ -38,16 +38,12 @@ def main():
     ap.add_argument("--results", default=str(RESULTS))
     a = ap.parse_args()
 
-    from posenet_mobile.compress.quantize import with_pixel_input
     from posenet_mobile.data.synthetic import SynthConfig, synthesize
-    from posenet_mobile.detect.codec import DetectionCodec
-    from posenet_mobile.detect.data import FramePipeline, load_frames
-    from posenet_mobile.detect.train import evaluate_detector, train_detector
-    from posenet_mobile.export.tflite import convert, representative_dataset
+    from posenet_mobile.detect.train import train_detector
+    from posenet_mobile.export.detector import export_detector
     from posenet_mobile.harness.bench import bench
     from posenet_mobile.harness.provenance import provenance
-    from posenet_mobile.io import write_bytes_atomic, write_json_atomic
-    from posenet_mobile.models.saved import load_keras_model
+    from posenet_mobile.io import write_json_atomic
 
     out = Path(a.out)
     cfg = SynthConfig(max_people=3, purpose="detection")
@@ -58,20 +54,9 @@ def main():
     keras_metrics = train_detector(
         out / "train", out / "val", out / "run", input_size=size, epochs=a.epochs
     )
-    det = load_keras_model(out / "run" / "detector.keras")
-    codec = DetectionCodec(size)
-    val = FramePipeline(load_frames(out / "val"), codec, training=False)
-
-    def pixels():
-        for i in range(len(val)):
-            item = val.prepare(i)
-            if item is not None:
-                yield ((item[0] + 1.0) * 127.5)[None]
-
-    tfl = convert(with_pixel_input(det), "int8", representative_dataset(pixels, 100))
     int8_path = out / "detector_int8.tflite"
-    write_bytes_atomic(int8_path, tfl)
-    int8_metrics = evaluate_detector(_TFLiteDetector(int8_path), out / "val", codec)
+    doc_int8 = export_detector(out / "run" / "detector.keras", out / "val", int8_path)
+    int8_metrics = {**doc_int8["validation"], "bytes": int8_path.stat().st_size}
     lat = bench([str(int8_path), a.pose], threads=(1,), runs=200, warmup=20)
     ms = {Path(r["model"]).name: r["median_ms"] for r in lat["results"]}
     doc = {
@@ -80,33 +65,12 @@ def main():
         f"--input {a.input} --epochs {a.epochs} --pose {a.pose}",
         "provenance": provenance(),
         "keras": keras_metrics,
-        "int8": {**int8_metrics, "bytes": len(tfl)},
+        "int8": int8_metrics,
         "latency_ms_1_thread": ms,
         "detector_over_pose": round(ms[int8_path.name] / ms[Path(a.pose).name], 2),
     }
     write_json_atomic(Path(a.results), doc, indent=1)
     print(json.dumps(doc, indent=1))
-
-
-class _TFLiteDetector:
-    """The int8 file behind the Keras call signature ``evaluate_detector`` uses: normalised
-    input batches in, ``(heatmap, geometry)`` out (dequantised)."""
-
-    def __init__(self, path):
-        from posenet_mobile.runtime.runner import TFLiteRunner
-
-        self.runner = TFLiteRunner(path, require_metadata=False)
-
-    def __call__(self, x, training=False):
-        heats, geos = [], []
-        for img in np.asarray(x):
-            pix = np.clip(np.round((img + 1.0) * 127.5), 0, 255).astype(np.uint8)
-            outs = list(self.runner.run_crop(pix).values())
-            heat = next(o for o in outs if o.shape[-1] == 1)
-            geo = next(o for o in outs if o.shape[-1] != 1)
-            heats.append(heat[0])
-            geos.append(geo[0])
-        return np.stack(heats), np.stack(geos)
 
 
 if __name__ == "__main__":

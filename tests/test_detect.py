@@ -71,22 +71,74 @@ def test_frames_map_people_into_the_letterboxed_input_and_mirror_them():
     assert m.box[0] == pytest.approx(160 - p.box[0] - p.box[2])
 
 
-def test_a_tiny_detector_trains_and_is_scored(tmp_path):
+@pytest.fixture(scope="module")
+def tiny_detector(tmp_path_factory):
+    """A tiny detector trained for a step and exported with threshold 0, so that even untrained
+    it reports people (every local maximum) and the pipeline's every path runs."""
     from posenet_mobile.data.synthetic import SynthConfig, synthesize
     from posenet_mobile.detect.train import train_detector
+    from posenet_mobile.export.detector import export_detector
 
+    root = tmp_path_factory.mktemp("det")
     cfg = SynthConfig(image_size=96, max_people=2, purpose="detection")
-    synthesize(tmp_path / "train", 16, seed=0, cfg=cfg, workers=1, progress=False)
-    synthesize(tmp_path / "val", 6, seed=1, cfg=cfg, workers=1, progress=False)
-    m = train_detector(
-        tmp_path / "train",
-        tmp_path / "val",
-        tmp_path / "run",
-        input_size=(64, 64),
-        epochs=1,
-        batch_size=8,
-        progress=lambda *_: None,
+    synthesize(root / "train", 8, seed=0, cfg=cfg, workers=1, progress=False)
+    synthesize(root / "val", 4, seed=1, cfg=cfg, workers=1, progress=False)
+    quiet = lambda *_: None  # noqa: E731
+    metrics = train_detector(
+        root / "train", root / "val", root / "run", input_size=(64, 64), epochs=1, progress=quiet
     )
-    assert (tmp_path / "run" / "detector.keras").exists()
-    assert (tmp_path / "run" / "metrics.json").exists()
-    assert m["frames"] == 6 and 0.0 <= m["ap50"] <= 1.0 and m["train_frames"] == 16
+    assert (root / "run" / "metrics.json").exists()
+    assert metrics["frames"] == 4 and 0.0 <= metrics["ap50"] <= 1.0 and metrics["train_frames"] == 8
+    out = root / "det.tflite"
+    doc = export_detector(root / "run" / "detector.keras", root / "val", out, 0.0, 8, quiet)
+    return out, doc
+
+
+def test_the_exported_detector_carries_its_metadata_and_pose_files_refuse_its_role(
+    tiny_detector, tiny_models
+):
+    from posenet_mobile.errors import ModelError
+    from posenet_mobile.runtime.detector import DetectorRunner
+    from posenet_mobile.runtime.runner import TFLiteRunner
+
+    path, doc = tiny_detector
+    assert doc["kind"] == "person_detector" and doc["decode"]["method"] == "center_alignment"
+    assert sorted(o["name"] for o in doc["outputs"]) == ["det_geometry", "det_heatmap"]
+    assert doc["int8_audit"]["float_ops"] == [] and "ap50" in doc["validation"]
+    found = DetectorRunner(path).detect(np.zeros((90, 120, 3), np.uint8))
+    assert len(found) <= 10 and all(0 <= d.score <= 1 for d in found)
+    with pytest.raises(ModelError, match="person detector; pass it as --detector"):
+        TFLiteRunner(path)
+    with pytest.raises(ModelError, match="not a posenet_mobile person detector"):
+        DetectorRunner(tiny_models["int8"])
+
+
+def test_predict_with_a_detector_poses_every_person_found(tiny_detector, tiny_models, tmp_path):
+    import json
+
+    import cv2
+
+    from posenet_mobile.runtime.predict import predict
+
+    src = tmp_path / "in"
+    src.mkdir()
+    img = cv2.imread(str(next((tiny_models["val"] / "images").iterdir())))
+    cv2.imwrite(str(src / "a.jpg"), img)
+    w = cv2.VideoWriter(str(src / "v.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 10, img.shape[1::-1])
+    for _ in range(3):
+        w.write(img)
+    w.release()
+    res = predict(
+        tiny_models["int8"],
+        src,
+        tmp_path / "out",
+        progress=lambda *_: None,
+        detector=tiny_detector[0],
+    )
+    assert res["images"] >= 1 and res["videos"][0]["frames"] == 3
+    doc = json.loads((tmp_path / "out" / "a.json").read_text())
+    assert doc["file_name"] == "a.jpg" and 1 <= len(doc["people"]) <= 10
+    for p in doc["people"]:
+        assert len(p["keypoints"]) == 17 * 3 and len(p["bbox"]) == 4 and len(p["alignment"]) == 4
+    frames = json.loads((tmp_path / "out" / "v.json").read_text())["frames"]
+    assert len(frames) == 3 and all(len(f["crop"]) == 6 for f in frames)

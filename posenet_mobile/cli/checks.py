@@ -60,7 +60,14 @@ def cmd_bench(args) -> int:
 def cmd_predict(args) -> int:
     from ..runtime.predict import predict
 
-    res = predict(args.model, args.input, args.out, threads=args.threads, progress=err)
+    res = predict(
+        args.model,
+        args.input,
+        args.out,
+        threads=args.threads,
+        progress=err,
+        detector=args.detector,
+    )
     print(json.dumps(res))
     return 0
 
@@ -109,6 +116,12 @@ def add_parsers(sub) -> None:
     )
     s.add_argument("--model", required=True, help="FILE.tflite exported by posenet-mobile")
     s.add_argument("input", help="image, folder or video file")
+    s.add_argument(
+        "--detector",
+        default=None,
+        help="FILE.tflite person detector (benchmarks/detector.py exports one): every person in a "
+        "photo gets their own crop; a video is detected on its first frame and when the pose is lost",
+    )
     s.add_argument("--out", default="predictions", help="output folder")
     s.add_argument("--threads", type=int, default=1)
     s.set_defaults(func=cmd_predict)

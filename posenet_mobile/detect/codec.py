@@ -30,6 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ConfigError
+from .. import geometry as G
 from ..geometry import Alignment
 
 #: Channels of the geometry tensor.
@@ -143,3 +144,12 @@ class DetectionCodec:
                 )
             )
         return out
+
+
+def to_frame(d: Detection, crop: G.Crop, input_size) -> Detection:
+    """A detection in the pixels of the letterboxed input ``crop`` (unrotated) -> frame pixels."""
+    s = crop.width / input_size[1]
+    cx, cy = G.to_image(crop, input_size, [d.alignment.cx, d.alignment.cy])
+    x0, y0 = G.to_image(crop, input_size, [d.box[0], d.box[1]])
+    al = Alignment(float(cx), float(cy), d.alignment.radius * s, d.alignment.angle)
+    return Detection(d.score, al, (float(x0), float(y0), d.box[2] * s, d.box[3] * s))

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import geometry as G
 from ..io import write_json_atomic
-from .codec import DetectionCodec
+from .codec import DetectionCodec, to_frame
 from .data import FramePipeline, load_frames
 from .model import build_detector, detector_loss, training_model
 
@@ -79,20 +78,9 @@ def detect_frames(det, pipe: FramePipeline, threshold: float = 0.1, batch: int =
         for (i, (_, _, crop, _)), h, g in zip(chunk, heat, geo):
             found = []
             for d in codec.decode(h[..., 0], g, threshold=threshold):
-                found.append(_to_image(d, crop, codec.input_size))
+                found.append(to_frame(d, crop, codec.input_size))
             out.append((i, found))
     return out
-
-
-def _to_image(d, crop, input_size):
-    """A detection in input pixels -> image pixels (the letterbox is unrotated)."""
-    from .codec import Detection
-
-    s = crop.width / input_size[1]
-    cx, cy = G.to_image(crop, input_size, [d.alignment.cx, d.alignment.cy])
-    x0, y0 = G.to_image(crop, input_size, [d.box[0], d.box[1]])
-    al = G.Alignment(float(cx), float(cy), d.alignment.radius * s, d.alignment.angle)
-    return Detection(d.score, al, (float(x0), float(y0), d.box[2] * s, d.box[3] * s))
 
 
 def evaluate_detector(det, val_dir, codec: DetectionCodec) -> dict:

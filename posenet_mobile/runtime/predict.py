@@ -1,6 +1,7 @@
 """``predict``: run an exported model on an image, a folder of images or a video file.
 
-Images: the whole image is the person crop (letterboxed), as for a single-person photo. Writes
+Images: the whole image is the person crop (letterboxed), as for a single-person photo; with a
+person detector (``detector``) every person it finds gets their own crop, and all are drawn. Writes
 ``OUT/<name>.jpg`` with the skeleton, ``OUT/<name>.json`` and ``OUT/keypoints.json`` (all images)
 in the COCO results format (plus ``file_name``). Video: each frame is cropped around the previous frame's pose
 (:class:`~posenet_mobile.runtime.tracking.RoiTracker`, full frame when lost) and smoothed with the
@@ -22,6 +23,7 @@ from ..data.coco import read_image
 from ..errors import ConfigError, DataError
 from ..io import check_output_dir, sweep_temps, temp_path, write_json_atomic
 from ..schema import KeypointSchema
+from .pipeline import PosePipeline
 from .runner import TFLiteRunner
 from .tracking import from_metadata
 
@@ -69,12 +71,23 @@ def output_stems(files) -> list[str]:
     return out
 
 
-def predict(model, inputs, out, threads: int = 1, min_score: float = 0.2, progress=print) -> dict:
+def predict(
+    model,
+    inputs,
+    out,
+    threads: int = 1,
+    min_score: float = 0.2,
+    progress=print,
+    detector=None,
+) -> dict:
     """Predict on ``inputs`` (file or folder); returns a summary with per-file problems.
 
     Per input ``<stem>``: ``OUT/<stem>.jpg`` (or ``.mp4``) with the skeleton drawn and
     ``OUT/<stem>.json`` with its keypoints; all images together in ``OUT/keypoints.json``. Output
     names never collide within a run (:func:`output_stems`); ``--out`` is checked before work.
+    With ``detector`` (an exported person detector) each image's JSON lists every person found
+    (``people``: keypoints, score, box and alignment), and a video is detected on its first frame
+    and whenever the pose is lost.
     """
     src = Path(inputs)
     if not src.exists():
@@ -89,6 +102,7 @@ def predict(model, inputs, out, threads: int = 1, min_score: float = 0.2, progre
         raise ConfigError(f"--threads: expected >= 1, got {threads}")
     runner = TFLiteRunner(model, threads=threads)
     schema = _schema(runner)
+    pipeline = PosePipeline(detector, runner, threads) if detector is not None else None
     files = (
         sorted(p for p in src.iterdir() if p.is_file() and not p.name.startswith("."))
         if src.is_dir()
@@ -101,7 +115,9 @@ def predict(model, inputs, out, threads: int = 1, min_score: float = 0.2, progre
         ext = f.suffix.lower()
         if ext in VIDEO_EXT:
             try:
-                videos.append(predict_video(runner, schema, f, out, min_score, times, stem))
+                videos.append(
+                    predict_video(runner, schema, f, out, min_score, times, stem, pipeline)
+                )
             except DataError as exc:
                 problems.append(str(exc))
                 progress(f"skipped: {exc}")
@@ -114,6 +130,9 @@ def predict(model, inputs, out, threads: int = 1, min_score: float = 0.2, progre
         if img is None:
             problems.append(f"{f}: unreadable or corrupt image")
             progress(f"skipped: {problems[-1]}")
+            continue
+        if pipeline is not None:
+            results += _predict_people(pipeline, img, f, i, stem, out, min_score, schema, times)
             continue
         res, dt = _timed(runner, img)
         times.append(dt)
@@ -145,12 +164,48 @@ def predict(model, inputs, out, threads: int = 1, min_score: float = 0.2, progre
     return summary
 
 
+def _predict_people(pipeline, img, f, i, stem, out, min_score, schema, times) -> list:
+    """Every person the detector finds in one image: drawn together, one record each."""
+    t0 = time.perf_counter()
+    people = pipeline(img)
+    times.append(time.perf_counter() - t0)
+    drawn, records = img, []
+    for p in people:
+        kp = np.concatenate([p["keypoints"], p["scores"][:, None]], 1)
+        drawn = viz.draw_pose(drawn, np.where(kp[:, 2:] >= min_score, kp, kp * [1, 1, 0]), schema)
+        d = p["detection"]
+        records.append(
+            {
+                "image_id": i + 1,
+                "file_name": f.name,
+                "category_id": 1,
+                "keypoints": [round(float(v), 2) for v in kp.ravel()],
+                "score": round(float(kp[:, 2].mean()), 4),
+                "detection_score": round(d.score, 4),
+                "bbox": [round(float(v), 2) for v in d.box],
+                "alignment": [round(float(v), 3) for v in d.alignment.as_array()],
+                "output": f"{stem}.jpg",
+            }
+        )
+    viz.write_image(out / f"{stem}.jpg", drawn)
+    write_json_atomic(out / f"{stem}.json", {"file_name": f.name, "people": records})
+    return records
+
+
 def predict_video(
-    runner, schema, path: Path, out: Path, min_score: float, times: list, stem: str | None = None
+    runner,
+    schema,
+    path: Path,
+    out: Path,
+    min_score: float,
+    times: list,
+    stem: str | None = None,
+    pipeline=None,
 ) -> dict:
-    """Track and draw a video: ``OUT/<stem>.mp4`` and ``OUT/<stem>.json``, one record per frame:
+    """Track and draw a video: ``OUT/<stem>.mp4`` and ``OUT/<stem>.json`` (``video``, ``fps`` and
+    ``frames``, one record per frame:
     ``frame``, ``time_s``, ``roi`` (the tracked box, or null), ``crop`` (the crop the model saw:
-    centre x, y, width, height, rotation in degrees, mirrored) and ``keypoints`` (x, y, score).
+    centre x, y, width, height, rotation in degrees, mirrored) and ``keypoints`` (x, y, score)).
     A model with aligned crops is followed with crops turned by the last pose's alignment."""
     stem = stem or path.stem
     cap = cv2.VideoCapture(str(path))
@@ -168,7 +223,13 @@ def predict_video(
                 break
             frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             box = tracker.box
-            res, dt = _timed(runner, frame, box, tracker.alignment if aligned else None)
+            if box is None and pipeline is not None:  # first frame, or the pose was lost
+                t0 = time.perf_counter()
+                found = pipeline.detector.detect(frame, max_people=1)
+                res = pipeline.pose_for(frame, found[0]) if found else runner.predict_frame(frame)
+                dt = time.perf_counter() - t0
+            else:
+                res, dt = _timed(runner, frame, box, tracker.alignment if aligned else None)
             times.append(dt)
             xy = smoother(res["keypoints"], n / fps)
             kp = np.concatenate([xy, res["scores"][:, None]], 1)

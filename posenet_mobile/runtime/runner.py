@@ -105,6 +105,10 @@ class TFLiteRunner:
             doc = M.read(data, name=self.path)
         except ExportError:
             raise ModelError(f"{self.path}: not a TFLite model file (no flatbuffer)") from None
+        if isinstance(doc, dict) and doc.get("kind") == "person_detector":
+            if require_metadata:
+                raise ModelError(f"{self.path}: is a person detector; pass it as --detector")
+            doc = None  # latency benchmarking only: a file like any foreign one
         ours = (
             isinstance(doc, dict) and "schema_version" in doc
         )  # another tool's JSON there is foreign
