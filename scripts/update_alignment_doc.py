@@ -1,9 +1,10 @@
-"""Regenerate docs/alignment.md's measured section from benchmarks/results/alignment.json.
+"""Regenerate docs/alignment.md's measured sections from benchmarks/results/alignment.json and
+detector.json.
 
     python scripts/update_alignment_doc.py
 
-``benchmarks/alignment.py`` writes the results file; tests/test_docs.py checks the section is
-current.
+``benchmarks/alignment.py`` and ``benchmarks/detector.py`` write the results files;
+tests/test_docs.py checks the sections are current.
 """
 
 import json
@@ -13,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "alignment.md"
 RESULTS = ROOT / "benchmarks" / "results" / "alignment.json"
 START, END = "<!-- alignment-measurements:start -->\n", "<!-- alignment-measurements:end -->"
+DETECTOR = ROOT / "benchmarks" / "results" / "detector.json"
+DET_START, DET_END = "<!-- detector-measurements:start -->\n", "<!-- detector-measurements:end -->"
 
 
 def _table(title: str, rows: dict, key: str, part: str, counts: str | None) -> list:
@@ -63,10 +66,44 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def render_detector() -> str:
+    if not DETECTOR.exists():
+        return "Not recorded yet: `python benchmarks/detector.py` writes benchmarks/results/detector.json.\n"
+    doc = json.loads(DETECTOR.read_text())
+    p, k, q = doc["provenance"], doc["keras"], doc["int8"]
+    ms = doc["latency_ms_1_thread"]
+    fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
+    lines = [
+        f"`{doc['command']}` ({p.get('cpu')}, {p.get('cores')} cores; commit {p.get('commit')}, "
+        f"{p.get('time')}). Input {k['input_size'][0]} px, width {k['width']}, {k['epochs']} epochs "
+        f"on {k['train_frames']} frames ({k['fit_seconds'] / 60:.1f} min); held out: "
+        f"{q['frames']} frames, {q['people']} people.",
+        "",
+        "| model | box AP50 | people found (IoU >= 0.5) | hip centre error, radii (median) "
+        "| incline error, degrees (median / 90th percentile) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, m in (("Keras float", k), ("int8 TFLite", q)):
+        lines.append(
+            f"| {name} | {m['ap50']:.3f} | {m['matched_people']} of {m['people']} "
+            f"| {fmt(m['centre_error_radii_median'], '.3f')} "
+            f"| {fmt(m['angle_error_degrees_median'], '.1f')} / {fmt(m['angle_error_degrees_p90'], '.1f')} |"
+        )
+    lines += [
+        "",
+        "Latency at 1 thread, interleaved in one process (median ms): "
+        + ", ".join(f"{n} {v}" for n, v in ms.items())
+        + f"; the detector takes {doc['detector_over_pose']}x the pose model's time (budget: 2x).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main():
     from posenet_mobile.io import replace_section
 
     replace_section(DOC, START, END, render())
+    replace_section(DOC, DET_START, DET_END, render_detector())
 
 
 if __name__ == "__main__":

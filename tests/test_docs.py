@@ -64,6 +64,11 @@ def test_alignment_doc_matches_the_results_file():
     mod, section = _generated_section("update_alignment_doc")
     assert section == mod.render(), "docs/alignment.md is stale: run scripts/update_docs.py"
     assert "| inverted" in section or "benchmarks/alignment.py" in section
+    text = mod.DOC.read_text()
+    detector = text.split(mod.DET_START, 1)[1].split(mod.DET_END, 1)[0]
+    assert detector == mod.render_detector(), (
+        "docs/alignment.md is stale: run scripts/update_docs.py"
+    )
 
 
 def test_every_generated_section_has_one_regenerating_script():
