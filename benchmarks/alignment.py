@@ -78,7 +78,7 @@ def main():
         if real:
             m = run.evaluate_float(load_coco(real))
             row["real"] = {
-                "keypoints": int(m["count"]),
+                "people": int(m["count"]),
                 "pck": round(m["pck"], 4),
                 "AP": round(m["AP"], 4),
             }

@@ -56,7 +56,7 @@ def render() -> str:
     if "real" in rows["box"] and "real" in rows["aligned"]:
         b, a = rows["box"]["real"]["pck"], rows["aligned"]["real"]["pck"]
         lines.append(
-            f"| real people ({doc['real_set']}, {rows['box']['real']['keypoints']} keypoints; "
+            f"| real people ({doc['real_set']}, {rows['box']['real']['people']} people; "
             f"each rule from its labels) | {b:.3f} | {a:.3f} | {100 * (a - b):+.1f} |"
         )
     lines += ["", "Hard poses by camera roll:", ""]
