@@ -16,6 +16,11 @@ RESULTS = ROOT / "benchmarks" / "results" / "alignment.json"
 START, END = "<!-- alignment-measurements:start -->\n", "<!-- alignment-measurements:end -->"
 DETECTOR = ROOT / "benchmarks" / "results" / "detector.json"
 DET_START, DET_END = "<!-- detector-measurements:start -->\n", "<!-- detector-measurements:end -->"
+PIPELINE = ROOT / "benchmarks" / "results" / "pipeline.json"
+PIPE_START, PIPE_END = (
+    "<!-- pipeline-measurements:start -->\n",
+    "<!-- pipeline-measurements:end -->",
+)
 
 
 def _table(title: str, rows: dict, key: str, part: str, counts: str | None) -> list:
@@ -99,11 +104,31 @@ def render_detector() -> str:
     return "\n".join(lines)
 
 
+def render_pipeline() -> str:
+    if not PIPELINE.exists():
+        return "Not recorded yet: `python benchmarks/pipeline.py` writes benchmarks/results/pipeline.json.\n"
+    doc = json.loads(PIPELINE.read_text())
+    lines = [
+        "| row | data | pose crops | people found | whole image PCK@0.2 / AP | crops from the "
+        "labels PCK@0.2 / AP | commit, machine |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, r in doc["rows"].items():
+        w, c, p = r["whole_image"], r["labelled_crops"], r["provenance"]
+        lines.append(
+            f"| {label} | {Path(r['data']).name} | {r['crop_rule']} | {r['found']} of {r['people']} "
+            f"| {w['pck']:.3f} / {w['AP']:.3f} | {c['pck']:.3f} / {c['AP']:.3f} "
+            f"| {p.get('commit')}, {p.get('cpu')} |"
+        )
+    return "\n".join(lines + [""])
+
+
 def main():
     from posenet_mobile.io import replace_section
 
     replace_section(DOC, START, END, render())
     replace_section(DOC, DET_START, DET_END, render_detector())
+    replace_section(DOC, PIPE_START, PIPE_END, render_pipeline())
 
 
 if __name__ == "__main__":
