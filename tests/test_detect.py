@@ -142,3 +142,13 @@ def test_predict_with_a_detector_poses_every_person_found(tiny_detector, tiny_mo
         assert len(p["keypoints"]) == 17 * 3 and len(p["bbox"]) == 4 and len(p["alignment"]) == 4
     frames = json.loads((tmp_path / "out" / "v.json").read_text())["frames"]
     assert len(frames) == 3 and all(len(f["crop"]) == 6 for f in frames)
+
+
+def test_a_detection_without_box_area_is_cropped_by_its_body_circle():
+    from posenet_mobile.detect.codec import Detection
+    from posenet_mobile.runtime.pipeline import person_box
+
+    flat = Detection(0.9, Alignment(50.0, 40.0, 20.0, 0.0), (10.0, 40.0, 60.0, 0.0))
+    assert person_box(flat) == (30.0, 20.0, 40.0, 40.0)
+    ok = Detection(0.9, Alignment(50.0, 40.0, 20.0, 0.0), (10.0, 30.0, 60.0, 20.0))
+    assert person_box(ok) == ok.box

@@ -15,6 +15,16 @@ from .detector import DetectorRunner
 from .runner import TFLiteRunner
 
 
+def person_box(detection) -> tuple:
+    """The detection's box, or, where the detector gave it no area (edges read as negative and
+    clipped to zero), the square around its body circle."""
+    x, y, w, h = detection.box
+    if w >= 1.0 and h >= 1.0:
+        return detection.box
+    a = detection.alignment
+    return (a.cx - a.radius, a.cy - a.radius, 2.0 * a.radius, 2.0 * a.radius)
+
+
 class PosePipeline:
     """``PosePipeline(detector, pose)`` (paths or runners); calling it on an RGB uint8 frame gives
     one dict per person found, best first: ``keypoints`` ``(K, 2)`` and ``scores`` ``(K,)`` in
@@ -33,7 +43,7 @@ class PosePipeline:
         if self.aligned:
             res = self.pose.predict_frame(frame, alignment=detection.alignment)
         else:
-            res = self.pose.predict_frame(frame, box=detection.box)
+            res = self.pose.predict_frame(frame, box=person_box(detection))
         return {**res, "detection": detection}
 
     def __call__(self, frame_uint8: np.ndarray) -> list[dict]:
