@@ -116,7 +116,7 @@ def render_pipeline() -> str:
     for label, r in doc["rows"].items():
         w, c, p = r["whole_image"], r["labelled_crops"], r["provenance"]
         lines.append(
-            f"| {label} | {Path(r['data']).name} | {r['crop_rule']} | {r['found']} of {r['people']} "
+            f"| {label} | {r['data']} | {r['crop_rule']} | {r['found']} of {r['people']} "
             f"| {w['pck']:.3f} / {w['AP']:.3f} | {c['pck']:.3f} / {c['AP']:.3f} "
             f"| {p.get('commit')}, {p.get('cpu')} |"
         )
