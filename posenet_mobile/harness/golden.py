@@ -21,6 +21,7 @@ from ..runtime.runner import TFLiteRunner
 from ..metadata import Tracking
 from ..runtime.tracking import OneEuroFilter, RoiTracker
 from ..schema import COCO17, torso_indices
+from ..detect.codec import DetectionCodec, Person, to_frame
 
 
 def _tensor(raw: np.ndarray) -> dict:
@@ -235,6 +236,47 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
                 "output": G.warp(frame, crop, (16, 12)).tolist(),
             }
         )
+    # the detector's decoding: made-up outputs (encoded people, noise, a cell-edge tie), decoded
+    detections = []
+    for case in range(3):
+        codec = DetectionCodec((64, 96), stride=8)
+        people = []
+        for _ in range(int(rng.integers(1, 4))):
+            cx, cy = rng.uniform(4, 92), rng.uniform(4, 60)
+            r = float(rng.uniform(6, 30))
+            box = (cx - r * 0.5, cy - r * 0.9, r * 1.1, r * 1.8)
+            people.append(Person(G.Alignment(cx, cy, r, float(rng.uniform(-180, 180))), box))
+        if case == 2:  # a centre on a cell edge: a tie between two cells
+            people.append(Person(G.Alignment(40.0, 28.0, 10.0, 0.0), (30.0, 20.0, 20.0, 30.0)))
+        heat, geo, _ = codec.encode(people)
+        heat = heat + rng.uniform(0, 0.05, heat.shape).astype(np.float32) * (case == 1)
+        found = codec.decode(heat, geo, threshold=0.3, max_people=5)
+        crop = G.letterbox_crop((120, 200), codec.input_size)
+        detections.append(
+            {
+                "input_hw": list(codec.input_size),
+                "stride": codec.stride,
+                "threshold": 0.3,
+                "max_people": 5,
+                "heatmap": heat.astype(float).tolist(),
+                "geometry": geo.astype(float).tolist(),
+                "letterbox_crop": crop.as_array().tolist(),
+                "detections": [
+                    {
+                        "score": d.score,
+                        "alignment": d.alignment.as_array().tolist(),
+                        "box": list(d.box),
+                        "frame": {
+                            "alignment": to_frame(d, crop, codec.input_size)
+                            .alignment.as_array()
+                            .tolist(),
+                            "box": list(to_frame(d, crop, codec.input_size).box),
+                        },
+                    }
+                    for d in found
+                ],
+            }
+        )
     out = Path(out_dir) / "tracking.golden.json"
     write_json_atomic(
         out,
@@ -246,6 +288,7 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
             "alignments": alignments,
             "warp_frame": frame.tolist(),
             "warps": warps,
+            "detections": detections,
         },
     )
     return out

@@ -249,6 +249,50 @@ public class GoldenTest {
     }
 
     @Test
+    public void detectorDecodingMatchesPython() throws IOException {
+        Map<String, Object> doc = load(new File(dir(), "tracking.golden.json"));
+        int people = 0;
+        for (Object o : l(doc.get("detections"))) {
+            Map<String, Object> t = m(o);
+            List<Object> hw = l(t.get("input_hw")), rows = l(t.get("heatmap")), geoRows = l(t.get("geometry"));
+            int stride = (int) d(t.get("stride"));
+            int gh = rows.size(), gw = l(rows.get(0)).size();
+            float[] heat = new float[gh * gw];
+            float[] geo = new float[gh * gw * DetectionDecoder.GEOMETRY_CHANNELS];
+            for (int v = 0; v < gh; v++) {
+                for (int u = 0; u < gw; u++) {
+                    heat[v * gw + u] = (float) d(l(rows.get(v)).get(u));
+                    List<Object> g = l(l(geoRows.get(v)).get(u));
+                    for (int c = 0; c < DetectionDecoder.GEOMETRY_CHANNELS; c++) {
+                        geo[(v * gw + u) * DetectionDecoder.GEOMETRY_CHANNELS + c] = (float) d(g.get(c));
+                    }
+                }
+            }
+            List<DetectionDecoder.Detection> got = DetectionDecoder.decode(
+                    heat, geo, gh, gw, stride, d(t.get("threshold")), (int) d(t.get("max_people")));
+            List<Object> exp = l(t.get("detections"));
+            assertEquals(exp.size(), got.size());
+            Crop crop = crop(l(t.get("letterbox_crop")));
+            for (int i = 0; i < exp.size(); i++) {
+                Map<String, Object> e = m(exp.get(i));
+                DetectionDecoder.Detection g = got.get(i);
+                assertEquals(d(e.get("score")), g.score, 1e-6);
+                List<Object> a = l(e.get("alignment")), b = l(e.get("box"));
+                double[] ga = {g.alignment.cx, g.alignment.cy, g.alignment.radius, g.alignment.angle};
+                for (int k = 0; k < 4; k++) assertEquals(d(a.get(k)), ga[k], 1e-4);
+                for (int k = 0; k < 4; k++) assertEquals(d(b.get(k)), g.box[k], 1e-4);
+                DetectionDecoder.Detection f = DetectionDecoder.toFrame(g, crop, (int) d(hw.get(0)), (int) d(hw.get(1)));
+                List<Object> fa = l(m(e.get("frame")).get("alignment")), fb = l(m(e.get("frame")).get("box"));
+                double[] gfa = {f.alignment.cx, f.alignment.cy, f.alignment.radius, f.alignment.angle};
+                for (int k = 0; k < 4; k++) assertEquals(d(fa.get(k)), gfa[k], 1e-4);
+                for (int k = 0; k < 4; k++) assertEquals(d(fb.get(k)), f.box[k], 1e-4);
+                people++;
+            }
+        }
+        assertTrue("the cases should decode some people", people >= 3);
+    }
+
+    @Test
     public void oneEuroFilterMatchesPython() throws IOException {
         Map<String, Object> e = m(load(new File(dir(), "tracking.golden.json")).get("one_euro"));
         OneEuroFilter f = new OneEuroFilter(d(e.get("min_cutoff")), d(e.get("beta")), d(e.get("d_cutoff")));
