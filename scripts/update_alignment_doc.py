@@ -17,6 +17,7 @@ START, END = "<!-- alignment-measurements:start -->\n", "<!-- alignment-measurem
 DETECTOR = ROOT / "benchmarks" / "results" / "detector.json"
 DET_START, DET_END = "<!-- detector-measurements:start -->\n", "<!-- detector-measurements:end -->"
 PIPELINE = ROOT / "benchmarks" / "results" / "pipeline.json"
+PEERS = ROOT / "benchmarks" / "results" / "peers_pipeline.json"
 PIPE_START, PIPE_END = (
     "<!-- pipeline-measurements:start -->\n",
     "<!-- pipeline-measurements:end -->",
@@ -101,6 +102,21 @@ def render_detector() -> str:
         + f"; the detector takes {doc['detector_over_pose']}x the pose model's time (budget: 2x).",
         "",
     ]
+    if PEERS.exists():
+        peers = json.loads(PEERS.read_text())
+        one = [r for r in peers["results"] if r["threads"] == 1]
+        blaze = next((r for r in one if r["file"] == peers.get("peer")), None)
+        ours = [r for r in one if r["file"] != peers.get("peer")]
+        total = sum(r["median_ms"] for r in ours)
+        pp = peers["provenance"]
+        lines += [
+            "Beside BlazePose Full's landmark model in one process (`benchmarks/peers.py`, 1 thread, "
+            f"median ms; {pp.get('cpu')}, commit {pp.get('commit')}): "
+            + " + ".join(f"{r['file']} {r['median_ms']}" for r in ours)
+            + f" = {total:.3f}"
+            + (f", against {blaze['file']} {blaze['median_ms']}." if blaze else "."),
+            "",
+        ]
     return "\n".join(lines)
 
 
