@@ -24,15 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "pipeline.json"
 
 
-def iou(a, b) -> float:
-    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    iw = max(0.0, min(ax1, bx1) - max(a[0], b[0]))
-    ih = max(0.0, min(ay1, by1) - max(a[1], b[1]))
-    inter = iw * ih
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--detector", required=True)
@@ -46,7 +37,7 @@ def main():
     from posenet_mobile.data.coco import load_coco, read_image
     from posenet_mobile.harness.provenance import provenance
     from posenet_mobile.io import write_json_atomic
-    from posenet_mobile.metrics import score
+    from posenet_mobile.metrics import box_iou, score
     from posenet_mobile.runtime.pipeline import PosePipeline
     from posenet_mobile.schema import torso_indices
 
@@ -72,8 +63,10 @@ def main():
         free = list(range(len(people)))
         for i in sorted(idx, key=lambda i: -data.samples[i].area):
             s = data.samples[i]
-            best = max(free, key=lambda j: iou(people[j]["detection"].box, s.bbox), default=None)
-            if best is not None and iou(people[best]["detection"].box, s.bbox) >= 0.5:
+            best = max(
+                free, key=lambda j: box_iou(people[j]["detection"].box, s.bbox), default=None
+            )
+            if best is not None and box_iou(people[best]["detection"].box, s.bbox) >= 0.5:
                 free.remove(best)
                 whole[i], whole_sc[i] = people[best]["keypoints"], people[best]["scores"]
                 found += 1

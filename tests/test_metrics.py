@@ -80,3 +80,12 @@ def test_keypoint_errors_and_shape_check(rng):
     assert np.isnan(err[1]) and np.allclose(np.delete(err, 1), 5.0)
     with pytest.raises(DataError, match="visibility"):
         metrics.pck(pred[:, :3], gt, vis)
+
+
+def test_box_iou():
+    from posenet_mobile.metrics import box_iou
+
+    assert box_iou([0, 0, 10, 10], [0, 0, 10, 10]) == 1.0
+    assert box_iou([0, 0, 10, 10], [20, 20, 5, 5]) == 0.0
+    assert box_iou([0, 0, 10, 10], [5, 0, 10, 10]) == pytest.approx(50 / 150)
+    assert box_iou([0, 0, 0, 10], [0, 0, 0, 10]) == 0.0  # no area

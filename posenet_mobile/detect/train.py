@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io import write_json_atomic
+from ..metrics import box_iou
 from .codec import DetectionCodec, to_frame
 from .data import FramePipeline, load_frames
 from .model import build_detector, detector_loss, training_model
@@ -127,8 +128,8 @@ def evaluate_detector(det, val_dir, codec: DetectionCodec) -> dict:
     centre, angle, matched = [], [], 0
     for i, ds in found:
         for al, box in frames[i].people:
-            best = max(ds, key=lambda d: _iou(d.box, box), default=None)
-            if best is None or _iou(best.box, box) < 0.5:
+            best = max(ds, key=lambda d: box_iou(d.box, box), default=None)
+            if best is None or box_iou(best.box, box) < 0.5:
                 continue
             matched += 1
             centre.append(
@@ -145,12 +146,3 @@ def evaluate_detector(det, val_dir, codec: DetectionCodec) -> dict:
         "angle_error_degrees_median": round(float(np.median(angle)), 2) if angle else None,
         "angle_error_degrees_p90": round(float(np.percentile(angle, 90)), 2) if angle else None,
     }
-
-
-def _iou(a, b) -> float:
-    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    iw = max(0.0, min(ax1, bx1) - max(a[0], b[0]))
-    ih = max(0.0, min(ay1, by1) - max(a[1], b[1]))
-    inter = iw * ih
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0

@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import geometry as G
-from .. import metadata as M
 from ..detect.codec import DetectionCodec, to_frame
-from ..errors import ExportError, ModelError
-from .runner import _resolver, check_sidecar, read_model_file
+from ..errors import ModelError
+from .runner import _resolver, check_sidecar, open_model
 
 DETECTOR_KIND = "person_detector"
 
@@ -22,12 +21,7 @@ class DetectorRunner:
     def __init__(self, model, threads: int = 1, kernels: str = "xnnpack"):
         from ai_edge_litert.interpreter import Interpreter
 
-        self.path = str(model) if isinstance(model, (str, Path)) else "<bytes>"
-        data = read_model_file(model) if isinstance(model, (str, Path)) else bytes(model)
-        try:
-            doc = M.read(data, name=self.path)
-        except ExportError:
-            raise ModelError(f"{self.path}: not a TFLite model file (no flatbuffer)") from None
+        self.path, data, doc = open_model(model)
         if not isinstance(doc, dict) or doc.get("kind") != DETECTOR_KIND:
             raise ModelError(
                 f"{self.path}: not a posenet_mobile person detector (metadata 'kind' is "

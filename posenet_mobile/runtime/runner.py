@@ -87,6 +87,17 @@ def check_sidecar(path: Path, data: bytes) -> bool | None:
     return True
 
 
+def open_model(model) -> tuple[str, bytes, dict | None]:
+    """``(name for messages, file bytes, embedded metadata document or None)`` of a .tflite path
+    or bytes; a file that is no flatbuffer is a :class:`ModelError` naming it."""
+    path = str(model) if isinstance(model, (str, Path)) else "<bytes>"
+    data = read_model_file(model) if isinstance(model, (str, Path)) else bytes(model)
+    try:
+        return path, data, M.read(data, name=path)
+    except ExportError:
+        raise ModelError(f"{path}: not a TFLite model file (no flatbuffer)") from None
+
+
 class TFLiteRunner:
     """One interpreter over one model. ``meta`` is the embedded metadata (``None`` for foreign files).
 
@@ -99,12 +110,7 @@ class TFLiteRunner:
     ):
         from ai_edge_litert.interpreter import Interpreter
 
-        self.path = str(model) if isinstance(model, (str, Path)) else "<bytes>"
-        data = read_model_file(model) if isinstance(model, (str, Path)) else bytes(model)
-        try:
-            doc = M.read(data, name=self.path)
-        except ExportError:
-            raise ModelError(f"{self.path}: not a TFLite model file (no flatbuffer)") from None
+        self.path, data, doc = open_model(model)
         if isinstance(doc, dict) and doc.get("kind") == "person_detector":
             if require_metadata:
                 raise ModelError(f"{self.path}: is a person detector; pass it as --detector")
