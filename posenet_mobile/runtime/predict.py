@@ -213,7 +213,6 @@ def predict_video(
         raise DataError(f"{path}: cannot open as a video")
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     tracker, smoother = from_metadata(runner.meta)
-    aligned = runner.meta.input.crop.method == "aligned"
     writer, records, n = None, [], 0
     tmp = temp_path(out / f"{stem}.mp4", keep_suffix=True)
     try:
@@ -229,7 +228,7 @@ def predict_video(
                 res = pipeline.pose_for(frame, found[0]) if found else runner.predict_frame(frame)
                 dt = time.perf_counter() - t0
             else:
-                res, dt = _timed(runner, frame, box, tracker.alignment if aligned else None)
+                res, dt = _timed(runner, frame, box, tracker.alignment)
             times.append(dt)
             xy = smoother(res["keypoints"], n / fps)
             kp = np.concatenate([xy, res["scores"][:, None]], 1)

@@ -25,10 +25,14 @@ DEFAULT = Tracking()
 
 
 def from_metadata(meta: ModelMetadata | None) -> tuple["RoiTracker", "OneEuroFilter"]:
-    """The tracker and smoother a model's metadata asks for (:data:`DEFAULT` when it has none)."""
+    """The tracker and smoother a model's metadata asks for (:data:`DEFAULT` when it has none);
+    the tracker keeps alignments for a model with aligned crops."""
     t = meta.tracking if meta is not None else DEFAULT
     sm, roi = t.smoothing, t.roi
-    torso = torso_indices(meta.keypoints.names) if meta is not None else None
+    # only a model with aligned crops follows the pose's alignment (as the app does): the others
+    # need no alignment computed per frame
+    aligned = meta is not None and meta.input.crop.method == "aligned"
+    torso = torso_indices(meta.keypoints.names) if aligned else None
     return RoiTracker(roi.min_score, roi.min_keypoints, torso), OneEuroFilter(
         sm.min_cutoff, sm.beta, sm.d_cutoff
     )
