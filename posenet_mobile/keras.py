@@ -49,7 +49,7 @@ tf, keras = _import_tensorflow()
 
 layers = keras.layers
 
-__all__ = ["tf", "keras", "layers", "tfmot"]
+__all__ = ["tf", "keras", "layers", "tfmot", "build_training_state"]
 
 
 def tfmot():
@@ -57,3 +57,19 @@ def tfmot():
     import tensorflow_model_optimization as _tfmot
 
     return _tfmot
+
+
+def build_training_state(model) -> None:
+    """Create a compiled model's optimizer slots and loss trackers before ``fit``.
+
+    Keras creates them lazily, inside the first call of its train function. A ``tf.function``
+    that creates variables on its first call is traced a second time, and a trace of a
+    MobileNet's backward pass costs seconds of Python: creating them here first leaves one trace.
+    Training is unchanged (the same variables, created earlier). Call it after ``compile`` and,
+    under a distribution strategy, inside its scope.
+    """
+    opt = model.optimizer
+    inner = getattr(opt, "inner_optimizer", opt)  # a LossScaleOptimizer under mixed precision
+    inner.build(model.trainable_variables)
+    outs = [tf.zeros([1] + list(o.shape[1:]), o.dtype) for o in model.outputs]
+    model.compiled_loss.build(outs if len(outs) > 1 else outs[0])

@@ -40,17 +40,22 @@ def test_facing_head_is_trained_and_logged(tmp_path, data):
 
 
 @pytest.mark.parametrize("head", ["heatmap", "regression"])
-def test_a_few_epochs_reduce_the_loss(tmp_path, data, head):
+def test_a_few_epochs_reduce_the_loss(tmp_path, data, head, monkeypatch):
+    from posenet_mobile.keras import keras
+
+    traces = []
+    step = keras.Model.train_step
+    monkeypatch.setattr(keras.Model, "train_step", lambda m, d: traces.append(1) or step(m, d))
     cfg = _cfg("train.epochs=4", "train.learning_rate=0.003", f"model.head={head}")
     res = train(cfg, tmp_path / "run", *data, verbose=0, progress=lambda *_: None)
+    # the optimizer's slots and the loss trackers exist before fit: its step is traced once
+    assert len(traces) == 1
     hist = json.loads((tmp_path / "run" / "history.json").read_text())
     assert hist["epoch"] == [1, 2, 3, 4]
     assert hist["loss"][-1] < hist["loss"][0]
     assert res["epochs_completed"] == 4 and res["best"]["count"] == people(data[1])
     for name in ("model.keras", "metrics.json", "learning_curve.png", "state.json", "config.json"):
         assert (tmp_path / "run" / name).exists(), name
-    from posenet_mobile.keras import keras
-
     m = keras.models.load_model(tmp_path / "run" / "model.keras")
     assert m.output_names == (
         ["heatmaps", "offsets"]

@@ -26,7 +26,7 @@ FINE_TUNE_SCHEDULE = "warmup 5%, cosine to 0"
 def _fine_tune(
     model, run: Run, epochs: int, lr: float, pixels: bool, callbacks=(), verbose=0
 ) -> float:
-    from ..keras import keras
+    from ..keras import build_training_state, keras
     from ..losses import losses_for
     from ..models.build import output_names
 
@@ -48,6 +48,7 @@ def _fine_tune(
         loss=[losses[n] for n in names],
         loss_weights=[float(tcfg.loss_weights.get(n, 1.0)) for n in names],
     )
+    build_training_state(model)
     ds = pipe.dataset(tcfg.batch_size, epochs=range(1000, 1000 + epochs)).repeat()
     ds = ds.map(lambda x, t: (x, tuple(t[n] for n in names)))
     t0 = time.perf_counter()

@@ -29,9 +29,7 @@ def train_detector(
     progress=print,
 ) -> dict:
     """Train, keep ``OUT/detector.keras`` and ``OUT/metrics.json``; returns the metrics."""
-    import tensorflow as tf
-
-    from ..keras import keras
+    from ..keras import build_training_state, keras, tf
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -43,6 +41,7 @@ def train_detector(
     steps = max(len(train) // batch_size, 1)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps * epochs, alpha=0.02)
     model.compile(keras.optimizers.Adam(schedule), loss=detector_loss())
+    build_training_state(model)
     t0 = time.perf_counter()
     for epoch in range(epochs):
         hist = model.fit(train.dataset(batch_size, epoch), epochs=1, verbose=0)

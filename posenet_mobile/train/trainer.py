@@ -213,7 +213,7 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
     """``(model, optimizer)``: ``cfg.model`` built and compiled for training as :func:`train` does
     (AdamW on the warm-up + cosine schedule, the per-output losses and weights). Call it inside
     the strategy's scope; benchmarks use it to time the very step that training runs."""
-    from ..keras import keras
+    from ..keras import build_training_state, keras
     from ..losses import losses_for
     from ..models import build_model, output_names
 
@@ -246,6 +246,7 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
         loss_weights=weights,
         steps_per_execution=tcfg.steps_per_execution,
     )
+    build_training_state(model)
     return model, opt
 
 
