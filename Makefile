@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 # Test processes: most tests build tiny models, which is single-threaded Python work, so one
 # process per core nearly halves the wall time; a test file stays on one worker, keeping its
-# module fixtures (trained tiny runs) shared.
+# module fixtures (trained tiny runs) shared, and files start in the order tests/conftest.py
+# gives them (the longest first). posecore's JUnit tests run as one of those tests.
 PYTEST_WORKERS ?= 2
 
 .PHONY: test lint demo install sysdeps clean
@@ -31,8 +32,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check posenet_mobile tests benchmarks scripts training
 
 test: lint
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
-	PY=$(PY) bash scripts/java_tests.sh
+	POSENET_REQUIRE_JAVA=1 $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	@tail -n 6 build/java/junit.log
 
 demo: $(STAMP)
 	$(VENV)/bin/posenet-mobile demo --out demo_output

@@ -40,3 +40,16 @@ def tiny_models(tmp_path_factory):
             root / "run", fmt, out[fmt], quantization="ptq", max_pck_drop=100, progress=quiet
         )
     return out
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the files with the most ``slow`` tests first, each file's tests in their own order.
+
+    ``make test`` hands whole files to its workers in this order (``--dist loadfile
+    --no-loadscope-reorder``): a long file started last would leave the other worker idle.
+    """
+    first, slow = {}, {}
+    for i, item in enumerate(items):
+        first.setdefault(item.fspath, i)
+        slow[item.fspath] = slow.get(item.fspath, 0) + (item.get_closest_marker("slow") is not None)
+    items.sort(key=lambda it: (-slow[it.fspath], first[it.fspath]))

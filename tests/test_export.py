@@ -283,6 +283,7 @@ def test_missing_or_incompatible_runs_are_clear_errors(tmp_path, heatmap_run):
         export_run(bad, "float32", progress=quiet)
 
 
+@pytest.mark.slow
 def test_pqat_keeps_the_pruned_zeros_and_leaves_the_base_model(heatmap_run):
     run = load_run(heatmap_run)
     chain.reset(run)
@@ -297,6 +298,7 @@ def test_pqat_keeps_the_pruned_zeros_and_leaves_the_base_model(heatmap_run):
     assert again["qat"]["key"] == res["qat"]["key"]
 
 
+@pytest.mark.slow
 def test_int8_policy_refuses_without_force_and_ships_the_first_step_within_the_gate(
     heatmap_run, tmp_path
 ):
@@ -400,6 +402,7 @@ def test_qat_ranges_start_from_data_not_tfmots_default(heatmap_run):
     assert inp and float(np.asarray(inp[0])) == 255.0  # the pixel input range stays pinned
 
 
+@pytest.mark.slow
 def test_simcc_exports_its_named_outputs_in_the_models_order_with_side_decoding(
     tmp_path_factory, data, tmp_path
 ):

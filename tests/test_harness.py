@@ -281,6 +281,7 @@ def test_compare_rows_differ_in_their_head_settings_only():
     assert size["heatmap_s8"][1] < size["heatmap"][1]  # no stride-4 stage
 
 
+@pytest.mark.slow
 def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
     from posenet_mobile.errors import ConfigError
     from posenet_mobile.harness import compare

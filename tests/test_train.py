@@ -64,6 +64,7 @@ def test_a_few_epochs_reduce_the_loss(tmp_path, data, head, monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_eval_every_scores_every_nth_and_the_last_epoch_and_steps_per_execution_runs_every_step(
     tmp_path, data
 ):
@@ -108,6 +109,7 @@ def test_mixed_precision_trains_and_keeps_a_float32_model_with_the_same_outputs(
     assert m.get_config() == ref.get_config()
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_from_the_last_epoch(tmp_path, data):
     cfg = _cfg("train.epochs=3")
     run = tmp_path / "run"
