@@ -35,10 +35,9 @@ def heatmap_mse(target, pred, weights, foreground: float = DEFAULT_FOREGROUND):
 
     target/pred ``(N,Hh,Wh,K)``, weights ``(N,K)``. Each cell's squared error is weighted by
     ``1 + foreground * target``: plain MSE (``foreground=0``) spends almost all of its signal on
-    background cells and sits for thousands of steps on the all-zero solution; measured on a
-    32-image overfit at 128 px, width 0.35, 150 Adam steps, the mean peak error fell from
-    38.5 px (plain) to 7.1 px with ``foreground=20``. Mean over cells, then weighted mean over
-    the image's keypoints. Returns ``(N,)``.
+    background cells and sits for thousands of steps on the all-zero solution (docs/accuracy.md,
+    "Values chosen by measurement"). Mean over cells, then weighted mean over the image's
+    keypoints. Returns ``(N,)``.
     """
     cell_w = 1.0 + foreground * target
     per_kp = tf.reduce_mean(tf.square(pred - target) * cell_w, axis=[1, 2])  # (N, K)

@@ -296,6 +296,12 @@ def test_pqat_keeps_the_pruned_zeros_and_leaves_the_base_model(heatmap_run):
     assert P.sparsity_report(run.load_float())["prunable_sparsity"] < 0.05
     again = chain.compress_run(run, progress=quiet)  # saved stages are reused
     assert again["qat"]["key"] == res["qat"]["key"]
+    # a QAT model built once in this process is reused, with its weights read from the stage
+    qm, _ = chain.qat_stage(run, progress=quiet)
+    saved = qm.get_weights()
+    qm.set_weights([np.zeros_like(w) for w in saved])
+    qm2, _ = chain.qat_stage(run, progress=quiet)
+    assert qm2 is qm and all(np.array_equal(a, b) for a, b in zip(qm2.get_weights(), saved))
 
 
 @pytest.mark.slow

@@ -8,8 +8,10 @@ and losses (:mod:`posenet_mobile.losses`); the learning rate is ``compress.fine_
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
+from pathlib import Path
 
 from ..io import read_json, write_json_atomic
 from ..runs import Run
@@ -159,8 +161,12 @@ def qat_stage(
     )
     if _reusable(out, meta, key):
         progress(f"qat: reusing {out}")
-        src = run.load_keras("pruned") if pruned else run.load_float()
-        qm = Q.qat_model(src, preserve_sparsity)
+        qm = _QAT_BUILT.get(_qat_identity(run, out, key, pruned))
+        if qm is None:
+            src = run.load_keras("pruned") if pruned else run.load_float()
+            qm = Q.qat_model(src, preserve_sparsity)
+            _QAT_BUILT.put(_qat_identity(run, out, key, pruned), qm)
+        # the weights always come from the saved stage, also into a model built earlier
         tf.train.Checkpoint(model=qm).read(
             str(out / "ckpt")
         ).assert_existing_objects_matched().expect_partial()
@@ -188,7 +194,43 @@ def qat_stage(
     }
     write_checkpoint(tf.train.Checkpoint(model=qm), out)
     write_json_atomic(meta, report)
+    _QAT_BUILT.put(_qat_identity(run, out, key, pruned), qm)
     return qm, report
+
+
+class _BuiltModels:
+    """The QAT models built in this process, by what they were built from.
+
+    Building a QAT model (tfmot's ``quantize_apply``) takes seconds of Python, and a saved QAT
+    stage is rebuilt each time it is used: by compress, then by each int8 export of the same run
+    (the demo's fallback policy exports it, then exports PTQ beside it). A model is reused only
+    while its stage's files are the ones it was built from; its weights are read from the stage's
+    checkpoint on every use, so a caller that changed them changes nothing for the next.
+    """
+
+    def __init__(self, size: int = 2):
+        self.size, self.items = size, {}
+
+    def get(self, ident):
+        return self.items.get(ident)
+
+    def put(self, ident, model) -> None:
+        self.items.pop(ident, None)
+        self.items[ident] = model
+        while len(self.items) > self.size:
+            self.items.pop(next(iter(self.items)))
+
+
+_QAT_BUILT = _BuiltModels()
+
+
+def _qat_identity(run: Run, out: Path, key: dict, pruned: bool) -> tuple:
+    """What a QAT model was built from: its stage key and the files (path, size, mtime) of its
+    source model and its checkpoint."""
+    src = run.model_path("pruned" if pruned else "float")
+    files = [src, *sorted(out.glob("ckpt*"))]
+    stats = tuple((str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    return json.dumps(key, sort_keys=True, default=str), stats
 
 
 def compress_run(

@@ -112,9 +112,10 @@ def calibrate_ranges(qat, batches, decay: float = CALIBRATION_DECAY) -> int:
     tfmot's moving-average quantizers start every activation range at [-6, 6] and move it by an
     EMA with decay 0.999 per training step, so a fine-tune of a few hundred steps keeps about 75%
     of that default (0.999 ** 279 = 0.76 for the quickstart's 3 epochs): it trains through
-    badly clipped or coarse activations and the int8 file inherits the wide ranges. Measured on
-    the quickstart model (30% pruned, val PCK@0.2 0.569): the QAT model scores 0.0004 before any
-    fine-tuning and 0.558 after it; with this calibration, 0.562 before and 0.568 after.
+    badly clipped or coarse activations and the int8 file inherits the wide ranges. Without this
+    calibration the QAT model scores almost nothing before its fine-tune and ends below the pruned
+    float model; with it, it starts level with it (docs/accuracy.md, "Values chosen by
+    measurement").
 
     Runs ``batches`` (an iterable of input batches, pixel values) through ``qat`` in training mode
     with tfmot's own range update at ``decay``, then pins the input range again. Returns the

@@ -59,8 +59,8 @@ def global_context(feat32, size_hw, channels: int):
     Telling a left knee from a right one is a global decision (which way the person faces) applied
     to a local detection; added to the heatmap trunk's input, this hands every cell the global half
     directly. Added, not concatenated: tfmot's QAT model of a ``Concatenate`` here came out wrong
-    (mean error 0.83 on ReLU6 features whose inputs were within 0.15; PCK@0.2 0.02 before any
-    fine-tuning, against 0.50 without the branch), while ``Add`` quantizes like the residuals.
+    (its output far from the float model's while both inputs matched; docs/accuracy.md, run e7),
+    while ``Add`` quantizes like the residuals.
     """
     h, w = int(feat32.shape[1]), int(feat32.shape[2])
     v = layers.AveragePooling2D((h, w), name="ctx_pool")(feat32)
