@@ -133,7 +133,7 @@ def test_interrupted_run_resumes_from_the_last_epoch(tmp_path, data):
     assert abs(res["best"]["pck"] - ref["best"]["pck"]) < 0.25
 
 
-def test_a_different_config_is_refused(tmp_path, data):
+def test_a_different_config_is_refused(tmp_path, data, monkeypatch):
     run = tmp_path / "run"
     train(_cfg("train.epochs=1"), run, *data, verbose=0, progress=lambda *_: None)
     with pytest.raises(ConfigError, match=r"different config \(model.width: 0.35 there, 0.5 now\)"):
@@ -160,7 +160,15 @@ def test_a_different_config_is_refused(tmp_path, data):
             verbose=0,
             progress=lambda *_: None,
         )
-    again = train(_cfg("train.epochs=1"), run, *data, verbose=0, progress=lambda *_: None)
+    # a finished run builds no model to say so
+    from posenet_mobile.train import trainer
+
+    def no_model(*_a, **_k):
+        raise AssertionError("a finished run built a model")
+
+    with monkeypatch.context() as m:
+        m.setattr(trainer, "compiled_model", no_model)
+        again = train(_cfg("train.epochs=1"), run, *data, verbose=0, progress=lambda *_: None)
     assert again["best_epoch"] == 1 and again["epochs_completed"] == 1
     # other compression settings train nothing new; config.json records them for compress
     said = []

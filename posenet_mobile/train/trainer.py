@@ -111,20 +111,20 @@ def _train_locked(
             f"train.batch_size: {global_batch} (global) is larger than the {len(train_set)} training people"
         )
     codec = cfg.heatmap_codec()
+    state = read_json(run / "state.json") if (run / "state.json").exists() else {}
+    start = int(state.get("epoch", 0))
+    history = state.get("history", {})
+    if start >= tcfg.epochs:  # nothing to train: no model is built
+        _write_config(out, cfg, data_summary, info)
+        progress(f"{out}: already trained for {start} epochs")
+        require_model(run, state)
+        return read_json(out / "metrics.json") if (out / "metrics.json").exists() else {}
     keras.utils.set_random_seed(tcfg.seed)
     with strat.scope():
         model, opt = compiled_model(cfg, steps, replicas)
         names = output_names(model)
         ckpt = tf.train.Checkpoint(model=model, optimizer=opt)
-    if info["chief"]:  # only now: a start that fails before this leaves no config behind
-        write_json_atomic(
-            out / "config.json",
-            {"fingerprint": cfg.fingerprint(), "config": cfg.to_dict(), "data": data_summary},
-        )
-
-    state = read_json(run / "state.json") if (run / "state.json").exists() else {}
-    start = int(state.get("epoch", 0))
-    history = state.get("history", {})
+    _write_config(out, cfg, data_summary, info)  # only now: a failed start leaves no config
     if start:
         with strat.scope():
             opt.build(model.trainable_variables)
@@ -132,10 +132,6 @@ def _train_locked(
         progress(
             f"resuming {out} after epoch {start}/{tcfg.epochs} (optimizer step {int(opt.iterations.numpy())})"
         )
-    if start >= tcfg.epochs:
-        progress(f"{out}: already trained for {start} epochs")
-        require_model(run, state)
-        return read_json(out / "metrics.json") if (out / "metrics.json").exists() else {}
 
     simcc = cfg.simcc_codec()
     train_pipe = KeypointPipeline(
@@ -207,6 +203,16 @@ def _train_locked(
     if info["chief"] and cb.state.get("epoch", 0) >= tcfg.epochs:
         write_json_atomic(out / "metrics.json", result)
     return result
+
+
+def _write_config(out, cfg, data_summary, info) -> None:
+    """The run's ``config.json`` (the chief writes it): the fingerprint :func:`check_run_dir`
+    compares, the whole config, and what the data was."""
+    if info["chief"]:
+        write_json_atomic(
+            out / "config.json",
+            {"fingerprint": cfg.fingerprint(), "config": cfg.to_dict(), "data": data_summary},
+        )
 
 
 def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 1):
