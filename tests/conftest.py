@@ -1,3 +1,7 @@
+import json
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -8,48 +12,102 @@ def rng():
 
 
 def pytest_configure(config):
-    import os
-
     os.environ.setdefault("PYTHONHASHSEED", "0")
 
 
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory):
     """One tiny trained heatmap run (quickstart + helpers.TINY) and its float32 and int8 (PTQ)
-    exports, shared by every test that needs a real model and does not change it."""
+    exports, shared by every test that needs a real model and does not change it.
+
+    Under xdist the first worker to ask builds it in the directory all workers share, under a
+    file lock; the others wait for it and read it (building it twice would cost each worker
+    the time of a training run)."""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    root = root / "tiny_models"
+    root.mkdir(parents=True, exist_ok=True)
+    out = {"run": root / "run", "val": root / "val", "train": root / "train", "root": root}
+    for fmt in ("float32", "int8"):
+        out[fmt] = root / f"m_{fmt}.tflite"
+    with open(root.parent / "tiny_models.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "done").exists():
+            _build_tiny_models(out)
+            (root / "done").write_text("ok")
+    return out
+
+
+def _build_tiny_models(out):
     from helpers import TINY, quiet, synthetic_split
 
     from posenet_mobile.export.exporter import export_run
     from posenet_mobile.train.config import load_config
     from posenet_mobile.train.trainer import train
 
-    root = tmp_path_factory.mktemp("tiny_models")
-    synthetic_split(root, 24)
+    synthetic_split(out["root"], 24)
     train(
         load_config("quickstart", TINY),
-        root / "run",
-        root / "train",
-        root / "val",
+        out["run"],
+        out["train"],
+        out["val"],
         verbose=0,
         progress=quiet,
     )
-    out = {"run": root / "run", "val": root / "val", "train": root / "train", "root": root}
     for fmt in ("float32", "int8"):
-        out[fmt] = root / f"m_{fmt}.tflite"
-        export_run(
-            root / "run", fmt, out[fmt], quantization="ptq", max_pck_drop=100, progress=quiet
-        )
-    return out
+        export_run(out["run"], fmt, out[fmt], quantization="ptq", max_pck_drop=100, progress=quiet)
+
+
+DURATIONS = Path(__file__).with_name("durations.json")
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Run the files with the most ``slow`` tests first, each file's tests in their own order.
+    """Run the longest files first, each file's tests in their own order.
 
     ``make test`` hands whole files to its workers in this order (``--dist loadfile
-    --no-loadscope-reorder``): a long file started last would leave the other worker idle.
+    --no-loadscope-reorder``), so the order decides how evenly the two workers end: a long file
+    started last leaves the other worker idle. A file's length is its seconds in
+    ``tests/durations.json`` (``scripts/update_test_durations.py`` rewrites it from the last
+    run); a file not listed there is guessed from its test count, ``slow`` tests weighing most.
     """
-    first, slow = {}, {}
+    known = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+    first, guess = {}, {}
     for i, item in enumerate(items):
         first.setdefault(item.fspath, i)
-        slow[item.fspath] = slow.get(item.fspath, 0) + (item.get_closest_marker("slow") is not None)
-    items.sort(key=lambda it: (-slow[it.fspath], first[it.fspath]))
+        slow = item.get_closest_marker("slow") is not None
+        guess[item.fspath] = guess.get(item.fspath, 0.0) + (30.0 if slow else 1.0)
+
+    def seconds(path):
+        rel = Path(str(path)).relative_to(Path(str(config.rootpath))).as_posix()
+        return known.get(rel, guess[path])
+
+    length = {path: seconds(path) for path in first}
+    items.sort(key=lambda it: (-length[it.fspath], first[it.fspath]))
+
+
+def pytest_runtest_logreport(report):
+    """Sum each file's seconds (setup, call and teardown) for ``build/test_durations.json``."""
+    path = report.nodeid.split("::")[0]
+    _seconds[path] = _seconds.get(path, 0.0) + report.duration
+
+
+_seconds: dict = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Write the per-file seconds of a whole passing run (in the xdist controller, or a run
+    without xdist) to ``build/test_durations.json``; a partial run (``-k``, one file) writes
+    nothing, so the record always covers the suite."""
+    if hasattr(session.config, "workerinput") or exitstatus != 0 or not _seconds:
+        return
+    if session.config.args and any("::" in a or a.endswith(".py") for a in session.config.args):
+        return
+    if session.config.getoption("keyword") or session.config.getoption("markexpr"):
+        return
+    out = Path(str(session.config.rootpath)) / "build" / "test_durations.json"
+    out.parent.mkdir(exist_ok=True)
+    rounded = {k: round(v, 1) for k, v in sorted(_seconds.items())}
+    out.write_text(json.dumps(rounded, indent=1) + "\n")

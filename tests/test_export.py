@@ -44,11 +44,6 @@ def heatmap_run(tmp_path_factory, data):
     return _run(tmp_path_factory.mktemp("hm") / "run", data, "heatmap")
 
 
-@pytest.fixture(scope="module")
-def regression_run(tmp_path_factory, data):
-    return _run(tmp_path_factory.mktemp("reg") / "run", data, "regression")
-
-
 @pytest.mark.parametrize("fmt", ["float32", "float16", "dynamic", "int8"])
 def test_each_format_converts_and_runs(heatmap_run, tmp_path, fmt):
     out = tmp_path / f"m_{fmt}.tflite"
@@ -143,53 +138,6 @@ def test_short_tensor_names_compute_the_same_and_name_the_outputs(heatmap_run, t
         np.testing.assert_array_equal(a[name], b[name])
 
 
-def test_facing_model_exports_int8_clean_and_decodes_sides(tmp_path_factory, data, tmp_path):
-    root = tmp_path_factory.mktemp("ctx") / "run"
-    cfg = load_config(
-        "quickstart",
-        TINY
-        + ["model.global_context=true", "model.facing_head=true", "model.facing_channels=8"]
-        + ["data.crop_rule=aligned"],  # and aligned crops: the metadata says so
-    )
-    train(cfg, root, *data, verbose=0, progress=quiet)
-    out = tmp_path / "c.tflite"
-    export_run(root, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
-    info = inspect(out)
-    assert info["float_ops"] == [] and "RESIZE_NEAREST_NEIGHBOR" in info["ops"]
-    meta = info["metadata"]
-    assert sorted(o["name"] for o in meta["outputs"]) == [
-        "facing",
-        "heatmaps",
-        "offsets",
-    ]  # tensor order
-    assert meta["decode"]["method"] == "heatmap_offset_sides"
-    assert (
-        meta["decode"]["sides"]["torso"] == [5, 6, 11, 12]
-        and [13, 14] in meta["decode"]["sides"]["pairs_left_right"]
-    )
-    assert (
-        meta["input"]["crop"]["method"] == "aligned"
-        and "hip centre" in meta["input"]["crop"]["rule"]
-    )
-    runner = TFLiteRunner(out)
-    assert runner.meta.input.crop.method == "aligned"
-    from posenet_mobile.geometry import Alignment
-
-    crop = runner.crop_for((120, 160, 3), alignment=Alignment(80.0, 60.0, 30.0, 90.0))
-    assert crop.rotation == 90.0 and crop.width == pytest.approx(2 * 30.0 * runner_padding(runner))
-    named = runner.run_crop(np.zeros((64, 64, 3), np.uint8))
-    assert set(named) == {"heatmaps", "offsets", "facing"}
-    assert runner.decode(named)[0].shape == (1, 17, 2)
-    with pytest.raises(ExportError, match="facing output"):
-        export_run(
-            root, "int8", tmp_path / "d.tflite", decode_in_graph=True, force=True, progress=quiet
-        )
-
-
-def runner_padding(runner) -> float:
-    return runner.meta.input.crop.crop_padding
-
-
 def test_audit_names_a_float_op(heatmap_run):
     from posenet_mobile.compress.quantize import with_pixel_input
     from posenet_mobile.keras import keras
@@ -214,15 +162,6 @@ def test_metadata_round_trips_and_replaces(heatmap_run, tmp_path):
     assert M.read(new) == {"a": [1, 2.5, "x"]}
     assert M.metadata_names(new).count(M.METADATA_NAME) == 1
     TFLiteRunner(new, require_metadata=False).invoke_raw(np.zeros((1, 64, 64, 3), np.float32))
-
-
-def test_regression_export_has_no_heatmap_outputs(regression_run, tmp_path):
-    out = tmp_path / "r.tflite"
-    export_run(regression_run, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
-    names = [o["name"] for o in M.read(out.read_bytes())["outputs"]]
-    assert sorted(names) == ["coords", "visibility"]
-    kp, sc = (r := TFLiteRunner(out)).decode(r.run_crop(np.zeros((64, 64, 3), np.uint8)))
-    assert kp.shape == (1, 17, 2) and sc.shape == (1, 17)
 
 
 def test_decode_in_graph_matches_the_python_decoder(heatmap_run, tmp_path):
@@ -406,36 +345,3 @@ def test_qat_ranges_start_from_data_not_tfmots_default(heatmap_run):
     assert 0.0 < heat < 3.0  # near the data's range (heatmap peaks ~1), not the default 6
     inp = [w for w in qm.weights if "quantize_layer" in w.name and w.name.endswith("max:0")]
     assert inp and float(np.asarray(inp[0])) == 255.0  # the pixel input range stays pinned
-
-
-@pytest.mark.slow
-def test_simcc_exports_its_named_outputs_in_the_models_order_with_side_decoding(
-    tmp_path_factory, data, tmp_path
-):
-    # a square input gives simcc_x and simcc_y one shape: the converter's signature names them;
-    # the facing output is exported with them (codec.order_sides reads it)
-    root = tmp_path_factory.mktemp("simcc") / "run"
-    train(
-        load_config("quickstart", TINY + ["model.head=simcc", "model.facing_head=true"]),
-        root,
-        *data,
-        verbose=0,
-        progress=quiet,
-    )
-    out = tmp_path / "s.tflite"
-    rep = export_run(root, "float32", out, max_pck_drop=100, progress=quiet)
-    assert max(rep["validation"]["keras_vs_tflite"]["max_abs_diff"].values()) < 1e-4
-    meta = M.read(out.read_bytes())
-    assert meta["decode"]["method"] == "simcc_sides" and meta["decode"]["bins_xy"] == [128, 128]
-    assert (
-        meta["decode"]["sides"]["torso"] == [5, 6, 11, 12]
-        and [13, 14] in meta["decode"]["sides"]["pairs_left_right"]
-    )
-    assert sorted(o["name"] for o in meta["outputs"]) == ["facing", "simcc_x", "simcc_y"]
-    runner = TFLiteRunner(out)
-    kp, sc = runner.decode(runner.run_crop(np.zeros((64, 64, 3), np.uint8)))
-    assert kp.shape == (1, 17, 2) and np.all((sc >= 0) & (sc <= 1))
-    rep8 = export_run(
-        root, "int8", tmp_path / "s8.tflite", quantization="ptq", max_pck_drop=100, progress=quiet
-    )
-    assert max(rep8["validation"]["keras_vs_tflite"]["max_diff_lsb"].values()) < 3
