@@ -88,6 +88,38 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda it: (-length[it.fspath], first[it.fspath]))
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` that hands out files by their expected seconds.
+
+    xdist gives a worker its next file while it still runs the last tests of the one before, so
+    a plain queue in longest-first order can still end with one worker running a long file
+    alone. Here the worker asking for work gets the longest file left while its own files add
+    up to no more seconds than any other worker's, and the shortest one otherwise (it will be
+    busy for longer than the others already).
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    known = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+
+    def seconds(scope, unit):  # a file not in durations.json: a second per test
+        return known.get(scope, float(len(unit)))
+
+    class LongestFirst(LoadFileScheduling):
+        def _assign_work_unit(self, node):
+            load = {
+                n: sum(seconds(s, u) for s, u in self.assigned_work.get(n, {}).items())
+                for n in self.nodes
+            }
+            left = sorted(self.workqueue.items(), key=lambda su: seconds(*su), reverse=True)
+            pick = left[0][0] if load[node] <= min(load.values()) else left[-1][0]
+            self.workqueue.move_to_end(pick, last=False)
+            super()._assign_work_unit(node)
+
+    return LongestFirst(config, log)
+
+
 def pytest_runtest_logreport(report):
     """Sum each file's seconds (setup, call and teardown) for ``build/test_durations.json``."""
     path = report.nodeid.split("::")[0]
