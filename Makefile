@@ -8,8 +8,8 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 # Test processes: most tests build tiny models, which is single-threaded Python work, so one
 # process per core nearly halves the wall time; a test file stays on one worker, keeping its
-# module fixtures (trained tiny runs) shared, and files start in the order tests/conftest.py
-# gives them (the longest first). posecore's JUnit tests run as one of those tests.
+# module fixtures (trained tiny runs) shared; tests/conftest.py's scheduler hands out files by
+# their seconds in tests/durations.json. posecore's JUnit tests run as one of those tests.
 PYTEST_WORKERS ?= 2
 
 .PHONY: test lint demo install sysdeps clean
