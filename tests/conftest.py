@@ -15,6 +15,14 @@ def pytest_configure(config):
     os.environ.setdefault("PYTHONHASHSEED", "0")
 
 
+@pytest.fixture(scope="module")
+def data32(tmp_path_factory):
+    """32 synthetic training people and 8 validation people for a module's tiny runs."""
+    from helpers import synthetic_split
+
+    return synthetic_split(tmp_path_factory.mktemp("data"), 32)
+
+
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory):
     """One tiny trained heatmap run (quickstart + helpers.TINY) and its float32 and int8 (PTQ)

@@ -105,3 +105,12 @@ def standing(sample_proportions, arms_forward=False):
     if arms_forward:
         pose["l_shoulder_flex"] = pose["r_shoulder_flex"] = 1.5
     return prop, pose, B.forward_kinematics(prop, pose)
+
+
+def train_tiny(root, data, overrides):
+    """Train ``quickstart`` with ``overrides`` into ``root`` on ``data`` (train, val); returns root."""
+    from posenet_mobile.train.config import load_config
+    from posenet_mobile.train.trainer import train
+
+    train(load_config("quickstart", overrides), root, *data, verbose=0, progress=quiet)
+    return root

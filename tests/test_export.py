@@ -17,10 +17,8 @@ from posenet_mobile.export.exporter import export_run, inspect
 from posenet_mobile.export.policy import QuantizationConfig, export_int8_with_fallback
 from posenet_mobile.runs import load_run
 from posenet_mobile.runtime.runner import TFLiteRunner
-from posenet_mobile.train.config import load_config
-from posenet_mobile.train.trainer import train
 
-from helpers import PLAIN, synthetic_split
+from helpers import PLAIN, train_tiny
 from helpers import TINY as BASE
 
 TINY = PLAIN + BASE + ["compress.prune_epochs=1", "compress.qat_epochs=1"]
@@ -28,20 +26,8 @@ quiet = lambda *_: None  # noqa: E731
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
-    return synthetic_split(root, 32)
-
-
-def _run(root, data, head):
-    cfg = load_config("quickstart", TINY + [f"model.head={head}"])
-    train(cfg, root, *data, verbose=0, progress=quiet)
-    return root
-
-
-@pytest.fixture(scope="module")
-def heatmap_run(tmp_path_factory, data):
-    return _run(tmp_path_factory.mktemp("hm") / "run", data, "heatmap")
+def heatmap_run(tmp_path_factory, data32):
+    return train_tiny(tmp_path_factory.mktemp("hm") / "run", data32, TINY + ["model.head=heatmap"])
 
 
 @pytest.mark.parametrize("fmt", ["float32", "float16", "dynamic", "int8"])

@@ -12,7 +12,7 @@ from posenet_mobile.runtime.runner import TFLiteRunner
 from posenet_mobile.train.config import load_config
 from posenet_mobile.train.trainer import train
 
-from helpers import PLAIN, synthetic_split
+from helpers import PLAIN, train_tiny
 from helpers import TINY as BASE
 
 TINY = PLAIN + BASE
@@ -20,20 +20,10 @@ quiet = lambda *_: None  # noqa: E731
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
-    return synthetic_split(root, 32)
-
-
-def _run(root, data, head):
-    cfg = load_config("quickstart", TINY + [f"model.head={head}"])
-    train(cfg, root, *data, verbose=0, progress=quiet)
-    return root
-
-
-@pytest.fixture(scope="module")
-def regression_run(tmp_path_factory, data):
-    return _run(tmp_path_factory.mktemp("reg") / "run", data, "regression")
+def regression_run(tmp_path_factory, data32):
+    return train_tiny(
+        tmp_path_factory.mktemp("reg") / "run", data32, TINY + ["model.head=regression"]
+    )
 
 
 def test_regression_export_has_no_heatmap_outputs(regression_run, tmp_path):
@@ -45,7 +35,7 @@ def test_regression_export_has_no_heatmap_outputs(regression_run, tmp_path):
     assert kp.shape == (1, 17, 2) and sc.shape == (1, 17)
 
 
-def test_facing_model_exports_int8_clean_and_decodes_sides(tmp_path_factory, data, tmp_path):
+def test_facing_model_exports_int8_clean_and_decodes_sides(tmp_path_factory, data32, tmp_path):
     root = tmp_path_factory.mktemp("ctx") / "run"
     cfg = load_config(
         "quickstart",
@@ -53,7 +43,7 @@ def test_facing_model_exports_int8_clean_and_decodes_sides(tmp_path_factory, dat
         + ["model.global_context=true", "model.facing_head=true", "model.facing_channels=8"]
         + ["data.crop_rule=aligned"],  # and aligned crops: the metadata says so
     )
-    train(cfg, root, *data, verbose=0, progress=quiet)
+    train(cfg, root, *data32, verbose=0, progress=quiet)
     out = tmp_path / "c.tflite"
     export_run(root, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
     info = inspect(out)
@@ -94,7 +84,7 @@ def runner_padding(runner) -> float:
 
 @pytest.mark.slow
 def test_simcc_exports_its_named_outputs_in_the_models_order_with_side_decoding(
-    tmp_path_factory, data, tmp_path
+    tmp_path_factory, data32, tmp_path
 ):
     # a square input gives simcc_x and simcc_y one shape: the converter's signature names them;
     # the facing output is exported with them (codec.order_sides reads it)
@@ -102,7 +92,7 @@ def test_simcc_exports_its_named_outputs_in_the_models_order_with_side_decoding(
     train(
         load_config("quickstart", TINY + ["model.head=simcc", "model.facing_head=true"]),
         root,
-        *data,
+        *data32,
         verbose=0,
         progress=quiet,
     )
