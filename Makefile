@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check posenet_mobile tests benchmarks scripts training
 
 test: lint
-	POSENET_REQUIRE_JAVA=1 $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	POSENET_REQUIRE_JAVA=1 $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 	@if [ -f build/java/junit.log ]; then tail -n 6 build/java/junit.log; fi
 
 demo: $(STAMP)

@@ -72,38 +72,15 @@ def _build_tiny_models(out):
 DURATIONS = Path(__file__).with_name("durations.json")
 
 
-def pytest_collection_modifyitems(session, config, items):
-    """Run the longest files first, each file's tests in their own order.
-
-    ``make test`` hands whole files to its workers in this order (``--dist loadfile
-    --no-loadscope-reorder``), so the order decides how evenly the two workers end: a long file
-    started last leaves the other worker idle. A file's length is its seconds in
-    ``tests/durations.json`` (``scripts/update_test_durations.py`` rewrites it from the last
-    run); a file not listed there is guessed from its test count, ``slow`` tests weighing most.
-    """
-    known = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
-    first, guess = {}, {}
-    for i, item in enumerate(items):
-        first.setdefault(item.fspath, i)
-        slow = item.get_closest_marker("slow") is not None
-        guess[item.fspath] = guess.get(item.fspath, 0.0) + (30.0 if slow else 1.0)
-
-    def seconds(path):
-        rel = Path(str(path)).relative_to(Path(str(config.rootpath))).as_posix()
-        return known.get(rel, guess[path])
-
-    length = {path: seconds(path) for path in first}
-    items.sort(key=lambda it: (-length[it.fspath], first[it.fspath]))
-
-
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadfile`` that hands out files by their expected seconds.
 
     xdist gives a worker its next file while it still runs the last tests of the one before, so
-    a plain queue in longest-first order can still end with one worker running a long file
-    alone. Here the worker asking for work gets the longest file left while its own files add
-    up to no more seconds than any other worker's, and the shortest one otherwise (it will be
-    busy for longer than the others already).
+    a queue in any fixed order can end with one worker running a long file alone. Here the
+    worker asking for work gets the longest file left while its own files add up to no more
+    seconds than any other worker's, and the shortest one otherwise (it will be busy for longer
+    than the others already). A file's seconds are those in ``tests/durations.json``
+    (``scripts/update_test_durations.py`` rewrites it from the last whole run).
     """
     if config.getvalue("dist") != "loadfile":
         return None

@@ -12,11 +12,10 @@ from posenet_mobile.runtime.runner import TFLiteRunner
 from posenet_mobile.train.config import load_config
 from posenet_mobile.train.trainer import train
 
-from helpers import PLAIN, train_tiny
+from helpers import PLAIN, quiet, train_tiny
 from helpers import TINY as BASE
 
 TINY = PLAIN + BASE
-quiet = lambda *_: None  # noqa: E731
 
 
 @pytest.fixture(scope="module")
