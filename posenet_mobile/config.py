@@ -130,6 +130,10 @@ class ModelConfig:
 
     input_size: ``(height, width)`` input pixels; both divisible by 32.
     width: MobileNetV2 width multiplier (alpha), e.g. 0.35, 0.5, 0.75, 1.0.
+    depth: multiplier on the backbone's blocks per stage, in (0, 1]: 1.0 is MobileNetV2's 17
+        inverted-residual blocks, 0.5 keeps 11 and 0.25 or less one per stage, 7
+        (:func:`posenet_mobile.models.backbone.stage_repeats`). A shallower backbone is cheaper
+        to run and much quicker to build and trace (the tests' tiny models use 0.25).
     head: ``heatmap`` | ``regression`` | ``integral`` | ``direct`` | ``simcc`` (see
         :mod:`posenet_mobile.models.heads`).
     output_stride: 4 or 8, input pixels per heatmap cell (the simcc head reads stride-8 features
@@ -168,6 +172,7 @@ class ModelConfig:
 
     input_size: tuple[int, int] = (192, 192)
     width: float = 0.5
+    depth: float = 1.0
     head: str = "heatmap"
     output_stride: int = 4
     decoder_channels: int = 64
@@ -207,6 +212,7 @@ class ModelConfig:
             self,
             "model",
             {
+                "depth": between(0, 1, lo_open=True),
                 "simcc_split": between(1, 8, integer=True),
                 "simcc_hidden": between(8, 1024, integer=True),
             },

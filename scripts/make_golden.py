@@ -2,6 +2,7 @@
 simcc with facing / in-graph-decoded models, write golden vectors for posecore's JUnit tests.
 Usage: python scripts/make_golden.py OUT_DIR (about 3 min)."""
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ def main(out: Path) -> None:
         "model.facing_head=false",
         "model.global_context=false",
         "model.input_size=[64,64]",
+        "model.depth=0.25",
         "model.decoder_channels=16",
         "model.regression_channels=16",
         "train.batch_size=8",
@@ -45,7 +47,8 @@ def main(out: Path) -> None:
         ("simcc", ["model.head=simcc"], [("int8", False), ("float32", False)]),
         ("simcc_sides", ["model.head=simcc", "model.facing_head=true"], [("int8", False)]),
     ):
-        run = work / name
+        # named by its settings: a changed tiny config trains anew instead of being refused
+        run = work / f"{name}-{hashlib.sha256(repr(tiny + sets).encode()).hexdigest()[:8]}"
         train(
             load_config("quickstart", tiny + sets),
             run,

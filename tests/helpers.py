@@ -75,6 +75,7 @@ def people(folder):
 TINY = [
     "model.input_size=[64,64]",
     "model.width=0.35",
+    "model.depth=0.25",
     "model.decoder_channels=16",
     "model.regression_channels=16",
     "train.batch_size=8",

@@ -39,6 +39,7 @@ def test_built_models_have_the_declared_shapes(head):
         "quickstart",
         [
             "model.input_size=[64,64]",
+            "model.depth=0.25",
             "model.decoder_channels=16",
             "model.regression_channels=16",
             f"model.head={head}",

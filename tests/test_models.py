@@ -8,6 +8,7 @@ import pytest
 
 from posenet_mobile.codec import HeatmapCodec
 from posenet_mobile.config import HEAD_TYPES, ModelConfig
+from posenet_mobile.errors import ConfigError
 from posenet_mobile.keras import keras, layers, tfmot
 from posenet_mobile.geometry import normalize_input
 from posenet_mobile.models import build_model, count_macs, inference_model, output_names, profile
@@ -191,6 +192,32 @@ def test_backbone_layer_names_match_keras_mobilenet_v2():
         model.get_layer("block_16_project").get_weights()[0],
         ref.get_layer("block_16_project").get_weights()[0],
     )
+
+
+def test_a_shallower_backbone_keeps_the_first_blocks_of_each_stage_under_their_keras_names():
+    full = build_model(ModelConfig(input_size=(96, 96), width=0.35, decoder_channels=16))
+    cfg = ModelConfig(input_size=(96, 96), width=0.35, decoder_channels=16, depth=0.5)
+    shallow = build_model(cfg)
+    blocks = lambda m: sorted(  # noqa: E731
+        {int(l.name.split("_")[1]) for l in m.layers if l.name.startswith("block_")}
+    )
+    assert blocks(full) == list(range(1, 17))
+    # stages of 2, 3, 4, 3, 3 blocks keep 1, 2, 2, 2, 2 of them: their first blocks' ids
+    assert blocks(shallow) == [1, 3, 4, 6, 7, 10, 11, 13, 14, 16]
+    assert shallow.output_names == full.output_names
+    assert [o.shape for o in shallow.outputs] == [o.shape for o in full.outputs]
+    assert count_macs(shallow) < count_macs(full)
+    ref = keras.applications.MobileNetV2(
+        input_shape=(96, 96, 3), alpha=0.35, include_top=False, weights=None
+    )
+    ref_names = {l.name for l in ref.layers}
+    assert copy_weights_by_name(ref, shallow) == sum(
+        1 for l in shallow.layers if l.weights and l.name in ref_names
+    )
+    with pytest.raises(ConfigError, match="model.depth"):
+        ModelConfig(depth=0)
+    with pytest.raises(ConfigError, match="model.depth"):
+        ModelConfig(depth=1.5)
 
 
 def test_block_pruning_zeroes_runs_of_input_weights():

@@ -8,6 +8,8 @@ All activations are separate ``ReLU(6.)`` layers: ``Conv2D(activation='relu6')``
 
 from __future__ import annotations
 
+import math
+
 from ..errors import ModelError
 from ..keras import keras, layers
 
@@ -75,8 +77,18 @@ def inverted_residual(x, expansion, filters, stride, block_id):
     return x
 
 
-def mobilenet_v2_features(inputs, width: float):
+def stage_repeats(depth: float = 1.0) -> list[int]:
+    """Blocks per stage at depth multiplier ``depth`` (EfficientNet's depth coefficient, applied
+    to MobileNetV2's repeats): ``ceil(n * depth)``, at least one block per stage."""
+    return [max(1, math.ceil(n * depth - 1e-9)) for _, _, n, _ in MOBILENET_V2_BLOCKS]
+
+
+def mobilenet_v2_features(inputs, width: float, depth: float = 1.0):
     """Build the backbone on ``inputs`` (N, H, W, 3), float RGB in [-1, 1].
+
+    depth: a multiplier on each stage's repeats (:func:`stage_repeats`); 1.0 is MobileNetV2. A
+    shallower backbone keeps the first blocks of each stage under their Keras names
+    (``block_{id}_*`` as in the full network), so ImageNet weights still copy by name.
 
     Returns ``{stride: tensor}`` for strides 4, 8, 16 and 32 (the last block output of each
     resolution), NHWC.
@@ -86,15 +98,15 @@ def mobilenet_v2_features(inputs, width: float):
     x = layers.BatchNormalization(name="bn_Conv1", **BN_KW)(x)
     x = layers.ReLU(6.0, name="Conv1_relu")(x)
     feats, stride, block_id = {}, 2, 0
-    for t, c, n, s in MOBILENET_V2_BLOCKS:
+    for (t, c, n, s), keep in zip(MOBILENET_V2_BLOCKS, stage_repeats(depth)):
         filters = make_divisible(int(c * width))
-        for i in range(n):
+        for i in range(keep):
             st = s if i == 0 else 1
             if st == 2:
                 feats[stride] = x
                 stride *= 2
-            x = inverted_residual(x, t, filters, st, block_id)
-            block_id += 1
+            x = inverted_residual(x, t, filters, st, block_id + i)
+        block_id += n
     feats[stride] = x
     return {s: feats[s] for s in (4, 8, 16, 32)}
 

@@ -38,7 +38,7 @@ def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True
     leaves out the training-only stop-gradient ops (the saved model's graph; same layers and
     weights)."""
     inputs = keras.Input((*cfg.input_size, 3), name="image")
-    feats = mobilenet_v2_features(inputs, cfg.width)
+    feats = mobilenet_v2_features(inputs, cfg.width, cfg.depth)
     stride = max(cfg.output_stride, 8) if cfg.head == "simcc" else cfg.output_stride
     decoded = top_down_decoder(feats, stride, cfg.decoder_channels)
     x = decoded[stride]
