@@ -13,6 +13,7 @@ Variants (``--variants``):
 * ``memory``: one batch held in memory and repeated: the ceiling of any input-pipeline lever.
 * ``spe4``: ``train.steps_per_execution=4``.
 * ``batch16``: ``train.batch_size=16`` (per-image cost of a smaller batch; changes the optimisation).
+* ``depth05``: ``model.depth=0.5``, 11 of MobileNetV2's 17 backbone blocks (changes the model).
 * ``inter1``: one inter-op thread (ops of a step run one after another).
 * ``xla``: ``jit_compile=True`` on the train step (with the upsampling stand-in below).
 * ``eval``: seconds of one validation pass (what ``train.eval_every`` saves), beside an epoch's.
@@ -20,7 +21,7 @@ Variants (``--variants``):
 Also reported: images/s and CPU ms per image (process time; the machine's CPU share varies).
 
 Usage: .venv/bin/python benchmarks/train_throughput.py [--config quickstart] [--rounds 3]
-       [--steps 16] [--variants baseline,memory,spe4,batch16,inter1,xla,eval]
+       [--steps 16] [--variants baseline,memory,spe4,batch16,depth05,inter1,xla,eval]
 """
 
 import argparse
@@ -34,7 +35,7 @@ import time
 from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VARIANTS = ("baseline", "memory", "spe4", "batch16", "inter1", "xla", "eval")
+VARIANTS = ("baseline", "memory", "spe4", "batch16", "depth05", "inter1", "xla", "eval")
 
 
 def _xla_compatible_upsampling():
@@ -60,7 +61,11 @@ def _variant(a, name, data):
     from posenet_mobile.train.config import load_config
     from posenet_mobile.train.trainer import compiled_model
 
-    sets = {"spe4": ["train.steps_per_execution=4"], "batch16": ["train.batch_size=16"]}
+    sets = {
+        "spe4": ["train.steps_per_execution=4"],
+        "batch16": ["train.batch_size=16"],
+        "depth05": ["model.depth=0.5"],
+    }
     cfg = load_config(a.config, list(a.set) + sets.get(name, []))
     bs = cfg.train.batch_size
     steps = a.steps * 32 // bs  # the same number of images for every batch size

@@ -19,6 +19,7 @@ LEVERS = {
     "memory": "one batch repeated from memory (ceiling of any input-pipeline lever)",
     "spe4": "`train.steps_per_execution=4`",
     "batch16": "`train.batch_size=16` (changes the optimisation)",
+    "depth05": "`model.depth=0.5`: 11 of the 17 backbone blocks (changes the model)",
     "inter1": "one inter-op thread",
     "xla": "`jit_compile=True` (XLA), upsampling stand-in",
     "eval": "one validation pass, timed after the baseline segments (the row repeats the baseline)",
