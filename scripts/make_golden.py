@@ -1,6 +1,6 @@
 """Train five tiny runs, export heatmap / heatmap with facing (side decoding) / regression / simcc /
 simcc with facing / in-graph-decoded models, write golden vectors for posecore's JUnit tests.
-Usage: python scripts/make_golden.py OUT_DIR (about 3 min)."""
+Usage: python scripts/make_golden.py OUT_DIR."""
 
 import hashlib
 import sys
