@@ -164,6 +164,10 @@ class ModelConfig:
         through a stop-gradient (BlazePose, Fig. 4): the backbone and decoder learn from the
         heatmap loss alone, the encoder learns to read them. Training-only: the saved model has
         no such op (:func:`posenet_mobile.models.build.strip_stop_gradients`).
+    heatmap_supervision: the simcc head's backbone and decoder also learn from heatmaps, as
+        BlazePose's regression head does: a heatmap + offset branch at ``output_stride`` (its own
+        trunk on the decoder, outputs ``heatmaps`` and ``offsets``) trains beside the head and is
+        cut at export, so the exported graph and its cost are the plain simcc head's.
     coord_loss: the loss on ``coords`` (heads ``regression`` and ``direct``): ``l1``, or
         ``laplace``: the head also predicts a scale per coordinate (a training-only output
         ``coords_dist``) and is trained by its Laplace negative log-likelihood, RLE's
@@ -185,6 +189,7 @@ class ModelConfig:
     simcc_split: int = 2
     simcc_hidden: int = 128
     regression_stop_gradient: bool = False
+    heatmap_supervision: bool = False
     coord_loss: str = "l1"
 
     def __post_init__(self):
@@ -223,7 +228,16 @@ class ModelConfig:
             raise ConfigError(
                 f"model.global_context: feeds a heatmap or simcc head; head {self.head!r} has none"
             )
-        check_bools(self, "model", ("facing_head", "global_context", "regression_stop_gradient"))
+        check_bools(
+            self,
+            "model",
+            ("facing_head", "global_context", "regression_stop_gradient", "heatmap_supervision"),
+        )
+        if self.heatmap_supervision and self.head != "simcc":
+            raise ConfigError(
+                f"model.heatmap_supervision: a training-only heatmap branch for the simcc head; "
+                f"head {self.head!r} has heatmaps of its own or none to supervise"
+            )
         if self.regression_stop_gradient and self.head != "regression":
             raise ConfigError(
                 f"model.regression_stop_gradient: separates the regression head's encoder from its "

@@ -2,6 +2,8 @@
 aligned crops), each on its own tiny trained run (64 px, width 0.35). Kept apart from
 test_export.py so that ``make test``'s workers can run the two files side by side."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -86,15 +88,13 @@ def test_simcc_exports_its_named_outputs_in_the_models_order_with_side_decoding(
     tmp_path_factory, data32, tmp_path
 ):
     # a square input gives simcc_x and simcc_y one shape: the converter's signature names them;
-    # the facing output is exported with them (codec.order_sides reads it)
+    # the facing output is exported with them (codec.order_sides reads it); the heatmap branch
+    # of model.heatmap_supervision trains (its loss is logged) and is cut at export
     root = tmp_path_factory.mktemp("simcc") / "run"
-    train(
-        load_config("quickstart", TINY + ["model.head=simcc", "model.facing_head=true"]),
-        root,
-        *data32,
-        verbose=0,
-        progress=quiet,
-    )
+    over = ["model.head=simcc", "model.facing_head=true", "model.heatmap_supervision=true"]
+    train(load_config("quickstart", TINY + over), root, *data32, verbose=0, progress=quiet)
+    history = json.loads((root / "history.json").read_text())
+    assert any("heatmaps" in k for k in history) and any("simcc_x" in k for k in history)
     out = tmp_path / "s.tflite"
     rep = export_run(root, "float32", out, max_pck_drop=100, progress=quiet)
     assert max(rep["validation"]["keras_vs_tflite"]["max_abs_diff"].values()) < 1e-4

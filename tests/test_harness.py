@@ -186,6 +186,59 @@ def test_predict_images_folder_with_a_corrupt_file_and_video(models, tmp_path):
     ).exists()
 
 
+def test_a_photo_is_searched_in_passes_each_cropped_from_the_last_pose(models):
+    """predict_photo: the whole image first, then each next crop from the last pose as the video
+    tracker takes it (the pose's box; for a model with aligned crops its alignment too); a lost
+    pose ends the search with the last result."""
+    import dataclasses
+
+    from posenet_mobile import geometry as G
+    from posenet_mobile.errors import ConfigError
+    from posenet_mobile.runtime.predict import predict_photo
+    from posenet_mobile.schema import COCO17, torso_indices
+
+    kp = np.zeros((17, 2))
+    kp[:] = [100, 60]
+    kp[[5, 6]] = [[90, 80], [110, 80]]  # an upright person: shoulders above the hips
+    kp[[11, 12]] = [[92, 130], [108, 130]]
+    kp[[15, 16]] = [[92, 190], [108, 190]]
+
+    class Recording:
+        """The real runner's metadata; poses given, crops asked for recorded."""
+
+        def __init__(self, scores, crop_method="box"):
+            meta = TFLiteRunner(models["int8"]).meta
+            crop = dataclasses.replace(
+                meta.input.crop, extra={**meta.input.crop.extra, "method": crop_method}
+            )
+            self.meta = dataclasses.replace(meta, input=dataclasses.replace(meta.input, crop=crop))
+            self.calls, self.scores = [], scores
+
+        def predict_frame(self, frame, box=None, alignment=None):
+            self.calls.append((box, alignment))
+            return {"keypoints": kp.copy(), "scores": np.array(self.scores[len(self.calls) - 1])}
+
+    img = np.zeros((200, 200, 3), np.uint8)
+    boxed = Recording([np.full(17, 0.9)] * 3)
+    assert predict_photo(boxed, img, 3)["passes"] == 3
+    assert boxed.calls == [(None, None)] + [([90.0, 60.0, 20.0, 130.0], None)] * 2
+    seen = Recording([np.full(17, 0.9)] * 3, "aligned")
+    assert predict_photo(seen, img, 3)["passes"] == 3
+    assert seen.calls[0] == (None, None)  # the whole image
+    want = G.alignment_from_keypoints(kp, np.ones(17, bool), torso_indices(COCO17.names))
+    for box, al in seen.calls[1:]:
+        assert box == [90.0, 60.0, 20.0, 130.0]
+        assert al.as_array().tolist() == pytest.approx(want.as_array().tolist())
+    lost = Recording([np.zeros(17), np.full(17, 0.9)])
+    res = predict_photo(lost, img, 3)
+    assert res["passes"] == 1 and len(lost.calls) == 1 and res["scores"].max() == 0
+    with pytest.raises(ConfigError, match="--passes"):
+        predict_photo(seen, img, 0)
+    real = TFLiteRunner(models["int8"])
+    one = predict_photo(real, np.asarray(img), 1)
+    assert one["passes"] == 1 and one["crop"] == real.crop_for(img.shape)
+
+
 def test_one_euro_and_roi_tracker():
     from posenet_mobile.runtime.tracking import OneEuroFilter, RoiTracker
 
@@ -232,7 +285,7 @@ def test_the_tracker_follows_a_lying_person_with_a_turned_crop():
 
 def test_compare_rows_differ_in_their_head_settings_only():
     from posenet_mobile.harness import compare
-    from posenet_mobile.models.build import build_model, inference_model
+    from posenet_mobile.models.build import build_model, inference_model, output_names
     from posenet_mobile.models.profile import count_macs
     from posenet_mobile.train.config import load_config
 
@@ -247,6 +300,7 @@ def test_compare_rows_differ_in_their_head_settings_only():
         "regression_sg",
         "regression_laplace",
         "heatmap_s8",
+        "simcc_hm",
     ]
     assert (
         len({json.dumps(compare.budget(c), sort_keys=True) for c in cfgs.values()}) == 1
@@ -265,10 +319,11 @@ def test_compare_rows_differ_in_their_head_settings_only():
         and m["regression_laplace"].coord_loss == "laplace"
     )
     assert not any(
-        m[h].regression_stop_gradient or m[h].coord_loss != "l1"
+        m[h].regression_stop_gradient or m[h].coord_loss != "l1" or m[h].heatmap_supervision
         for h in m
         if h not in compare.VARIANTS
     )
+    assert m["simcc_hm"].heatmap_supervision and m["simcc_hm"].global_context
     assert m["heatmap_s8"].output_stride == 8 and m["heatmap"].output_stride == 4
     assert (
         cfgs["heatmap_s8"].codec.sigma == cfgs["heatmap"].codec.sigma / 2
@@ -279,6 +334,11 @@ def test_compare_rows_differ_in_their_head_settings_only():
     for h in ("direct", "regression_sg", "regression_laplace"):
         assert size[h] == size["regression"], h
     assert size["heatmap_s8"][1] < size["heatmap"][1]  # no stride-4 stage
+    # simcc_hm trains a heatmap branch at stride 4 beside the head; its export is plain simcc
+    assert size["simcc_hm"] == size["simcc"]
+    trained = output_names(build_model(m["simcc_hm"]))
+    assert trained[:4] == ["simcc_x", "simcc_y", "heatmaps", "offsets"]
+    assert build_model(m["simcc_hm"]).get_layer("heatmaps").output.shape[1:3] == (16, 16)
 
 
 @pytest.mark.slow

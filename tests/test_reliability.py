@@ -325,6 +325,7 @@ BAD_VALUES = [
     ("train.warmup_epochs=.nan", "train.warmup_epochs"),
     ("compress.max_pck_drop=200", "compress.max_pck_drop"),
     ("model.global_context=1", "model.global_context"),
+    ("model.heatmap_supervision=true", "model.heatmap_supervision: a training-only heatmap"),
 ]
 
 

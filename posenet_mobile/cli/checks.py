@@ -58,7 +58,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from ..runtime.predict import predict
+    from ..runtime.predict import PHOTO_PASSES, predict
 
     res = predict(
         args.model,
@@ -67,6 +67,7 @@ def cmd_predict(args) -> int:
         threads=args.threads,
         progress=err,
         detector=args.detector,
+        passes=PHOTO_PASSES if args.passes is None else args.passes,
     )
     print(json.dumps(res))
     return 0
@@ -121,6 +122,13 @@ def add_parsers(sub) -> None:
         default=None,
         help="FILE.tflite person detector (benchmarks/detector.py exports one): every person in a "
         "photo gets their own crop; a video is detected on its first frame and when the pose is lost",
+    )
+    s.add_argument(
+        "--passes",
+        type=int,
+        default=None,
+        help="photos without --detector: the whole image, then crops from the last pose, this "
+        "many passes in all (default: the package's choice, runtime.predict.PHOTO_PASSES)",
     )
     s.add_argument("--out", default="predictions", help="output folder")
     s.add_argument("--threads", type=int, default=1)

@@ -16,6 +16,9 @@ the four heads of :mod:`posenet_mobile.models.heads`:
 * ``heatmap_s8``: the heatmap head at output stride 8 (``model.output_stride: 8``), as PoseNet
   decodes heatmaps plus offsets at a coarse stride (Papandreou et al. 2017): no stride-4 decoder
   stage, the Gaussian's width kept in input pixels (:func:`row_config`);
+* ``simcc_hm``: ``simcc`` whose backbone and decoder also learn from a heatmap + offset branch
+  at the preset's output stride, cut at export (``model.heatmap_supervision``): BlazePose's
+  heatmap supervision given to the simcc head, so the exported graph is plain simcc's;
 
 the preset's left/right options (``model.facing_head``, ``model.facing_channels``) stay on the
 heatmap rows only: simcc can read a facing output too (``simcc_sides``), but at the quickstart
@@ -48,6 +51,7 @@ VARIANTS = {
     "regression_sg": ("regression", {"regression_stop_gradient": True}),
     "regression_laplace": ("regression", {"coord_loss": "laplace"}),
     "heatmap_s8": ("heatmap", {"output_stride": 8}),
+    "simcc_hm": ("simcc", {"heatmap_supervision": True}),
 }
 ROWS = HEADS + tuple(VARIANTS)
 
@@ -63,6 +67,7 @@ HEAD_OPTIONS = (
     "regression_stop_gradient",
     "coord_loss",
     "output_stride",
+    "heatmap_supervision",
 )
 
 
@@ -73,7 +78,7 @@ def row_model(model, row: str):
         raise ConfigError(f"compare-heads: unknown row {row!r}; expected one of {ROWS}")
     head, settings = VARIANTS.get(row, (row, {}))
     hm = head == "heatmap"
-    plain = {"regression_stop_gradient": False, "coord_loss": "l1"}
+    plain = {"regression_stop_gradient": False, "coord_loss": "l1", "heatmap_supervision": False}
     return dataclasses.replace(
         model,
         head=head,

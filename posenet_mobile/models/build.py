@@ -34,13 +34,16 @@ from .heads import (
 def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True) -> "keras.Model":
     """Build the training model for ``cfg`` (outputs in
     :data:`posenet_mobile.contract.TRAINING_OUTPUTS` order, then
-    ``coords_dist`` where ``cfg.coord_loss`` is ``laplace``, then ``facing``). ``training=False``
+    ``coords_dist`` where ``cfg.coord_loss`` is ``laplace``, or ``heatmaps`` and ``offsets`` for a
+    simcc head with ``cfg.heatmap_supervision``, then ``facing``). ``training=False``
     leaves out the training-only stop-gradient ops (the saved model's graph; same layers and
     weights)."""
     inputs = keras.Input((*cfg.input_size, 3), name="image")
     feats = mobilenet_v2_features(inputs, cfg.width, cfg.depth)
     stride = max(cfg.output_stride, 8) if cfg.head == "simcc" else cfg.output_stride
-    decoded = top_down_decoder(feats, stride, cfg.decoder_channels)
+    # a simcc head with heatmap supervision decodes on to the heatmaps' stride for its branch
+    decode_to = cfg.output_stride if cfg.heatmap_supervision else stride
+    decoded = top_down_decoder(feats, decode_to, cfg.decoder_channels)
     x = decoded[stride]
     k = cfg.num_keypoints
     ctx = global_context(feats[32], x.shape[1:3], int(x.shape[-1])) if cfg.global_context else None
@@ -80,6 +83,8 @@ def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True
                 x, k, cfg.decoder_channels, cfg.simcc_hidden, SimCCCodec.for_model(cfg).bins, ctx
             )
         )
+        if cfg.heatmap_supervision:  # training-only: inference_model cuts it
+            outputs += heatmap_head(decoded[cfg.output_stride], k, cfg.decoder_channels)
     else:  # ModelConfig validates; kept for direct callers
         raise ModelError(f"model.head: unknown head {cfg.head!r}")
     if cfg.facing_head:  # exported with the SIDE_HEADS, whose decoders read it; cut from the others
@@ -92,7 +97,8 @@ def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True
 
 
 def inference_model(model: "keras.Model", head: str) -> "keras.Model":
-    """The exported graph: for ``regression`` the heatmap branch is cut off (BlazePose). A
+    """The exported graph: for ``regression``, and ``simcc`` with heatmap supervision, the
+    heatmap branch is cut off (BlazePose). A
     heatmap or simcc model's ``facing`` output stays (its decoder reads it: :data:`~posenet_mobile.config.SIDE_HEADS`).
 
     Layers (and weights) are shared with ``model``; nothing is copied.

@@ -1,7 +1,8 @@
 """``predict``: run an exported model on an image, a folder of images or a video file.
 
-Images: the whole image is the person crop (letterboxed), as for a single-person photo; with a
-person detector (``detector``) every person it finds gets their own crop, and all are drawn. Writes
+Images: one person per photo, found as a camera would follow them (:func:`predict_photo`): the
+whole image (letterboxed) first, then crops taken from the last pose; with a person detector
+(``detector``) every person it finds gets their own crop, and all are drawn. Writes
 ``OUT/<name>.jpg`` with the skeleton, ``OUT/<name>.json`` and ``OUT/keypoints.json`` (all images)
 in the COCO results format (plus ``file_name``). Video: each frame is cropped around the previous frame's pose
 (:class:`~posenet_mobile.runtime.tracking.RoiTracker`, full frame when lost) and smoothed with the
@@ -36,6 +37,30 @@ def _schema(runner) -> KeypointSchema:
     return KeypointSchema(
         k.names, tuple(tuple(p) for p in k.extra["flip_pairs"]), k.skeleton, k.sigmas
     )
+
+
+#: Passes over a photo with no detector (:func:`predict_photo`); chosen on held-out synthetic
+#: single-person images (``benchmarks/photo_passes.py``): the third pass still gained, a fourth not.
+PHOTO_PASSES = 3
+
+
+def predict_photo(runner, frame, passes: int = PHOTO_PASSES) -> dict:
+    """The pose of one person in a photo without a detector, as the video tracker would find it
+    over ``passes`` frames of a still camera: the whole image first, then each next crop from the
+    last pose (:class:`~posenet_mobile.runtime.tracking.RoiTracker`: the pose's alignment for a
+    model with aligned crops, its box otherwise). A pass after which the pose is lost ends the
+    search with the last result. Returns :meth:`TFLiteRunner.predict_frame`'s dict plus
+    ``passes``, the passes run."""
+    if passes < 1:
+        raise ConfigError(f"--passes: expected >= 1, got {passes}")
+    tracker, _ = from_metadata(runner.meta)
+    res, n = runner.predict_frame(frame), 1
+    while n < passes:
+        tracker.update(np.concatenate([res["keypoints"], res["scores"][:, None]], 1))
+        if tracker.box is None:
+            break
+        res, n = runner.predict_frame(frame, tracker.box, tracker.alignment), n + 1
+    return {**res, "passes": n}
 
 
 def _timed(runner, frame, box=None, alignment=None):
@@ -79,6 +104,7 @@ def predict(
     min_score: float = 0.2,
     progress=print,
     detector=None,
+    passes: int = PHOTO_PASSES,
 ) -> dict:
     """Predict on ``inputs`` (file or folder); returns a summary with per-file problems.
 
@@ -87,7 +113,8 @@ def predict(
     names never collide within a run (:func:`output_stems`); ``--out`` is checked before work.
     With ``detector`` (an exported person detector) each image's JSON lists every person found
     (``people``: keypoints, score, box and alignment), and a video is detected on its first frame
-    and whenever the pose is lost.
+    and whenever the pose is lost. Without one, each photo's person is found in ``passes``
+    passes (:func:`predict_photo`).
     """
     src = Path(inputs)
     if not src.exists():
@@ -100,6 +127,8 @@ def predict(
         )
     if threads < 1:
         raise ConfigError(f"--threads: expected >= 1, got {threads}")
+    if passes < 1:
+        raise ConfigError(f"--passes: expected >= 1, got {passes}")
     runner = TFLiteRunner(model, threads=threads)
     schema = _schema(runner)
     pipeline = PosePipeline(detector, runner, threads) if detector is not None else None
@@ -134,8 +163,9 @@ def predict(
         if pipeline is not None:
             results += _predict_people(pipeline, img, f, i, stem, out, min_score, schema, times)
             continue
-        res, dt = _timed(runner, img)
-        times.append(dt)
+        t0 = time.perf_counter()
+        res = predict_photo(runner, img, passes)
+        times.append(time.perf_counter() - t0)
         kp = np.concatenate([res["keypoints"], res["scores"][:, None]], 1)
         drawn = viz.draw_pose(img, np.where(kp[:, 2:] >= min_score, kp, kp * [1, 1, 0]), schema)
         viz.write_image(out / f"{stem}.jpg", drawn)
@@ -145,6 +175,7 @@ def predict(
             "category_id": 1,
             "keypoints": [round(float(v), 2) for v in kp.ravel()],
             "score": round(float(kp[:, 2].mean()), 4),
+            "passes": res["passes"],
             "output": f"{stem}.jpg",
         }
         write_json_atomic(out / f"{stem}.json", rec)
