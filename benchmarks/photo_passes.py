@@ -38,7 +38,7 @@ def main():
     from posenet_mobile.runtime.runner import TFLiteRunner
 
     data = load_coco(a.data)
-    runner = TFLiteRunner(a.model, threads=2)
+    runner = TFLiteRunner(a.model, threads=1)
     per_image = Counter(s.image_path for s in data.samples)
     idx = np.array([i for i, s in enumerate(data.samples) if per_image[s.image_path] == 1])
     k = data.schema.num_keypoints

@@ -1,5 +1,5 @@
-"""Regenerate docs/alignment.md's measured sections from benchmarks/results/alignment.json and
-detector.json.
+"""Regenerate docs/alignment.md's measured sections from benchmarks/results/alignment.json,
+detector.json, pipeline.json and photo_passes.json.
 
     python scripts/update_alignment_doc.py
 
@@ -22,6 +22,8 @@ PIPE_START, PIPE_END = (
     "<!-- pipeline-measurements:start -->\n",
     "<!-- pipeline-measurements:end -->",
 )
+PHOTO = ROOT / "benchmarks" / "results" / "photo_passes.json"
+PHOTO_START, PHOTO_END = "<!-- photo-passes:start -->\n", "<!-- photo-passes:end -->"
 
 
 def _table(title: str, rows: dict, key: str, part: str, counts: str | None) -> list:
@@ -139,12 +141,39 @@ def render_pipeline() -> str:
     return "\n".join(lines + [""])
 
 
+def render_photo() -> str:
+    if not PHOTO.exists():
+        return "Not recorded yet: `python benchmarks/photo_passes.py` writes benchmarks/results/photo_passes.json.\n"
+    doc = json.loads(PHOTO.read_text())
+    rows = doc["rows"]
+    most = max(len(r["by_passes"]) for r in rows.values())
+    lines = [
+        "| row | data | model's crops | people | "
+        + " | ".join(f"{n} pass{'es' if n > 1 else ''}" for n in range(1, most + 1))
+        + " | commit, machine |",
+        "|---|---|---|---|" + "---|" * most + "---|",
+    ]
+    for label, r in rows.items():
+        cells = [f"{b['pck']:.3f}" for b in r["by_passes"]] + [""] * (most - len(r["by_passes"]))
+        p = r["provenance"]
+        lines.append(
+            f"| {label} | {r['data']} | {r['crop_rule']} | {r['people']} | "
+            + " | ".join(cells)
+            + f" | {p.get('commit')}, {p.get('cpu')} |"
+        )
+    commands = sorted({r["command"] for r in rows.values()})
+    lines += ["", "PCK@0.2 of whole-image `predict` after each number of passes. Commands:", ""]
+    lines += [f"- `{c}`" for c in commands]
+    return "\n".join(lines + [""])
+
+
 def main():
     from posenet_mobile.io import replace_section
 
     replace_section(DOC, START, END, render())
     replace_section(DOC, DET_START, DET_END, render_detector())
     replace_section(DOC, PIPE_START, PIPE_END, render_pipeline())
+    replace_section(DOC, PHOTO_START, PHOTO_END, render_photo())
 
 
 if __name__ == "__main__":

@@ -65,10 +65,13 @@ def test_alignment_doc_matches_the_results_file():
     assert section == mod.render(), "docs/alignment.md is stale: run scripts/update_docs.py"
     assert "| inverted" in section or "benchmarks/alignment.py" in section
     text = mod.DOC.read_text()
-    detector = text.split(mod.DET_START, 1)[1].split(mod.DET_END, 1)[0]
-    assert detector == mod.render_detector(), (
-        "docs/alignment.md is stale: run scripts/update_docs.py"
-    )
+    for start, end, render in (
+        (mod.DET_START, mod.DET_END, mod.render_detector),
+        (mod.PIPE_START, mod.PIPE_END, mod.render_pipeline),
+        (mod.PHOTO_START, mod.PHOTO_END, mod.render_photo),
+    ):
+        section = text.split(start, 1)[1].split(end, 1)[0]
+        assert section == render(), "docs/alignment.md is stale: run scripts/update_docs.py"
 
 
 def test_every_generated_section_has_one_regenerating_script():
