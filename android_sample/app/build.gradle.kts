@@ -41,6 +41,16 @@ tasks.register<Copy>("copyModel") {
     rename { name -> if (name.endsWith(".json")) "pose_model.tflite.json" else "pose_model.tflite" }
 }
 
+// The optional person detector (BlazePose's first stage: the first frame and when the pose is lost):
+//   ./gradlew :app:copyDetector -Pdetector=/path/to/detector_int8.tflite
+tasks.register<Copy>("copyDetector") {
+    val detector = project.findProperty("detector") as String?
+        ?: throw GradleException("pass -Pdetector=/path/to/FILE.tflite (exported by benchmarks/detector.py)")
+    from(detector, "$detector.json")
+    into("src/main/assets")
+    rename { name -> if (name.endsWith(".json")) "person_detector.tflite.json" else "person_detector.tflite" }
+}
+
 dependencies {
     implementation(project(":posecore"))
     implementation("androidx.core:core-ktx:1.15.0")

@@ -40,6 +40,48 @@ GEOMETRY = (
 )
 
 
+def detector_metadata(size, codec, threshold: float, outputs, audit=None) -> dict:
+    """The detector's metadata document: ``outputs`` as ``(index, name, shape, (scale,
+    zero_point))`` of the int8 file's output tensors. The exporter writes it; the golden vectors
+    hand posecore's reader one made by this same function."""
+    doc = {
+        "schema_version": M.SCHEMA_VERSION,
+        "kind": DETECTOR_KIND,
+        "producer": f"posenet_mobile {__version__}",
+        "format": "int8",
+        "input": {
+            "name": "image",
+            "size_hw": list(size),
+            "dtype": "uint8",
+            "colour": "RGB",
+            "range": [0, 255],
+            "crop": {"method": "letterbox", "rule": "the whole frame, letterboxed (black bars)"},
+        },
+        "outputs": [
+            {
+                "index": int(index),
+                "name": str(name),
+                "shape": [int(v) for v in shape],
+                "dtype": "int8",
+                "quantization": {"scale": float(q[0]), "zero_point": int(q[1])},
+            }
+            for index, name, shape, q in outputs
+        ],
+        "decode": {
+            "method": "center_alignment",
+            "stride": codec.stride,
+            "min_sigma": codec.min_sigma,
+            "geometry": list(GEOMETRY),
+            "threshold": threshold,
+            "peak": "a cell that is the maximum of its 3x3 neighbourhood (the first in row-major "
+            "order among equals) and scores at least the threshold; geometry read at that cell",
+        },
+    }
+    if audit is not None:
+        doc["int8_audit"] = audit
+    return doc
+
+
 def export_detector(
     model_path, frames, out, threshold: float = 0.3, calibration: int = 100, progress=print
 ) -> dict:
@@ -78,43 +120,16 @@ def export_detector(
     data = T.short_tensor_names(data, order)
     it = Interpreter(model_content=data)
     outs = sorted(it.get_output_details(), key=lambda d: d["index"])
-    doc = {
-        "schema_version": M.SCHEMA_VERSION,
-        "kind": DETECTOR_KIND,
-        "producer": f"posenet_mobile {__version__}",
-        "format": "int8",
-        "input": {
-            "name": "image",
-            "size_hw": list(size),
-            "dtype": "uint8",
-            "colour": "RGB",
-            "range": [0, 255],
-            "crop": {"method": "letterbox", "rule": "the whole frame, letterboxed (black bars)"},
-        },
-        "outputs": [
-            {
-                "index": int(d["index"]),
-                "name": str(d["name"]),
-                "shape": [int(s) for s in d["shape"]],
-                "dtype": "int8",
-                "quantization": {
-                    "scale": float(d["quantization"][0]),
-                    "zero_point": int(d["quantization"][1]),
-                },
-            }
+    doc = detector_metadata(
+        size,
+        codec,
+        threshold,
+        [
+            (int(d["index"]), str(d["name"]), [int(v) for v in d["shape"]], d["quantization"])
             for d in outs
         ],
-        "decode": {
-            "method": "center_alignment",
-            "stride": codec.stride,
-            "min_sigma": codec.min_sigma,
-            "geometry": list(GEOMETRY),
-            "threshold": threshold,
-            "peak": "a cell that is the maximum of its 3x3 neighbourhood (the first in row-major "
-            "order among equals) and scores at least the threshold; geometry read at that cell",
-        },
-        "int8_audit": audit,
-    }
+        audit,
+    )
     staged = M.embed(data, doc)
     progress("export: scoring the int8 detector on the held-out frames")
     doc["validation"] = evaluate_detector(DetectorRunner(staged).as_keras(), frames, codec)

@@ -21,7 +21,9 @@ from ..runtime.runner import TFLiteRunner
 from ..metadata import Tracking
 from ..runtime.tracking import OneEuroFilter, RoiTracker
 from ..schema import COCO17, torso_indices
-from ..detect.codec import DetectionCodec, Person, to_frame
+from ..detect.codec import Detection, DetectionCodec, Person, to_frame
+from ..export.detector import detector_metadata
+from ..runtime.pipeline import person_box
 
 
 def _tensor(raw: np.ndarray) -> dict:
@@ -266,17 +268,26 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
                         "score": d.score,
                         "alignment": d.alignment.as_array().tolist(),
                         "box": list(d.box),
-                        "frame": {
-                            "alignment": to_frame(d, crop, codec.input_size)
-                            .alignment.as_array()
-                            .tolist(),
-                            "box": list(to_frame(d, crop, codec.input_size).box),
-                        },
+                        "frame": _frame_detection(to_frame(d, crop, codec.input_size)),
                     }
                     for d in found
                 ],
             }
         )
+    # a detection whose box has no area (its edges decoded negative): the square about its circle
+    flat = [
+        Detection(0.9, G.Alignment(50.0, 40.0, 12.0, 30.0), (50.0, 40.0, 0.0, 20.0)),
+        Detection(0.8, G.Alignment(20.0, 30.0, 8.0, -90.0), (14.0, 22.0, 12.0, 0.5)),
+    ]
+    detector_doc = detector_metadata(
+        (160, 160),
+        DetectionCodec((160, 160)),
+        0.3,
+        [
+            (3, "det_geometry", [1, 20, 20, 9], (0.05, -3)),
+            (2, "det_heatmap", [1, 20, 20, 1], (1 / 256, -128)),
+        ],
+    )
     out = Path(out_dir) / "tracking.golden.json"
     write_json_atomic(
         out,
@@ -289,9 +300,40 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
             "warp_frame": frame.tolist(),
             "warps": warps,
             "detections": detections,
+            "pose_crop": {"input_hw": list(POSE_CROP_HW), "padding": POSE_CROP_PADDING},
+            "flat_detections": [
+                {
+                    "score": d.score,
+                    "alignment": d.alignment.as_array().tolist(),
+                    "box": list(d.box),
+                    "frame": _frame_detection(d),
+                }
+                for d in flat
+            ],
+            "detector_metadata": detector_doc,
         },
     )
     return out
+
+
+#: The pose model a detection's crop is made for in the golden vectors (any size works).
+POSE_CROP_HW, POSE_CROP_PADDING = (64, 48), 1.25
+
+
+def _frame_detection(d) -> dict:
+    """A detection in frame pixels, with the crop a pose model takes from it under each crop rule
+    (:class:`~posenet_mobile.runtime.pipeline.PosePipeline`)."""
+    return {
+        "alignment": d.alignment.as_array().tolist(),
+        "box": list(d.box),
+        "person_box": list(person_box(d)),
+        "pose_crop_box": G.box_to_crop(person_box(d), POSE_CROP_HW, POSE_CROP_PADDING)
+        .as_array()
+        .tolist(),
+        "pose_crop_aligned": G.aligned_crop(d.alignment, POSE_CROP_HW, POSE_CROP_PADDING)
+        .as_array()
+        .tolist(),
+    }
 
 
 def write_golden(models, out_dir) -> list[str]:

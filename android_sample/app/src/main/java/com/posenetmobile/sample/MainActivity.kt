@@ -17,7 +17,9 @@ import com.posenetmobile.sample.camera.CameraSource
 import com.posenetmobile.sample.data.Device
 import com.posenetmobile.sample.data.FpsMeter
 import com.posenetmobile.sample.data.Pose
+import com.posenetmobile.sample.ml.LiteRtPersonDetector
 import com.posenetmobile.sample.ml.LiteRtPoseDetector
+import com.posenetmobile.sample.ml.hasAsset
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
 
@@ -66,10 +68,19 @@ class MainActivity : AppCompatActivity() {
         executor.execute {
             detector?.close()
             detector = try {
-                LiteRtPoseDetector(this, device, threads).also {
-                    pose = Pose(it.meta.numKeypoints())
-                    runOnUiThread { status.text = "${it.meta.head} ${it.meta.format} ${it.meta.inputWidth}x${it.meta.inputHeight}" }
+                // the person detector is optional: without one a lost pose restarts from the whole frame
+                val person = if (hasAsset(this, LiteRtPersonDetector.ASSET)) LiteRtPersonDetector(this, threads) else null
+                val made = try {
+                    LiteRtPoseDetector(this, device, threads, personDetector = person)
+                } catch (e: RuntimeException) {
+                    person?.close()
+                    throw e
                 }
+                pose = Pose(made.meta.numKeypoints())
+                val first = if (person != null) " + person detector" else ""
+                val m = made.meta
+                runOnUiThread { status.text = "${m.head} ${m.format} ${m.inputWidth}x${m.inputHeight}$first" }
+                made
             } catch (e: PoseModelException) {
                 runOnUiThread { status.text = "Model problem: ${e.message}" }
                 null
@@ -92,7 +103,8 @@ class MainActivity : AppCompatActivity() {
         }
         fps.tick()
         overlay.show(out, det.meta.skeleton)
-        val text = "inference %.1f ms   %.1f FPS".format(out.inferenceMs, fps.fps)
+        val found = if (out.detectorMs > 0) "   detector %.1f ms".format(out.detectorMs) else ""
+        val text = "inference %.1f ms%s   %.1f FPS".format(out.inferenceMs, found, fps.fps)
         runOnUiThread { status.text = text }
     }
 

@@ -74,6 +74,28 @@ public final class DetectionDecoder {
         return out;
     }
 
+    /**
+     * The person box a pose model with box crops takes from a detection (the port of
+     * {@code posenet_mobile.runtime.pipeline.person_box}): its box, or, where the box has no area
+     * (edges decoded negative and clipped to zero), the square around its body circle.
+     */
+    public static double[] personBox(Detection d) {
+        if (d.box[2] >= 1.0 && d.box[3] >= 1.0) return d.box.clone();
+        Alignment a = d.alignment;
+        return new double[] {a.cx - a.radius, a.cy - a.radius, 2.0 * a.radius, 2.0 * a.radius};
+    }
+
+    /**
+     * The crop a pose model takes from a detection in frame pixels (as
+     * {@code posenet_mobile.runtime.pipeline.PosePipeline} does): the alignment's turned crop for
+     * a model with aligned crops, the person box grown by the padding otherwise.
+     */
+    public static Crop poseCrop(Detection d, boolean aligned, int inputHeight, int inputWidth, double padding) {
+        if (aligned) return Crop.aligned(d.alignment, inputHeight, inputWidth, padding);
+        double[] b = personBox(d);
+        return Crop.fromBox(b[0], b[1], b[2], b[3], inputHeight, inputWidth, padding);
+    }
+
     /** A detection in the input pixels of an unrotated letterbox crop, in frame pixels. */
     public static Detection toFrame(Detection d, Crop crop, int inputHeight, int inputWidth) {
         double s = crop.width / inputWidth;

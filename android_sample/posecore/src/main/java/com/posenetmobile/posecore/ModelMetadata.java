@@ -183,7 +183,12 @@ public final class ModelMetadata {
      * document.
      */
     public Boolean matchesModel(java.nio.ByteBuffer model) {
-        if (tfliteSha256 == null) {
+        return sha256Matches(tfliteSha256, model);
+    }
+
+    /** Whether {@code model}'s SHA-256 is {@code sha} (lowercase hex); null when sha is null. */
+    static Boolean sha256Matches(String sha, java.nio.ByteBuffer model) {
+        if (sha == null) {
             return null;
         }
         try {
@@ -193,7 +198,7 @@ public final class ModelMetadata {
             for (byte b : md.digest()) {
                 hex.append(String.format("%02x", b & 0xff));
             }
-            return tfliteSha256.equals(hex.toString());
+            return sha.equals(hex.toString());
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every Java platform", e);
         }

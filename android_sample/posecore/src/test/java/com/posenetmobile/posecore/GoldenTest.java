@@ -286,10 +286,82 @@ public class GoldenTest {
                 double[] gfa = {f.alignment.cx, f.alignment.cy, f.alignment.radius, f.alignment.angle};
                 for (int k = 0; k < 4; k++) assertEquals(d(fa.get(k)), gfa[k], 1e-4);
                 for (int k = 0; k < 4; k++) assertEquals(d(fb.get(k)), f.box[k], 1e-4);
+                assertPoseCrops(m(e.get("frame")), f, m(doc.get("pose_crop")));
                 people++;
             }
         }
         assertTrue("the cases should decode some people", people >= 3);
+    }
+
+    /** The person box and both crop rules' pose crops of a frame detection, against Python's. */
+    static void assertPoseCrops(Map<String, Object> e, DetectionDecoder.Detection f, Map<String, Object> pose) {
+        List<Object> hw = l(pose.get("input_hw"));
+        int h = (int) d(hw.get(0)), w = (int) d(hw.get(1));
+        double pad = d(pose.get("padding"));
+        double[] pb = DetectionDecoder.personBox(f);
+        List<Object> want = l(e.get("person_box"));
+        for (int k = 0; k < 4; k++) assertEquals(d(want.get(k)), pb[k], 1e-4);
+        String[] rules = {"pose_crop_box", "pose_crop_aligned"};
+        for (int r = 0; r < 2; r++) {
+            Crop got = DetectionDecoder.poseCrop(f, r == 1, h, w, pad);
+            Crop exp = crop(l(e.get(rules[r])));
+            double[] g = {got.cx, got.cy, got.width, got.height, got.rotation};
+            double[] x = {exp.cx, exp.cy, exp.width, exp.height, exp.rotation};
+            for (int k = 0; k < 5; k++) assertEquals(rules[r], x[k], g[k], 1e-4);
+            assertEquals(exp.flip, got.flip);
+        }
+    }
+
+    @Test
+    public void aDetectionWithoutABoxGivesTheSquareAboutItsCircle() throws IOException {
+        Map<String, Object> doc = load(new File(dir(), "tracking.golden.json"));
+        int cases = 0;
+        for (Object o : l(doc.get("flat_detections"))) {
+            Map<String, Object> e = m(o);
+            List<Object> a = l(e.get("alignment")), b = l(e.get("box"));
+            DetectionDecoder.Detection det = new DetectionDecoder.Detection(d(e.get("score")),
+                    new Alignment(d(a.get(0)), d(a.get(1)), d(a.get(2)), d(a.get(3))),
+                    new double[] {d(b.get(0)), d(b.get(1)), d(b.get(2)), d(b.get(3))});
+            assertPoseCrops(m(e.get("frame")), det, m(doc.get("pose_crop")));
+            cases++;
+        }
+        assertEquals(2, cases);
+    }
+
+    @Test
+    public void detectorMetadataReadsTheExportersDocument() throws IOException {
+        Map<String, Object> doc = m(load(new File(dir(), "tracking.golden.json")).get("detector_metadata"));
+        DetectorMetadata meta = DetectorMetadata.parse(toJson(doc));
+        assertEquals(160, meta.inputHeight);
+        assertEquals(160, meta.inputWidth);
+        assertEquals(8, meta.stride);
+        assertEquals(0.3, meta.threshold, 1e-12);
+        assertEquals(2, meta.heatmap.index);
+        assertEquals(3, meta.geometry.index);
+        assertEquals(-128, meta.heatmap.zeroPoint);
+        assertEquals(0.05f, meta.geometry.scale, 0f);
+        assertEquals(20, meta.grid()[0]);
+        assertEquals(20, meta.grid()[1]);
+        assertEquals(null, meta.matchesModel(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3})));
+        // a pose model's document is refused with the field that tells them apart
+        Map<String, Object> pose = new java.util.HashMap<>(doc);
+        pose.remove("kind");
+        try {
+            DetectorMetadata.parse(toJson(pose));
+            fail("a document without kind: person_detector was accepted");
+        } catch (PoseModelException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("'kind'"));
+        }
+        Map<String, Object> decode = new java.util.HashMap<>(m(doc.get("decode")));
+        decode.remove("threshold");
+        Map<String, Object> noThreshold = new java.util.HashMap<>(doc);
+        noThreshold.put("decode", decode);
+        try {
+            DetectorMetadata.parse(toJson(noThreshold));
+            fail("a document without decode.threshold was accepted");
+        } catch (PoseModelException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("'decode.threshold'"));
+        }
     }
 
     @Test

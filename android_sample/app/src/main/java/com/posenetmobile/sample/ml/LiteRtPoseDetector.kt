@@ -3,6 +3,7 @@ package com.posenetmobile.sample.ml
 import android.content.Context
 import android.graphics.Bitmap
 import com.posenetmobile.posecore.Crop
+import com.posenetmobile.posecore.DetectionDecoder
 import com.posenetmobile.posecore.ModelMetadata
 import com.posenetmobile.posecore.OneEuroFilter
 import com.posenetmobile.posecore.PoseDecoder
@@ -17,8 +18,9 @@ import java.nio.ByteBuffer
 import java.nio.ByteOrder
 
 /**
- * [PoseDetector] on the LiteRT Interpreter API. All maths (crop, dequantisation, decoding,
- * smoothing, ROI tracking) is posecore's, the code the JVM tests check against the Python
+ * [PoseDetector] on the LiteRT Interpreter API, with an optional [LiteRtPersonDetector] for the
+ * first frame and after the pose is lost. All maths (crop, dequantisation, decoding, detection
+ * decoding, smoothing, ROI tracking) is posecore's, the code the JVM tests check against the Python
  * harness's golden vectors. Every buffer a frame needs (input, outputs, dequantised maps, pixels,
  * the crop's bitmap and canvas) is allocated here, once.
  */
@@ -27,6 +29,8 @@ class LiteRtPoseDetector(
     device: Device,
     threads: Int,
     modelAsset: String = "pose_model.tflite",
+    /** Finds the person on the first frame and when the pose is lost; without it, the whole frame. */
+    private val personDetector: LiteRtPersonDetector? = null,
 ) : PoseDetector {
     private val files = ModelFiles(context, modelAsset)
     val meta: ModelMetadata = files.meta
@@ -98,15 +102,22 @@ class LiteRtPoseDetector(
     override fun estimate(frame: Bitmap, timeSeconds: Double, out: Pose) {
         val box = tracker.box()
         val alignment = tracker.alignment()
+        if (framePixels.size != frame.width * frame.height) framePixels = IntArray(frame.width * frame.height)
+        frame.getPixels(framePixels, 0, frame.width, 0, 0, frame.width, frame.height)
+        // BlazePose's pipeline: the previous pose gives the crop; the first frame, or one after
+        // the pose was lost, asks the person detector (the whole frame without one)
+        val lost = alignment == null && box == null
+        val found = if (lost) personDetector?.detect(framePixels, frame.width, frame.height) else null
+        out.detectorMs = if (lost && personDetector != null) personDetector.inferenceMs else 0.0
         val crop = if (alignment != null) {
             Crop.aligned(alignment, meta.inputHeight, meta.inputWidth, meta.cropPadding)
         } else if (box != null) {
             Crop.fromBox(box[0], box[1], box[2], box[3], meta.inputHeight, meta.inputWidth, meta.cropPadding)
+        } else if (found != null) {
+            DetectionDecoder.poseCrop(found, meta.cropAligned, meta.inputHeight, meta.inputWidth, meta.cropPadding)
         } else {
             Crop.letterbox(frame.height, frame.width, meta.inputHeight, meta.inputWidth)
         }
-        if (framePixels.size != frame.width * frame.height) framePixels = IntArray(frame.width * frame.height)
-        frame.getPixels(framePixels, 0, frame.width, 0, 0, frame.width, frame.height)
         crop.warp(framePixels, frame.width, frame.height, meta.inputHeight, meta.inputWidth, pixels)
         fillInput()
         for (b in outBytes) b.rewind()
@@ -156,5 +167,6 @@ class LiteRtPoseDetector(
     override fun close() {
         interpreter.close()
         gpu?.close()
+        personDetector?.close()
     }
 }
