@@ -85,13 +85,56 @@ def tiny_detector(tmp_path_factory):
     synthesize(root / "val", 4, seed=1, cfg=cfg, workers=1, progress=False)
     quiet = lambda *_: None  # noqa: E731
     metrics = train_detector(
-        root / "train", root / "val", root / "run", input_size=(64, 64), epochs=1, progress=quiet
+        root / "train",
+        root / "val",
+        root / "run",
+        input_size=(64, 64),
+        epochs=1,
+        progress=quiet,
+        depth=0.25,
     )
     assert (root / "run" / "metrics.json").exists()
     assert metrics["frames"] == 4 and 0.0 <= metrics["ap50"] <= 1.0 and metrics["train_frames"] == 8
     out = root / "det.tflite"
     doc = export_detector(root / "run" / "detector.keras", root / "val", out, 0.0, 8, quiet)
-    return out, doc
+    return out, doc, root
+
+
+def test_the_detector_compresses_through_pruning_and_pqat_to_an_integer_file(
+    tiny_detector, tmp_path
+):
+    """The pose chain's compression on the detector: pruned kernels stay zero through QAT, and
+    the QAT model converts with its own ranges to an all-integer file that says how it was made."""
+    from posenet_mobile.detect.compress import pqat_detector
+    from posenet_mobile.export.detector import export_detector
+    from posenet_mobile.runtime.detector import DetectorRunner
+
+    root = tiny_detector[2]
+    qat, report = pqat_detector(
+        root / "run" / "detector.keras",
+        root / "train",
+        target_sparsity=0.5,
+        prune_epochs=1,
+        qat_epochs=1,
+        batch_size=4,
+        progress=lambda *_: None,
+    )
+    assert report["sparsity"]["prunable_sparsity"] == pytest.approx(0.5, abs=0.02)
+    out = tmp_path / "dq.tflite"
+    doc = export_detector(
+        root / "run" / "detector.keras",
+        root / "val",
+        out,
+        0.0,
+        progress=lambda *_: None,
+        qat=qat,
+        compression=report,
+    )
+    assert doc["int8_audit"]["float_ops"] == [] and doc["quantization"]["method"] == "pqat"
+    assert doc["quantization"]["compression"]["target_sparsity"] == 0.5
+    assert tiny_detector[1]["quantization"]["method"] == "ptq"
+    found = DetectorRunner(out).detect(np.zeros((90, 120, 3), np.uint8))
+    assert len(found) >= 1 and all(0 <= d.score <= 1 for d in found)  # threshold 0: some peak
 
 
 def test_the_exported_detector_carries_its_metadata_and_pose_files_refuse_its_role(
@@ -101,7 +144,7 @@ def test_the_exported_detector_carries_its_metadata_and_pose_files_refuse_its_ro
     from posenet_mobile.runtime.detector import DetectorRunner
     from posenet_mobile.runtime.runner import TFLiteRunner
 
-    path, doc = tiny_detector
+    path, doc, _ = tiny_detector
     assert doc["kind"] == "person_detector" and doc["decode"]["method"] == "center_alignment"
     assert sorted(o["name"] for o in doc["outputs"]) == ["det_geometry", "det_heatmap"]
     assert doc["int8_audit"]["float_ops"] == [] and "ap50" in doc["validation"]

@@ -19,11 +19,18 @@ OUTPUTS = ("det_heatmap", "det_geometry")
 PRIOR = 0.01
 
 
-def build_detector(input_size=(160, 160), width: float = 0.35, channels: int = 48, stride: int = 8):
-    """The detector for ``input_size`` (h, w) pixels, normalised input as the pose models'."""
+def build_detector(
+    input_size=(160, 160),
+    width: float = 0.35,
+    channels: int = 48,
+    stride: int = 8,
+    depth: float = 1.0,
+):
+    """The detector for ``input_size`` (h, w) pixels, normalised input as the pose models';
+    ``width`` and ``depth`` are the backbone's multipliers (``model.width``, ``model.depth``)."""
     layers = keras.layers
     inputs = keras.Input((*input_size, 3), name="image")
-    feats = mobilenet_v2_features(inputs, width)
+    feats = mobilenet_v2_features(inputs, width, depth)
     x = top_down_decoder(feats, stride, channels)[stride]
     x = separable_block(x, channels, name="det_trunk")
     heat = layers.Conv2D(

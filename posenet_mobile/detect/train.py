@@ -27,8 +27,10 @@ def train_detector(
     learning_rate: float = 4e-3,
     seed: int = 0,
     progress=print,
+    depth: float = 1.0,
 ) -> dict:
-    """Train, keep ``OUT/detector.keras`` and ``OUT/metrics.json``; returns the metrics."""
+    """Train, keep ``OUT/detector.keras`` and ``OUT/metrics.json``; returns the metrics.
+    ``width`` and ``depth``: the backbone's multipliers (:func:`.model.build_detector`)."""
     from ..keras import build_training_state, keras, tf
 
     out = Path(out_dir)
@@ -36,7 +38,7 @@ def train_detector(
     tf.keras.utils.set_random_seed(seed)
     codec = DetectionCodec(tuple(input_size))
     train = FramePipeline(load_frames(train_dir), codec, training=True, seed=seed)
-    det = build_detector(tuple(input_size), width)
+    det = build_detector(tuple(input_size), width, depth=depth)
     model = training_model(det)
     steps = max(len(train) // batch_size, 1)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps * epochs, alpha=0.02)
@@ -56,6 +58,7 @@ def train_detector(
             "skipped_images": len(train.corrupt),
             "input_size": list(input_size),
             "width": width,
+            "depth": depth,
             "epochs": epochs,
         }
     )

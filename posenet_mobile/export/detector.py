@@ -83,10 +83,21 @@ def detector_metadata(size, codec, threshold: float, outputs, audit=None) -> dic
 
 
 def export_detector(
-    model_path, frames, out, threshold: float = 0.3, calibration: int = 100, progress=print
+    model_path,
+    frames,
+    out,
+    threshold: float = 0.3,
+    calibration: int = 100,
+    progress=print,
+    qat=None,
+    compression: dict | None = None,
 ) -> dict:
     """Export the Keras detector at ``model_path`` as int8, calibrated and scored on the COCO
-    folder ``frames`` (held-out frames); returns the metadata document."""
+    folder ``frames`` (held-out frames); returns the metadata document.
+
+    ``qat``: the detector's quantization-aware model (:func:`posenet_mobile.detect.compress.pqat_detector`,
+    made from ``model_path``), converted with its learned ranges instead of calibrating the float
+    model; ``compression`` (that function's report) goes into the metadata."""
     from ai_edge_litert.interpreter import Interpreter
 
     from ..detect.train import evaluate_detector
@@ -107,8 +118,14 @@ def export_detector(
             if item is not None:
                 yield ((item[0] + 1.0) * 127.5)[None]
 
-    progress("export: converting the detector to int8")
-    data = T.convert(with_pixel_input(det), "int8", T.representative_dataset(pixels, calibration))
+    if qat is not None:
+        progress("export: converting the detector's QAT model to int8")
+        data = T.convert(qat, "int8", qat=True)
+    else:
+        progress("export: converting the detector to int8")
+        data = T.convert(
+            with_pixel_input(det), "int8", T.representative_dataset(pixels, calibration)
+        )
     audit = T.audit_int8(data)
     if audit.get("float_ops"):
         raise ExportError(f"detector int8: float ops inside: {audit['float_ops']}")
@@ -130,6 +147,13 @@ def export_detector(
         ],
         audit,
     )
+    doc["quantization"] = {
+        "method": "pqat" if qat is not None else "ptq",
+        "produced_by": "prune-preserving quantization-aware training"
+        if qat is not None
+        else f"post-training quantization, calibrated on {calibration} held-out frames",
+        **({"compression": compression} if compression else {}),
+    }
     staged = M.embed(data, doc)
     progress("export: scoring the int8 detector on the held-out frames")
     doc["validation"] = evaluate_detector(DetectorRunner(staged).as_keras(), frames, codec)
