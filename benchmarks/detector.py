@@ -8,17 +8,21 @@ benchmarks/results/detector.json (not a test).
    box AP50 (pycocotools) and the alignment error of the people it finds (hip centre in body
    radii, incline in degrees), for the Keras model and for an int8 post-training-quantized
    TFLite file of it.
-3. Latency at 1 thread, interleaved in one process with the pose model's int8 file (``--pose``):
+3. With ``--pqat``: the trained detector pruned and fine-tuned with prune-preserving QAT
+   (:func:`posenet_mobile.detect.compress.pqat_detector`), exported to a second int8 file and
+   scored the same way, with both files' gzipped sizes.
+4. Latency at 1 thread, interleaved in one process with the pose model's int8 file (``--pose``):
    the issue's budget is the detector at most twice the pose model.
 
-The int8 file is written by :func:`posenet_mobile.export.detector.export_detector` (metadata
-inside and beside it) and is what ``posenet-mobile predict --detector`` takes. Not done yet: the
-detector's pruning and QAT, and its Android port.
+A finished training in ``OUT/run`` (same input, epochs and frames) is reused, not redone. The
+int8 files are written by :func:`posenet_mobile.export.detector.export_detector` (metadata inside
+and beside them) and are what ``posenet-mobile predict --detector`` and the Android app take.
 
-Usage: .venv/bin/python benchmarks/detector.py [--out runs/detector] [--pose FILE.tflite]
+Usage: .venv/bin/python benchmarks/detector.py [--out runs/detector] [--pose FILE.tflite] [--pqat]
 """
 
 import argparse
+import gzip
 import json
 from pathlib import Path
 
@@ -35,6 +39,14 @@ def main():
     ap.add_argument("--input", type=int, default=160)
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--pose", default="runs/base/bench_export/int8_pqat.tflite")
+    ap.add_argument(
+        "--pqat",
+        action="store_true",
+        help="also prune and QAT-fine-tune the detector and export that int8 file beside the PTQ one",
+    )
+    ap.add_argument("--sparsity", type=float, default=0.3)
+    ap.add_argument("--prune-epochs", type=int, default=4)
+    ap.add_argument("--qat-epochs", type=int, default=2)
     ap.add_argument("--results", default=str(RESULTS))
     a = ap.parse_args()
 
@@ -51,21 +63,69 @@ def main():
         if not (out / name / "annotations.json").exists():
             synthesize(out / name, n, seed=seed, cfg=cfg, progress=False)
     size = (a.input, a.input)
-    keras_metrics = train_detector(
-        out / "train", out / "val", out / "run", input_size=size, epochs=a.epochs
-    )
+    run = out / "run"
+    done = run / "metrics.json"
+    if (run / "detector.keras").exists() and done.exists():  # a finished training is reused
+        keras_metrics = json.loads(done.read_text())
+        want = {"input_size": list(size), "epochs": a.epochs, "train_frames": a.train}
+        got = {k: keras_metrics.get(k) for k in want}
+        if got != want:
+            raise SystemExit(
+                f"detector.py: {run} was trained with {got}, not {want}; use another --out"
+            )
+        print(f"reusing the trained detector in {run}")
+    else:
+        keras_metrics = train_detector(
+            out / "train", out / "val", run, input_size=size, epochs=a.epochs
+        )
     int8_path = out / "detector_int8.tflite"
-    doc_int8 = export_detector(out / "run" / "detector.keras", out / "val", int8_path)
+    for stale in (int8_path, Path(f"{int8_path}.json")):
+        stale.unlink(missing_ok=True)
+    doc_int8 = export_detector(run / "detector.keras", out / "val", int8_path)
     int8_metrics = {**doc_int8["validation"], "bytes": int8_path.stat().st_size}
-    lat = bench([str(int8_path), a.pose], threads=(1,), runs=200, warmup=20)
+    files = [str(int8_path)]
+    pqat = None
+    if a.pqat:
+        from posenet_mobile.detect.compress import pqat_detector
+
+        qat, report = pqat_detector(
+            run / "detector.keras",
+            out / "train",
+            target_sparsity=a.sparsity,
+            prune_epochs=a.prune_epochs,
+            qat_epochs=a.qat_epochs,
+        )
+        pqat_path = out / "detector_pqat_int8.tflite"
+        for stale in (pqat_path, Path(f"{pqat_path}.json")):
+            stale.unlink(missing_ok=True)
+        doc_pqat = export_detector(
+            run / "detector.keras", out / "val", pqat_path, qat=qat, compression=report
+        )
+        pqat = {
+            **doc_pqat["validation"],
+            "bytes": pqat_path.stat().st_size,
+            "gzip_bytes": len(gzip.compress(pqat_path.read_bytes(), 9)),
+            "compression": {k: v for k, v in report.items() if k != "sparsity"}
+            | {"prunable_sparsity": report["sparsity"]["prunable_sparsity"]},
+        }
+        int8_metrics["gzip_bytes"] = len(gzip.compress(int8_path.read_bytes(), 9))
+        files.append(str(pqat_path))
+    lat = bench(files + [a.pose], threads=(1,), runs=200, warmup=20)
     ms = {Path(r["model"]).name: r["median_ms"] for r in lat["results"]}
     doc = {
         "benchmark": "detector",
         "command": f"python benchmarks/detector.py --out {a.out} --train {a.train} --val {a.val} "
-        f"--input {a.input} --epochs {a.epochs} --pose {a.pose}",
+        f"--input {a.input} --epochs {a.epochs} --pose {a.pose}"
+        + (
+            f" --pqat --sparsity {a.sparsity} --prune-epochs {a.prune_epochs} "
+            f"--qat-epochs {a.qat_epochs}"
+            if a.pqat
+            else ""
+        ),
         "provenance": provenance(),
         "keras": keras_metrics,
         "int8": int8_metrics,
+        **({"pqat_int8": pqat} if pqat else {}),
         "latency_ms_1_thread": ms,
         "detector_over_pose": round(ms[int8_path.name] / ms[Path(a.pose).name], 2),
     }

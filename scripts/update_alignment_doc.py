@@ -91,12 +91,29 @@ def render_detector() -> str:
         "| incline error, degrees (median / 90th percentile) |",
         "|---|---|---|---|---|",
     ]
-    for name, m in (("Keras float", k), ("int8 TFLite", q)):
+    rows = [("Keras float", k), ("int8 TFLite (post-training quantization)", q)]
+    if "pqat_int8" in doc:
+        c = doc["pqat_int8"]["compression"]
+        rows.append(
+            (
+                f"int8 TFLite (pruned to {c['prunable_sparsity']:.0%} of prunable kernels, "
+                f"{c['prune_epochs']} epochs, then {c['qat_epochs']} epochs of PQAT)",
+                doc["pqat_int8"],
+            )
+        )
+    for name, m in rows:
         lines.append(
             f"| {name} | {m['ap50']:.3f} | {m['matched_people']} of {m['people']} "
             f"| {fmt(m['centre_error_radii_median'], '.3f')} "
             f"| {fmt(m['angle_error_degrees_median'], '.1f')} / {fmt(m['angle_error_degrees_p90'], '.1f')} |"
         )
+    if "pqat_int8" in doc:
+        a, b = q, doc["pqat_int8"]
+        lines += [
+            "",
+            f"File sizes: post-training int8 {a['bytes']:,} bytes ({a['gzip_bytes']:,} gzipped), "
+            f"pruned + PQAT int8 {b['bytes']:,} bytes ({b['gzip_bytes']:,} gzipped).",
+        ]
     lines += [
         "",
         "Latency at 1 thread, interleaved in one process (median ms): "
