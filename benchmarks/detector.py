@@ -74,6 +74,7 @@ def main():
                 f"detector.py: {run} was trained with {got}, not {want}; use another --out"
             )
         print(f"reusing the trained detector in {run}")
+        keras_metrics["reused"] = True  # trained by an earlier invocation; its figures are kept
     else:
         keras_metrics = train_detector(
             out / "train", out / "val", run, input_size=size, epochs=a.epochs

@@ -84,7 +84,9 @@ def render_detector() -> str:
     lines = [
         f"`{doc['command']}` ({p.get('cpu')}, {p.get('cores')} cores; commit {p.get('commit')}, "
         f"{p.get('time')}). Input {k['input_size'][0]} px, width {k['width']}, {k['epochs']} epochs "
-        f"on {k['train_frames']} frames ({k['fit_seconds'] / 60:.1f} min); held out: "
+        f"on {k['train_frames']} frames ({k['fit_seconds'] / 60:.1f} min"
+        + ("; trained by an earlier invocation and reused" if k.get("reused") else "")
+        + "); held out: "
         f"{q['frames']} frames, {q['people']} people.",
         "",
         "| model | box AP50 | people found (IoU >= 0.5) | hip centre error, radii (median) "
