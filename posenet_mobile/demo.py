@@ -26,6 +26,17 @@ STAGE_WEIGHTS = {
     "bench": 0.02,
     "report": 0.01,
 }
+#: With ``--detector``: the person detector's training and the whole-image scoring join the demo.
+DETECTOR_STAGE_WEIGHTS = {
+    **{k: v * 0.8 for k, v in STAGE_WEIGHTS.items() if k != "report"},
+    "detector": 0.18,
+    "whole_image": 0.01,
+    "report": STAGE_WEIGHTS["report"] * 0.8 + 0.01,
+}
+#: The demo's person detector (``posenet-mobile demo --detector``): synthetic scenes of 0 to 3
+#: people (``synth --detection``), trained and exported as ``benchmarks/detector.py`` does, at a
+#: shorter budget than that benchmark's runs.
+DEMO_DETECTOR = {"train": 2000, "val": 200, "input": 160, "epochs": 12, "width": 0.35, "depth": 1.0}
 #: A progress line that says how far its stage is: the trainer's, pruning's and QAT's epoch lines.
 _EPOCH = re.compile(r"\bepoch (\d+)/(\d+)\b")
 
@@ -39,9 +50,10 @@ class Progress:
     from an earlier session count as done but not as time spent.
     """
 
-    def __init__(self, total_estimate_s: float):
+    def __init__(self, total_estimate_s: float, weights: dict | None = None):
         self.t0 = time.perf_counter()
         self.total = total_estimate_s
+        self.weights = STAGE_WEIGHTS if weights is None else weights
         self.done_weight = 0.0  # finished stages, run now or reused
         self.ran_weight = 0.0  # finished stages that ran in this session
         self.stage, self.k = "", 0
@@ -52,13 +64,13 @@ class Progress:
         self.frac = self.frac0 = None
 
     def finish(self, name, ran: bool = True):
-        self.done_weight += STAGE_WEIGHTS[name]
+        self.done_weight += self.weights[name]
         if ran:
-            self.ran_weight += STAGE_WEIGHTS[name]
+            self.ran_weight += self.weights[name]
         self.frac = self.frac0 = None
 
     def eta(self, elapsed: float) -> float:
-        w = STAGE_WEIGHTS.get(self.stage, 0.0)
+        w = self.weights.get(self.stage, 0.0)
         f = self.frac or 0.0
         done = self.done_weight + w * f
         progressed = self.ran_weight + w * (f - (self.frac0 or 0.0))
@@ -74,7 +86,7 @@ class Progress:
                 self.frac0 = self.frac if msg.startswith("resuming") else 0.0
         el = time.perf_counter() - self.t0
         print(
-            f"[{self.k}/{len(STAGE_WEIGHTS)} {self.stage}] {msg}  (elapsed {el / 60:.1f} min, "
+            f"[{self.k}/{len(self.weights)} {self.stage}] {msg}  (elapsed {el / 60:.1f} min, "
             f"ETA {self.eta(el) / 60:.1f} min)",
             file=sys.stderr,
             flush=True,
@@ -87,22 +99,38 @@ def run_demo(
     overrides=None,
     estimate_s: float = 900.0,
     real_data=None,
+    detector=None,
 ) -> dict:
     """Run (or resume) every stage into ``out``; returns the report's headline numbers.
 
     ``out`` is checked for writing and locked (:class:`~posenet_mobile.io.FolderLock`) first.
     ``real_data``: real photographs (COCO format) to score the int8 file on as well (default:
     :func:`posenet_mobile.data.real.real_people_data`); the report shows both figures.
+    ``detector``: ``True`` (:data:`DEMO_DETECTOR`) or a dict of those settings also trains and
+    exports a person detector (``OUT/export/person_detector_int8.tflite``) and scores whole
+    images through it and the int8 pose file, beside crops from the labels, on held-out synthetic
+    scenes and on the real photographs.
     """
     from .train.config import load_config
 
     out = check_output_dir(out, "--out")
     load_config(config, overrides)  # a bad config fails before the folder is made
+    det = None
+    if detector:
+        det = dict(DEMO_DETECTOR)
+        extra = set(detector) - set(det) if isinstance(detector, dict) else set()
+        if extra:
+            from .errors import ConfigError
+
+            raise ConfigError(
+                f"demo detector: unknown settings {sorted(extra)}; expected {sorted(det)}"
+            )
+        det.update(detector if isinstance(detector, dict) else {})
     with FolderLock(out, "demo folder"):
-        return _run_demo(out, config, overrides, estimate_s, real_people_data(real_data))
+        return _run_demo(out, config, overrides, estimate_s, real_people_data(real_data), det)
 
 
-def _run_demo(out, config, overrides, estimate_s, real) -> dict:
+def _run_demo(out, config, overrides, estimate_s, real, det=None) -> dict:
     from .compress.chain import compress_run
     from .export.exporter import export_run
     from .export.policy import export_int8_with_fallback
@@ -115,7 +143,8 @@ def _run_demo(out, config, overrides, estimate_s, real) -> dict:
     stages = out / "stages"
     stages.mkdir(parents=True, exist_ok=True)
     run_dir, exp = out / "run", out / "export"
-    p = Progress(estimate_s)
+    weights = DETECTOR_STAGE_WEIGHTS if det else STAGE_WEIGHTS
+    p = Progress(estimate_s, weights)
     overrides = list(overrides or [])
     cmds = {}
 
@@ -123,7 +152,7 @@ def _run_demo(out, config, overrides, estimate_s, real) -> dict:
         cmds[name] = cmd
         p.start(k, name)
         path = stages / f"{name}.json"
-        if path.exists():
+        if path.exists() and name != "report":  # the report is redone: it lists every stage
             p("done earlier; reusing")
             res, ran = read_json(path), False
         else:
@@ -236,10 +265,88 @@ def _run_demo(out, config, overrides, estimate_s, real) -> dict:
         f"posenet-mobile bench --model {exp}/posenet_float32.tflite --model {exp}/posenet_int8.tflite --threads 1 2",
     )
 
+    dt = wi = None
+    if det:
+        dt, wi = _detector_stages(out, det, real, stage, exp / "posenet_int8.tflite", p)
+
     def do_report():
         from .harness.demo_report import write_demo_report
 
-        return write_demo_report(out, cfg, tr, comp, ex, va, be, cmds, real=rp)
+        return write_demo_report(
+            out, cfg, tr, comp, ex, va, be, cmds, real=rp, detector=dt, whole=wi
+        )
 
-    rep = stage(7, "report", do_report, "posenet-mobile demo")
+    rep = stage(
+        len(weights), "report", do_report, "posenet-mobile demo" + (" --detector" if det else "")
+    )
     return {"report": str(out / "report.html"), "passed": va["passed"], **rep.get("headline", {})}
+
+
+def _detector_stages(out, det, real, stage, pose_file, progress):
+    """The person detector's stages: scenes, training and int8 export (``detector``), then whole
+    images through it and the pose file beside crops from the labels (``whole_image``)."""
+    from .data.synthetic import SynthConfig, synthesize
+    from .detect.train import train_detector
+    from .export.detector import export_detector
+    from .harness.whole_image import score_whole_images
+
+    root, size = out / "detector", (det["input"], det["input"])
+    det_file = out / "export" / "person_detector_int8.tflite"
+
+    def do_detector():
+        scenes = SynthConfig(max_people=3, purpose="detection")
+        for name, n, seed in (("train", det["train"], 0), ("val", det["val"], 1)):
+            if not (root / name / "annotations.json").exists():
+                progress(f"generating {n} synthetic scenes for the detector (seed {seed})")
+                synthesize(root / name, n, seed=seed, cfg=scenes, progress=False)
+        keras_metrics = train_detector(
+            root / "train",
+            root / "val",
+            root / "run",
+            input_size=size,
+            width=det["width"],
+            depth=det["depth"],
+            epochs=det["epochs"],
+            progress=progress,
+        )
+        for stale in (det_file, det_file.with_name(det_file.name + ".json")):
+            stale.unlink(missing_ok=True)  # an export cut short earlier: this stage redoes it
+        doc = export_detector(
+            root / "run" / "detector.keras", root / "val", det_file, progress=progress
+        )
+        return {
+            "settings": det,
+            "file": str(det_file),
+            "bytes": det_file.stat().st_size,
+            "keras": {
+                k: keras_metrics[k] for k in ("ap50", "people", "matched_people", "fit_seconds")
+            },
+            "int8": doc["validation"],
+        }
+
+    dt = stage(
+        len(DETECTOR_STAGE_WEIGHTS) - 2,
+        "detector",
+        do_detector,
+        f"python benchmarks/detector.py --out {root} --train {det['train']} --val {det['val']} "
+        f"--input {det['input']} --epochs {det['epochs']} --pose {pose_file}",
+    )
+
+    def do_whole():
+        sets = {"synthetic scenes": root / "val"}
+        if real:
+            sets["real photographs"] = real
+        return {
+            "rows": {
+                name: {"data": str(d), **score_whole_images(det_file, pose_file, d)}
+                for name, d in sets.items()
+            }
+        }
+
+    wi = stage(
+        len(DETECTOR_STAGE_WEIGHTS) - 1,
+        "whole_image",
+        do_whole,
+        f"python benchmarks/pipeline.py --detector {det_file} --model {pose_file} --data DIR --label L",
+    )
+    return dt, wi

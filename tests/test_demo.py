@@ -87,15 +87,26 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     assert real_stage["count"] == 4 and set(real_stage["by_source"]) == {"coco", "mpii"}
     assert "**Real photographs** (4 people" in report and "by source: coco" in report
     assert res["real_pck"] == real_stage["pck"]
-    # a re-run reuses every finished stage
+    # a re-run reuses every finished stage; with --detector it adds the detector's two stages
     again = run_demo(
         out,
         overrides=TINY + ["compress.max_pck_drop=-100"],
         estimate_s=60,
         real_data=tmp_path / "real",
+        detector={"train": 8, "val": 4, "input": 64, "epochs": 1, "depth": 0.25},
     )
-    assert again["int8_bytes"] == res["int8_bytes"]
-    assert "done earlier; reusing" in capsys.readouterr().err
+    assert again["int8_bytes"] == res["int8_bytes"] and 0 <= again["detector_ap50"] <= 1
+    err = capsys.readouterr().err
+    assert "[1/9 train] done earlier; reusing" in err and "[7/9 detector]" in err
+    assert (exp / "person_detector_int8.tflite").exists()
+    whole = json.loads((out / "stages" / "whole_image.json").read_text())["rows"]
+    assert set(whole) == {"synthetic scenes", "real photographs"}
+    assert whole["real photographs"]["people"] == 4 and whole["synthetic scenes"]["people"] >= 1
+    report = (out / "report.md").read_text()
+    assert "## Whole frames: the person detector, then pose" in report
+    assert "| real photographs | box |" in report and "--detector" in report
+    with pytest.raises(Exception, match="unknown settings"):
+        run_demo(out, overrides=TINY, detector={"epoch": 1})
 
 
 def test_demo_eta_follows_the_training_epochs_and_ignores_reused_stages(monkeypatch, capsys):

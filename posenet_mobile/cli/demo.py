@@ -10,7 +10,9 @@ from ._common import add_overrides
 def cmd_demo(args) -> int:
     from ..demo import run_demo
 
-    res = run_demo(args.out, args.config, args.set, real_data=args.real_data)
+    res = run_demo(
+        args.out, args.config, args.set, real_data=args.real_data, detector=args.detector
+    )
     print(json.dumps(res))
     if not res["passed"]:
         print(
@@ -33,6 +35,12 @@ def add_parsers(sub) -> None:
         default=None,
         help="real photographs (COCO) to score the int8 file on too (default: $POSENET_REAL_PEOPLE or "
         "../shared/data/real_people_dev beside the working directory or the checkout, when present)",
+    )
+    s.add_argument(
+        "--detector",
+        action="store_true",
+        help="also train and export a person detector, and score whole frames through it and "
+        "the int8 pose file (posenet_mobile.demo.DEMO_DETECTOR)",
     )
     add_overrides(s)
     s.set_defaults(func=cmd_demo)

@@ -15,7 +15,9 @@ def _pct(v):
     return "n/a" if v is None else f"{100 * v:.1f}"
 
 
-def write_demo_report(out: Path, cfg, tr, comp, ex, va, be, cmds, real=None) -> dict:
+def write_demo_report(
+    out: Path, cfg, tr, comp, ex, va, be, cmds, real=None, detector=None, whole=None
+) -> dict:
     out = Path(out)
     best = tr.get("best") or {}
     f32, i8 = ex["float32"], ex["int8"]
@@ -59,6 +61,8 @@ def write_demo_report(out: Path, cfg, tr, comp, ex, va, be, cmds, real=None) -> 
     }
     if real:
         headline.update(real_pck=real["pck"], real_AP=real["AP"])
+    if detector:
+        headline["detector_ap50"] = detector["int8"]["ap50"]
     curve = out / "learning_curve.png"
     if (out / "run" / "learning_curve.png").exists():
         shutil.copyfile(out / "run" / "learning_curve.png", curve)
@@ -118,6 +122,30 @@ def write_demo_report(out: Path, cfg, tr, comp, ex, va, be, cmds, real=None) -> 
         f"| {Path(r['model']).name} | {r['threads']} | {r['median_ms']:.2f} | {r['p90_ms']:.2f} |"
         for r in lat
     ]
+    if detector and whole:
+        d, k = detector["settings"], detector["int8"]
+        md += [
+            "",
+            "## Whole frames: the person detector, then pose",
+            "",
+            f"`{Path(detector['file']).name}` ({detector['bytes']:,} bytes): input {d['input']} px, "
+            f"width {d['width']}, {d['epochs']} epochs on {d['train']} synthetic scenes of 0 to 3 "
+            f"people; on {k['frames']} held-out scenes box AP50 {k['ap50']:.3f}, "
+            f"{k['matched_people']} of {k['people']} people found (IoU >= 0.5).",
+            "",
+            "The int8 pose file on whole frames (each person's crop from their detection; a person "
+            "the detector misses counts as every keypoint missed) beside the same file on crops made "
+            "from the labels:",
+            "",
+            "| data | crops | people found | whole frames PCK@0.2 (%) / AP (%) | crops from the labels PCK@0.2 (%) / AP (%) |",
+            "|---|---|---|---|---|",
+        ]
+        for name, r in whole["rows"].items():
+            w, c = r["whole_image"], r["labelled_crops"]
+            md.append(
+                f"| {name} | {r['crop_rule']} | {r['found']} of {r['people']} "
+                f"| {_pct(w['pck'])} / {_pct(w['AP'])} | {_pct(c['pck'])} / {_pct(c['AP'])} |"
+            )
     md += [
         "",
         "## Learning curve",
