@@ -292,6 +292,14 @@ def _detector_stages(out, det, real, stage, pose_file, progress):
 
     root, size = out / "detector", (det["input"], det["input"])
     det_file = out / "export" / "person_detector_int8.tflite"
+    done = out / "stages" / "detector.json"
+    if done.exists() and read_json(done).get("settings") != det:
+        from .errors import ConfigError
+
+        raise ConfigError(
+            f"demo --detector: {out} holds a detector made with {read_json(done).get('settings')}, "
+            f"not {det}; use another --out"
+        )
 
     def do_detector():
         scenes = SynthConfig(max_people=3, purpose="detection")

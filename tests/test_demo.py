@@ -107,6 +107,13 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     assert "| real photographs | box |" in report and "--detector" in report
     with pytest.raises(Exception, match="unknown settings"):
         run_demo(out, overrides=TINY, detector={"epoch": 1})
+    with pytest.raises(Exception, match="holds a detector made with"):  # not reused silently
+        run_demo(
+            out,
+            overrides=TINY + ["compress.max_pck_drop=-100"],
+            real_data=tmp_path / "real",
+            detector={"train": 8, "val": 4, "input": 64, "epochs": 2, "depth": 0.25},
+        )
 
 
 def test_demo_eta_follows_the_training_epochs_and_ignores_reused_stages(monkeypatch, capsys):
