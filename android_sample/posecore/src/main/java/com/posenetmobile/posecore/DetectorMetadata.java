@@ -36,8 +36,8 @@ public final class DetectorMetadata {
             throw new PoseModelException("metadata field 'kind': expected " + KIND + ", got " + doc.get("kind")
                     + " (a pose model is not a person detector)");
         }
-        Map<String, Object> input = obj(doc, "input");
-        List<Object> size = list(input, "input.size_hw");
+        Map<String, Object> input = ModelMetadata.obj(doc, "input");
+        List<Object> size = ModelMetadata.list(input, "input.size_hw");
         if (size.size() != 2) {
             throw new PoseModelException("metadata field 'input.size_hw': expected [height, width]");
         }
@@ -46,27 +46,27 @@ public final class DetectorMetadata {
         if (!"uint8".equals(input.get("dtype"))) {
             throw new PoseModelException("metadata field 'input.dtype': expected uint8, got " + input.get("dtype"));
         }
-        Map<String, Object> decode = obj(doc, "decode");
+        Map<String, Object> decode = ModelMetadata.obj(doc, "decode");
         if (!"center_alignment".equals(decode.get("method"))) {
             throw new PoseModelException("metadata field 'decode.method': expected center_alignment, got " + decode.get("method"));
         }
-        stride = (int) num(decode, "decode.stride");
-        threshold = num(decode, "decode.threshold");
-        if (list(decode, "decode.geometry").size() != DetectionDecoder.GEOMETRY_CHANNELS) {
+        stride = (int) ModelMetadata.num(decode, "decode.stride");
+        threshold = ModelMetadata.num(decode, "decode.threshold");
+        if (ModelMetadata.list(decode, "decode.geometry").size() != DetectionDecoder.GEOMETRY_CHANNELS) {
             throw new PoseModelException("metadata field 'decode.geometry': expected "
                     + DetectionDecoder.GEOMETRY_CHANNELS + " channels");
         }
         List<ModelMetadata.Output> outs = new ArrayList<>();
         ModelMetadata.Output heat = null, geo = null;
-        for (Object o : list(doc, "outputs")) {
+        for (Object o : ModelMetadata.list(doc, "outputs")) {
             Map<String, Object> m = (Map<String, Object>) o;
-            List<Object> sh = list(m, "outputs[].shape");
+            List<Object> sh = ModelMetadata.list(m, "outputs[].shape");
             int[] shape = new int[sh.size()];
             for (int k = 0; k < shape.length; k++) shape[k] = ((Double) sh.get(k)).intValue();
-            Map<String, Object> q = obj(m, "outputs[].quantization");
-            ModelMetadata.Output out = new ModelMetadata.Output((int) num(m, "outputs[].index"),
-                    String.valueOf(need(m, "outputs[].name")), shape, "int8", (float) num(q, "outputs[].quantization.scale"),
-                    (int) num(q, "outputs[].quantization.zero_point"));
+            Map<String, Object> q = ModelMetadata.obj(m, "outputs[].quantization");
+            ModelMetadata.Output out = new ModelMetadata.Output((int) ModelMetadata.num(m, "outputs[].index"),
+                    String.valueOf(ModelMetadata.need(m, "outputs[].name")), shape, "int8", (float) ModelMetadata.num(q, "outputs[].quantization.scale"),
+                    (int) ModelMetadata.num(q, "outputs[].quantization.zero_point"));
             if ("det_heatmap".equals(out.name)) heat = out;
             if ("det_geometry".equals(out.name)) geo = out;
             outs.add(out);
@@ -102,40 +102,5 @@ public final class DetectorMetadata {
     /** As {@link ModelMetadata#matchesModel}: TRUE or FALSE by the sidecar's sha256, null without one. */
     public Boolean matchesModel(java.nio.ByteBuffer model) {
         return ModelMetadata.sha256Matches(tfliteSha256, model);
-    }
-
-    private static Object need(Map<String, Object> m, String key) {
-        String leaf = key.contains(".") ? key.substring(key.lastIndexOf('.') + 1) : key;
-        leaf = leaf.replace("[]", "");
-        if (!m.containsKey(leaf)) {
-            throw new PoseModelException("detector metadata field '" + key + "' is missing");
-        }
-        return m.get(leaf);
-    }
-
-    private static double num(Map<String, Object> m, String key) {
-        Object v = need(m, key);
-        if (!(v instanceof Double)) {
-            throw new PoseModelException("detector metadata field '" + key + "': expected a number, got " + v);
-        }
-        return (Double) v;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> obj(Map<String, Object> m, String key) {
-        Object v = need(m, key);
-        if (!(v instanceof Map)) {
-            throw new PoseModelException("detector metadata field '" + key + "': expected an object");
-        }
-        return (Map<String, Object>) v;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Object> list(Map<String, Object> m, String key) {
-        Object v = need(m, key);
-        if (!(v instanceof List)) {
-            throw new PoseModelException("detector metadata field '" + key + "': expected a list");
-        }
-        return (List<Object>) v;
     }
 }

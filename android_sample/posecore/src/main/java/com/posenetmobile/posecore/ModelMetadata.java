@@ -235,7 +235,7 @@ public final class ModelMetadata {
         return null;
     }
 
-    private static Object need(Map<String, Object> m, String key) {
+    static Object need(Map<String, Object> m, String key) {
         String leaf = key.contains(".") ? key.substring(key.lastIndexOf('.') + 1) : key;
         leaf = leaf.replace("[]", "");
         if (!m.containsKey(leaf)) {
@@ -244,7 +244,7 @@ public final class ModelMetadata {
         return m.get(leaf);
     }
 
-    private static String str(Map<String, Object> m, String key) {
+    static String str(Map<String, Object> m, String key) {
         Object v = need(m, key);
         if (!(v instanceof String)) {
             throw new PoseModelException("metadata field '" + key + "': expected a string, got " + v);
@@ -252,7 +252,7 @@ public final class ModelMetadata {
         return (String) v;
     }
 
-    private static double num(Map<String, Object> m, String key) {
+    static double num(Map<String, Object> m, String key) {
         Object v = need(m, key);
         if (!(v instanceof Double)) {
             throw new PoseModelException("metadata field '" + key + "': expected a number, got " + v);
@@ -260,7 +260,7 @@ public final class ModelMetadata {
         return (Double) v;
     }
 
-    private static double positive(Map<String, Object> m, String key) {
+    static double positive(Map<String, Object> m, String key) {
         double v = num(m, key);
         if (!(v > 0)) {
             throw new PoseModelException("metadata field '" + key + "': expected a positive number, got " + v);
@@ -269,7 +269,7 @@ public final class ModelMetadata {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> obj(Map<String, Object> m, String key) {
+    static Map<String, Object> obj(Map<String, Object> m, String key) {
         Object v = need(m, key);
         if (!(v instanceof Map)) {
             throw new PoseModelException("metadata field '" + key + "': expected an object");
@@ -278,7 +278,7 @@ public final class ModelMetadata {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Object> list(Map<String, Object> m, String key) {
+    static List<Object> list(Map<String, Object> m, String key) {
         Object v = need(m, key);
         if (!(v instanceof List)) {
             throw new PoseModelException("metadata field '" + key + "': expected a list");
