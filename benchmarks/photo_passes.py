@@ -32,7 +32,7 @@ def main():
 
     from posenet_mobile.data.coco import load_coco, read_image
     from posenet_mobile.harness.provenance import provenance
-    from posenet_mobile.io import write_json_atomic
+    from posenet_mobile.io import write_row
     from posenet_mobile.metrics import score
     from posenet_mobile.runtime.predict import PHOTO_PASSES, predict_photo
     from posenet_mobile.runtime.runner import TFLiteRunner
@@ -72,14 +72,7 @@ def main():
         "by_passes": rows,
         "provenance": provenance(),
     }
-    results = Path(a.results)
-    doc = (
-        json.loads(results.read_text())
-        if results.exists()
-        else {"benchmark": "photo_passes", "rows": {}}
-    )
-    doc["rows"][a.label] = row
-    write_json_atomic(results, doc, indent=1)
+    write_row(a.results, "photo_passes", a.label, row)
     print(json.dumps({a.label: row}, indent=1))
 
 

@@ -25,7 +25,7 @@ def main():
 
     from posenet_mobile.harness.provenance import provenance
     from posenet_mobile.harness.whole_image import score_whole_images
-    from posenet_mobile.io import write_json_atomic
+    from posenet_mobile.io import write_row
 
     scored = score_whole_images(a.detector, a.model, a.data)
     row = {
@@ -37,14 +37,7 @@ def main():
         **scored,
         "provenance": provenance(),
     }
-    results = Path(a.results)
-    doc = (
-        json.loads(results.read_text())
-        if results.exists()
-        else {"benchmark": "pipeline", "rows": {}}
-    )
-    doc["rows"][a.label] = row
-    write_json_atomic(results, doc, indent=1)
+    write_row(a.results, "pipeline", a.label, row)
     print(json.dumps({a.label: row}, indent=1))
 
 

@@ -272,3 +272,15 @@ def _default(o):
     if isinstance(o, os.PathLike):
         return os.fspath(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def write_row(path, kind: str, label: str, row: dict) -> None:
+    """Set ``rows[label]`` of the results file ``path`` (``{"benchmark": kind, "rows": {...}}``,
+    made when missing), keeping its other rows; written atomically. Benchmarks that score one
+    model or data set per invocation gather their rows this way."""
+    import json
+
+    path = Path(path)
+    doc = json.loads(path.read_text()) if path.exists() else {"benchmark": kind, "rows": {}}
+    doc["rows"][label] = row
+    write_json_atomic(path, doc, indent=1)
