@@ -330,6 +330,8 @@ def _coerce(val, hint, path):
         return float(val)
     if hint is float and isinstance(val, str) and _YAML11_FLOAT.fullmatch(val.strip()):
         return float(val)  # YAML 1.1 reads 3e-4 (no dot) as a string
+    if hint is str and isinstance(val, bool):  # YAML 1.1 reads a bare on / off as true / false
+        return "on" if val else "off"
     if hint is int and isinstance(val, float) and val.is_integer():
         return int(val)
     if hint in (int, float, str) and not isinstance(val, hint):

@@ -64,6 +64,21 @@ def test_a_few_epochs_reduce_the_loss(tmp_path, data, head, monkeypatch):
     )
 
 
+def test_training_from_the_crop_cache_learns_and_says_so(tmp_path, data):
+    cfg = _cfg("train.epochs=3", "train.learning_rate=0.003", "data.crop_cache=on")
+    res = train(cfg, tmp_path / "run", *data, verbose=0, progress=lambda *_: None)
+    hist = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert hist["loss"][-1] < hist["loss"][0]
+    assert res["input_pipeline"] == {"crop_cache": True, "why": "data.crop_cache is on"}
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["input_pipeline"]["crop_cache"] is True
+    # a user's folders with the default (auto) keep the NumPy pipeline
+    res = train(
+        _cfg("train.epochs=1"), tmp_path / "auto", *data, verbose=0, progress=lambda *_: None
+    )
+    assert res["input_pipeline"]["crop_cache"] is False
+
+
 @pytest.mark.slow
 def test_eval_every_scores_every_nth_and_the_last_epoch_and_steps_per_execution_runs_every_step(
     tmp_path, data

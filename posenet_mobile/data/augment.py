@@ -121,33 +121,73 @@ def crop_keypoints(crop: G.Crop, input_size, keypoints, visibility, flip_index):
     return kp, vis
 
 
-def photometric(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
-    """Colour jitter (hue, grey, saturation, contrast, brightness) and blur on an RGB uint8 crop.
+@dataclass(frozen=True)
+class PhotometricDraw:
+    """One crop's colour jitter, drawn by :func:`draw_photometric` and applied by
+    :func:`apply_photometric` (or, batched, by the crop-cache pipeline's graph).
 
-    A setting that is off draws nothing from ``rng``, so the other draws stay as they were.
+    colour: ``(3, 3)`` linear map of RGB values (hue turn, grey, saturation), applied as
+    ``x @ colour.T``, or None; contrast: factor about the crop's mean; brightness: added to every
+    value; blur_sigma: Gaussian blur (5x5) sigma, 0 for none.
     """
+
+    colour: np.ndarray | None = None
+    contrast: float = 1.0
+    brightness: float = 0.0
+    blur_sigma: float = 0.0
+
+
+def draw_photometric(rng, cfg: AugmentConfig) -> PhotometricDraw | None:
+    """The colour jitter of one crop (None when every setting is off: nothing is drawn, so the
+    other draws stay as they were)."""
     if (
         cfg.brightness == cfg.contrast == cfg.saturation == cfg.hue == 0
         and cfg.blur_prob == 0
         and cfg.grayscale_prob == 0
     ):
+        return None
+    eye = np.eye(3)
+    grey_map = np.full((3, 3), 1.0 / 3.0)
+    m = eye  # x' = x @ m
+    if cfg.hue:
+        m = m @ hue_rotation(rng.uniform(-cfg.hue, cfg.hue) * 2.0 * np.pi).T.astype(np.float64)
+    if cfg.grayscale_prob and rng.random() < cfg.grayscale_prob:
+        m = m @ grey_map
+    if cfg.saturation:
+        f = rng.uniform(1 - cfg.saturation, 1 + cfg.saturation)
+        m = m @ (grey_map + f * (eye - grey_map))
+    contrast = rng.uniform(1 - cfg.contrast, 1 + cfg.contrast) if cfg.contrast else 1.0
+    brightness = (
+        255.0 * rng.uniform(-cfg.brightness, cfg.brightness) * 0.5 if cfg.brightness else 0.0
+    )
+    sigma = rng.uniform(0.6, 1.6) if rng.random() < cfg.blur_prob else 0.0
+    colour = None if m is eye else m.T.astype(np.float32)
+    return PhotometricDraw(colour, float(contrast), float(brightness), float(sigma))
+
+
+def apply_photometric(img: np.ndarray, d: PhotometricDraw | None) -> np.ndarray:
+    """Apply a :class:`PhotometricDraw` to an RGB uint8 crop (colour map, contrast about the
+    crop's mean, brightness, blur, then clipped and truncated to uint8)."""
+    if d is None:
         return img
     x = img.astype(np.float32)
-    if cfg.hue:
-        x = x @ hue_rotation(rng.uniform(-cfg.hue, cfg.hue) * 2.0 * np.pi).T
-    if cfg.grayscale_prob and rng.random() < cfg.grayscale_prob:
-        x = np.repeat(x.mean(axis=-1, keepdims=True), 3, axis=-1)
-    if cfg.saturation:
-        grey = x.mean(axis=-1, keepdims=True)
-        x = grey + (x - grey) * rng.uniform(1 - cfg.saturation, 1 + cfg.saturation)
-    if cfg.contrast:
+    if d.colour is not None:
+        x = x @ d.colour.T
+    if d.contrast != 1.0:
         m = x.mean()
-        x = m + (x - m) * rng.uniform(1 - cfg.contrast, 1 + cfg.contrast)
-    if cfg.brightness:
-        x = x + 255.0 * rng.uniform(-cfg.brightness, cfg.brightness) * 0.5
-    if rng.random() < cfg.blur_prob:
-        x = cv2.GaussianBlur(x, (5, 5), rng.uniform(0.6, 1.6))
+        x = m + (x - m) * np.float32(d.contrast)
+    x = x + np.float32(d.brightness)
+    if d.blur_sigma:
+        x = cv2.GaussianBlur(x, (5, 5), d.blur_sigma)
     return np.clip(x, 0, 255).astype(np.uint8)
+
+
+def photometric(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
+    """Colour jitter (hue, grey, saturation, contrast, brightness) and blur on an RGB uint8 crop.
+
+    A setting that is off draws nothing from ``rng``, so the other draws stay as they were.
+    """
+    return apply_photometric(img, draw_photometric(rng, cfg))
 
 
 def hue_rotation(angle: float) -> np.ndarray:
@@ -196,21 +236,46 @@ def lower_resolution(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
+@dataclass(frozen=True)
+class Occluder:
+    """One occluding rectangle: top-left ``(y0, x0)``, size ``(ph, pw)`` in input pixels, and
+    its fill: a flat ``colour`` (3 uint8) or, when None, noise."""
+
+    y0: int
+    x0: int
+    ph: int
+    pw: int
+    colour: np.ndarray | None
+
+
+def draw_occlusion(rng, cfg: AugmentConfig, shape) -> list:
+    """With ``occlusion_prob``, 1-2 :class:`Occluder` rectangles on a crop of ``shape`` (h, w),
+    each with its noise (``(ph, pw, 3)`` uint8, or None for a flat colour): ``[(rect, noise)]``."""
+    if rng.random() >= cfg.occlusion_prob:
+        return []
+    h, w = shape[:2]
+    out = []
+    for _ in range(int(rng.integers(1, 3))):
+        ph, pw = int(rng.uniform(0.1, 0.35) * h), int(rng.uniform(0.1, 0.35) * w)
+        y0, x0 = int(rng.integers(0, h - ph + 1)), int(rng.integers(0, w - pw + 1))
+        if rng.random() < 0.5:
+            out.append((Occluder(y0, x0, ph, pw, rng.integers(0, 256, 3, dtype=np.uint8)), None))
+        else:
+            noise = rng.integers(0, 256, (ph, pw, 3), dtype=np.uint8)
+            out.append((Occluder(y0, x0, ph, pw, None), noise))
+    return out
+
+
 def occlude(img: np.ndarray, rng, cfg: AugmentConfig) -> np.ndarray:
     """With ``occlusion_prob``, paste 1-2 random rectangles (noise or flat colour) on the crop.
 
     Keypoint flags are not changed: the network learns to infer occluded joints, as COCO labels
     them (flag 1).
     """
-    if rng.random() >= cfg.occlusion_prob:
+    rects = draw_occlusion(rng, cfg, img.shape)
+    if not rects:
         return img
     out = img.copy()
-    h, w = img.shape[:2]
-    for _ in range(int(rng.integers(1, 3))):
-        ph, pw = int(rng.uniform(0.1, 0.35) * h), int(rng.uniform(0.1, 0.35) * w)
-        y0, x0 = int(rng.integers(0, h - ph + 1)), int(rng.integers(0, w - pw + 1))
-        if rng.random() < 0.5:
-            out[y0 : y0 + ph, x0 : x0 + pw] = rng.integers(0, 256, 3, dtype=np.uint8)
-        else:
-            out[y0 : y0 + ph, x0 : x0 + pw] = rng.integers(0, 256, (ph, pw, 3), dtype=np.uint8)
+    for r, noise in rects:
+        out[r.y0 : r.y0 + r.ph, r.x0 : r.x0 + r.pw] = r.colour if noise is None else noise
     return out

@@ -27,6 +27,7 @@ from ..config import (
 from ..data.augment import AugmentConfig
 from ..data.synthetic import SynthConfig
 from ..errors import ConfigError
+from ..data.crop_cache import CROP_CACHE_MODES
 from ..geometry import CROP_RULES
 
 
@@ -45,6 +46,12 @@ class DataConfig:
     upright; :func:`posenet_mobile.geometry.person_crop`). The training rotation augmentation
     then turns around upright. The exported metadata says which (``input.crop.method``), and
     ``predict`` follows a video with aligned crops for such a model.
+    crop_cache: ``auto``, ``on`` or ``off``: train from crops rendered once and augmented and
+    encoded in the TF graph (:mod:`posenet_mobile.data.crop_cache`) instead of the NumPy
+    pipeline. ``auto`` uses it for the embedded synthetic data when every augmentation setting
+    is one it implements and the cache fits in memory; the run's ``metrics.json`` says which ran.
+    crop_cache_context: the cached crop's size over the training crop: the margin that crop
+    jitter (scale, rotation, shift) can reach before it sees black.
     """
 
     synthetic_train: int = 3000
@@ -55,6 +62,8 @@ class DataConfig:
     crop_rule: str = "box"
     min_box_area: float = 32.0 * 32.0
     synth: SynthConfig = SynthConfig()
+    crop_cache: str = "auto"
+    crop_cache_context: float = 1.6
 
     def __post_init__(self):
         if self.synth.image_size != SynthConfig().image_size:
@@ -73,8 +82,13 @@ class DataConfig:
                 "synthetic_image_size": between(64, 4096, integer=True),
                 "padding": between(0.5, 4.0),
                 "min_box_area": between(0.0),
+                "crop_cache_context": between(1.0, 3.0),
             },
         )
+        if self.crop_cache not in CROP_CACHE_MODES:
+            raise ConfigError(
+                f"data.crop_cache: expected one of {list(CROP_CACHE_MODES)}, got {self.crop_cache!r}"
+            )
 
 
 #: Values of ``train.mixed_precision``.

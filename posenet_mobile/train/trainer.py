@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from ..data.coco import load_coco
+from ..data.crop_cache import CropCache, use_crop_cache
 from ..data.pipeline import KeypointPipeline
 from ..errors import ConfigError, DataError, TrainError
 from ..io import FolderLock, check_output_dir, read_json, sweep_temps, write_json_atomic
@@ -154,7 +155,19 @@ def _train_locked(
         crop_rule=cfg.data.crop_rule,
         simcc=simcc,
     )
-    ds = train_pipe.dataset(global_batch, epochs=range(start, tcfg.epochs)).repeat()
+    cached, why = use_crop_cache(
+        cfg.data.crop_cache,
+        bool(data_summary.get("synthetic")),
+        cfg.augment,
+        len(train_set),
+        codec.input_size,
+        cfg.data.crop_cache_context,
+    )
+    if cached:
+        source = CropCache(train_pipe, cfg.data.crop_cache_context, progress=progress)
+    else:
+        source = train_pipe
+    ds = source.dataset(global_batch, epochs=range(start, tcfg.epochs)).repeat()
     if info["workers"] > 1:
         options = tf.data.Options()
         options.experimental_distribute.auto_shard_policy = (
@@ -193,6 +206,7 @@ def _train_locked(
         "train_seconds": round(sum(history.get("seconds", [])), 1),
         "replicas": replicas,
         "global_batch": global_batch,
+        "input_pipeline": {"crop_cache": cached, "why": why},
     }
     if cb.diverged:
         raise TrainError(
