@@ -61,6 +61,13 @@ def main():
         "val_pck@0.2": round(res["best"]["pck"], 4),
         "val_oks_ap": round(res["best"]["AP"], 4),
         "val_ap50": round(res["best"]["AP50"], 4),
+        "input_pipeline": res.get("input_pipeline"),
+        # validation PCK against the training clock, for comparisons at equal wall time
+        "curve": {
+            "epoch": hist["epoch"],
+            "seconds": [round(sum(hist["seconds"][: i + 1]), 1) for i in range(len(hist["epoch"]))],
+            "val_pck": hist.get("val_pck"),
+        },
         "train_people": res["train_people"],
         "val_people": res["val_people"],
         "learning_curve": f"{a.out}/learning_curve.png",

@@ -9,8 +9,12 @@ pipeline unless the variant says otherwise.
 
 Variants (``--variants``):
 
-* ``baseline``: the preset as it is, fed from the pipeline.
+* ``baseline``: the preset fed from the NumPy input pipeline (``data.crop_cache=off``).
+* ``cache``: fed from the crop cache (:mod:`posenet_mobile.data.crop_cache`): crops rendered
+  once, augmented and encoded in the graph.
 * ``memory``: one batch held in memory and repeated: the ceiling of any input-pipeline lever.
+* ``bf16``: ``train.mixed_precision=mixed_bfloat16`` (bfloat16 compute; float32 variables,
+  outputs and losses).
 * ``spe4``: ``train.steps_per_execution=4``.
 * ``batch16``: ``train.batch_size=16`` (per-image cost of a smaller batch; changes the optimisation).
 * ``depth05``: ``model.depth=0.5``, 11 of MobileNetV2's 17 backbone blocks (changes the model).
@@ -21,7 +25,7 @@ Variants (``--variants``):
 Also reported: images/s and CPU ms per image (process time; the machine's CPU share varies).
 
 Usage: .venv/bin/python benchmarks/train_throughput.py [--config quickstart] [--rounds 3]
-       [--steps 16] [--variants baseline,memory,spe4,batch16,depth05,inter1,xla,eval]
+       [--steps 16] [--variants baseline,cache,memory,spe4,batch16,depth05,inter1,xla,eval]
 """
 
 import argparse
@@ -35,7 +39,7 @@ import time
 from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VARIANTS = ("baseline", "memory", "spe4", "batch16", "depth05", "inter1", "xla", "eval")
+VARIANTS = ("baseline", "cache", "memory", "bf16", "spe4", "batch16", "depth05", "inter1", "xla", "eval")
 
 
 def _xla_compatible_upsampling():
@@ -65,6 +69,7 @@ def _variant(a, name, data):
         "spe4": ["train.steps_per_execution=4"],
         "batch16": ["train.batch_size=16"],
         "depth05": ["model.depth=0.5"],
+        "bf16": ["train.mixed_precision=mixed_bfloat16"],
     }
     cfg = load_config(a.config, list(a.set) + sets.get(name, []))
     bs = cfg.train.batch_size
@@ -84,7 +89,12 @@ def _variant(a, name, data):
         padding=cfg.data.padding,
         crop_rule=cfg.data.crop_rule,
     )
-    ds = pipe.dataset(bs, epochs=range(1000)).repeat()
+    if name == "cache":
+        from posenet_mobile.data.crop_cache import CropCache
+
+        ds = CropCache(pipe, cfg.data.crop_cache_context).dataset(bs, epochs=range(1000)).repeat()
+    else:
+        ds = pipe.dataset(bs, epochs=range(1000)).repeat()
     if name == "memory":
         x, y = next(iter(ds))
         ds = tf.data.Dataset.from_tensors((x, y)).repeat()
