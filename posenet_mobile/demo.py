@@ -26,14 +26,15 @@ STAGE_WEIGHTS = {
     "bench": 0.02,
     "report": 0.01,
 }
-#: With ``--detector``: the person detector's training and the whole-image scoring join the demo.
+#: With the detector (the CLI's default; ``--no-detector`` leaves it out): its training and the
+#: whole-image scoring join the demo.
 DETECTOR_STAGE_WEIGHTS = {
     **{k: v * 0.8 for k, v in STAGE_WEIGHTS.items() if k != "report"},
     "detector": 0.18,
     "whole_image": 0.01,
     "report": STAGE_WEIGHTS["report"] * 0.8 + 0.01,
 }
-#: The demo's person detector (``posenet-mobile demo --detector``): synthetic scenes of 0 to 3
+#: The demo's person detector (``posenet-mobile demo``, unless ``--no-detector``): synthetic scenes of 0 to 3
 #: people (``synth --detection``), trained and exported as ``benchmarks/detector.py`` does, at a
 #: shorter budget than that benchmark's runs.
 DEMO_DETECTOR = {"train": 2000, "val": 200, "input": 160, "epochs": 12, "width": 0.35, "depth": 1.0}
@@ -277,7 +278,7 @@ def _run_demo(out, config, overrides, estimate_s, real, det=None) -> dict:
         )
 
     rep = stage(
-        len(weights), "report", do_report, "posenet-mobile demo" + (" --detector" if det else "")
+        len(weights), "report", do_report, "posenet-mobile demo" + ("" if det else " --no-detector")
     )
     return {"report": str(out / "report.html"), "passed": va["passed"], **rep.get("headline", {})}
 

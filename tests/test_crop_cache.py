@@ -152,7 +152,9 @@ def test_crop_cache_modes():
     assert not use and "augment.randconv_prob" in why
     with pytest.raises(ConfigError, match="augment.randconv_prob"):
         use_crop_cache("on", True, bad, *args)
-    assert not use_crop_cache("auto", True, plain, 10**6, (256, 256), 1.6)[0]  # too large
+    assert not use_crop_cache("auto", True, plain, 10**5, (256, 256), 1.6)[0]  # too large
+    with pytest.raises(ConfigError, match="GiB"):
+        use_crop_cache("on", True, plain, 10**5, (256, 256), 1.6)
     assert cache_bytes(2, (10, 20), 1.5) == 2 * 15 * 30 * 3
     with pytest.raises(ConfigError, match="augment.lowres_prob"):
         CropCache(dataclasses.replace(_pipe_stub(), augment=AugmentConfig(lowres_prob=0.2)))

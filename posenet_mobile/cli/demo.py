@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from ._common import add_overrides
@@ -38,9 +39,10 @@ def add_parsers(sub) -> None:
     )
     s.add_argument(
         "--detector",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="also train and export a person detector, and score whole frames through it and "
-        "the int8 pose file (posenet_mobile.demo.DEMO_DETECTOR)",
+        "the int8 pose file (posenet_mobile.demo.DEMO_DETECTOR); --no-detector skips it",
     )
     add_overrides(s)
     s.set_defaults(func=cmd_demo)

@@ -35,8 +35,10 @@ from .coco import read_image
 
 #: Values of ``data.crop_cache``.
 CROP_CACHE_MODES = ("auto", "on", "off")
-#: The most memory the cache may take when ``data.crop_cache`` is ``auto``.
-AUTO_MAX_BYTES = 4 << 30
+#: The largest cache: the crops enter the input graph as one constant, and a graph's
+#: serialised form (which tf.data makes when it distributes or rewrites a dataset) cannot hold
+#: 2 GiB. ``auto`` falls back to the NumPy pipeline above it; ``on`` is refused.
+MAX_BYTES = 1900 << 20
 _OCCLUDERS = 2  # draw_occlusion draws at most two rectangles
 _OCCLUDER_FIELDS = 9  # active, y0, x0, ph, pw, flat, r, g, b
 
@@ -56,7 +58,7 @@ def cache_bytes(people: int, input_size, context: float) -> int:
 def use_crop_cache(mode: str, synthetic: bool, augment, people: int, input_size, context) -> tuple:
     """``(use it, why)`` for ``data.crop_cache`` ``mode``: ``on`` demands it (a ConfigError names
     what stands in the way), ``off`` never, ``auto`` for the embedded synthetic data when every
-    augmentation is supported and the cache fits in :data:`AUTO_MAX_BYTES`."""
+    augmentation is supported and the cache fits in :data:`MAX_BYTES`."""
     if mode not in CROP_CACHE_MODES:
         raise ConfigError(
             f"data.crop_cache: expected one of {list(CROP_CACHE_MODES)}, got {mode!r}"
@@ -71,13 +73,19 @@ def use_crop_cache(mode: str, synthetic: bool, augment, people: int, input_size,
                 "set them to 0 or data.crop_cache to off"
             )
         return False, f"{', '.join(bad)} need the NumPy pipeline"
+    size = cache_bytes(people, input_size, context)
+    if size > MAX_BYTES:
+        why = (
+            f"the cache would take {size / 2**30:.1f} GiB for {people} people, over the "
+            f"{MAX_BYTES / 2**30:.1f} GiB an input graph can hold"
+        )
+        if mode == "on":
+            raise ConfigError(f"data.crop_cache: on, but {why}; set data.crop_cache to off")
+        return False, why
     if mode == "on":
         return True, "data.crop_cache is on"
     if not synthetic:
         return False, "auto uses the crop cache for the embedded synthetic data only"
-    size = cache_bytes(people, input_size, context)
-    if size > AUTO_MAX_BYTES:
-        return False, f"the cache would take {size / 2**30:.1f} GiB"
     return True, "embedded synthetic data"
 
 
