@@ -39,7 +39,18 @@ import time
 from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VARIANTS = ("baseline", "cache", "memory", "bf16", "spe4", "batch16", "depth05", "inter1", "xla", "eval")
+VARIANTS = (
+    "baseline",
+    "cache",
+    "memory",
+    "bf16",
+    "spe4",
+    "batch16",
+    "depth05",
+    "inter1",
+    "xla",
+    "eval",
+)
 
 
 def _xla_compatible_upsampling():

@@ -2,8 +2,9 @@
 
     python scripts/update_training_doc.py
 
-Reads benchmarks/results/train_profile.json and train_throughput.json; the doc holds no figure
-that is not in one of them (tests/test_docs.py checks the section is current).
+Reads benchmarks/results/train_profile.json, train_throughput.json, input_pipeline_*.json and
+train_quickstart_{numpy,cache}.json; the doc holds no figure that is not in one of them
+(tests/test_docs.py checks the section is current).
 """
 
 import json
@@ -15,7 +16,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 START, END = "<!-- training-measurements:start -->\n", "<!-- training-measurements:end -->"
 
 LEVERS = {
-    "baseline": "the preset as it is, fed from the input pipeline",
+    "baseline": "the preset fed from the NumPy input pipeline",
+    "cache": "fed from the crop cache (`data.crop_cache=on`)",
+    "bf16": "`train.mixed_precision=mixed_bfloat16`",
     "memory": "one batch repeated from memory (ceiling of any input-pipeline lever)",
     "spe4": "`train.steps_per_execution=4`",
     "batch16": "`train.batch_size=16` (changes the optimisation)",
@@ -79,7 +82,65 @@ def render() -> str:
                 "`train.eval_every` can save per epoch it skips.",
             ]
         out.append("")
+    for path in sorted(RESULTS.glob("input_pipeline_*.json")):
+        out += _input_pipeline(json.loads(path.read_text()))
+    pair = [RESULTS / f"train_quickstart_{n}.json" for n in ("numpy", "cache")]
+    if all(x.exists() for x in pair):
+        out += _equal_time(*(json.loads(x.read_text()) for x in pair))
     return "\n".join(out)
+
+
+def _input_pipeline(d: dict) -> list:
+    s = d["summary"]
+    h, w = d["input_size"]
+    rows = [
+        f"**Input pipelines alone, {d['config']}** (`benchmarks/input_pipeline.py --config "
+        f"{d['config']}`: {h}x{w} input, batch {d['batch_size']}, {d['batches_timed']} batches per "
+        f"run, {d['rounds']} rounds, medians; {_machine(d)}). Each run is pinned with `taskset`.",
+        "",
+        "| pipeline | cores | images/s | CPU ms per image | 2 cores over 1 |",
+        "|---|---|---|---|---|",
+    ]
+    for name in ("numpy", "cache"):
+        for cores in (1, 2):
+            r = s.get(f"{name}_{cores}core")
+            if r:
+                scale = s.get(f"{name}_2_over_1_core", "") if cores == 2 else ""
+                rows.append(
+                    f"| {name} | {cores} | {r['images_per_second']} | {r['cpu_ms_per_image']} | {scale} |"
+                )
+    return rows + [""]
+
+
+def _equal_time(numpy_run: dict, cache_run: dict) -> list:
+    """The two quickstart trainings: throughput, and each one's best validation PCK reached
+    by the time the shorter of the two runs had finished."""
+    limit = min(r["curve"]["seconds"][-1] for r in (numpy_run, cache_run))
+
+    def by(run, t):
+        v = [
+            p
+            for s, p in zip(run["curve"]["seconds"], run["curve"]["val_pck"])
+            if s <= t and p is not None
+        ]
+        return round(max(v), 4) if v else None
+
+    rows = [
+        f"**The quickstart trained from each pipeline** (`benchmarks/train_quickstart.py --set "
+        f"data.crop_cache=off|on`, run one after the other; {_machine(cache_run['provenance'])}).",
+        "",
+        "| pipeline | fit images/s | train + eval seconds | best val PCK@0.2 | best val PCK@0.2 "
+        f"within {limit:.0f} s |",
+        "|---|---|---|---|---|",
+    ]
+    for name, r in (("numpy", numpy_run), ("cache", cache_run)):
+        rows.append(
+            f"| {name} | {r['train_images_per_second']} | {r['train_and_eval_seconds']} | "
+            f"{r['val_pck@0.2']} | {by(r, limit)} |"
+        )
+    ratio = cache_run["train_images_per_second"] / numpy_run["train_images_per_second"]
+    rows += ["", f"Training images/s, cache over NumPy: {ratio:.2f}x.", ""]
+    return rows
 
 
 def main():
