@@ -40,7 +40,17 @@ def summarize(demo: Path) -> dict:
         "benchmark": "demo",
         "stage_seconds": {
             k: rec[k].get("seconds")
-            for k in ("train", "compress", "export", "validate", "real", "bench", "report")
+            for k in (
+                "train",
+                "compress",
+                "export",
+                "validate",
+                "real",
+                "bench",
+                "detector",
+                "whole_image",
+                "report",
+            )
             if k in rec
         },
         "epochs": tr.get("epochs_completed"),
@@ -85,6 +95,18 @@ def summarize(demo: Path) -> dict:
             "AP": round(r["AP"], 4),
             "count": r["count"],
             "by_source_pck": {k: round(v["pck"], 4) for k, v in r.get("by_source", {}).items()},
+        }
+    if "detector" in rec:
+        d = rec["detector"]
+        doc["detector"] = {
+            "settings": d["settings"],
+            "bytes": d["bytes"],
+            "int8": {k: d["int8"].get(k) for k in ("ap50", "people", "matched_people")},
+        }
+    if "whole_image" in rec:
+        doc["whole_image"] = {
+            name: {k: row[k] for k in ("people", "found", "whole_image", "labelled_crops")}
+            for name, row in rec["whole_image"]["rows"].items()
         }
     return doc
 

@@ -2,8 +2,8 @@
 
     python scripts/update_measured_doc.py
 
-Reads benchmarks/results/demo.json (benchmarks/demo.py), train_quickstart.json
-(benchmarks/train_quickstart.py) and peers.json (benchmarks/peers.py); a file not there yet is
+Reads benchmarks/results/demo.json (benchmarks/demo.py), train_quickstart.json (or, without
+it, train_quickstart_cache.json: benchmarks/train_quickstart.py) and peers.json (benchmarks/peers.py); a file not there yet is
 named with the command that writes it. tests/test_docs.py checks the section is current.
 """
 
@@ -64,6 +64,19 @@ def _demo(d: dict) -> list:
             f"  - Real photographs ({r['data']}, {r['count']} people, GT-box crops, the int8 file): "
             f"PCK@0.2 {r['pck']:.3f}, OKS AP {r['AP']:.3f}; by source {src}."
         )
+    if "detector" in d:
+        det, i8 = d["detector"], d["detector"]["int8"]
+        out.append(
+            f"  - Person detector ({det['settings']['input']} px, {det['settings']['epochs']} epochs on "
+            f"{det['settings']['train']} synthetic scenes; int8, {det['bytes']:,} bytes): box AP50 "
+            f"{i8['ap50']:.3f} on held-out scenes, {i8['matched_people']} of {i8['people']} people found."
+        )
+    for name, w in d.get("whole_image", {}).items():
+        out.append(
+            f"  - Whole frames, {name}: the detector found {w['found']} of {w['people']} people; "
+            f"PCK@0.2 {w['whole_image']['pck']:.3f} through it against {w['labelled_crops']['pck']:.3f} "
+            "from crops of the labelled boxes."
+        )
     return out
 
 
@@ -105,7 +118,8 @@ def _peers(d: dict) -> list:
 
 
 def render() -> str:
-    lines = _demo(_load("demo")) + _train(_load("train_quickstart")) + _peers(_load("peers"))
+    train = _load("train_quickstart") or _load("train_quickstart_cache")  # the default pipeline
+    lines = _demo(_load("demo")) + _train(train) + _peers(_load("peers"))
     return "\n".join(lines) + "\n"
 
 
