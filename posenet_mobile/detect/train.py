@@ -4,6 +4,8 @@ person (IoU >= 0.5), the alignment error: hip centre in body radii and incline i
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 from pathlib import Path
 
@@ -118,15 +120,16 @@ def evaluate_detector(det, val_dir, codec: DetectionCodec) -> dict:
     ]
     coco = COCO()
     coco.dataset = gt
-    coco.createIndex()
     ap50 = 0.0
-    if dets and gt["annotations"]:
-        ev = COCOeval(coco, coco.loadRes(dets), "bbox")
-        ev.params.iouThrs = np.array([0.5])
-        ev.evaluate()
-        ev.accumulate()
-        prec = ev.eval["precision"][0, :, 0, 0, -1]  # IoU 0.5, all recall points, all areas
-        ap50 = float(np.mean(prec[prec > -1])) if (prec > -1).any() else 0.0
+    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its progress
+        coco.createIndex()
+        if dets and gt["annotations"]:
+            ev = COCOeval(coco, coco.loadRes(dets), "bbox")
+            ev.params.iouThrs = np.array([0.5])
+            ev.evaluate()
+            ev.accumulate()
+            prec = ev.eval["precision"][0, :, 0, 0, -1]  # IoU 0.5, all recall points, all areas
+            ap50 = float(np.mean(prec[prec > -1])) if (prec > -1).any() else 0.0
     centre, angle, matched = [], [], 0
     for i, ds in found:
         for al, box in frames[i].people:
