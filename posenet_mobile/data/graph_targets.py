@@ -23,19 +23,19 @@ def _weights(kp, vis, input_size):
 
 
 def _heatmaps(codec, kp, weights):
-    """``(heatmaps (B, Hh, Wh, K), offsets (B, Hh, Wh, 2K), mask (B, Hh, Wh, K))``."""
+    """``(heatmaps (B, Hh, Wh, K), offsets (B, Hh, Wh, 2K), mask (B, Hh, Wh, K))``.
+
+    The Gaussian is separable, so it is made from one row and one column per keypoint."""
     hh, ww = codec.heatmap_size
     uv = kp / codec.stride - 0.5
-    u = uv[:, None, None, :, 0]
-    v = uv[:, None, None, :, 1]
     jj = tf.range(ww, dtype=tf.float32)[None, None, :, None]
     ii = tf.range(hh, dtype=tf.float32)[None, :, None, None]
-    dx = u - jj + 0.0 * ii
-    dy = v - ii + 0.0 * jj
-    d2 = dx * dx + dy * dy
+    dx = uv[:, None, None, :, 0] - jj  # (B, 1, Wh, K)
+    dy = uv[:, None, None, :, 1] - ii  # (B, Hh, 1, K)
     wk = weights[:, None, None, :]
-    heat = tf.exp(-d2 / (2.0 * codec.sigma**2)) * wk
-    mask = tf.cast((d2 <= codec.offset_radius**2) & (wk > 0), tf.float32)
+    s2 = 2.0 * codec.sigma**2
+    heat = (tf.exp(-dx * dx / s2) * wk) * tf.exp(-dy * dy / s2)
+    mask = tf.cast((dx * dx + dy * dy <= codec.offset_radius**2) & (wk > 0), tf.float32)
     off = tf.stack([dx * mask, dy * mask], axis=-1)  # (B, Hh, Wh, K, 2)
     shape = tf.shape(off)
     off = tf.reshape(off, tf.concat([shape[:3], [-1]], axis=0))
