@@ -76,7 +76,7 @@ def test_cache_batches_follow_the_numpy_pipelines_draws(people):
     p = cache.epoch_params(2)
     assert sorted(p["index"].tolist()) == list(range(len(pipe)))
     batch = {k: tf.constant(v[:6]) for k, v in p.items()}
-    images, targets = cache.render(tf.constant(cache.images), batch)
+    images, targets = cache.render(cache.images, batch)
     diffs = []
     for j, i in enumerate(p["index"][:6]):
         img, want, _, ok = pipe.prepare(int(i), 2)
@@ -93,7 +93,7 @@ def _render_all(cache):
     from posenet_mobile.keras import tf
 
     p = cache.epoch_params(0)
-    images, _ = cache.render(tf.constant(cache.images), {k: tf.constant(v) for k, v in p.items()})
+    images, _ = cache.render(cache.images, {k: tf.constant(v) for k, v in p.items()})
     return p["index"], images.numpy()
 
 

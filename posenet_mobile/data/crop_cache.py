@@ -117,7 +117,7 @@ class CropCache:
         h, w = pipe.codec.input_size
         self.size = (round(h * self.context), round(w * self.context))
         n = len(pipe)
-        self.images = np.zeros((n,) + self.size + (3,), np.uint8)
+        images = np.zeros((n,) + self.size + (3,), np.uint8)
         self.source = np.zeros((n, 2, 3), np.float64)  # image pixels -> cache pixels
         self.ok = np.zeros(n, bool)
         last_path, img = None, None
@@ -132,14 +132,19 @@ class CropCache:
                 continue
             base = pipe.crop_for(i)
             wide = replace(base, width=base.width * self.context, height=base.height * self.context)
-            self.images[i] = G.warp(img, wide, self.size)
+            images[i] = G.warp(img, wide, self.size)
             self.source[i] = G.crop_matrix(wide, self.size)
             self.ok[i] = True
         if progress:
             progress(
                 f"crop cache: {int(self.ok.sum())} crops of {self.size[1]}x{self.size[0]} "
-                f"({self.images.nbytes / 2**20:.0f} MiB)"
+                f"({images.nbytes / 2**20:.0f} MiB)"
             )
+        from ..keras import tf
+
+        #: ``(N, h, w, 3)`` uint8 crops as the one tensor every batch gathers from (the NumPy
+        #: array they were written into is let go: the crops are held once)
+        self.images = tf.constant(images)
 
     def __len__(self):
         return int(self.ok.sum())
@@ -207,7 +212,7 @@ class CropCache:
             for e in epochs:
                 yield self.epoch_params(e)
 
-        images = tf.constant(self.images)
+        images = self.images
         ds = tf.data.Dataset.from_generator(params, output_signature=spec).unbatch()
         ds = ds.batch(batch_size, drop_remainder=True)
         ds = ds.map(
