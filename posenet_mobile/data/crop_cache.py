@@ -7,7 +7,7 @@ shares the cores with the model step and holds the GIL. Here:
 
 * **Once, at start**: each person's crop (the pipeline's own crop rule, grown by ``context`` so
   jittered crops stay inside it) is warped from the image into a uint8 array held in memory.
-* **Per epoch, in NumPy** (a few milliseconds per thousand people): every sample's jittered crop
+* **Per epoch, in NumPy**: every sample's jittered crop
   and augmentation draws come from :meth:`KeypointPipeline.crop_for`, :func:`draw_photometric`
   and :func:`draw_occlusion` with the same per-sample generator ``(seed, epoch, index)`` as the
   NumPy path, so the keypoints and every draw are those the NumPy path would make. Geometry keeps
@@ -240,12 +240,11 @@ class CropCache:
         )
         x = tf.round(x)  # the NumPy path's warp gives uint8
         x = tf.einsum("bhwc,bdc->bhwd", x, p["colour"])
-        contrast, brightness, sigma = (p["photo"][:, i, None, None, None] for i in range(3))
+        contrast, brightness = (p["photo"][:, i, None, None, None] for i in range(2))
         mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
         x = mean + (x - mean) * contrast + brightness
-        x = _on_rows(
-            x, p["photo"][:, 2] > 0, lambda sub, i: _blur(sub, tf.gather(sigma[:, 0, 0, 0], i))
-        )
+        sigma = p["photo"][:, 2]
+        x = _on_rows(x, sigma > 0, lambda sub, i: _blur(sub, tf.gather(sigma, i)))
         x = tf.floor(tf.clip_by_value(x, 0.0, 255.0))  # as clip then astype(uint8)
         occ, seed = p["occluders"], p["seed"][0]
         x = _on_rows(
@@ -278,14 +277,13 @@ def _on_rows(x, rows, fn):
 
 
 def _blur(x, sigma):
-    """A 5x5 Gaussian blur per image (``sigma (B,)``, 0 for none), borders reflected, as
+    """A 5x5 Gaussian blur per image (``sigma (B,)``, positive), borders reflected, as
     ``cv2.GaussianBlur``'s default."""
     from ..keras import tf
 
     b = tf.shape(x)[0]
-    s = tf.where(sigma > 0, sigma, tf.ones_like(sigma))
     r = tf.constant([-2.0, -1.0, 0.0, 1.0, 2.0])
-    k = tf.exp(-(r[None, :] ** 2) / (2.0 * s[:, None] ** 2))
+    k = tf.exp(-(r[None, :] ** 2) / (2.0 * sigma[:, None] ** 2))
     k = k / tf.reduce_sum(k, axis=1, keepdims=True)  # (B, 5)
     k = tf.repeat(k, 3, axis=0)  # (B*3, 5): channel b*3 + c
     hh, ww = x.shape[1], x.shape[2]
