@@ -3,7 +3,7 @@
     python scripts/update_training_doc.py
 
 Reads benchmarks/results/train_profile.json, train_throughput.json, input_pipeline_*.json and
-train_quickstart_{numpy,cache}.json; the doc holds no figure that is not in one of them
+train_quickstart_{numpy,cache,progressive}.json; the doc holds no figure that is not in one of them
 (tests/test_docs.py checks the section is current).
 """
 
@@ -84,9 +84,13 @@ def render() -> str:
         out.append("")
     for path in sorted(RESULTS.glob("input_pipeline_*.json")):
         out += _input_pipeline(json.loads(path.read_text()))
-    pair = [RESULTS / f"train_quickstart_{n}.json" for n in ("numpy", "cache")]
-    if all(x.exists() for x in pair):
-        out += _equal_time(*(json.loads(x.read_text()) for x in pair))
+    runs = {
+        n: json.loads((RESULTS / f"train_quickstart_{n}.json").read_text())
+        for n in QUICKSTART_RUNS
+        if (RESULTS / f"train_quickstart_{n}.json").exists()
+    }
+    if len(runs) > 1:
+        out += _equal_time(runs)
     return "\n".join(out)
 
 
@@ -112,10 +116,18 @@ def _input_pipeline(d: dict) -> list:
     return rows + [""]
 
 
-def _equal_time(numpy_run: dict, cache_run: dict) -> list:
-    """The two quickstart trainings: throughput, and each one's best validation PCK reached
-    by the time the shorter of the two runs had finished."""
-    limit = min(r["curve"]["seconds"][-1] for r in (numpy_run, cache_run))
+#: The quickstart trainings compared at equal wall time: results file suffix, what it changes.
+QUICKSTART_RUNS = {
+    "numpy": "`--set data.crop_cache=off`",
+    "cache": "`--set data.crop_cache=on`",
+    "progressive": "the crop cache and `--set train.progressive_epochs=N` (progressive resizing)",
+}
+
+
+def _equal_time(runs: dict) -> list:
+    """The quickstart trainings: throughput, and each one's best validation PCK reached by the
+    time the shortest of them had finished."""
+    limit = min(r["curve"]["seconds"][-1] for r in runs.values())
 
     def by(run, t):
         v = [
@@ -126,26 +138,40 @@ def _equal_time(numpy_run: dict, cache_run: dict) -> list:
         return round(max(v), 4) if v else None
 
     rows = [
-        f"**The quickstart trained from each pipeline** (`benchmarks/train_quickstart.py --set "
-        f"data.crop_cache=off|on`, run one after the other; {_machine(cache_run['provenance'])}).",
+        "**The quickstart trained each way** (`benchmarks/train_quickstart.py --results "
+        "benchmarks/results/train_quickstart_NAME.json` with the settings below; each row's "
+        "machine and commit are under the table). Progressive resizing's images/s counts its "
+        "smaller images as images.",
         "",
-        "| pipeline | fit images/s | train + eval seconds | best val PCK@0.2 | best val PCK@0.2 "
-        f"within {limit:.0f} s | real photographs PCK@0.2 |",
-        "|---|---|---|---|---|---|",
+        "| run | settings | fit images/s | images/s by input size | train + eval seconds | best "
+        f"val PCK@0.2 | best val PCK@0.2 within {limit:.0f} s | real photographs PCK@0.2 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for name, r in (("numpy", numpy_run), ("cache", cache_run)):
+    for name, r in runs.items():
         real = RESULTS / f"real_people_pipeline_{name}.json"
         real = (
             round(json.loads(real.read_text())["result"]["real"]["pck"], 4) if real.exists() else ""
         )
+        sizes = ", ".join(
+            f"{k}: {v}" for k, v in r.get("images_per_second_by_input_size", {}).items()
+        )
         rows.append(
-            f"| {name} | {r['train_images_per_second']} | {r['train_and_eval_seconds']} | "
+            f"| {name} | {' '.join(r['overrides']) or QUICKSTART_RUNS[name]} | "
+            f"{r['train_images_per_second']} | {sizes} | {r['train_and_eval_seconds']} | "
             f"{r['val_pck@0.2']} | {by(r, limit)} | {real} |"
         )
-    ratio = cache_run["train_images_per_second"] / numpy_run["train_images_per_second"]
+    rows.append("")
+    for name, r in runs.items():
+        rows.append(f"- {name}: {_machine(r['provenance'])}.")
+    base = runs.get("cache")
+    ratios = [
+        f"{name} over cache {r['train_images_per_second'] / base['train_images_per_second']:.2f}x"
+        for name, r in runs.items()
+        if base and r is not base
+    ]
     rows += [
         "",
-        f"Training images/s, cache over NumPy: {ratio:.2f}x. The real-photographs column scores "
+        f"Training images/s: {'; '.join(ratios)}. The real-photographs column scores "
         "each run's float32 export on the 26 people of the dev set (`benchmarks/real_people.py "
         "FILE --out benchmarks/results/real_people_pipeline_NAME.json`); a difference under about "
         "4 points there is noise.",

@@ -177,3 +177,22 @@ def test_config_reads_on_and_off():
     assert load_config("quickstart", ["data.crop_cache=off"]).data.crop_cache == "off"
     with pytest.raises(ConfigError, match="data.crop_cache"):
         load_config("quickstart", ["data.crop_cache=sometimes"])
+
+
+def test_a_resized_cache_follows_the_resized_numpy_pipeline(people):
+    from posenet_mobile.keras import tf
+
+    pipe = _pipe(people)
+    codec = HeatmapCodec((32, 32), 4)  # progressive resizing's smaller input
+    small, cache = pipe.resized(codec), CropCache(pipe).resized(codec)
+    assert pipe.codec.input_size == (64, 64)  # the pipeline it came from is unchanged
+    p = cache.epoch_params(1)
+    images, targets = cache.render(cache.images, {k: tf.constant(v[:6]) for k, v in p.items()})
+    assert images.shape == (6, 32, 32, 3) and targets["heatmaps"].shape == (6, 8, 8, 34)
+    diffs = []
+    for j, i in enumerate(p["index"][:6]):
+        img, want, _, ok = small.prepare(int(i), 1)
+        for name in HEATMAP_OUTPUTS:
+            np.testing.assert_allclose(targets[name].numpy()[j], want[name], atol=1e-4)
+        diffs.append(np.abs(images.numpy()[j] - img).mean() * 127.5)
+    assert np.median(diffs) < 8.0, diffs

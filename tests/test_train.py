@@ -271,3 +271,71 @@ def test_two_workers_train_to_the_same_weights(tmp_path, data):
         np.testing.assert_array_equal(chief.get_tensor(n), other.get_tensor(n))
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert state["epoch"] == 1
+
+
+def test_progressive_resizing_trains_one_set_of_weights_at_two_sizes_and_resumes(tmp_path, data):
+    from posenet_mobile.errors import ModelError
+    from posenet_mobile.keras import keras
+    from posenet_mobile.models import build_model, resized_model
+
+    extra = ("model.global_context=true", "train.progressive_input_size=[32,32]")
+    cfg = _cfg("train.epochs=3", "train.progressive_epochs=2", *extra)
+    model = build_model(cfg.model)
+    small = resized_model(model, cfg.model, (32, 32))
+    assert [o.shape[1] for o in small.outputs] == [8, 8]  # heatmaps, offsets at stride 4
+    assert small.output_names == model.output_names
+    assert len(small.weights) == len(model.weights)
+    assert all(a is b for a, b in zip(small.weights, model.weights))  # shared, not copied
+    x = np.zeros((1, 64, 64, 3), np.float32)
+    before = model(x)[0].numpy()
+    small.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    small.train_on_batch(
+        np.ones((2, 32, 32, 3)), [np.ones((2, 8, 8, o.shape[-1])) for o in small.outputs]
+    )
+    assert not np.allclose(model(x)[0].numpy(), before)  # training the small one trained both
+    simcc = build_model(_cfg("model.head=simcc").model)
+    with pytest.raises(ModelError, match="depends on the input size"):
+        resized_model(simcc, _cfg("model.head=simcc").model, (32, 32))
+
+    # interrupted inside the small epochs, resumed: the same schedule as one uninterrupted run
+    run, said = tmp_path / "run", []
+    train(cfg, run, *data, verbose=0, stop_after_epoch=1, progress=said.append)
+    assert json.loads((run / "state.json").read_text())["epoch"] == 1
+    assert "progressive resizing: epochs 1-2 at 32x32" in said
+    said.clear()
+    res = train(cfg, run, *data, verbose=0, progress=said.append)
+    assert "progressive resizing: epochs 2-2 at 32x32" in said
+    hist = json.loads((run / "history.json").read_text())
+    assert hist["epoch"] == [1, 2, 3] and res["epochs_completed"] == 3
+    ref = train(cfg, tmp_path / "ref", *data, verbose=0, progress=lambda *_: None)
+    ref_hist = json.loads((tmp_path / "ref" / "history.json").read_text())
+    np.testing.assert_allclose(hist["lr"], ref_hist["lr"], rtol=1e-6)
+    assert res["best"]["count"] == people(data[1]) and ref["epochs_completed"] == 3
+    m = keras.models.load_model(run / "model.keras")
+    assert m.input_shape == (None, 64, 64, 3)  # the kept model is at the model's size
+
+
+@pytest.mark.parametrize(
+    "setting, match",
+    [
+        (["train.progressive_epochs=3"], "leaves no epoch at the model's input size"),
+        (["train.progressive_epochs=1", "train.progressive_input_size=[96,96]"], "larger than"),
+        (["train.progressive_input_size=[40,40]"], "multiples of 32"),
+        (
+            [
+                "train.progressive_epochs=1",
+                "train.progressive_input_size=[32,32]",
+                "model.head=simcc",
+            ],
+            "fully convolutional",
+        ),
+    ],
+)
+def test_progressive_resizing_settings_are_checked(setting, match):
+    with pytest.raises(ConfigError, match=match):
+        _cfg("train.epochs=3", *setting)
+    # --set values are checked together, in any order
+    cfg = _cfg(
+        "train.progressive_epochs=2", "train.progressive_input_size=[32,32]", "train.epochs=3"
+    )
+    assert cfg.train.progressive_input_size == (32, 32) and cfg.train.progressive_epochs == 2

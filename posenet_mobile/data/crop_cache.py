@@ -149,6 +149,15 @@ class CropCache:
     def __len__(self):
         return int(self.ok.sum())
 
+    def resized(self, codec) -> "CropCache":
+        """This cache feeding another input size (progressive resizing): the same cached crops,
+        warped to ``codec.input_size`` with targets for it (:meth:`KeypointPipeline.resized`)."""
+        import copy
+
+        other = copy.copy(self)
+        other.pipe = self.pipe.resized(codec)
+        return other
+
     def epoch_params(self, epoch: int) -> dict:
         """Every kept sample of ``epoch``, in the pipeline's order: its index, the output-to-cache
         affine, keypoints and flags in input pixels, and the augmentation draws, as arrays."""

@@ -85,6 +85,16 @@ class KeypointPipeline:
     def __len__(self):
         return len(self.data.samples)
 
+    def resized(self, codec: HeatmapCodec) -> "KeypointPipeline":
+        """This pipeline with another codec (another input size: progressive resizing): the same
+        samples, crops, order and augmentation draws; its unreadable-image counts are this one's."""
+        import copy
+
+        other = copy.copy(self)
+        other.codec = codec
+        other._shapes = other._target_shapes()
+        return other
+
     @property
     def corrupt(self) -> int:
         """Number of distinct unreadable image files met so far."""

@@ -96,6 +96,43 @@ def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True
     return model
 
 
+def resized_model(model: "keras.Model", cfg: ModelConfig, input_size) -> "keras.Model":
+    """``model`` (built from ``cfg``) on inputs of another ``input_size``, sharing every layer and
+    weight with it: training either trains both (progressive resizing).
+
+    The few layers whose settings follow the input size but hold no weights (the global
+    context's pooling and tiling) are rebuilt with the settings a model built at that size has; a
+    layer with weights that would differ is refused (a head sized by its input).
+    """
+    import dataclasses
+
+    size = tuple(int(v) for v in input_size)
+    ref = build_model(dataclasses.replace(cfg, input_size=size, backbone_weights=None))
+    if len(ref.layers) != len(model.layers):
+        raise ModelError(f"model {model.name!r}: not built from this model config")
+    swap = {}
+    for a, b in zip(model.layers, ref.layers):
+        if isinstance(a, keras.layers.InputLayer):
+            continue
+        # names and dtype policies (a mixed-precision build) are the model's own
+        ca, cb = (
+            {k: v for k, v in x.get_config().items() if k not in ("name", "dtype")} for x in (a, b)
+        )
+        shapes = [tuple(w.shape) for w in a.weights] != [tuple(w.shape) for w in b.weights]
+        if type(a) is not type(b) or shapes or (ca != cb and a.weights):
+            raise ModelError(
+                f"model {model.name!r}: layer {a.name!r} depends on the input size; it cannot "
+                f"train at {list(size)}"
+            )
+        if ca != cb:
+            own = {k: a.get_config()[k] for k in ("name", "dtype") if k in a.get_config()}
+            swap[a.name] = type(b).from_config({**b.get_config(), **own})
+    image = keras.Input((*size, 3), name="image")
+    return keras.models.clone_model(
+        model, input_tensors=image, clone_function=lambda layer: swap.get(layer.name, layer)
+    )
+
+
 def inference_model(model: "keras.Model", head: str) -> "keras.Model":
     """The exported graph: for ``regression``, and ``simcc`` with heatmap supervision, the
     heatmap branch is cut off (BlazePose). A

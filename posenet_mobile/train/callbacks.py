@@ -38,6 +38,7 @@ class EpochEnd(_callback_base()):
         self.stop_after, self.progress = stop_after, progress
         self.t0 = time.perf_counter()
         self.diverged = None
+        self.stopped = False
 
     def on_epoch_begin(self, epoch, logs=None):
         self.t0 = time.perf_counter()
@@ -49,7 +50,7 @@ class EpochEnd(_callback_base()):
             loss
         ):  # nothing of this epoch is kept: the last checkpoint stays the resume point
             self.diverged = (epoch + 1, loss)
-            self.net.stop_training = True
+            self._stop()
             return
         train_s = time.perf_counter() - self.t0
         done = epoch + 1
@@ -100,7 +101,15 @@ class EpochEnd(_callback_base()):
             f"{scores}  {seconds:.0f}s  ETA {eta / 60:.1f} min" + ("  *best" if improved else "")
         )
         if self.stop_after is not None and done >= self.stop_after:
-            self.net.stop_training = True
+            self._stop()
+
+    def _stop(self) -> None:
+        """End training: the model being fitted (a resized one, under progressive resizing)
+        stops after this epoch, and the trainer starts no later phase."""
+        self.stopped = True
+        self.net.stop_training = True
+        if self.model is not None:
+            self.model.stop_training = True
 
 
 def _current_lr(opt) -> float:

@@ -113,6 +113,13 @@ class TrainConfig:
     mixed_precision: ``off``, ``mixed_float16`` or ``mixed_bfloat16``: the Keras mixed-precision
     policy the model trains under (for GPUs and TPUs; slower on most CPUs). Variables, the output
     layers and the losses stay float32, and the kept ``model.keras`` is float32 throughout.
+    progressive_epochs: progressive resizing: the first N epochs train at
+    ``progressive_input_size`` (height, width; multiples of 32, no larger than
+    ``model.input_size``), the rest at the model's input size. A smaller input costs fewer
+    multiply-adds per image, so those epochs pass faster; the last epochs at full size adapt the
+    model to it. The same weights and optimizer state run through both sizes (the heatmap head
+    is fully convolutional; heads with layers sized by the input are refused). Validation always
+    runs at the model's input size. 0: off.
     """
 
     epochs: int = 30
@@ -137,6 +144,8 @@ class TrainConfig:
     eval_every: int = 1
     steps_per_execution: int = 1
     mixed_precision: str = "off"
+    progressive_epochs: int = 0
+    progressive_input_size: tuple[int, int] = (96, 96)
 
     def __post_init__(self):
         check_fields(
@@ -155,8 +164,19 @@ class TrainConfig:
                 "steps_per_epoch": between(0, integer=True),
                 "eval_every": COUNT,
                 "steps_per_execution": COUNT,
+                "progressive_epochs": between(0, integer=True),
             },
         )
+        try:
+            size = tuple(int(v) for v in self.progressive_input_size)
+        except (TypeError, ValueError):
+            size = ()
+        if len(size) != 2 or min(size) < 32 or any(v % 32 for v in size):
+            raise ConfigError(
+                "train.progressive_input_size: expected (height, width) multiples of 32, got "
+                f"{self.progressive_input_size!r}"
+            )
+        object.__setattr__(self, "progressive_input_size", size)
         if self.mixed_precision not in MIXED_PRECISION:
             raise ConfigError(
                 f"train.mixed_precision: expected one of {list(MIXED_PRECISION)}, got {self.mixed_precision!r}"
@@ -227,6 +247,10 @@ def block_size(value) -> tuple[int, int]:
     return b
 
 
+#: Heads whose weights do not depend on the input size (``train.progressive_epochs``).
+PROGRESSIVE_HEADS = ("heatmap",)
+
+
 @dataclass(frozen=True)
 class ExperimentConfig:
     model: ModelConfig = ModelConfig()
@@ -240,18 +264,38 @@ class ExperimentConfig:
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
             raise ConfigError(f"name: expected a non-empty string, got {self.name!r}")
+        t, m = self.train, self.model
+        if t.progressive_epochs:
+            if t.progressive_epochs >= t.epochs:
+                raise ConfigError(
+                    f"train.progressive_epochs: {t.progressive_epochs} leaves no epoch at the "
+                    f"model's input size; expected fewer than train.epochs ({t.epochs})"
+                )
+            if any(a > b for a, b in zip(t.progressive_input_size, m.input_size)):
+                raise ConfigError(
+                    f"train.progressive_input_size: {list(t.progressive_input_size)} is larger "
+                    f"than model.input_size {list(m.input_size)}"
+                )
+            if m.head not in PROGRESSIVE_HEADS:
+                raise ConfigError(
+                    f"train.progressive_epochs: model.head {m.head!r} has layers sized by the "
+                    f"input; progressive resizing needs a fully convolutional head "
+                    f"({', '.join(PROGRESSIVE_HEADS)})"
+                )
 
     def to_dict(self) -> dict:
         return to_dict(self)
 
-    def heatmap_codec(self):
+    def heatmap_codec(self, input_size=None):
         """The :class:`~posenet_mobile.codec.HeatmapCodec` this experiment trains and decodes with
         (the model's input size and output stride, the codec section's sigma and offset radius):
-        the one place it is built from a config."""
+        the one place it is built from a config. ``input_size``: another input size (progressive
+        resizing's early epochs), the rest as configured."""
         from ..codec import HeatmapCodec
 
         m, c = self.model, self.codec
-        return HeatmapCodec(m.input_size, m.output_stride, c.sigma, c.offset_radius)
+        size = m.input_size if input_size is None else tuple(input_size)
+        return HeatmapCodec(size, m.output_stride, c.sigma, c.offset_radius)
 
     def simcc_codec(self):
         """The :class:`~posenet_mobile.simcc.SimCCCodec` of a ``simcc`` head, else ``None``."""
@@ -284,6 +328,7 @@ def apply_overrides(cfg: ExperimentConfig, overrides) -> ExperimentConfig:
         return overlay(cfg, overrides, where="override: ")
     import yaml
 
+    nested: dict = {}  # every --set at once: settings checked together see each other's values
     for item in overrides:
         if "=" not in item:
             raise ConfigError(f"--set {item!r}: expected section.key=value")
@@ -292,15 +337,15 @@ def apply_overrides(cfg: ExperimentConfig, overrides) -> ExperimentConfig:
             value = yaml.safe_load(raw)
         except yaml.YAMLError:
             value = raw
-        nested: dict = {}
         cur = nested
         parts = key.strip().split(".")
         for p in parts[:-1]:
+            if not isinstance(cur.get(p, {}), dict):
+                raise ConfigError(f"--set {item!r}: {p} is set to a value above")
             cur = cur.setdefault(p, {})
         cur[parts[-1]] = value
-        refuse_moved(nested, "--set ")
-        cfg = overlay(cfg, nested, where="--set ")
-    return cfg
+    refuse_moved(nested, "--set ")
+    return overlay(cfg, nested, where="--set ")
 
 
 def refuse_moved(values, where: str) -> None:

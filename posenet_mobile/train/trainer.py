@@ -167,13 +167,6 @@ def _train_locked(
         source = CropCache(train_pipe, cfg.data.crop_cache_context, progress=progress)
     else:
         source = train_pipe
-    ds = source.dataset(global_batch, epochs=range(start, tcfg.epochs)).repeat()
-    if info["workers"] > 1:
-        options = tf.data.Options()
-        options.experimental_distribute.auto_shard_policy = (
-            tf.data.experimental.AutoShardPolicy.DATA
-        )
-        ds = ds.with_options(options)
 
     cb = EpochEnd(
         run, out, ckpt, model, opt, val_pipe, tcfg, state, history, info, stop_after_epoch, progress
@@ -183,14 +176,24 @@ def _train_locked(
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out / "logs"), write_graph=False))
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
-    model.fit(
-        ds,
-        epochs=tcfg.epochs,
-        initial_epoch=start,
-        steps_per_epoch=steps,
-        callbacks=callbacks,
-        verbose=verbose,
-    )
+    for net, src, first, last in _phases(cfg, model, opt, source, start, strat, progress):
+        ds = src.dataset(global_batch, epochs=range(first, last)).repeat()
+        if info["workers"] > 1:
+            options = tf.data.Options()
+            options.experimental_distribute.auto_shard_policy = (
+                tf.data.experimental.AutoShardPolicy.DATA
+            )
+            ds = ds.with_options(options)
+        net.fit(
+            ds,
+            epochs=last,
+            initial_epoch=first,
+            steps_per_epoch=steps,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
+        if cb.stopped:  # diverged, or stopped on request: no later phase
+            break
     result = {
         "epochs_completed": cb.state.get("epoch", start),
         "best_epoch": cb.state.get("best_epoch"),
@@ -219,6 +222,25 @@ def _train_locked(
     return result
 
 
+def _phases(cfg, model, opt, source, start, strat, progress):
+    """``(model, training source, first epoch, end epoch)`` in order: with progressive resizing
+    (``train.progressive_epochs``), first the epochs at ``train.progressive_input_size``, on a
+    model sharing ``model``'s weights and compiled with the same optimizer (its state and
+    learning-rate schedule carry on), then the rest at the model's input size."""
+    tcfg = cfg.train
+    low = tcfg.progressive_epochs
+    if start < low:
+        from ..models import resized_model
+
+        size = tcfg.progressive_input_size
+        with strat.scope():
+            small = resized_model(model, cfg.model, size)
+            _compile(small, opt, cfg)
+        progress(f"progressive resizing: epochs {start + 1}-{low} at {size[1]}x{size[0]}")
+        yield small, source.resized(cfg.heatmap_codec(size)), start, low
+    yield model, source, max(start, low), tcfg.epochs
+
+
 def _write_config(out, cfg, data_summary, info) -> None:
     """The run's ``config.json`` (the chief writes it): the fingerprint :func:`check_run_dir`
     compares, the whole config, and what the data was."""
@@ -233,9 +255,8 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
     """``(model, optimizer)``: ``cfg.model`` built and compiled for training as :func:`train` does
     (AdamW on the warm-up + cosine schedule, the per-output losses and weights). Call it inside
     the strategy's scope; benchmarks use it to time the very step that training runs."""
-    from ..keras import build_training_state, keras
-    from ..losses import losses_for
-    from ..models import build_model, output_names
+    from ..keras import keras
+    from ..models import build_model
 
     tcfg = cfg.train
     if tcfg.mixed_precision == "off":
@@ -246,7 +267,6 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
             model = build_model(cfg.model)
         finally:
             keras.mixed_precision.set_global_policy("float32")
-    names = output_names(model)
     sched = warmup_cosine()(
         tcfg.learning_rate * replicas,
         int(tcfg.warmup_epochs * steps_per_epoch),
@@ -255,6 +275,19 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
     )
     opt = keras.optimizers.AdamW(learning_rate=sched, weight_decay=tcfg.weight_decay)
     opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "coords"])
+    _compile(model, opt, cfg)
+    return model, opt
+
+
+def _compile(model, opt, cfg) -> None:
+    """Compile ``model`` for training with ``opt``: the per-output losses and weights of
+    ``cfg.train``, then its optimizer slots and loss trackers (:func:`build_training_state`)."""
+    from ..keras import build_training_state
+    from ..losses import losses_for
+    from ..models import output_names
+
+    tcfg = cfg.train
+    names = output_names(model)
     weights = {n: float(tcfg.loss_weights.get(n, 1.0)) for n in names}
     if (
         "coords_dist" in names
@@ -267,7 +300,6 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
         steps_per_execution=tcfg.steps_per_execution,
     )
     build_training_state(model)
-    return model, opt
 
 
 def _skipped(ds) -> str:
