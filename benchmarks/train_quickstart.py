@@ -49,14 +49,12 @@ def main():
     steps = cfg.train.steps_per_epoch or res["train_people"] // res["global_batch"]
     images = steps * res["global_batch"] * len(hist["epoch"])  # at whichever input size ran
     per_epoch = steps * res["global_batch"]
-    low = cfg.train.progressive_epochs
-    sizes = {  # images/s by input size: progressive resizing's epochs run at a smaller one
-        f"{h}x{w}": round(per_epoch * len(secs) / sum(secs), 1)
-        for (h, w), secs in (
-            (cfg.train.progressive_input_size, hist["train_seconds"][:low]),
-            (cfg.model.input_size, hist["train_seconds"][low:]),
-        )
-        if secs
+    low, small = cfg.progressive()
+    phases = [(cfg.model.input_size, hist["train_seconds"][low:])]
+    if low:  # progressive resizing's first epochs run at a smaller input size
+        phases.insert(0, (small, hist["train_seconds"][:low]))
+    sizes = {
+        f"{h}x{w}": round(per_epoch * len(secs) / sum(secs), 1) for (h, w), secs in phases if secs
     }
     doc = {
         "benchmark": "train_quickstart",
@@ -72,7 +70,7 @@ def main():
         "val_oks_ap": round(res["best"]["AP"], 4),
         "val_ap50": round(res["best"]["AP50"], 4),
         "input_pipeline": res.get("input_pipeline"),
-        "progressive_epochs": low,
+        "progressive": {"epochs": low, "input_size": list(small) if small else None},
         "images_per_second_by_input_size": sizes,
         # validation PCK against the training clock, for comparisons at equal wall time
         "curve": {

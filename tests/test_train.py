@@ -278,8 +278,9 @@ def test_progressive_resizing_trains_one_set_of_weights_at_two_sizes_and_resumes
     from posenet_mobile.keras import keras
     from posenet_mobile.models import build_model, resized_model
 
-    extra = ("model.global_context=true", "train.progressive_input_size=[32,32]")
-    cfg = _cfg("train.epochs=3", "train.progressive_epochs=2", *extra)
+    extra = ("model.global_context=true", "train.progressive_scale=0.5")
+    cfg = _cfg("train.epochs=3", "train.progressive_fraction=0.7", *extra)
+    assert cfg.progressive() == (2, (32, 32))
     model = build_model(cfg.model)
     small = resized_model(model, cfg.model, (32, 32))
     assert [o.shape[1] for o in small.outputs] == [8, 8]  # heatmaps, offsets at stride 4
@@ -318,15 +319,10 @@ def test_progressive_resizing_trains_one_set_of_weights_at_two_sizes_and_resumes
 @pytest.mark.parametrize(
     "setting, match",
     [
-        (["train.progressive_epochs=3"], "leaves no epoch at the model's input size"),
-        (["train.progressive_epochs=1", "train.progressive_input_size=[96,96]"], "larger than"),
-        (["train.progressive_input_size=[40,40]"], "multiples of 32"),
+        (["train.progressive_fraction=1"], "progressive_fraction"),
+        (["train.progressive_scale=0"], "progressive_scale"),
         (
-            [
-                "train.progressive_epochs=1",
-                "train.progressive_input_size=[32,32]",
-                "model.head=simcc",
-            ],
+            ["train.progressive_fraction=0.5", "train.progressive_scale=0.5", "model.head=simcc"],
             "fully convolutional",
         ),
     ],
@@ -334,8 +330,16 @@ def test_progressive_resizing_trains_one_set_of_weights_at_two_sizes_and_resumes
 def test_progressive_resizing_settings_are_checked(setting, match):
     with pytest.raises(ConfigError, match=match):
         _cfg("train.epochs=3", *setting)
-    # --set values are checked together, in any order
-    cfg = _cfg(
-        "train.progressive_epochs=2", "train.progressive_input_size=[32,32]", "train.epochs=3"
+    # a share of the epochs and a scale of the input: they follow --set train.epochs and
+    # model.input_size (each side a multiple of 32; at least one epoch at the full size)
+    on = ("train.progressive_fraction=0.75", "train.progressive_scale=0.75", "train.epochs=40")
+    assert load_config("quickstart", on).progressive() == (30, (96, 96))
+    assert load_config("quickstart", on + ("model.input_size=[192,256]",)).progressive() == (
+        30,
+        (160, 192),
     )
-    assert cfg.train.progressive_input_size == (32, 32) and cfg.train.progressive_epochs == 2
+    assert _cfg(*on).progressive() == (0, None)  # 64 px scales back to 64: nothing to resize
+    assert load_config("quickstart", on[:2] + ("train.epochs=1",)).progressive() == (0, None)
+    assert load_config("quickstart").progressive() == (0, None)
+    # a simcc model is refused only when resizing would happen
+    assert _cfg("model.head=simcc", *on).progressive() == (0, None)

@@ -113,13 +113,13 @@ class TrainConfig:
     mixed_precision: ``off``, ``mixed_float16`` or ``mixed_bfloat16``: the Keras mixed-precision
     policy the model trains under (for GPUs and TPUs; slower on most CPUs). Variables, the output
     layers and the losses stay float32, and the kept ``model.keras`` is float32 throughout.
-    progressive_epochs: progressive resizing: the first N epochs train at
-    ``progressive_input_size`` (height, width; multiples of 32, no larger than
-    ``model.input_size``), the rest at the model's input size. A smaller input costs fewer
-    multiply-adds per image, so those epochs pass faster; the last epochs at full size adapt the
-    model to it. The same weights and optimizer state run through both sizes (the heatmap head
-    is fully convolutional; heads with layers sized by the input are refused). Validation always
-    runs at the model's input size. 0: off.
+    progressive_fraction: progressive resizing: this share of the epochs (rounded down, and at
+    least one epoch left) trains first at the model's input size times ``progressive_scale``
+    (each side rounded to a multiple of 32), the rest at the model's input size. A smaller input
+    costs fewer multiply-adds per image, so those epochs pass faster; the last epochs at full
+    size adapt the model to it. The same weights and optimizer state run through both sizes
+    (the heatmap head is fully convolutional; heads with layers sized by the input are refused).
+    Validation always runs at the model's input size. 0: off.
     """
 
     epochs: int = 30
@@ -144,8 +144,8 @@ class TrainConfig:
     eval_every: int = 1
     steps_per_execution: int = 1
     mixed_precision: str = "off"
-    progressive_epochs: int = 0
-    progressive_input_size: tuple[int, int] = (96, 96)
+    progressive_fraction: float = 0.0
+    progressive_scale: float = 0.75
 
     def __post_init__(self):
         check_fields(
@@ -164,19 +164,10 @@ class TrainConfig:
                 "steps_per_epoch": between(0, integer=True),
                 "eval_every": COUNT,
                 "steps_per_execution": COUNT,
-                "progressive_epochs": between(0, integer=True),
+                "progressive_fraction": between(0.0, 1.0, hi_open=True),
+                "progressive_scale": between(0.0, 1.0, lo_open=True),
             },
         )
-        try:
-            size = tuple(int(v) for v in self.progressive_input_size)
-        except (TypeError, ValueError):
-            size = ()
-        if len(size) != 2 or min(size) < 32 or any(v % 32 for v in size):
-            raise ConfigError(
-                "train.progressive_input_size: expected (height, width) multiples of 32, got "
-                f"{self.progressive_input_size!r}"
-            )
-        object.__setattr__(self, "progressive_input_size", size)
         if self.mixed_precision not in MIXED_PRECISION:
             raise ConfigError(
                 f"train.mixed_precision: expected one of {list(MIXED_PRECISION)}, got {self.mixed_precision!r}"
@@ -247,7 +238,7 @@ def block_size(value) -> tuple[int, int]:
     return b
 
 
-#: Heads whose weights do not depend on the input size (``train.progressive_epochs``).
+#: Heads whose weights do not depend on the input size (``train.progressive_fraction``).
 PROGRESSIVE_HEADS = ("heatmap",)
 
 
@@ -264,24 +255,24 @@ class ExperimentConfig:
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
             raise ConfigError(f"name: expected a non-empty string, got {self.name!r}")
-        t, m = self.train, self.model
-        if t.progressive_epochs:
-            if t.progressive_epochs >= t.epochs:
-                raise ConfigError(
-                    f"train.progressive_epochs: {t.progressive_epochs} leaves no epoch at the "
-                    f"model's input size; expected fewer than train.epochs ({t.epochs})"
-                )
-            if any(a > b for a, b in zip(t.progressive_input_size, m.input_size)):
-                raise ConfigError(
-                    f"train.progressive_input_size: {list(t.progressive_input_size)} is larger "
-                    f"than model.input_size {list(m.input_size)}"
-                )
-            if m.head not in PROGRESSIVE_HEADS:
-                raise ConfigError(
-                    f"train.progressive_epochs: model.head {m.head!r} has layers sized by the "
-                    f"input; progressive resizing needs a fully convolutional head "
-                    f"({', '.join(PROGRESSIVE_HEADS)})"
-                )
+        epochs, _ = self.progressive()
+        if epochs and self.model.head not in PROGRESSIVE_HEADS:
+            raise ConfigError(
+                f"train.progressive_fraction: model.head {self.model.head!r} has layers sized by "
+                "the input; progressive resizing needs a fully convolutional head "
+                f"({', '.join(PROGRESSIVE_HEADS)}); set it to 0"
+            )
+
+    def progressive(self) -> tuple:
+        """Progressive resizing as ``(epochs, (height, width))``: the first ``epochs`` train at that
+        input size (``train.progressive_fraction``, ``train.progressive_scale``); ``(0, None)``
+        when off, or when the scaled size rounds back to the model's."""
+        t, size = self.train, self.model.input_size
+        epochs = min(int(t.progressive_fraction * t.epochs), t.epochs - 1)
+        small = tuple(max(32, 32 * int(s * t.progressive_scale / 32 + 0.5)) for s in size)
+        if epochs <= 0 or small == tuple(size):
+            return 0, None
+        return epochs, small
 
     def to_dict(self) -> dict:
         return to_dict(self)

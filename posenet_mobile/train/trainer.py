@@ -224,21 +224,19 @@ def _train_locked(
 
 def _phases(cfg, model, opt, source, start, strat, progress):
     """``(model, training source, first epoch, end epoch)`` in order: with progressive resizing
-    (``train.progressive_epochs``), first the epochs at ``train.progressive_input_size``, on a
+    (:meth:`ExperimentConfig.progressive`), first the epochs at the smaller input size, on a
     model sharing ``model``'s weights and compiled with the same optimizer (its state and
     learning-rate schedule carry on), then the rest at the model's input size."""
-    tcfg = cfg.train
-    low = tcfg.progressive_epochs
+    low, size = cfg.progressive()
     if start < low:
         from ..models import resized_model
 
-        size = tcfg.progressive_input_size
         with strat.scope():
             small = resized_model(model, cfg.model, size)
             _compile(small, opt, cfg)
         progress(f"progressive resizing: epochs {start + 1}-{low} at {size[1]}x{size[0]}")
         yield small, source.resized(cfg.heatmap_codec(size)), start, low
-    yield model, source, max(start, low), tcfg.epochs
+    yield model, source, max(start, low), cfg.train.epochs
 
 
 def _write_config(out, cfg, data_summary, info) -> None:
