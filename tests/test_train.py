@@ -308,6 +308,7 @@ def test_progressive_resizing_trains_one_set_of_weights_at_two_sizes_and_resumes
     assert "progressive resizing: epochs 2-2 at 32x32" in said
     hist = json.loads((run / "history.json").read_text())
     assert hist["epoch"] == [1, 2, 3] and res["epochs_completed"] == 3
+    assert res["progressive"] == {"epochs": 2, "input_size": [32, 32]}  # in metrics.json
     ref = train(cfg, tmp_path / "ref", *data, verbose=0, progress=lambda *_: None)
     ref_hist = json.loads((tmp_path / "ref" / "history.json").read_text())
     np.testing.assert_allclose(hist["lr"], ref_hist["lr"], rtol=1e-6)
@@ -343,3 +344,33 @@ def test_progressive_resizing_settings_are_checked(setting, match):
     assert load_config("quickstart").progressive() == (0, None)
     # a simcc model is refused only when resizing would happen
     assert _cfg("model.head=simcc", *on).progressive() == (0, None)
+
+
+def test_progressive_resizing_keeps_the_mixed_precision_policy_and_its_loss_scaling():
+    from posenet_mobile.keras import keras, tf
+    from posenet_mobile.train.trainer import _phases, compiled_model
+
+    cfg = _cfg(
+        "train.epochs=2",
+        "train.mixed_precision=mixed_float16",
+        "train.progressive_fraction=0.5",
+        "train.progressive_scale=0.5",
+    )
+
+    class Source:  # what the trainer's sources give _phases
+        def resized(self, codec):
+            self.codec = codec
+            return self
+
+    model, opt = compiled_model(cfg, 4)
+    source = Source()
+    (small, src, first, last), (full, _, later, end) = _phases(
+        cfg, model, source, 0, tf.distribute.get_strategy(), lambda *_: None
+    )
+    assert (first, last, later, end) == (0, 1, 1, 2) and full is model
+    assert src.codec.input_size == (32, 32) and small.input_shape == (None, 32, 32, 3)
+    assert small.dtype_policy.name == "mixed_float16" == model.dtype_policy.name
+    assert isinstance(small.optimizer, keras.mixed_precision.LossScaleOptimizer)
+    # one optimizer, and one loss scale, through both sizes
+    assert small.optimizer is model.optimizer and small.optimizer.inner_optimizer is opt
+    assert keras.mixed_precision.global_policy().name == "float32"

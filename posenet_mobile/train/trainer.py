@@ -15,6 +15,7 @@ same optimizer state, learning-rate schedule position and per-epoch data order.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import sys
@@ -176,7 +177,7 @@ def _train_locked(
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out / "logs"), write_graph=False))
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
-    for net, src, first, last in _phases(cfg, model, opt, source, start, strat, progress):
+    for net, src, first, last in _phases(cfg, model, source, start, strat, progress):
         ds = src.dataset(global_batch, epochs=range(first, last)).repeat()
         if info["workers"] > 1:
             options = tf.data.Options()
@@ -210,6 +211,7 @@ def _train_locked(
         "replicas": replicas,
         "global_batch": global_batch,
         "input_pipeline": {"crop_cache": cached, "why": why},
+        "progressive": _progressive_summary(cfg),
     }
     if cb.diverged:
         raise TrainError(
@@ -222,7 +224,7 @@ def _train_locked(
     return result
 
 
-def _phases(cfg, model, opt, source, start, strat, progress):
+def _phases(cfg, model, source, start, strat, progress):
     """``(model, training source, first epoch, end epoch)`` in order: with progressive resizing
     (:meth:`ExperimentConfig.progressive`), first the epochs at the smaller input size, on a
     model sharing ``model``'s weights and compiled with the same optimizer (its state and
@@ -232,11 +234,20 @@ def _phases(cfg, model, opt, source, start, strat, progress):
         from ..models import resized_model
 
         with strat.scope():
-            small = resized_model(model, cfg.model, size)
-            _compile(small, opt, cfg)
+            with _policy(cfg.train.mixed_precision):  # the same policy, so the same loss scaling
+                small = resized_model(model, cfg.model, size)
+            # the model's own optimizer: under mixed_float16 the loss-scaling wrapper around
+            # ``opt``, which may wrap it only once; its loss scale carries on too
+            _compile(small, model.optimizer, cfg)
         progress(f"progressive resizing: epochs {start + 1}-{low} at {size[1]}x{size[0]}")
         yield small, source.resized(cfg.heatmap_codec(size)), start, low
     yield model, source, max(start, low), cfg.train.epochs
+
+
+def _progressive_summary(cfg) -> dict:
+    """What progressive resizing did: ``{epochs, input_size}`` (0 and None when off)."""
+    low, size = cfg.progressive()
+    return {"epochs": low, "input_size": list(size) if size else None}
 
 
 def _write_config(out, cfg, data_summary, info) -> None:
@@ -257,14 +268,8 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
     from ..models import build_model
 
     tcfg = cfg.train
-    if tcfg.mixed_precision == "off":
+    with _policy(tcfg.mixed_precision):
         model = build_model(cfg.model)
-    else:  # the policy is global in Keras: set for this build only
-        keras.mixed_precision.set_global_policy(tcfg.mixed_precision)
-        try:
-            model = build_model(cfg.model)
-        finally:
-            keras.mixed_precision.set_global_policy("float32")
     sched = warmup_cosine()(
         tcfg.learning_rate * replicas,
         int(tcfg.warmup_epochs * steps_per_epoch),
@@ -275,6 +280,22 @@ def compiled_model(cfg: ExperimentConfig, steps_per_epoch: int, replicas: int = 
     opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "coords"])
     _compile(model, opt, cfg)
     return model, opt
+
+
+@contextlib.contextmanager
+def _policy(mixed_precision: str):
+    """Keras' mixed-precision policy ``mixed_precision`` (``off``: float32) while models are built
+    and wrapped: the policy is global in Keras, so it is set for the build only."""
+    from ..keras import keras
+
+    if mixed_precision == "off":
+        yield
+        return
+    keras.mixed_precision.set_global_policy(mixed_precision)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
 
 
 def _compile(model, opt, cfg) -> None:
