@@ -47,8 +47,8 @@ def main():
     hist = json.load(open(f"{a.out}/history.json"))
     train_s = sum(hist["train_seconds"])
     steps = cfg.train.steps_per_epoch or res["train_people"] // res["global_batch"]
-    images = steps * res["global_batch"] * len(hist["epoch"])  # at whichever input size ran
     per_epoch = steps * res["global_batch"]
+    images = per_epoch * len(hist["epoch"])  # at whichever input size each epoch ran
     low, small = cfg.progressive()
     phases = [(cfg.model.input_size, hist["train_seconds"][low:])]
     if low:  # progressive resizing's first epochs run at a smaller input size
