@@ -22,6 +22,7 @@ Usage: .venv/bin/python benchmarks/detector.py [--out runs/detector] [--pose FIL
 """
 
 import argparse
+from dataclasses import asdict
 import gzip
 import json
 from pathlib import Path
@@ -51,6 +52,7 @@ def main():
     a = ap.parse_args()
 
     from posenet_mobile.data.synthetic import SynthConfig, synthesize
+    from posenet_mobile.detect.model import DetectorTargets
     from posenet_mobile.detect.train import train_detector
     from posenet_mobile.export.detector import export_detector
     from posenet_mobile.harness.bench import bench
@@ -67,14 +69,28 @@ def main():
     done = run / "metrics.json"
     if (run / "detector.keras").exists() and done.exists():  # a finished training is reused
         keras_metrics = json.loads(done.read_text())
-        want = {"input_size": list(size), "epochs": a.epochs, "train_frames": a.train}
+        want = {
+            "input_size": list(size),
+            "epochs": a.epochs,
+            "train_frames": a.train,
+            "targets": asdict(DetectorTargets()),
+        }
         got = {k: keras_metrics.get(k) for k in want}
         if got != want:
             raise SystemExit(
                 f"detector.py: {run} was trained with {got}, not {want}; use another --out"
             )
         print(f"reusing the trained detector in {run}")
-        keras_metrics["reused"] = True  # trained by an earlier invocation; its figures are kept
+        # trained by an earlier invocation: its training figures are kept, its scores redone by
+        # this code (a score added since then is there too)
+        from posenet_mobile.detect.codec import DetectionCodec
+        from posenet_mobile.detect.train import evaluate_detector
+        from posenet_mobile.models.saved import load_keras_model
+
+        scores = evaluate_detector(
+            load_keras_model(run / "detector.keras"), out / "val", DetectionCodec(size)
+        )
+        keras_metrics = {**keras_metrics, **scores, "reused": True}
     else:
         keras_metrics = train_detector(
             out / "train", out / "val", run, input_size=size, epochs=a.epochs

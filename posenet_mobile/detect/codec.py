@@ -10,7 +10,9 @@ centred on ``i + 0.5``, as in :mod:`posenet_mobile.geometry`). On a grid of stri
 ``heatmap`` ``(Hg, Wg)``: a Gaussian of peak 1 at each person's hip centre (``sigma`` cells, at
   least ``min_sigma``, growing with the person: a third of the body radius in cells), the
   maximum where people overlap.
-``geometry`` ``(Hg, Wg, 9)``, supervised at each person's peak cell only (``mask``):
+``geometry`` ``(Hg, Wg, 9)``, supervised (``mask``) at each person's peak cell and, with
+  ``geometry_cells: 3``, at the cells around it, each cell's offsets from its own centre (more
+  cells teach the read-out where a peak lands one cell off; a larger person wins a shared cell):
 
   0-1  the hip centre's offset from the peak cell's centre, cells;
   2    ``log(radius / stride)``, the body circle's radius;
@@ -35,6 +37,13 @@ from ..geometry import Alignment
 
 #: Channels of the geometry tensor.
 GEOMETRY_CHANNELS = 9
+#: How near a detection's hip centre must be to a person's, in their body radii, to find them
+#: (the detector's ``centre_found`` score and whole-image matching): what an aligned crop needs,
+#: whatever the box.
+CENTRE_RADII = 0.5
+#: The score an exported detector's decoding keeps by default (its metadata's
+#: ``decode.threshold``).
+THRESHOLD = 0.3
 
 
 class Person(NamedTuple):
@@ -54,11 +63,17 @@ class Detection(NamedTuple):
 
 @dataclass(frozen=True)
 class DetectionCodec:
-    """input_size ``(height, width)`` pixels, divisible by ``stride``; ``min_sigma`` cells."""
+    """input_size ``(height, width)`` pixels, divisible by ``stride``; ``min_sigma`` cells;
+    ``geometry_cells`` (1 or 3): the side of the square of cells around each peak where the
+    geometry is supervised; ``reach``: a person whose hip centre lies outside the input by at
+    most this many body radii (cut by the frame's edge) is still a target, peaking at the nearest
+    cell inside with offsets that point out to the centre."""
 
     input_size: tuple[int, int]
     stride: int = 8
     min_sigma: float = 0.8
+    geometry_cells: int = 1
+    reach: float = 0.0
 
     def __post_init__(self):
         h, w = (int(v) for v in self.input_size)
@@ -69,6 +84,12 @@ class DetectionCodec:
             )
         if not self.min_sigma > 0:
             raise ConfigError(f"detect codec: min_sigma must be positive, got {self.min_sigma}")
+        if not self.reach >= 0:
+            raise ConfigError(f"detect codec: reach must be >= 0 body radii, got {self.reach}")
+        if self.geometry_cells not in (1, 3):
+            raise ConfigError(
+                f"detect codec: geometry_cells must be 1 or 3, got {self.geometry_cells}"
+            )
 
     @property
     def grid(self) -> tuple[int, int]:
@@ -80,25 +101,40 @@ class DetectionCodec:
 
     def encode(self, people) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(heatmap (Hg, Wg), geometry (Hg, Wg, 9), mask (Hg, Wg))`` float32 for ``people``
-        (:class:`Person`); a person whose hip centre lies outside the input is left out."""
+        (:class:`Person`); a person whose hip centre lies outside the input, further than ``reach``,
+        is left out."""
+        heat, geo, mask, _ = self.encode_targets(people)
+        return heat, geo, mask
+
+    def encode_targets(self, people):
+        """:meth:`encode`'s three arrays and ``peaks`` ``(Hg, Wg)``: 1 at each person's peak cell
+        (the cell :meth:`decode` should find), the positives of a focal loss."""
         gh, gw = self.grid
         heat = np.zeros((gh, gw), np.float32)
         geo = np.zeros((gh, gw, GEOMETRY_CHANNELS), np.float32)
         mask = np.zeros((gh, gw), np.float32)
+        peaks = np.zeros((gh, gw), np.float32)
         jj, ii = np.meshgrid(np.arange(gw), np.arange(gh))
+        near = self.geometry_cells // 2
         for al, box in sorted(people, key=lambda p: p[0].radius):  # a larger person wins a cell
             u, v = al.cx / self.stride - 0.5, al.cy / self.stride - 0.5
             # the nearest cell; on an edge the first in row-major order, as decode's tie rule
             cu, cv = int(np.ceil(u - 0.5)), int(np.ceil(v - 0.5))
-            if not (0 <= cu < gw and 0 <= cv < gh) or not al.radius > 0:
+            if not al.radius > 0:
                 continue
+            mu, mv = u, v  # where the Gaussian peaks, cells
+            if not (0 <= cu < gw and 0 <= cv < gh):
+                h_in, w_in = self.input_size
+                out = np.hypot(max(-al.cx, al.cx - w_in, 0.0), max(-al.cy, al.cy - h_in, 0.0))
+                if out > self.reach * al.radius:
+                    continue
+                cu, cv = min(max(cu, 0), gw - 1), min(max(cv, 0), gh - 1)
+                mu, mv = float(cu), float(cv)
             s = self.sigma(al.radius)
-            heat = np.maximum(heat, np.exp(-((jj - u) ** 2 + (ii - v) ** 2) / (2 * s * s)))
+            heat = np.maximum(heat, np.exp(-((jj - mu) ** 2 + (ii - mv) ** 2) / (2 * s * s)))
             x, y, w, h = (float(b) for b in box)
             t = np.radians(al.angle)
-            geo[cv, cu] = [
-                u - cu,
-                v - cv,
+            rest = [
                 np.log(al.radius / self.stride),
                 np.sin(t),
                 np.cos(t),
@@ -107,11 +143,18 @@ class DetectionCodec:
                 (x + w - al.cx) / al.radius,
                 (y + h - al.cy) / al.radius,
             ]
-            mask[cv, cu] = 1.0
-        return heat, geo, mask
+            for dv in range(-near, near + 1):
+                for du in range(-near, near + 1):
+                    pv, pu = cv + dv, cu + du
+                    if 0 <= pu < gw and 0 <= pv < gh and not peaks[pv, pu]:
+                        geo[pv, pu] = [u - pu, v - pv, *rest]
+                        mask[pv, pu] = 1.0
+            geo[cv, cu] = [u - cu, v - cv, *rest]
+            mask[cv, cu] = peaks[cv, cu] = 1.0
+        return heat, geo, mask, peaks
 
     def decode(
-        self, heatmap, geometry, threshold: float = 0.3, max_people: int = 10
+        self, heatmap, geometry, threshold: float = THRESHOLD, max_people: int = 10
     ) -> list[Detection]:
         """People from one frame's outputs: every cell that is the maximum of its 3x3
         neighbourhood (the first in row-major order among equals) and scores at least

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import time
 
-from .codec import DetectionCodec
 from .data import FramePipeline, load_frames
-from .model import detector_loss, training_model
+from .model import DetectorTargets, training_model
 
 
 def _fine_tune(
-    model, pipe: FramePipeline, epochs: int, batch_size: int, lr: float, pixels: bool, callbacks=()
+    model,
+    pipe: FramePipeline,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    pixels: bool,
+    loss,
+    callbacks=(),
 ):
     """``epochs`` over ``pipe`` with the detector loss; warm-up over 5% of the steps, then cosine
     to 0, as the pose chain's fine-tunes. ``pixels``: the model takes pixel values (a QAT model)."""
@@ -27,7 +33,7 @@ def _fine_tune(
     total = max(1, steps * epochs)
     opt = keras.optimizers.Adam(warmup_cosine()(lr, max(1, total // 20), total, floor=0.0))
     trainer = training_model(model)
-    trainer.compile(opt, loss=detector_loss())
+    trainer.compile(opt, loss=loss)
     build_training_state(trainer)
     for epoch in range(epochs):
         ds = pipe.dataset(batch_size, 1000 + epoch)
@@ -46,11 +52,13 @@ def pqat_detector(
     learning_rate: float = 5e-4,
     seed: int = 0,
     progress=print,
+    targets: DetectorTargets = DetectorTargets(),
 ):
     """Prune the Keras detector at ``model_path`` to ``target_sparsity`` of its prunable kernels
     over ``prune_epochs`` on the frames of ``train_dir`` (0: no pruning), then ``qat_epochs`` of
     prune-preserving QAT. Returns ``(QAT model with pixel input, report)``; the report gives each
-    stage's seconds and the kernels' sparsity."""
+    stage's seconds and the kernels' sparsity. ``targets``: how the detector was taught
+    (:class:`.model.DetectorTargets`); the fine-tunes teach it the same way."""
     from ..compress import prune as P
     from ..compress import quantize as Q
     from ..keras import tf
@@ -58,7 +66,7 @@ def pqat_detector(
 
     tf.keras.utils.set_random_seed(seed)
     det = load_keras_model(model_path)
-    codec = DetectionCodec(tuple(int(v) for v in det.inputs[0].shape[1:3]))
+    codec = targets.codec(tuple(int(v) for v in det.inputs[0].shape[1:3]))
     pipe = FramePipeline(load_frames(train_dir), codec, training=True, seed=seed)
     report = {
         "target_sparsity": target_sparsity,
@@ -70,7 +78,16 @@ def pqat_detector(
         wrapped = P.prune_model(det, target_sparsity, 0, int(steps * 0.7), max(1, steps // 20))
         progress(f"detector prune: {prune_epochs} epochs to {target_sparsity:.0%} sparsity")
         t0 = time.perf_counter()
-        _fine_tune(wrapped, pipe, prune_epochs, batch_size, learning_rate, False, P.callbacks())
+        _fine_tune(
+            wrapped,
+            pipe,
+            prune_epochs,
+            batch_size,
+            learning_rate,
+            False,
+            targets.loss(),
+            P.callbacks(),
+        )
         report["prune_seconds"] = round(time.perf_counter() - t0, 1)
         det = P.strip(wrapped)
     qat = Q.qat_model(det, preserve_sparsity=True)
@@ -78,7 +95,7 @@ def pqat_detector(
     n = Q.calibrate_ranges(qat, (x for _, x in zip(range(Q.CALIBRATION_BATCHES), batches)))
     progress(f"detector qat: ranges calibrated on {n} batches; {qat_epochs} epochs of PQAT")
     t0 = time.perf_counter()
-    _fine_tune(qat, pipe, qat_epochs, batch_size, learning_rate, True)
+    _fine_tune(qat, pipe, qat_epochs, batch_size, learning_rate, True, targets.loss())
     report["qat_seconds"] = round(time.perf_counter() - t0, 1)
     report["sparsity"] = P.sparsity_report(qat)
     return qat, report

@@ -21,8 +21,10 @@ from ..data.coco import read_image, resolve
 from ..errors import DataError
 from ..io import read_json
 from ..schema import COCO17, torso_indices
-from .codec import DetectionCodec, Person
+from .codec import GEOMETRY_CHANNELS, DetectionCodec, Person
 
+#: Channels of the packed targets: heatmap, geometry, geometry mask, peaks.
+TARGET_CHANNELS = 1 + GEOMETRY_CHANNELS + 2
 #: Colour jitter of detector training frames (no crop jitter: the frame is the crop).
 FRAME_AUGMENT = AugmentConfig(scale=(1.0, 1.0), rotation=0.0, shift=0.0, flip_prob=0.0)
 
@@ -82,8 +84,9 @@ def frame_people(frame: Frame, crop: G.Crop, input_size, flip: bool = False) -> 
 
 
 class FramePipeline:
-    """Frames -> ``(image (h, w, 3) float32 in [-1, 1], targets (Hg, Wg, 11))`` where the targets
-    are the heatmap, the 9 geometry channels and the mask (:class:`~.codec.DetectionCodec`).
+    """Frames -> ``(image (h, w, 3) float32 in [-1, 1], targets (Hg, Wg, 12))`` where the targets
+    are the heatmap, the 9 geometry channels, the geometry's mask and the peaks
+    (:meth:`~.codec.DetectionCodec.encode_targets`).
     Training mirrors half the frames and jitters their colours; unreadable images are skipped
     and counted."""
 
@@ -110,8 +113,8 @@ class FramePipeline:
         if self.training:
             patch = photometric(patch, rng, FRAME_AUGMENT)
         people = frame_people(f, crop, size, flip)
-        heat, geo, mask = self.codec.encode(people)
-        targets = np.concatenate([heat[..., None], geo, mask[..., None]], -1)
+        heat, geo, mask, peaks = self.codec.encode_targets(people)
+        targets = np.concatenate([heat[..., None], geo, mask[..., None], peaks[..., None]], -1)
         return G.normalize_input(patch), targets, crop, people
 
     def dataset(self, batch_size: int, epoch: int = 0):
@@ -132,6 +135,6 @@ class FramePipeline:
 
         spec = (
             tf.TensorSpec((h, w, 3), tf.float32),
-            tf.TensorSpec((gh, gw, 11), tf.float32),
+            tf.TensorSpec((gh, gw, TARGET_CHANNELS), tf.float32),
         )
         return tf.data.Dataset.from_generator(gen, output_signature=spec).batch(batch_size)

@@ -6,11 +6,13 @@ the chain that compresses and converts the pose models can take it."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..keras import keras
 from ..models.backbone import mobilenet_v2_features, separable_block
 from ..models.heads import top_down_decoder
-from .codec import GEOMETRY_CHANNELS
+from ..errors import ConfigError
+from .codec import GEOMETRY_CHANNELS, DetectionCodec
 
 #: Output names, in the model's order.
 OUTPUTS = ("det_heatmap", "det_geometry")
@@ -45,22 +47,71 @@ def build_detector(
     return keras.Model(inputs, [heat, geo], name="person_detector")
 
 
-def detector_loss(foreground: float = 20.0, geometry_weight: float = 1.0):
-    """One loss on the packed targets ``(N, Hg, Wg, 11)`` (heatmap, geometry, mask) against the
-    model's two outputs concatenated: the heatmap's squared error, weighted up on the Gaussians
-    (``1 + foreground * target``), plus the geometry's L1 at the people's peak cells."""
+#: The heatmap losses :func:`detector_loss` knows.
+HEAT_LOSSES = ("mse", "focal")
+
+
+def detector_loss(heat_loss: str = "mse", foreground: float = 20.0, geometry_weight: float = 1.0):
+    """One loss on the packed targets ``(N, Hg, Wg, 12)`` (heatmap, geometry, geometry mask,
+    peaks: :class:`~.data.FramePipeline`) against the model's two outputs concatenated: a heatmap
+    loss plus the geometry's L1 on the mask's cells.
+
+    ``heat_loss``: ``mse``, the squared error weighted up on the Gaussians
+    (``1 + foreground * target``); or ``focal``, CenterNet's penalty-reduced focal loss (Zhou et
+    al., 2019: alpha 2, beta 4) with the peak cells as positives, per person in the batch."""
     import tensorflow as tf
 
+    if heat_loss not in HEAT_LOSSES:
+        raise ConfigError(f"detector heat_loss: expected one of {HEAT_LOSSES}, got {heat_loss!r}")
+
     def loss(y_true, y_pred):
-        t_heat, t_geo, mask = y_true[..., :1], y_true[..., 1:-1], y_true[..., -1:]
+        t_heat, t_geo = y_true[..., :1], y_true[..., 1 : 1 + GEOMETRY_CHANNELS]
+        mask, peaks = y_true[..., -2:-1], y_true[..., -1:]
         p_heat, p_geo = y_pred[..., :1], y_pred[..., 1:]
-        w = 1.0 + foreground * t_heat
-        heat = tf.reduce_mean(w * tf.square(p_heat - t_heat)) * 100.0
+        if heat_loss == "focal":
+            p = tf.clip_by_value(p_heat, 1e-4, 1.0 - 1e-4)
+            pos = peaks * tf.square(1.0 - p) * tf.math.log(p)
+            neg = (1.0 - peaks) * tf.pow(1.0 - t_heat, 4.0) * tf.square(p) * tf.math.log(1.0 - p)
+            people = tf.maximum(tf.reduce_sum(peaks), 1.0)
+            heat = -tf.reduce_sum(pos + neg) / people
+        else:
+            w = 1.0 + foreground * t_heat
+            heat = tf.reduce_mean(w * tf.square(p_heat - t_heat)) * 100.0
         n = tf.maximum(tf.reduce_sum(mask), 1.0)
         geo = tf.reduce_sum(mask * tf.abs(p_geo - t_geo)) / n
         return heat + geometry_weight * geo
 
     return loss
+
+
+@dataclass(frozen=True)
+class DetectorTargets:
+    """How the detector is taught, one setting for its training and its compression's fine-tunes.
+
+    The defaults are what ``benchmarks/detector.py`` measured best (docs/alignment.md):
+    ``heat_loss``: :func:`detector_loss`'s (CenterNet's focal loss); ``geometry_cells`` and
+    ``reach``: the codec's (the geometry taught on the 3x3 cells about each peak, and people cut
+    by the frame's edge kept while their hip centre is within half a body radius of it)."""
+
+    heat_loss: str = "focal"
+    geometry_cells: int = 3
+    reach: float = 0.5
+
+    def __post_init__(self):
+        if self.heat_loss not in HEAT_LOSSES:
+            raise ConfigError(
+                f"detector heat_loss: expected one of {HEAT_LOSSES}, got {self.heat_loss!r}"
+            )
+        self.codec((8, 8))  # the codec checks its own settings
+
+    def codec(self, input_size) -> DetectionCodec:
+        """The codec that encodes training targets for an input of ``input_size`` (h, w)."""
+        return DetectionCodec(
+            tuple(input_size), geometry_cells=self.geometry_cells, reach=self.reach
+        )
+
+    def loss(self):
+        return detector_loss(self.heat_loss)
 
 
 def training_model(detector):

@@ -7,15 +7,16 @@ from __future__ import annotations
 import contextlib
 import io
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from ..io import write_json_atomic
 from ..metrics import box_iou
-from .codec import DetectionCodec, to_frame
+from .codec import CENTRE_RADII, THRESHOLD, DetectionCodec, to_frame
 from .data import FramePipeline, load_frames
-from .model import build_detector, detector_loss, training_model
+from .model import DetectorTargets, build_detector, training_model
 
 
 def train_detector(
@@ -30,21 +31,25 @@ def train_detector(
     seed: int = 0,
     progress=print,
     depth: float = 1.0,
+    targets: DetectorTargets = DetectorTargets(),
 ) -> dict:
     """Train, keep ``OUT/detector.keras`` and ``OUT/metrics.json``; returns the metrics.
-    ``width`` and ``depth``: the backbone's multipliers (:func:`.model.build_detector`)."""
+    ``width`` and ``depth``: the backbone's multipliers (:func:`.model.build_detector`);
+    ``targets``: how it is taught (:class:`.model.DetectorTargets`)."""
     from ..keras import build_training_state, keras, tf
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tf.keras.utils.set_random_seed(seed)
     codec = DetectionCodec(tuple(input_size))
-    train = FramePipeline(load_frames(train_dir), codec, training=True, seed=seed)
+    train = FramePipeline(
+        load_frames(train_dir), targets.codec(input_size), training=True, seed=seed
+    )
     det = build_detector(tuple(input_size), width, depth=depth)
     model = training_model(det)
     steps = max(len(train) // batch_size, 1)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps * epochs, alpha=0.02)
-    model.compile(keras.optimizers.Adam(schedule), loss=detector_loss())
+    model.compile(keras.optimizers.Adam(schedule), loss=targets.loss())
     build_training_state(model)
     t0 = time.perf_counter()
     for epoch in range(epochs):
@@ -62,6 +67,7 @@ def train_detector(
             "width": width,
             "depth": depth,
             "epochs": epochs,
+            "targets": asdict(targets),
         }
     )
     write_json_atomic(out / "metrics.json", metrics, indent=1)
@@ -88,8 +94,18 @@ def detect_frames(det, pipe: FramePipeline, threshold: float = 0.1, batch: int =
     return out
 
 
+#: ``centre_found`` counts a person found when a detection scoring at least the exported files'
+#: default threshold puts the hip centre within ``CENTRE_RADII`` body radii of theirs, each
+#: detection used once.
+
+
+def _centre_error(d, al) -> float:
+    return float(np.hypot(d.alignment.cx - al.cx, d.alignment.cy - al.cy) / al.radius)
+
+
 def evaluate_detector(det, val_dir, codec: DetectionCodec) -> dict:
-    """Box AP50 (pycocotools, all frames) and the alignment error of matched detections."""
+    """Box AP50 (pycocotools, all frames), the alignment error of the detections that match a
+    person's box (IoU >= 0.5: ``matched_people``), and ``centre_found``."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
@@ -131,15 +147,21 @@ def evaluate_detector(det, val_dir, codec: DetectionCodec) -> dict:
             prec = ev.eval["precision"][0, :, 0, 0, -1]  # IoU 0.5, all recall points, all areas
             ap50 = float(np.mean(prec[prec > -1])) if (prec > -1).any() else 0.0
     centre, angle, matched = [], [], 0
+    by_centre = 0
+    for i, ds in found:
+        free = [d for d in ds if d.score >= THRESHOLD]
+        for al, _ in sorted(frames[i].people, key=lambda p: -p[0].radius):
+            near = [d for d in free if _centre_error(d, al) < CENTRE_RADII]
+            if near:
+                free.remove(min(near, key=lambda d: _centre_error(d, al)))
+                by_centre += 1
     for i, ds in found:
         for al, box in frames[i].people:
             best = max(ds, key=lambda d: box_iou(d.box, box), default=None)
             if best is None or box_iou(best.box, box) < 0.5:
                 continue
             matched += 1
-            centre.append(
-                np.hypot(best.alignment.cx - al.cx, best.alignment.cy - al.cy) / al.radius
-            )
+            centre.append(_centre_error(best, al))
             angle.append(abs((best.alignment.angle - al.angle + 180.0) % 360.0 - 180.0))
     people = sum(len(f.people) for f in frames)
     return {
@@ -147,6 +169,7 @@ def evaluate_detector(det, val_dir, codec: DetectionCodec) -> dict:
         "people": people,
         "ap50": round(ap50, 4),
         "matched_people": matched,
+        "centre_found": by_centre,
         "centre_error_radii_median": round(float(np.median(centre)), 4) if centre else None,
         "angle_error_degrees_median": round(float(np.median(angle)), 2) if angle else None,
         "angle_error_degrees_p90": round(float(np.percentile(angle, 90)), 2) if angle else None,

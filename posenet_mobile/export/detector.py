@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import __version__
 from .. import metadata as M
 from ..compress.quantize import with_pixel_input
-from ..detect.codec import DetectionCodec
+from ..detect.codec import THRESHOLD, DetectionCodec
 from ..detect.data import FramePipeline, load_frames
 from ..detect.model import OUTPUTS
 from ..errors import ExportError
@@ -86,7 +86,7 @@ def export_detector(
     model_path,
     frames,
     out,
-    threshold: float = 0.3,
+    threshold: float = THRESHOLD,
     calibration: int = 100,
     progress=print,
     qat=None,
