@@ -3,6 +3,7 @@ crops from the labels (:func:`posenet_mobile.harness.whole_image.score_whole_ima
 and writes a row of benchmarks/results/pipeline.json.
 
 Usage: .venv/bin/python benchmarks/pipeline.py --detector D.tflite --model P.tflite --data DIR --label L
+       [--passes N] [--results FILE]
 """
 
 import argparse
@@ -20,6 +21,12 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--label", required=True)
+    ap.add_argument(
+        "--passes",
+        type=int,
+        default=None,
+        help="pose passes per detected person (default: the pipeline's PERSON_PASSES)",
+    )
     ap.add_argument("--results", default=str(RESULTS))
     a = ap.parse_args()
 
@@ -27,10 +34,12 @@ def main():
     from posenet_mobile.harness.whole_image import score_whole_images
     from posenet_mobile.io import write_row
 
-    scored = score_whole_images(a.detector, a.model, a.data)
+    scored = score_whole_images(a.detector, a.model, a.data, a.passes)
     row = {
         "command": f"python benchmarks/pipeline.py --detector {a.detector} --model {a.model} "
-        f"--data {a.data} --label {a.label}",
+        f"--data {a.data} --label {a.label}"
+        + (f" --passes {a.passes}" if a.passes is not None else "")
+        + (f" --results {a.results}" if Path(a.results) != RESULTS else ""),
         "detector": a.detector,
         "model": a.model,
         "data": a.data,

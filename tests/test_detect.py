@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from posenet_mobile.detect.codec import DetectionCodec, Person
+from posenet_mobile.detect.codec import GEOMETRY_CHANNELS, DetectionCodec, Person
 from posenet_mobile.errors import ConfigError
 from posenet_mobile.geometry import Alignment
 
@@ -40,6 +40,79 @@ def test_a_centre_between_two_cells_is_one_person_and_outside_ones_are_left_out(
     np.testing.assert_allclose(
         d.alignment.as_array(), between.alignment.as_array(), atol=1e-4
     )  # float32 targets
+
+
+def test_geometry_on_the_cells_about_a_peak_points_each_to_the_same_person():
+    """geometry_cells 3: every taught cell reads out the same person, so a peak that lands one
+    cell off still decodes them; a larger neighbour's cells never take a peak cell."""
+    codec = DetectionCodec((160, 160), stride=8, geometry_cells=3)
+    people = _people()
+    heat, geo, mask, peaks = codec.encode_targets(people)
+    assert peaks.sum() == 3 and (mask >= peaks).all() and mask.sum() > 3
+    np.testing.assert_array_equal(codec.encode(people)[2], mask)
+    big = people[0]
+    u, v = big.alignment.cx / 8 - 0.5, big.alignment.cy / 8 - 0.5
+    cu, cv = int(np.ceil(u - 0.5)), int(np.ceil(v - 0.5))
+    assert mask[cv - 1 : cv + 2, cu - 1 : cu + 2].all()
+    for dv, du in ((-1, -1), (0, 1), (1, 0)):
+        spike = np.zeros((20, 20))
+        spike[cv + dv, cu + du] = 0.9
+        (d,) = codec.decode(spike, geo)
+        np.testing.assert_allclose(d.alignment.as_array(), big.alignment.as_array(), atol=1e-4)
+        np.testing.assert_allclose(d.box, big.box, atol=1e-4)
+    # the peak-only codec teaches the peak cells alone, with the same values there
+    h1, g1, m1 = DetectionCodec((160, 160), stride=8).encode(people)
+    np.testing.assert_array_equal(m1, peaks)
+    np.testing.assert_allclose(g1[peaks > 0], geo[peaks > 0])
+    np.testing.assert_allclose(h1, heat)
+
+
+def test_a_person_cut_by_the_edge_is_taught_within_reach():
+    """reach: a hip centre just outside the input peaks at the nearest cell inside and decodes
+    back outside; one further out than the reach, or any with reach 0, is left out."""
+    near = Person(Alignment(-4.0, 50.0, 20.0, 10.0), (-20.0, 30.0, 30.0, 50.0))  # 0.2 radii out
+    far = Person(Alignment(80.0, 176.0, 20.0, 0.0), (60.0, 130.0, 40.0, 30.0))  # 0.8 radii out
+    codec = DetectionCodec((160, 160), stride=8, reach=0.5)
+    heat, geo, mask, peaks = codec.encode_targets([near, far])
+    assert peaks.sum() == 1 and peaks[6, 0] == 1 and heat[6, 0] == pytest.approx(1.0)
+    (d,) = codec.decode(heat, geo)
+    np.testing.assert_allclose(d.alignment.as_array(), near.alignment.as_array(), atol=1e-4)
+    assert DetectionCodec((160, 160), stride=8).encode([near, far])[2].sum() == 0
+    for bad in ({"reach": -1.0}, {"geometry_cells": 2}):
+        with pytest.raises(ConfigError):
+            DetectionCodec((160, 160), **bad)
+
+
+def test_the_focal_loss_rewards_peaks_at_people_and_the_targets_name_it():
+    """CenterNet's focal loss: lower for a prediction with the people's peaks than for one
+    without, or with a peak where nobody is; the training targets carry the peaks it needs."""
+    from posenet_mobile.detect.data import TARGET_CHANNELS
+    from posenet_mobile.detect.model import DetectorTargets, detector_loss
+
+    targets = DetectorTargets()
+    codec = targets.codec((160, 160))
+    heat, geo, mask, peaks = codec.encode_targets(_people())
+    y = np.concatenate([heat[..., None], geo, mask[..., None], peaks[..., None]], -1)[None]
+    y = y.astype(np.float32)
+    assert y.shape[-1] == TARGET_CHANNELS
+    loss = targets.loss()
+
+    def pred(h, g=geo):
+        return np.concatenate([h[..., None], g], -1)[None].astype(np.float32)
+
+    good = float(loss(y, pred(np.clip(heat, 0.01, 0.99))))
+    blank = float(loss(y, pred(np.full_like(heat, 0.01))))
+    wrong = float(loss(y, pred(np.clip(np.roll(heat, 7, axis=1), 0.01, 0.99))))
+    assert good < blank and good < wrong
+    geo_off = float(loss(y, pred(np.clip(heat, 0.01, 0.99), geo + 0.5)))
+    # L1 summed over the geometry channels, averaged over the taught cells
+    assert geo_off == pytest.approx(good + 0.5 * GEOMETRY_CHANNELS, rel=1e-4)
+    with pytest.raises(ConfigError, match="heat_loss"):
+        detector_loss("dice")
+    with pytest.raises(ConfigError, match="heat_loss"):
+        DetectorTargets(heat_loss="dice")
+    with pytest.raises(ConfigError, match="reach"):
+        DetectorTargets(reach=-0.5)
 
 
 def test_threshold_and_the_most_people():
@@ -195,3 +268,24 @@ def test_a_detection_without_box_area_is_cropped_by_its_body_circle():
     assert person_box(flat) == (30.0, 20.0, 40.0, 40.0)
     ok = Detection(0.9, Alignment(50.0, 40.0, 20.0, 0.0), (10.0, 30.0, 60.0, 20.0))
     assert person_box(ok) == ok.box
+
+
+def test_whole_image_people_are_found_by_a_detection_box_or_centre_once():
+    """Whole-image scoring: a person is found by a detection whose box overlaps theirs (IoU >=
+    0.5) or whose hip centre is within CENTRE_RADII body radii of theirs; the nearest centre wins;
+    each detection finds one person."""
+    from posenet_mobile.detect.codec import Detection
+    from posenet_mobile.harness.whole_image import match_detections
+
+    al = Alignment(100.0, 100.0, 40.0, 0.0)
+    box = (70.0, 40.0, 60.0, 120.0)
+    near_bad_box = Detection(0.5, Alignment(110.0, 95.0, 40.0, 0.0), (100.0, 90.0, 10.0, 10.0))
+    nearer = Detection(0.4, Alignment(102.0, 100.0, 40.0, 0.0), (0.0, 0.0, 5.0, 5.0))
+    far_good_box = Detection(0.9, Alignment(160.0, 100.0, 40.0, 0.0), box)
+    elsewhere = Detection(0.9, Alignment(300.0, 300.0, 40.0, 0.0), (280.0, 250.0, 40.0, 90.0))
+    assert match_detections([(box, al)], [elsewhere, near_bad_box, nearer]) == [2]
+    assert match_detections([(box, al)], [elsewhere]) == [None]
+    assert match_detections([(box, al)], [far_good_box]) == [0]  # by the box alone
+    assert match_detections([(box, None)], [near_bad_box, far_good_box]) == [1]  # no alignment
+    assert match_detections([(box, al), (box, al)], [nearer]) == [0, None]
+    assert match_detections([(box, al)], []) == [None]

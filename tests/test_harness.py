@@ -238,6 +238,26 @@ def test_a_photo_is_searched_in_passes_each_cropped_from_the_last_pose(models):
     one = predict_photo(real, np.asarray(img), 1)
     assert one["passes"] == 1 and one["crop"] == real.crop_for(img.shape)
 
+    # a detected person: the detection's alignment first, then crops from the last pose
+    from posenet_mobile.detect.codec import Detection
+    from posenet_mobile.runtime.pipeline import PosePipeline
+
+    pipe = PosePipeline.__new__(PosePipeline)
+    det = Detection(0.8, G.Alignment(120.0, 110.0, 70.0, 20.0), (60.0, 40.0, 120.0, 150.0))
+    for passes, lost_at in ((2, None), (3, 1)):
+        scores = [np.full(17, 0.9)] * 3
+        if lost_at is not None:
+            scores = [np.full(17, 0.9), np.zeros(17), np.full(17, 0.9)]
+        pipe.pose, pipe.aligned, pipe.passes = Recording(scores, "aligned"), True, passes
+        res = pipe.pose_for(img, det)
+        assert res["detection"] is det and pipe.pose.calls[0] == (None, det.alignment)
+        assert res["passes"] == (passes if lost_at is None else 2)
+        assert len(pipe.pose.calls) == res["passes"]
+        al = pipe.pose.calls[1][1]
+        assert al.as_array().tolist() == pytest.approx(want.as_array().tolist())
+    pipe.pose = Recording([np.full(17, 0.9)] * 3, "aligned")
+    assert pipe.pose_for(img, det, passes=1)["passes"] == 1 and len(pipe.pose.calls) == 1
+
 
 def test_one_euro_and_roi_tracker():
     from posenet_mobile.runtime.tracking import OneEuroFilter, RoiTracker

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 from ..io import write_bytes_atomic
+from ..detect.codec import CENTRE_RADII
 
 
 def _pct(v):
@@ -134,8 +135,9 @@ def write_demo_report(
             f"{k['matched_people']} of {k['people']} people found (IoU >= 0.5).",
             "",
             "The int8 pose file on whole frames (each person's crop from their detection; a person "
-            "the detector misses counts as every keypoint missed) beside the same file on crops made "
-            "from the labels:",
+            "is found by a detection whose box overlaps theirs with IoU >= 0.5 or whose hip centre "
+            f"lies within {CENTRE_RADII} body radii of theirs; a person not found counts as every "
+            "keypoint missed) beside the same file on crops made from the labels:",
             "",
             "| data | crops | people found | whole frames PCK@0.2 (%) / AP (%) | crops from the labels PCK@0.2 (%) / AP (%) |",
             "|---|---|---|---|---|",

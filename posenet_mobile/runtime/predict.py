@@ -24,7 +24,7 @@ from ..data.coco import read_image
 from ..errors import ConfigError, DataError
 from ..io import check_output_dir, sweep_temps, temp_path, write_json_atomic
 from ..schema import KeypointSchema
-from .pipeline import PosePipeline
+from .pipeline import PosePipeline, follow
 from .runner import TFLiteRunner
 from .tracking import from_metadata
 
@@ -47,20 +47,11 @@ PHOTO_PASSES = 3
 def predict_photo(runner, frame, passes: int = PHOTO_PASSES) -> dict:
     """The pose of one person in a photo without a detector, as the video tracker would find it
     over ``passes`` frames of a still camera: the whole image first, then each next crop from the
-    last pose (:class:`~posenet_mobile.runtime.tracking.RoiTracker`: the pose's alignment for a
-    model with aligned crops, its box otherwise). A pass after which the pose is lost ends the
-    search with the last result. Returns :meth:`TFLiteRunner.predict_frame`'s dict plus
-    ``passes``, the passes run."""
+    last pose (:func:`~posenet_mobile.runtime.pipeline.follow`). Returns
+    :meth:`TFLiteRunner.predict_frame`'s dict plus ``passes``, the passes run."""
     if passes < 1:
         raise ConfigError(f"--passes: expected >= 1, got {passes}")
-    tracker, _ = from_metadata(runner.meta)
-    res, n = runner.predict_frame(frame), 1
-    while n < passes:
-        tracker.update(np.concatenate([res["keypoints"], res["scores"][:, None]], 1))
-        if tracker.box is None:
-            break
-        res, n = runner.predict_frame(frame, tracker.box, tracker.alignment), n + 1
-    return {**res, "passes": n}
+    return follow(runner, frame, runner.predict_frame(frame), passes)
 
 
 def _timed(runner, frame, box=None, alignment=None):
