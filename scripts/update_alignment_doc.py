@@ -17,6 +17,8 @@ START, END = "<!-- alignment-measurements:start -->\n", "<!-- alignment-measurem
 DETECTOR = ROOT / "benchmarks" / "results" / "detector.json"
 DET_START, DET_END = "<!-- detector-measurements:start -->\n", "<!-- detector-measurements:end -->"
 PIPELINE = ROOT / "benchmarks" / "results" / "pipeline.json"
+PIPELINE_PASSES = ROOT / "benchmarks" / "results" / "pipeline_passes.json"
+DETECTOR_BEFORE = ROOT / "benchmarks" / "results" / "detector_mse_peak.json"
 PEERS = ROOT / "benchmarks" / "results" / "peers_pipeline.json"
 PIPE_START, PIPE_END = (
     "<!-- pipeline-measurements:start -->\n",
@@ -87,11 +89,18 @@ def render_detector() -> str:
         f"on {k['train_frames']} frames ({k['fit_seconds'] / 60:.1f} min"
         + ("; trained by an earlier invocation and reused" if k.get("reused") else "")
         + "); held out: "
-        f"{q['frames']} frames, {q['people']} people.",
+        f"{q['frames']} frames, {q['people']} people. Taught with "
+        + (
+            ", ".join(f"{n} {v}" for n, v in k["targets"].items())
+            if k.get("targets")
+            else "heat_loss mse, geometry_cells 1, reach 0 (before `DetectorTargets`)"
+        )
+        + ".",
         "",
-        "| model | box AP50 | people found (IoU >= 0.5) | hip centre error, radii (median) "
+        "| model | box AP50 | people whose box is found (IoU >= 0.5) | people whose hip centre is "
+        "found (within 0.5 radii) | hip centre error, radii (median) "
         "| incline error, degrees (median / 90th percentile) |",
-        "|---|---|---|---|---|",
+        "|---|---|---|---|---|---|",
     ]
     rows = [("Keras float", k), ("int8 TFLite (post-training quantization)", q)]
     if "pqat_int8" in doc:
@@ -106,9 +115,22 @@ def render_detector() -> str:
     for name, m in rows:
         lines.append(
             f"| {name} | {m['ap50']:.3f} | {m['matched_people']} of {m['people']} "
+            f"| {fmt(m.get('centre_found'), 'd')} of {m['people']} "
             f"| {fmt(m['centre_error_radii_median'], '.3f')} "
             f"| {fmt(m['angle_error_degrees_median'], '.1f')} / {fmt(m['angle_error_degrees_p90'], '.1f')} |"
         )
+    if DETECTOR_BEFORE.exists():
+        b = json.loads(DETECTOR_BEFORE.read_text())
+        bk, bq = b["keras"], b["int8"]
+        lines += [
+            "",
+            f"Before `DetectorTargets` (`{b['command']}`, commit {b['provenance'].get('commit')}; the "
+            "squared-error heatmap loss, geometry taught at the peak cell only, people whose hip "
+            "centre is outside the frame left out; the same frames and budget): box AP50 "
+            f"{bk['ap50']:.3f} (Keras) and {bq['ap50']:.3f} (int8), boxes found for "
+            f"{bk['matched_people']} and {bq['matched_people']} of {bk['people']} people "
+            "(benchmarks/results/detector_mse_peak.json).",
+        ]
     if "pqat_int8" in doc:
         a, b = q, doc["pqat_int8"]
         lines += [
@@ -142,20 +164,34 @@ def render_detector() -> str:
 
 
 def render_pipeline() -> str:
-    if not PIPELINE.exists():
-        return "Not recorded yet: `python benchmarks/pipeline.py` writes benchmarks/results/pipeline.json.\n"
-    doc = json.loads(PIPELINE.read_text())
+    """The whole-image rows, then the passes rows with their commands."""
+    out = render_rows(PIPELINE) + "\n" + render_rows(PIPELINE_PASSES)
+    if PIPELINE_PASSES.exists():
+        rows = json.loads(PIPELINE_PASSES.read_text())["rows"].values()
+        out += "\nCommands:\n\n" + "".join(f"- `{r['command']}`\n" for r in rows)
+    return out
+
+
+def render_rows(path) -> str:
+    if not path.exists():
+        return (
+            f"Not recorded yet: `python benchmarks/pipeline.py` writes {path.relative_to(ROOT)}.\n"
+        )
+    doc = json.loads(path.read_text())
     lines = [
-        "| row | data | pose crops | people found | whole image PCK@0.2 / AP | crops from the "
-        "labels PCK@0.2 / AP | commit, machine |",
-        "|---|---|---|---|---|---|---|",
+        "| row | detector | data | pose crops | passes | people found (box or centre) | people "
+        "some box finds (IoU >= 0.5) | whole image PCK@0.2 / AP | crops from the labels PCK@0.2 / "
+        "AP | whole image - crops, PCK points | commit, machine |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    fmt = lambda v: "-" if v is None else str(v)  # noqa: E731
     for label, r in doc["rows"].items():
         w, c, p = r["whole_image"], r["labelled_crops"], r["provenance"]
         lines.append(
-            f"| {label} | {r['data']} | {r['crop_rule']} | {r['found']} of {r['people']} "
+            f"| {label} | {r['detector']} | {r['data']} | {r['crop_rule']} | {fmt(r.get('passes'))} "
+            f"| {r['found']} of {r['people']} | {fmt(r.get('found_box_iou50'))} "
             f"| {w['pck']:.3f} / {w['AP']:.3f} | {c['pck']:.3f} / {c['AP']:.3f} "
-            f"| {p.get('commit')}, {p.get('cpu')} |"
+            f"| {100 * (w['pck'] - c['pck']):+.1f} | {p.get('commit')}, {p.get('cpu')} |"
         )
     return "\n".join(lines + [""])
 
