@@ -189,6 +189,11 @@ class DetectionCodec:
         return out
 
 
+def centre_error(d: Detection, al: Alignment) -> float:
+    """How far the detection's hip centre is from the alignment's, in its body radii."""
+    return float(np.hypot(d.alignment.cx - al.cx, d.alignment.cy - al.cy) / al.radius)
+
+
 def to_frame(d: Detection, crop: G.Crop, input_size) -> Detection:
     """A detection in the pixels of the letterboxed input ``crop`` (unrotated) -> frame pixels."""
     s = crop.width / input_size[1]

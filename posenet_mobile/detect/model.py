@@ -51,7 +51,12 @@ def build_detector(
 HEAT_LOSSES = ("mse", "focal")
 
 
-def detector_loss(heat_loss: str = "mse", foreground: float = 20.0, geometry_weight: float = 1.0):
+def _check_heat_loss(heat_loss: str) -> None:
+    if heat_loss not in HEAT_LOSSES:
+        raise ConfigError(f"detector heat_loss: expected one of {HEAT_LOSSES}, got {heat_loss!r}")
+
+
+def detector_loss(heat_loss: str, foreground: float = 20.0, geometry_weight: float = 1.0):
     """One loss on the packed targets ``(N, Hg, Wg, 12)`` (heatmap, geometry, geometry mask,
     peaks: :class:`~.data.FramePipeline`) against the model's two outputs concatenated: a heatmap
     loss plus the geometry's L1 on the mask's cells.
@@ -59,10 +64,8 @@ def detector_loss(heat_loss: str = "mse", foreground: float = 20.0, geometry_wei
     ``heat_loss``: ``mse``, the squared error weighted up on the Gaussians
     (``1 + foreground * target``); or ``focal``, CenterNet's penalty-reduced focal loss (Zhou et
     al., 2019: alpha 2, beta 4) with the peak cells as positives, per person in the batch."""
+    _check_heat_loss(heat_loss)
     import tensorflow as tf
-
-    if heat_loss not in HEAT_LOSSES:
-        raise ConfigError(f"detector heat_loss: expected one of {HEAT_LOSSES}, got {heat_loss!r}")
 
     def loss(y_true, y_pred):
         t_heat, t_geo = y_true[..., :1], y_true[..., 1 : 1 + GEOMETRY_CHANNELS]
@@ -98,10 +101,7 @@ class DetectorTargets:
     reach: float = 0.5
 
     def __post_init__(self):
-        if self.heat_loss not in HEAT_LOSSES:
-            raise ConfigError(
-                f"detector heat_loss: expected one of {HEAT_LOSSES}, got {self.heat_loss!r}"
-            )
+        _check_heat_loss(self.heat_loss)
         self.codec((8, 8))  # the codec checks its own settings
 
     def codec(self, input_size) -> DetectionCodec:

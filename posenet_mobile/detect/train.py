@@ -14,7 +14,7 @@ import numpy as np
 
 from ..io import write_json_atomic
 from ..metrics import box_iou
-from .codec import CENTRE_RADII, THRESHOLD, DetectionCodec, to_frame
+from .codec import CENTRE_RADII, THRESHOLD, DetectionCodec, centre_error, to_frame
 from .data import FramePipeline, load_frames
 from .model import DetectorTargets, build_detector, training_model
 
@@ -99,10 +99,6 @@ def detect_frames(det, pipe: FramePipeline, threshold: float = 0.1, batch: int =
 #: detection used once.
 
 
-def _centre_error(d, al) -> float:
-    return float(np.hypot(d.alignment.cx - al.cx, d.alignment.cy - al.cy) / al.radius)
-
-
 def evaluate_detector(det, val_dir, codec: DetectionCodec) -> dict:
     """Box AP50 (pycocotools, all frames), the alignment error of the detections that match a
     person's box (IoU >= 0.5: ``matched_people``), and ``centre_found``."""
@@ -151,9 +147,9 @@ def evaluate_detector(det, val_dir, codec: DetectionCodec) -> dict:
     for i, ds in found:
         free = [d for d in ds if d.score >= THRESHOLD]
         for al, _ in sorted(frames[i].people, key=lambda p: -p[0].radius):
-            near = [d for d in free if _centre_error(d, al) < CENTRE_RADII]
+            near = [d for d in free if centre_error(d, al) < CENTRE_RADII]
             if near:
-                free.remove(min(near, key=lambda d: _centre_error(d, al)))
+                free.remove(min(near, key=lambda d: centre_error(d, al)))
                 by_centre += 1
     for i, ds in found:
         for al, box in frames[i].people:
@@ -161,7 +157,7 @@ def evaluate_detector(det, val_dir, codec: DetectionCodec) -> dict:
             if best is None or box_iou(best.box, box) < 0.5:
                 continue
             matched += 1
-            centre.append(_centre_error(best, al))
+            centre.append(centre_error(best, al))
             angle.append(abs((best.alignment.angle - al.angle + 180.0) % 360.0 - 180.0))
     people = sum(len(f.people) for f in frames)
     return {

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..detect.codec import CENTRE_RADII
+from ..detect.codec import CENTRE_RADII, centre_error
 
 KEEP = ("pck", "AP", "AP50")
 
@@ -40,9 +40,7 @@ def match_detections(people, detections) -> list:
         for j in free:
             d = detections[j]
             iou = box_iou(d.box, box)
-            err = None
-            if al is not None:
-                err = float(np.hypot(d.alignment.cx - al.cx, d.alignment.cy - al.cy) / al.radius)
+            err = None if al is None else centre_error(d, al)
             if iou < 0.5 and not (err is not None and err < CENTRE_RADII):
                 continue
             k = (err,) if err is not None else (-iou,)

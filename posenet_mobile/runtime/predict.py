@@ -49,7 +49,7 @@ def predict_photo(runner, frame, passes: int = PHOTO_PASSES) -> dict:
     over ``passes`` frames of a still camera: the whole image first, then each next crop from the
     last pose (:func:`~posenet_mobile.runtime.pipeline.follow`). Returns
     :meth:`TFLiteRunner.predict_frame`'s dict plus ``passes``, the passes run."""
-    if passes < 1:
+    if passes < 1:  # before the first pass, not after it
         raise ConfigError(f"--passes: expected >= 1, got {passes}")
     return follow(runner, frame, runner.predict_frame(frame), passes)
 
