@@ -3,7 +3,7 @@ crops from the labels (:func:`posenet_mobile.harness.whole_image.score_whole_ima
 and writes a row of benchmarks/results/pipeline.json.
 
 Usage: .venv/bin/python benchmarks/pipeline.py --detector D.tflite --model P.tflite --data DIR --label L
-       [--passes N] [--results FILE]
+       [--passes N] [--rule detector|pose_checked] [--results FILE]
 """
 
 import argparse
@@ -27,6 +27,13 @@ def main():
         default=None,
         help="pose passes per detected person (default: the pipeline's PERSON_PASSES)",
     )
+    ap.add_argument(
+        "--rule",
+        default=None,
+        choices=("detector", "pose_checked"),
+        help="who is a person (default: the pipeline's PERSON_RULE): every detection at the "
+        "detector's threshold, or the candidates the pose model checks",
+    )
     ap.add_argument("--results", default=str(RESULTS))
     a = ap.parse_args()
 
@@ -34,11 +41,12 @@ def main():
     from posenet_mobile.harness.whole_image import score_whole_images
     from posenet_mobile.io import write_row
 
-    scored = score_whole_images(a.detector, a.model, a.data, a.passes)
+    scored = score_whole_images(a.detector, a.model, a.data, a.passes, a.rule)
     row = {
         "command": f"python benchmarks/pipeline.py --detector {a.detector} --model {a.model} "
         f"--data {a.data} --label {a.label}"
         + (f" --passes {a.passes}" if a.passes is not None else "")
+        + (f" --rule {a.rule}" if a.rule is not None else "")
         + (f" --results {a.results}" if Path(a.results) != RESULTS else ""),
         "detector": a.detector,
         "model": a.model,

@@ -1,5 +1,5 @@
 """Regenerate docs/alignment.md's measured sections from benchmarks/results/alignment.json,
-detector.json, pipeline.json and photo_passes.json.
+detector.json, pipeline.json, pipeline_passes.json, pipeline_rule.json and photo_passes.json.
 
     python scripts/update_alignment_doc.py
 
@@ -24,6 +24,8 @@ PIPE_START, PIPE_END = (
     "<!-- pipeline-measurements:start -->\n",
     "<!-- pipeline-measurements:end -->",
 )
+RULE = ROOT / "benchmarks" / "results" / "pipeline_rule.json"
+RULE_START, RULE_END = "<!-- pipeline-rule:start -->\n", "<!-- pipeline-rule:end -->"
 PHOTO = ROOT / "benchmarks" / "results" / "photo_passes.json"
 PHOTO_START, PHOTO_END = "<!-- photo-passes:start -->\n", "<!-- photo-passes:end -->"
 
@@ -179,21 +181,82 @@ def render_rows(path) -> str:
         )
     doc = json.loads(path.read_text())
     lines = [
-        "| row | detector | data | pose crops | passes | people found (box or centre) | people "
-        "some box finds (IoU >= 0.5) | whole image PCK@0.2 / AP | crops from the labels PCK@0.2 / "
-        "AP | whole image - crops, PCK points | commit, machine |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| row | detector | data | pose crops | passes | who is a person | people found (box or "
+        "centre) | people some box finds (IoU >= 0.5) | people kept | whole image PCK@0.2 / AP | "
+        "crops from the labels PCK@0.2 / AP | whole image - crops, PCK points | commit, machine |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     fmt = lambda v: "-" if v is None else str(v)  # noqa: E731
     for label, r in doc["rows"].items():
         w, c, p = r["whole_image"], r["labelled_crops"], r["provenance"]
         lines.append(
             f"| {label} | {r['detector']} | {r['data']} | {r['crop_rule']} | {fmt(r.get('passes'))} "
+            f"| {rule_text(r.get('rule'))} "
             f"| {r['found']} of {r['people']} | {fmt(r.get('found_box_iou50'))} "
+            f"| {r['detections']} "
             f"| {w['pck']:.3f} / {w['AP']:.3f} | {c['pck']:.3f} / {c['AP']:.3f} "
             f"| {100 * (w['pck'] - c['pck']):+.1f} | {p.get('commit')}, {p.get('cpu')} |"
         )
     return "\n".join(lines + [""])
+
+
+def rule_text(rule) -> str:
+    """A pipeline row's rule for who is a person, in words."""
+    if not rule:  # rows from before the rule was recorded: there was only the detector's
+        return "detections at the detector's threshold"
+    if rule["rule"] == "detector":
+        return f"detections scoring >= {rule['detector_threshold']:g}"
+    return (
+        f"pose-checked: candidates >= {rule['candidate_threshold']:g}, person score >= "
+        f"{rule['person_threshold']:g}, pose weight {rule['pose_weight']:g}"
+    )
+
+
+def render_rule() -> str:
+    if not RULE.exists():
+        return "Not recorded yet: `python benchmarks/pipeline_rule.py` writes benchmarks/results/pipeline_rule.json.\n"
+    doc = json.loads(RULE.read_text())
+    ref, best, cur = doc["detector_alone_at_its_threshold"], doc["chosen"], doc["current"]
+    alone = doc["detector_alone"]
+    low = alone[min(alone, key=float)]
+    lines = [
+        "| who is a person | people found | people kept | found share | precision |",
+        "|---|---|---|---|---|",
+    ]
+    rows = [
+        (f"the detector alone, scoring >= {ref['threshold']:g} (its exported threshold)", ref),
+        (f"the detector alone, scoring >= {min(alone, key=float)} (the most it finds)", low),
+    ]
+    if best:
+        rows.append(
+            (
+                f"pose-checked, person score >= {best['threshold']:g}, pose weight "
+                f"{best['weight']:g} (the most people at no lower precision)",
+                best,
+            )
+        )
+    if cur.get("found") is not None and (
+        not best or (cur["weight"], cur["threshold"]) != (best["weight"], best["threshold"])
+    ):
+        rows.append(
+            (
+                f"pose-checked as the package's constants set it (person score >= "
+                f"{cur['threshold']:g}, pose weight {cur['weight']:g})",
+                cur,
+            )
+        )
+    for name, r in rows:
+        lines.append(
+            f"| {name} | {r['found']} of {doc['people']} | {r['kept']} | {r['recall']:.3f} | {r['precision']:.3f} |"
+        )
+    p = doc["provenance"]
+    lines += [
+        "",
+        f"`{doc['command']}` ({p.get('cpu')}, {p.get('cores')} cores; commit {p.get('commit')}, "
+        f"{p.get('time')}). Candidates: detections scoring >= {doc['candidate_threshold']:g}.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def render_photo() -> str:
@@ -229,6 +292,7 @@ def main():
     replace_section(DOC, DET_START, DET_END, render_detector())
     replace_section(DOC, PIPE_START, PIPE_END, render_pipeline())
     replace_section(DOC, PHOTO_START, PHOTO_END, render_photo())
+    replace_section(DOC, RULE_START, RULE_END, render_rule())
 
 
 if __name__ == "__main__":

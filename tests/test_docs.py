@@ -69,6 +69,7 @@ def test_alignment_doc_matches_the_results_file():
         (mod.DET_START, mod.DET_END, mod.render_detector),
         (mod.PIPE_START, mod.PIPE_END, mod.render_pipeline),
         (mod.PHOTO_START, mod.PHOTO_END, mod.render_photo),
+        (mod.RULE_START, mod.RULE_END, mod.render_rule),
     ):
         section = text.split(start, 1)[1].split(end, 1)[0]
         assert section == render(), "docs/alignment.md is stale: run scripts/update_docs.py"

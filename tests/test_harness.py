@@ -259,6 +259,73 @@ def test_a_photo_is_searched_in_passes_each_cropped_from_the_last_pose(models):
     assert pipe.pose_for(img, det, passes=1)["passes"] == 1 and len(pipe.pose.calls) == 1
 
 
+def test_the_pose_model_checks_the_detectors_candidates(models):
+    """rule pose_checked: the pipeline poses every detection down to CANDIDATE_THRESHOLD; a
+    person is a candidate whose person_score (the detection's score times its pose's mean
+    keypoint score to the pose weight) reaches the threshold, once: a pose whose hip centre lies
+    within CENTRE_RADII of a better one's is the same person. The default rule is the detector's
+    threshold alone."""
+    from posenet_mobile import geometry as G
+    from posenet_mobile.detect.codec import Detection
+    from posenet_mobile.errors import ConfigError
+    from posenet_mobile.runtime import pipeline as P
+
+    assert P.person_score(0.5, np.full(17, 0.5), weight=2.0) == pytest.approx(0.125)
+    assert P.person_score(0.5, np.full(17, 0.1), weight=0.0) == pytest.approx(0.5)
+
+    def al(cx):
+        return G.Alignment(cx, 100.0, 50.0, 0.0)
+
+    cands = [
+        {"score": 0.2, "alignment": al(100.0)},
+        {"score": 0.5, "alignment": al(120.0)},  # the same person (0.4 radii), scored better
+        {"score": 0.3, "alignment": al(200.0)},  # another person (1.6 radii off)
+        {"score": 0.05, "alignment": al(400.0)},  # below the threshold
+        {"score": 0.4, "alignment": None},  # no confident torso: kept, never merged
+    ]
+    assert [c["score"] for c in P.select_people(cands, 0.1)] == [0.5, 0.4, 0.3]
+    assert [c["score"] for c in P.select_people(cands, 0.35)] == [0.5, 0.4]
+
+    # the pipeline end to end on stand-ins: what it asks the detector, what it keeps
+    kp = np.tile([[100.0, 60.0]], (17, 1))
+    kp[[5, 6]] = [[90, 80], [110, 80]]
+    kp[[11, 12]] = [[92, 130], [108, 130]]
+
+    class Detector:
+        threshold, asked = 0.3, []
+
+        def detect(self, frame, threshold=None, max_people=10):
+            self.asked.append(threshold)
+            return [
+                Detection(s, G.Alignment(100.0, 130.0, 70.0, 0.0), (60.0, 40.0, 80.0, 150.0))
+                for s in (0.9, 0.6, 0.15)
+            ]
+
+    class Pose:
+        meta = TFLiteRunner(models["int8"]).meta
+
+        def __init__(self):
+            self.n = 0
+
+        def predict_frame(self, frame, box=None, alignment=None):
+            self.n += 1
+            sc = np.full(17, 0.9 if self.n < 3 else 0.5)
+            return {"keypoints": kp + [300.0 * (self.n == 2), 0.0], "scores": sc}
+
+    pipe = P.PosePipeline(Detector(), Pose(), rule="pose_checked")
+    people = pipe(np.zeros((200, 400, 3), np.uint8))
+    assert Detector.asked == [P.CANDIDATE_THRESHOLD]
+    # the third pose is where the first is (one person) and scores 0.15 * 0.5 ** weight
+    want = [P.person_score(0.9, np.full(17, 0.9)), P.person_score(0.6, np.full(17, 0.9))]
+    assert [p["score"] for p in people] == pytest.approx(want)
+    assert people[1]["alignment"].cx == pytest.approx(400.0)
+    # the detector rule (the default): every detection at the detector's own threshold
+    alone = P.PosePipeline(Detector(), Pose())(np.zeros((200, 400, 3), np.uint8))
+    assert P.PERSON_RULE == "detector" and Detector.asked[-1] is None and len(alone) == 3
+    with pytest.raises(ConfigError, match="pipeline rule"):
+        P.PosePipeline(Detector(), Pose(), rule="boxes")
+
+
 def test_one_euro_and_roi_tracker():
     from posenet_mobile.runtime.tracking import OneEuroFilter, RoiTracker
 

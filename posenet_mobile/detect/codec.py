@@ -189,9 +189,14 @@ class DetectionCodec:
         return out
 
 
+def centre_distance(a: Alignment, b: Alignment) -> float:
+    """How far ``a``'s hip centre is from ``b``'s, in ``b``'s body radii."""
+    return float(np.hypot(a.cx - b.cx, a.cy - b.cy) / b.radius)
+
+
 def centre_error(d: Detection, al: Alignment) -> float:
     """How far the detection's hip centre is from the alignment's, in its body radii."""
-    return float(np.hypot(d.alignment.cx - al.cx, d.alignment.cy - al.cy) / al.radius)
+    return centre_distance(d.alignment, al)
 
 
 def to_frame(d: Detection, crop: G.Crop, input_size) -> Detection:

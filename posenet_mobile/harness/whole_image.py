@@ -52,20 +52,25 @@ def match_detections(people, detections) -> list:
     return out
 
 
-def score_whole_images(detector, model, data_dir, passes: int | None = None) -> dict:
+def score_whole_images(
+    detector, model, data_dir, passes: int | None = None, rule: str | None = None
+) -> dict:
     """``{"crop_rule", "people", "found", "found_box_iou50", "detections", "whole_image",
-    "labelled_crops", "passes"}`` of ``detector`` then ``model`` (paths or runners) on the COCO
-    folder ``data_dir``; ``passes``: the pose passes per detection (default
-    :data:`~posenet_mobile.runtime.pipeline.PERSON_PASSES`)."""
+    "labelled_crops", "passes", "rule"}`` of ``detector`` then ``model`` (paths or runners) on the
+    COCO folder ``data_dir``; ``passes``: the pose passes per detection (default
+    :data:`~posenet_mobile.runtime.pipeline.PERSON_PASSES`); ``rule``: who is a person (default
+    :data:`~posenet_mobile.runtime.pipeline.PERSON_RULE`); ``detections`` counts the people the
+    pipeline kept."""
     from .. import geometry as G
     from ..data.coco import load_coco, read_image
     from ..metrics import box_iou, score
-    from ..runtime.pipeline import PERSON_PASSES, PosePipeline
+    from ..runtime import pipeline as P
     from ..schema import torso_indices
 
     data = load_coco(data_dir)
-    passes = PERSON_PASSES if passes is None else int(passes)
-    pipe = PosePipeline(detector, model, passes=passes)
+    passes = P.PERSON_PASSES if passes is None else int(passes)
+    rule = P.PERSON_RULE if rule is None else rule
+    pipe = P.PosePipeline(detector, model, passes=passes, rule=rule)
     pose = pipe.pose
     torso = torso_indices(data.schema.names)
     by_image: dict = {}
@@ -107,6 +112,16 @@ def score_whole_images(detector, model, data_dir, passes: int | None = None) -> 
     return {
         "crop_rule": "aligned" if pipe.aligned else "box",
         "passes": passes,
+        "rule": (
+            {"rule": rule, "detector_threshold": pipe.detector.threshold}
+            if rule == "detector"
+            else {
+                "rule": rule,
+                "candidate_threshold": P.CANDIDATE_THRESHOLD,
+                "person_threshold": pipe.threshold,
+                "pose_weight": P.POSE_WEIGHT,
+            }
+        ),
         "people": len(data),
         "found": found,
         "found_box_iou50": found_box,

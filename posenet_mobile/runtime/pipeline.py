@@ -5,13 +5,29 @@
 (:class:`~posenet_mobile.runtime.runner.TFLiteRunner`). Each detection becomes the crop the pose
 model was trained on: its alignment's turned crop for a model with aligned crops
 (``input.crop.method: aligned``, BlazePose), its box grown by the model's padding otherwise.
+
+Who is a person (``rule``, default :data:`PERSON_RULE`):
+
+* ``detector``: every detection scoring at least the detector's own threshold (its metadata's
+  ``decode.threshold``).
+* ``pose_checked``: the pose model checks the detector. The pipeline asks the detector for
+  candidates down to :data:`CANDIDATE_THRESHOLD`, below its own threshold, and poses each one. A
+  candidate is a person when its :func:`person_score` (the detection's score weighted by how sure
+  the pose model is of the keypoints it found there) reaches :data:`PERSON_THRESHOLD`, and is not
+  a person already kept: two poses whose hip centres lie within ``CENTRE_RADII`` body radii of
+  each other are one person, and the better scored stays (:func:`select_people`).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from .. import geometry as G
+from ..detect.codec import CENTRE_RADII, centre_distance
 from ..errors import ConfigError
+from ..schema import torso_indices
 from .detector import DetectorRunner
 from .runner import TFLiteRunner
 from .tracking import from_metadata
@@ -52,25 +68,84 @@ def person_box(detection) -> tuple:
 #: --passes``, docs/alignment.md).
 PERSON_PASSES = 1
 
+#: How :class:`PosePipeline` decides who is a person (module docstring).
+RULES = ("detector", "pose_checked")
+#: The default rule. The pose check found no more people than the detector alone at the same
+#: precision with the trained detector (``benchmarks/pipeline_rule.py``, docs/alignment.md), and
+#: it runs the pose model on every candidate, so the detector decides.
+PERSON_RULE = "detector"
+
+#: For the ``pose_checked`` rule: the lowest detection score posed, and the
+#: :func:`person_score` a candidate needs to be a person. Chosen on held-out synthetic scenes that
+#: the reported figures do not use: the most people found at no lower precision than the
+#: detector alone at its own threshold (``benchmarks/pipeline_rule.py``, docs/alignment.md).
+CANDIDATE_THRESHOLD = 0.1
+PERSON_THRESHOLD = 0.1
+#: How much the pose's mean keypoint score weighs against the detection's score in
+#: :func:`person_score` (its exponent), chosen with the thresholds.
+POSE_WEIGHT = 2.0
+
+
+def person_score(detection_score: float, keypoint_scores, weight: float = POSE_WEIGHT) -> float:
+    """A candidate's score as a person: the detection's score times the pose's mean keypoint
+    score raised to ``weight``."""
+    return float(detection_score) * float(np.mean(keypoint_scores)) ** weight
+
+
+def select_people(candidates, threshold: float = PERSON_THRESHOLD) -> list[dict]:
+    """The people among posed ``candidates`` (dicts with ``score`` and the pose's ``alignment``,
+    or ``None`` without a confident shoulder and hip), best first: those scoring at least
+    ``threshold``, each once (module docstring)."""
+    kept = []
+    for c in sorted(candidates, key=lambda c: -c["score"]):
+        if c["score"] < threshold:
+            break
+        al = c["alignment"]
+        if al is not None and any(
+            k["alignment"] is not None and centre_distance(al, k["alignment"]) < CENTRE_RADII
+            for k in kept
+        ):
+            continue
+        kept.append(c)
+    return kept
+
 
 class PosePipeline:
     """``PosePipeline(detector, pose)`` (paths or runners); calling it on an RGB uint8 frame gives
     one dict per person found, best first: ``keypoints`` ``(K, 2)`` and ``scores`` ``(K,)`` in
-    frame pixels, the ``detection``, the ``crop`` the pose model saw last and the ``passes`` run
-    (``passes``: at most this many, :func:`follow`)."""
+    frame pixels, the person's ``score`` (:func:`person_score`), the pose's ``alignment``, the
+    ``detection``, the ``crop`` the pose model saw last and the ``passes`` run (``passes``: at
+    most this many, :func:`follow`). ``threshold``: the :func:`person_score` a person needs.
+    ``rule``: who is a person (module docstring)."""
 
     def __init__(
-        self, detector, pose, threads: int = 1, max_people: int = 10, passes: int = PERSON_PASSES
+        self,
+        detector,
+        pose,
+        threads: int = 1,
+        max_people: int = 10,
+        passes: int = PERSON_PASSES,
+        threshold: float = PERSON_THRESHOLD,
+        rule: str = PERSON_RULE,
     ):
+        # a path or a file's bytes is opened; anything else is taken as a runner
+        files = (str, Path, bytes, bytearray)
         self.detector = (
-            detector if isinstance(detector, DetectorRunner) else DetectorRunner(detector, threads)
+            DetectorRunner(detector, threads) if isinstance(detector, files) else detector
         )
-        self.pose = pose if isinstance(pose, TFLiteRunner) else TFLiteRunner(pose, threads)
+        self.pose = TFLiteRunner(pose, threads) if isinstance(pose, files) else pose
         self.aligned = self.pose.meta.input.crop.method == "aligned"
         self.max_people = int(max_people)
         if passes < 1:
             raise ConfigError(f"--passes: expected >= 1, got {passes}")
         self.passes = int(passes)
+        self.threshold = float(threshold)
+        if rule not in RULES:
+            raise ConfigError(f"pipeline rule: expected one of {RULES}, got {rule!r}")
+        self.rule = rule
+        meta = self.pose.meta
+        self._min_score = meta.tracking.roi.min_score
+        self._torso = torso_indices(meta.keypoints.names)
 
     def pose_for(self, frame: np.ndarray, detection, passes: int | None = None) -> dict:
         """The pose of one detected person: the crop from the detection, then (``passes``, by
@@ -82,7 +157,26 @@ class PosePipeline:
         res = follow(self.pose, frame, res, self.passes if passes is None else passes)
         return {**res, "detection": detection}
 
-    def __call__(self, frame_uint8: np.ndarray) -> list[dict]:
+    def candidates(self, frame_uint8: np.ndarray) -> list[dict]:
+        """Every detection down to :data:`CANDIDATE_THRESHOLD` (at most ``max_people``), posed
+        (:meth:`pose_for`) and scored: ``score`` and ``alignment`` as in the class docstring."""
         frame = np.asarray(frame_uint8)
-        people = self.detector.detect(frame, max_people=self.max_people)
-        return [self.pose_for(frame, d) for d in people]
+        found = self.detector.detect(
+            frame,
+            threshold=min(CANDIDATE_THRESHOLD, self.detector.threshold),
+            max_people=self.max_people,
+        )
+        return [self._scored(frame, d) for d in found]
+
+    def _scored(self, frame, detection) -> dict:
+        res = self.pose_for(frame, detection)
+        sc = np.asarray(res["scores"])
+        # the pose's alignment from its confident keypoints, as the video tracker takes it
+        al = G.alignment_from_keypoints(res["keypoints"], sc >= self._min_score, self._torso)
+        return {**res, "score": person_score(detection.score, sc), "alignment": al}
+
+    def __call__(self, frame_uint8: np.ndarray) -> list[dict]:
+        if self.rule == "detector":
+            found = self.detector.detect(np.asarray(frame_uint8), max_people=self.max_people)
+            return [self._scored(frame_uint8, d) for d in found]
+        return select_people(self.candidates(frame_uint8), self.threshold)

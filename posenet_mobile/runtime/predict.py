@@ -103,7 +103,8 @@ def predict(
     ``OUT/<stem>.json`` with its keypoints; all images together in ``OUT/keypoints.json``. Output
     names never collide within a run (:func:`output_stems`); ``--out`` is checked before work.
     With ``detector`` (an exported person detector) each image's JSON lists every person found
-    (``people``: keypoints, score, box and alignment), and a video is detected on its first frame
+    (``people``: keypoints, mean keypoint score, person score, detection score, box and
+    alignment; :class:`~.pipeline.PosePipeline`), and a video is detected on its first frame
     and whenever the pose is lost. Without one, each photo's person is found in ``passes``
     passes (:func:`predict_photo`).
     """
@@ -203,6 +204,7 @@ def _predict_people(pipeline, img, f, i, stem, out, min_score, schema, times) ->
                 "category_id": 1,
                 "keypoints": [round(float(v), 2) for v in kp.ravel()],
                 "score": round(float(kp[:, 2].mean()), 4),
+                "person_score": round(float(p["score"]), 4),
                 "detection_score": round(d.score, 4),
                 "bbox": [round(float(v), 2) for v in d.box],
                 "alignment": [round(float(v), 3) for v in d.alignment.as_array()],
