@@ -33,11 +33,13 @@ RESULTS = ROOT / "benchmarks" / "results" / "detector.json"
 
 
 def main():
+    from posenet_mobile.detect.model import INPUT_SIZE
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="runs/detector")
     ap.add_argument("--train", type=int, default=2000)
     ap.add_argument("--val", type=int, default=200)
-    ap.add_argument("--input", type=int, default=160)
+    ap.add_argument("--input", type=int, default=INPUT_SIZE[0])
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--pose", default="runs/base/bench_export/int8_pqat.tflite")
     ap.add_argument(

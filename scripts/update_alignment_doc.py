@@ -3,7 +3,8 @@ detector.json, pipeline.json, pipeline_passes.json, pipeline_rule.json and photo
 
     python scripts/update_alignment_doc.py
 
-``benchmarks/alignment.py`` and ``benchmarks/detector.py`` write the results files;
+``benchmarks/alignment.py``, ``benchmarks/detector.py``, ``benchmarks/pipeline.py`` and
+``benchmarks/pipeline_rule.py`` write the results files;
 tests/test_docs.py checks the sections are current.
 """
 
@@ -19,6 +20,7 @@ DET_START, DET_END = "<!-- detector-measurements:start -->\n", "<!-- detector-me
 PIPELINE = ROOT / "benchmarks" / "results" / "pipeline.json"
 PIPELINE_PASSES = ROOT / "benchmarks" / "results" / "pipeline_passes.json"
 DETECTOR_BEFORE = ROOT / "benchmarks" / "results" / "detector_mse_peak.json"
+DETECTOR_160 = ROOT / "benchmarks" / "results" / "detector_160.json"
 PEERS = ROOT / "benchmarks" / "results" / "peers_pipeline.json"
 PIPE_START, PIPE_END = (
     "<!-- pipeline-measurements:start -->\n",
@@ -132,6 +134,18 @@ def render_detector() -> str:
             f"{bk['ap50']:.3f} (Keras) and {bq['ap50']:.3f} (int8), boxes found for "
             f"{bk['matched_people']} and {bq['matched_people']} of {bk['people']} people "
             "(benchmarks/results/detector_mse_peak.json).",
+        ]
+    if DETECTOR_160.exists():
+        b = json.loads(DETECTOR_160.read_text())
+        bk, bq = b["keras"], b["int8"]
+        lines += [
+            "",
+            f"At {bk['input_size'][0]} px input, taught alike on the same frames (`{b['command']}`, "
+            f"commit {b['provenance'].get('commit')}): box AP50 {bk['ap50']:.3f} (Keras) and "
+            f"{bq['ap50']:.3f} (int8), boxes found for {bk['matched_people']} and "
+            f"{bq['matched_people']}, hip centres for {bk['centre_found']} and {bq['centre_found']} "
+            f"of {bk['people']} people; {b['detector_over_pose']}x the pose model's time "
+            "(benchmarks/results/detector_160.json).",
         ]
     if "pqat_int8" in doc:
         a, b = q, doc["pqat_int8"]

@@ -16,14 +16,14 @@ from ..io import write_json_atomic
 from ..metrics import box_iou
 from .codec import CENTRE_RADII, THRESHOLD, DetectionCodec, centre_error, to_frame
 from .data import FramePipeline, load_frames
-from .model import DetectorTargets, build_detector, training_model
+from .model import INPUT_SIZE, DetectorTargets, build_detector, training_model
 
 
 def train_detector(
     train_dir,
     val_dir,
     out_dir,
-    input_size=(160, 160),
+    input_size=INPUT_SIZE,
     width: float = 0.35,
     epochs: int = 12,
     batch_size: int = 16,
