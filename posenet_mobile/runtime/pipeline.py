@@ -78,7 +78,9 @@ PERSON_RULE = "detector"
 #: For the ``pose_checked`` rule: the lowest detection score posed, and the
 #: :func:`person_score` a candidate needs to be a person. Chosen on held-out synthetic scenes that
 #: the reported figures do not use: the most people found at no lower precision than the
-#: detector alone at its own threshold (``benchmarks/pipeline_rule.py``, docs/alignment.md).
+#: detector alone at its own threshold (``benchmarks/pipeline_rule.py``, docs/alignment.md). They
+#: were chosen with the smaller input the detector had before ``INPUT_SIZE``; the rule is not the
+#: default, so they were not chosen again.
 CANDIDATE_THRESHOLD = 0.1
 PERSON_THRESHOLD = 0.1
 #: How much the pose's mean keypoint score weighs against the detection's score in
