@@ -174,7 +174,11 @@ class PosePipeline:
         res = self.pose_for(frame, detection)
         sc = np.asarray(res["scores"])
         # the pose's alignment from its confident keypoints, as the video tracker takes it
-        al = G.alignment_from_keypoints(res["keypoints"], sc >= self._min_score, self._torso)
+        al = (
+            G.alignment_from_keypoints(res["keypoints"], sc >= self._min_score, self._torso)
+            if self._torso is not None  # a schema without shoulders and hips has no alignment
+            else None
+        )
         return {**res, "score": person_score(detection.score, sc), "alignment": al}
 
     def __call__(self, frame_uint8: np.ndarray) -> list[dict]:
