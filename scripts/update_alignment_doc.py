@@ -123,30 +123,13 @@ def render_detector() -> str:
             f"| {fmt(m['centre_error_radii_median'], '.3f')} "
             f"| {fmt(m['angle_error_degrees_median'], '.1f')} / {fmt(m['angle_error_degrees_p90'], '.1f')} |"
         )
-    if DETECTOR_BEFORE.exists():
-        b = json.loads(DETECTOR_BEFORE.read_text())
-        bk, bq = b["keras"], b["int8"]
-        lines += [
-            "",
-            f"Before `DetectorTargets` (`{b['command']}`, commit {b['provenance'].get('commit')}; the "
-            "squared-error heatmap loss, geometry taught at the peak cell only, people whose hip "
-            "centre is outside the frame left out; the same frames and budget): box AP50 "
-            f"{bk['ap50']:.3f} (Keras) and {bq['ap50']:.3f} (int8), boxes found for "
-            f"{bk['matched_people']} and {bq['matched_people']} of {bk['people']} people "
-            "(benchmarks/results/detector_mse_peak.json).",
-        ]
-    if DETECTOR_160.exists():
-        b = json.loads(DETECTOR_160.read_text())
-        bk, bq = b["keras"], b["int8"]
-        lines += [
-            "",
-            f"At {bk['input_size'][0]} px input, taught alike on the same frames (`{b['command']}`, "
-            f"commit {b['provenance'].get('commit')}): box AP50 {bk['ap50']:.3f} (Keras) and "
-            f"{bq['ap50']:.3f} (int8), boxes found for {bk['matched_people']} and "
-            f"{bq['matched_people']}, hip centres for {bk['centre_found']} and {bq['centre_found']} "
-            f"of {bk['people']} people; {b['detector_over_pose']}x the pose model's time "
-            "(benchmarks/results/detector_160.json).",
-        ]
+    lines += _earlier_run(
+        DETECTOR_BEFORE,
+        "Before `DetectorTargets`",
+        "; the squared-error heatmap loss, geometry taught at the peak cell only, people whose hip "
+        "centre is outside the frame left out; the same frames and budget",
+    )
+    lines += _earlier_run(DETECTOR_160, "At {px} px input, taught alike on the same frames")
     if "pqat_int8" in doc:
         a, b = q, doc["pqat_int8"]
         lines += [
@@ -177,6 +160,31 @@ def render_detector() -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def _earlier_run(path, lead: str, how: str = "") -> list:
+    """A line on an earlier detector run kept beside the table: ``lead`` (``{px}``: its input
+    size), its command, commit and ``how``, then its figures."""
+    if not path.exists():
+        return []
+    b = json.loads(path.read_text())
+    bk, bq = b["keras"], b["int8"]
+    centres = (
+        f", hip centres for {bk['centre_found']} and {bq['centre_found']}"
+        if "centre_found" in bk and "centre_found" in bq
+        else ""
+    )
+    speed = (
+        f"; {b['detector_over_pose']}x the pose model's time" if "detector_over_pose" in b else ""
+    )
+    return [
+        "",
+        f"{lead.format(px=bk['input_size'][0])} (`{b['command']}`, commit "
+        f"{b['provenance'].get('commit')}{how}): box AP50 {bk['ap50']:.3f} (Keras) and "
+        f"{bq['ap50']:.3f} (int8), boxes found for {bk['matched_people']} and "
+        f"{bq['matched_people']}{centres} of {bk['people']} people{speed} "
+        f"({path.relative_to(ROOT)}).",
+    ]
 
 
 def render_pipeline() -> str:
