@@ -148,7 +148,9 @@ def main():
         rule = SideRule.from_names(schema.names, flip)
         target, weight = facing_target(gt, vis, rule.torso)
         pck_of = lambda k: frac((np.linalg.norm(to_image(k) - gt, axis=-1) <= tol) & lab, lab)  # noqa: E731
-        if "heatmaps" in raw:
+        if (
+            "heatmaps" in raw and "simcc_x" not in raw
+        ):  # a simcc_hm run's heatmaps are training-only
             side = lambda f: decode_sides(
                 raw["heatmaps"], raw.get("offsets"), f, rule, run.codec.stride
             )[0]  # noqa: E731

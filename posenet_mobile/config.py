@@ -19,6 +19,8 @@ from .errors import ConfigError
 HEAD_TYPES = ("heatmap", "regression", "integral", "direct", "simcc")
 #: Heads whose exported decoder reads the ``facing`` output to tell left from right.
 SIDE_HEADS = ("heatmap", "simcc")
+#: How the facing output pools its features (``model.facing_pool``).
+FACING_POOLS = ("average", "max")
 COORD_LOSSES = ("l1", "laplace")
 
 
@@ -155,11 +157,15 @@ class ModelConfig:
         features. N > 0: it gets its own trunk, a separable block of N channels on the decoder's
         stride-8 features, before pooling (front-only cues such as a face or a neckline are a
         few pixels wide).
+    facing_pool: ``average`` (the default) or ``max``: how the facing output pools its features
+        over the crop before its Dense.
     global_context: add a pooled summary of the whole crop to the heatmap head's input
         (:func:`posenet_mobile.models.heads.global_context`); exported with the model.
     simcc_split: bins per input pixel of the simcc head (RTMPose's split ratio).
     (The simcc head's target width and temperature are codec settings: :class:`CodecConfig`.)
     simcc_hidden: width of the simcc head's hidden layer, shared by all keypoints.
+    simcc_kernel: the depthwise kernel of the simcc head's trunk, odd (RTMPose reads its features
+        with a 7x7 conv before the flatten).
     regression_stop_gradient: the regression head's encoder reads the heatmap path's features
         through a stop-gradient (BlazePose, Fig. 4): the backbone and decoder learn from the
         heatmap loss alone, the encoder learns to read them. Training-only: the saved model has
@@ -185,9 +191,11 @@ class ModelConfig:
     backbone_weights: str | None = None
     facing_head: bool = False
     facing_channels: int = 0
+    facing_pool: str = "average"
     global_context: bool = False
     simcc_split: int = 2
     simcc_hidden: int = 128
+    simcc_kernel: int = 3
     regression_stop_gradient: bool = False
     heatmap_supervision: bool = False
     coord_loss: str = "l1"
@@ -213,6 +221,10 @@ class ModelConfig:
             raise ConfigError(
                 f"model.facing_channels: expected 0 (pooled stride-32 features) to 512, got {self.facing_channels}"
             )
+        if self.facing_pool not in FACING_POOLS:
+            raise ConfigError(
+                f"model.facing_pool: expected one of {FACING_POOLS}, got {self.facing_pool!r}"
+            )
         check_fields(
             self,
             "model",
@@ -220,8 +232,12 @@ class ModelConfig:
                 "depth": between(0, 1, lo_open=True),
                 "simcc_split": between(1, 8, integer=True),
                 "simcc_hidden": between(8, 1024, integer=True),
+                "simcc_kernel": between(1, 15, integer=True),
             },
         )
+        if int(self.simcc_kernel) % 2 == 0:
+            raise ConfigError(f"model.simcc_kernel: expected an odd size, got {self.simcc_kernel}")
+        object.__setattr__(self, "simcc_kernel", int(self.simcc_kernel))
         object.__setattr__(self, "simcc_split", int(self.simcc_split))
         object.__setattr__(self, "simcc_hidden", int(self.simcc_hidden))
         if self.global_context and self.head not in ("heatmap", "regression", "simcc"):

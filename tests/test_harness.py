@@ -388,6 +388,7 @@ def test_compare_rows_differ_in_their_head_settings_only():
         "regression_laplace",
         "heatmap_s8",
         "simcc_hm",
+        "simcc_hm_sides",
     ]
     assert (
         len({json.dumps(compare.budget(c), sort_keys=True) for c in cfgs.values()}) == 1
@@ -411,6 +412,10 @@ def test_compare_rows_differ_in_their_head_settings_only():
         if h not in compare.VARIANTS
     )
     assert m["simcc_hm"].heatmap_supervision and m["simcc_hm"].global_context
+    # simcc_hm_sides: simcc_hm with the preset's facing output, exported for its side decoding
+    sides = m["simcc_hm_sides"]
+    assert sides.heatmap_supervision and sides.facing_head
+    assert sides.facing_channels == m["heatmap"].facing_channels > 0
     assert m["heatmap_s8"].output_stride == 8 and m["heatmap"].output_stride == 4
     assert (
         cfgs["heatmap_s8"].codec.sigma == cfgs["heatmap"].codec.sigma / 2
@@ -423,6 +428,7 @@ def test_compare_rows_differ_in_their_head_settings_only():
     assert size["heatmap_s8"][1] < size["heatmap"][1]  # no stride-4 stage
     # simcc_hm trains a heatmap branch at stride 4 beside the head; its export is plain simcc
     assert size["simcc_hm"] == size["simcc"]
+    assert output_names(graphs["simcc_hm_sides"]) == ["simcc_x", "simcc_y", "facing"]
     trained = output_names(build_model(m["simcc_hm"]))
     assert trained[:4] == ["simcc_x", "simcc_y", "heatmaps", "offsets"]
     assert build_model(m["simcc_hm"]).get_layer("heatmaps").output.shape[1:3] == (16, 16)

@@ -115,6 +115,24 @@ def test_qat_and_pruning_wrap_every_head(head):
     assert [o.shape for o in q(x)] == [o.shape for o in model(x)]
 
 
+def test_facing_pool_max_takes_the_largest_response_and_wraps_for_qat():
+    import dataclasses
+
+    cfg = dataclasses.replace(
+        tiny("simcc", (64, 64)), facing_head=True, facing_channels=8, facing_pool="max"
+    )
+    model = build_model(cfg)
+    pool = model.get_layer("facing_pool")
+    assert type(pool).__name__ == "GlobalMaxPooling2D"
+    trunk = keras.Model(model.input, [pool.input, pool.output])
+    maps, pooled = trunk(np.random.default_rng(0).random((2, 64, 64, 3), np.float32))
+    np.testing.assert_allclose(pooled, np.max(maps, axis=(1, 2)), rtol=1e-6)
+    q = tfmot().quantization.keras.quantize_model(model)
+    assert output_names(q) == model.output_names
+    with pytest.raises(ConfigError, match=r"model\.facing_pool"):
+        dataclasses.replace(cfg, facing_pool="median")
+
+
 def test_regression_export_cuts_the_heatmap_branch_and_is_cheaper():
     model = build_model(tiny("regression", (96, 96)))
     exp = inference_model(model, "regression")
@@ -154,6 +172,17 @@ def test_facing_channels_give_the_facing_output_its_own_trunk():
     assert trunk.filters == 16 and own.get_layer("facing").input.shape[-1] == 16
     assert own.outputs[-1].shape[1:] == (1,)
     assert output_names(inference_model(own, "heatmap")) == ["heatmaps", "offsets", "facing"]
+
+
+def test_simcc_kernel_sets_the_trunks_depthwise_kernel_and_keeps_the_outputs():
+    plain = build_model(tiny("simcc", (64, 64)))
+    wide = build_model(tiny("simcc", (64, 64), simcc_kernel=7))
+    assert plain.get_layer("simcc_trunk_dw").kernel_size == (3, 3)
+    assert wide.get_layer("simcc_trunk_dw").kernel_size == (7, 7)
+    assert [o.shape[1:] for o in wide.outputs] == [o.shape[1:] for o in plain.outputs]
+    assert count_macs(wide) > count_macs(plain)
+    with pytest.raises(ConfigError, match=r"model\.simcc_kernel"):
+        tiny("simcc", (64, 64), simcc_kernel=4)
 
 
 def test_integral_head_matches_the_numpy_soft_argmax(rng):

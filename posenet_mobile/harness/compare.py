@@ -19,11 +19,13 @@ the four heads of :mod:`posenet_mobile.models.heads`:
 * ``simcc_hm``: ``simcc`` whose backbone and decoder also learn from a heatmap + offset branch
   at the preset's output stride, cut at export (``model.heatmap_supervision``): BlazePose's
   heatmap supervision given to the simcc head, so the exported graph is plain simcc's;
+* ``simcc_hm_sides``: ``simcc_hm`` with the preset's facing output, exported, so each
+  left/right pair takes its sides from it (decode method ``simcc_sides``);
 
 the preset's left/right options (``model.facing_head``, ``model.facing_channels``) stay on the
-heatmap rows only: simcc can read a facing output too (``simcc_sides``), but at the quickstart
-budget it did not help (docs/heads.md), so its row trains without one; ``model.global_context``
-stays on the heads whose trunks take it (:func:`row_model`);
+heatmap rows and on ``simcc_hm_sides`` only: the plain simcc row trains without one, as it did
+not help there at the quickstart budget (docs/heads.md); ``model.global_context`` stays on the
+heads whose trunks take it (:func:`row_model`);
 
 then exports each to int8 (post-training quantization) and measures in one process: parameters
 and MACs of the exported graph, int8 file size, int8 latency at 1 and 2 threads (one interleaved
@@ -52,6 +54,7 @@ VARIANTS = {
     "regression_laplace": ("regression", {"coord_loss": "laplace"}),
     "heatmap_s8": ("heatmap", {"output_stride": 8}),
     "simcc_hm": ("simcc", {"heatmap_supervision": True}),
+    "simcc_hm_sides": ("simcc", {"heatmap_supervision": True, "facing_head": True}),
 }
 ROWS = HEADS + tuple(VARIANTS)
 
@@ -63,6 +66,7 @@ HEAD_OPTIONS = (
     "head",
     "facing_head",
     "facing_channels",
+    "facing_pool",
     "global_context",
     "regression_stop_gradient",
     "coord_loss",
@@ -77,13 +81,15 @@ def row_model(model, row: str):
     if row not in ROWS:
         raise ConfigError(f"compare-heads: unknown row {row!r}; expected one of {ROWS}")
     head, settings = VARIANTS.get(row, (row, {}))
-    hm = head == "heatmap"
+    settings = dict(settings)
+    # the left/right options: the heatmap rows, and a variant that asks for the facing output
+    sides = head == "heatmap" or settings.pop("facing_head", False)
     plain = {"regression_stop_gradient": False, "coord_loss": "l1", "heatmap_supervision": False}
     return dataclasses.replace(
         model,
         head=head,
-        facing_head=model.facing_head and hm,
-        facing_channels=model.facing_channels if hm else 0,
+        facing_head=model.facing_head and sides,
+        facing_channels=model.facing_channels if sides else 0,
         global_context=model.global_context and head in ("heatmap", "simcc"),
         **{**plain, **settings},
     )

@@ -44,10 +44,11 @@ def conv_bn_relu(x, filters, kernel=1, stride=1, name="conv"):
     return layers.ReLU(6.0, name=name + "_relu")(x)
 
 
-def separable_block(x, filters, stride=1, name="sep"):
-    """Depthwise 3x3 -> BN -> ReLU(6.) -> pointwise 1x1 -> BN -> ReLU(6.)."""
+def separable_block(x, filters, stride=1, name="sep", kernel=3):
+    """Depthwise ``kernel`` x ``kernel`` (3 unless told) -> BN -> ReLU(6.) -> pointwise 1x1 -> BN
+    -> ReLU(6.)."""
     x = layers.DepthwiseConv2D(
-        3, strides=stride, padding="same", use_bias=False, name=name + "_dw"
+        kernel, strides=stride, padding="same", use_bias=False, name=name + "_dw"
     )(x)
     x = layers.BatchNormalization(name=name + "_dw_BN", **BN_KW)(x)
     x = layers.ReLU(6.0, name=name + "_dw_relu")(x)

@@ -80,7 +80,13 @@ def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True
     elif cfg.head == "simcc":
         outputs = list(
             simcc_head(
-                x, k, cfg.decoder_channels, cfg.simcc_hidden, SimCCCodec.for_model(cfg).bins, ctx
+                x,
+                k,
+                cfg.decoder_channels,
+                cfg.simcc_hidden,
+                SimCCCodec.for_model(cfg).bins,
+                ctx,
+                kernel=cfg.simcc_kernel,
             )
         )
         if cfg.heatmap_supervision:  # training-only: inference_model cuts it
@@ -89,7 +95,7 @@ def build_model(cfg: ModelConfig, name: str | None = None, training: bool = True
         raise ModelError(f"model.head: unknown head {cfg.head!r}")
     if cfg.facing_head:  # exported with the SIDE_HEADS, whose decoders read it; cut from the others
         src = decoded.get(8, decoded[min(decoded)]) if cfg.facing_channels else feats[32]
-        outputs.append(facing_head(src, cfg.facing_channels))
+        outputs.append(facing_head(src, cfg.facing_channels, cfg.facing_pool))
     model = keras.Model(inputs, outputs, name=name or f"posenet_{cfg.head}")
     if cfg.backbone_weights == "imagenet":
         load_imagenet_weights(model, cfg.width, cfg.input_size)

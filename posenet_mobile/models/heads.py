@@ -165,7 +165,9 @@ def integral_head(x, num_keypoints: int, channels: int):
     return coords, visibility
 
 
-def simcc_head(x, num_keypoints: int, channels: int, hidden: int, bins_xy, context=None):
+def simcc_head(
+    x, num_keypoints: int, channels: int, hidden: int, bins_xy, context=None, kernel: int = 3
+):
     """SimCC coordinate classification (Li et al. 2022; RTMPose's head, Jiang et al. 2023).
 
     From stride-8 features ``x``: a separable trunk, a 1x1 conv to one map per keypoint, each map
@@ -173,12 +175,14 @@ def simcc_head(x, num_keypoints: int, channels: int, hidden: int, bins_xy, conte
     then one Dense to the x bins and one to the y bins. RTMPose's gated attention unit between
     them is left out: it is not a stock layer. No stride-4 decoder stage is needed, which is where
     the heatmap head spends its extra multiply-adds. ``context``: optional :func:`global_context`
-    tensor added to the trunk's input. Returns ``(simcc_x, simcc_y)``.
+    tensor added to the trunk's input. ``kernel``: the trunk's depthwise kernel; RTMPose reads
+    its features with a 7x7 conv, a large receptive field for each keypoint's map. Returns
+    ``(simcc_x, simcc_y)``.
     """
     if context is not None:
         x = layers.Add(name="simcc_context")([x, context])
     hh, ww = int(x.shape[1]), int(x.shape[2])
-    x = separable_block(x, channels, name="simcc_trunk")
+    x = separable_block(x, channels, name="simcc_trunk", kernel=kernel)
     maps = layers.Conv2D(num_keypoints, 1, name="simcc_maps")(x)
     flat = layers.Reshape((hh * ww, num_keypoints), name="simcc_flatten")(maps)
     flat = layers.Permute((2, 1), name="simcc_transpose")(flat)  # (N, K, hh * ww)
@@ -190,14 +194,19 @@ def simcc_head(x, num_keypoints: int, channels: int, hidden: int, bins_xy, conte
     return sx, sy
 
 
-def facing_head(x, channels: int = 0):
-    """The ``facing`` logit ``(N, 1)``: global average pool, then a Dense. Supervised by
+def facing_head(x, channels: int = 0, pool: str = "average"):
+    """The ``facing`` logit ``(N, 1)``: a global pool, then a Dense. Supervised by
     :func:`posenet_mobile.targets.facing_target`. ``channels`` > 0 first runs ``x`` through a
     separable block of its own (``facing_trunk``) so the cue does not have to be linear in the
-    pooled shared features."""
+    pooled shared features. ``pool``: ``average`` or ``max``; the cues (a face, a neckline) fill
+    a few cells of the map, and a maximum asks whether one is anywhere instead of how much of the
+    crop it covers."""
     if channels:
         x = separable_block(x, channels, name="facing_trunk")
-    pooled = layers.GlobalAveragePooling2D(name="facing_pool")(x)
+    if pool == "max":
+        pooled = layers.GlobalMaxPooling2D(name="facing_pool")(x)
+    else:
+        pooled = layers.GlobalAveragePooling2D(name="facing_pool")(x)
     return layers.Dense(1, name="facing", **OUT)(pooled)
 
 

@@ -95,14 +95,24 @@ class DataConfig:
 MIXED_PRECISION = ("off", "mixed_float16", "mixed_bfloat16")
 
 #: Outputs a training loss can weigh (``train.loss_weights``).
-LOSS_OUTPUTS = ("heatmaps", "offsets", "coords", "coords_dist", "visibility", "facing")
+LOSS_OUTPUTS = (
+    "heatmaps",
+    "offsets",
+    "coords",
+    "coords_dist",
+    "visibility",
+    "facing",
+    "simcc_x",
+    "simcc_y",
+)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation. batch_size is per replica; the learning rate scales with the replica count.
 
-    loss_weights: per output (heatmaps, offsets, coords, coords_dist, visibility, facing). With
+    loss_weights: per output (heatmaps, offsets, coords, coords_dist, visibility, facing, simcc_x,
+    simcc_y; an output not named weighs 1). With
     ``model.coord_loss: laplace`` the likelihood on ``coords_dist`` (default weight 1) replaces
     the L1 on ``coords``, whose weight is then 0 (it is still logged).
     heatmap_foreground: foreground emphasis of the heatmap MSE (see losses.heatmap_mse).
