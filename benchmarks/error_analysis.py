@@ -193,6 +193,23 @@ def main():
         out["by_roll"] = {k: frac(hit, lab & m[:, None]) for k, m in rolls.items()}
         out["people_by_roll"] = {k: int(m.sum()) for k, m in rolls.items()}
         out["people_by_category"] = {c: int((cats == c).sum()) for c in sorted(set(cats))}
+        if "facing" in raw and "facing_accuracy" in out:  # which views the facing output misreads
+            said = raw["facing"][:, 0] > 0
+            out["facing_by_yaw"] = {
+                k: {
+                    "people_with_target": int((weight * m).sum()),
+                    "accuracy": frac(
+                        ((said == (target > 0.5)) & m)[:, None], (weight > 0)[:, None] & m[:, None]
+                    ),
+                    "target_facing_share": frac(
+                        ((target > 0.5) & m)[:, None], (weight > 0)[:, None] & m[:, None]
+                    ),
+                    "said_facing_share": frac(
+                        (said & m)[:, None], (weight > 0)[:, None] & m[:, None]
+                    ),
+                }
+                for k, m in buckets.items()
+            }
         out["mirror_better_by_yaw"] = {
             k: int(((hit_sw.sum(1) > hit.sum(1)) & m).sum()) for k, m in buckets.items()
         }

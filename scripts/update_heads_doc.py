@@ -15,6 +15,13 @@ DOC = ROOT / "docs" / "heads.md"
 PLOT = ROOT / "docs" / "heads.png"
 RESULTS = ROOT / "benchmarks" / "results" / "heads.json"
 SIDES = ROOT / "benchmarks" / "results" / "simcc_sides.json"
+#: Later side-decoding measurements (benchmarks/error_analysis.py), with the facing output's
+#: accuracy by camera yaw: ``{file name: title}``, rendered in this order after :data:`SIDES`.
+FACING = {
+    "simcc_hm_sides_errors.json": "Left and right on the heatmap-supervised simcc head",
+    "heatmap_row_errors.json": "Left and right on the heatmap row",
+    "heatmap_row_errors_facing_max.json": "The heatmap row with a max-pooled facing output",
+}
 START, END = "<!-- heads-measurements:start -->\n", "<!-- heads-measurements:end -->"
 #: The acceptance bar of the "fast and accurate" question: at least this speed-up over the
 #: heatmap row in int8 at 1 thread, and at most this many PCK points below it.
@@ -37,6 +44,13 @@ def render() -> str:
     out = _render_run(json.loads(RESULTS.read_text()), plot=True)
     if SIDES.exists():
         out += _render_sides(json.loads(SIDES.read_text()))
+    probes = sorted(RESULTS.parent.glob("simcc_probe_*.json"))
+    if probes:
+        out += _render_probes([json.loads(p.read_text()) for p in probes])
+    for name, title in FACING.items():
+        path = RESULTS.parent / name
+        if path.exists():
+            out += _render_sides(json.loads(path.read_text()), title)
     for path in sorted(RESULTS.parent.glob("heads_*.json")):
         out += [f"### Earlier run: `{path.name}`", ""] + _render_run(
             json.loads(path.read_text()), plot=False
@@ -44,22 +58,55 @@ def render() -> str:
     return "\n".join(out)
 
 
-def _render_sides(doc: dict) -> list:
-    """The simcc head with a facing output, decoded three ways (benchmarks/error_analysis.py)."""
+def _render_probes(docs: list) -> list:
+    """Single-row runs that tried one change each, with no heatmap row of their own: accuracy and
+    cost only (their latency was measured beside other jobs, so it is left out)."""
+    out = [
+        "### One-row probes of the simcc head",
+        "",
+        "Each trained one row at the budget above, to see whether a change was worth a paired run; "
+        "compare them with the simcc_hm rows of the runs above, not with a heatmap row.",
+        "",
+        "| command | row | MACs (M) | float PCK@0.2 | int8 PCK@0.2 | real PCK@0.2 | commit |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for d in docs:
+        for r in d["rows"]:
+            out.append(
+                f"| `{d['command']}` | {r['head']} | {r['macs'] / 1e6:.1f} | {r['float_pck']:.3f} | "
+                f"{r['int8_pck']:.3f} | {r.get('real_pck', float('nan')):.3f} | "
+                f"{d['provenance']['commit']} |"
+            )
+    return out + [""]
+
+
+def _render_sides(doc: dict, title: str = "Left and right on the simcc head") -> list:
+    """A model with a facing output, decoded three ways, and where it has them, its facing
+    output's accuracy by camera yaw (benchmarks/error_analysis.py)."""
     p, s, m = doc["provenance"], doc["pck_side_decode"], doc["run_model"]
     f, c = doc["facing_accuracy"], doc["collapsed_pairs"]
-    return [
-        "### Left and right on the simcc head",
+    if m["head"] == "simcc":
+        own, sides = "each keypoint on its own (`simcc`)", "`codec.order_sides`"
+        method = "`simcc_sides`"
+    else:
+        own, sides = "each channel's peak (`heatmap_offset`)", "`codec.decode_sides`"
+        method = "`heatmap_offset_sides`"
+    extra = ["`heatmap_supervision: true`"] if m.get("heatmap_supervision") else []
+    if m.get("facing_pool", "average") != "average":
+        extra.append(f"`facing_pool: {m['facing_pool']}`")
+    out = [
+        f"### {title}",
         "",
-        f"A {m['head']} model with a facing output (`facing_channels: {m['facing_channels']}`), trained at the "
-        f"quickstart budget, on {doc['people']} held-out people (`{doc['command']}`; {p['cpu']}, commit "
-        f"{p['commit']}):",
+        f"A {m['head']} model with a facing output (`facing_channels: {m['facing_channels']}`"
+        + "".join(f", {e}" for e in extra)
+        + f"), trained at the quickstart budget, on {doc['people']} held-out people "
+        f"(`{doc['command']}`; {p['cpu']}, commit {p['commit']}):",
         "",
         "| decode | PCK@0.2 |",
         "|---|---|",
-        f"| each keypoint on its own (`simcc`) | {s['per_channel_argmax']:.4f} |",
-        f"| `codec.order_sides` with the model's facing (`simcc_sides`) | {s['facing_head']:.4f} |",
-        f"| `codec.order_sides` with the true facing | {s['oracle_facing']:.4f} |",
+        f"| {own} | {s['per_channel_argmax']:.4f} |",
+        f"| {sides} with the model's facing ({method}) | {s['facing_head']:.4f} |",
+        f"| {sides} with the true facing | {s['oracle_facing']:.4f} |",
         f"| any whole-person mirror allowed | {doc['pck_if_mirror_allowed']:.4f} |",
         "",
         f"Facing accuracy {100 * f['accuracy']:.1f}% on the {f['people_with_target']} people with a facing "
@@ -67,6 +114,18 @@ def _render_sides(doc: dict) -> list:
         "are predicted on one limb.",
         "",
     ]
+    if "facing_by_yaw" in doc:
+        out += [
+            "| camera yaw | people with a facing target | facing accuracy | truly facing | said facing |",
+            "|---|---|---|---|---|",
+        ]
+        for k, v in doc["facing_by_yaw"].items():
+            out.append(
+                f"| {k} | {v['people_with_target']} | {100 * v['accuracy']:.1f}% | "
+                f"{100 * v['target_facing_share']:.1f}% | {100 * v['said_facing_share']:.1f}% |"
+            )
+        out.append("")
+    return out
 
 
 def _render_run(doc: dict, plot: bool) -> list:
@@ -104,7 +163,7 @@ def _render_run(doc: dict, plot: bool) -> list:
             out.append(
                 f"Rows {bar}: "
                 + ", ".join(
-                    f"{r['head']} ({r['speedup_vs_heatmap_1t']:.2f}x, {r['pck_vs_heatmap_points']:+.1f} points)"
+                    f"{r['head']} ({r['speedup_vs_heatmap_1t']:.2f}x, {r['pck_vs_heatmap_points']:+.2f} points)"
                     for r in ok
                 )
                 + "."
@@ -116,7 +175,7 @@ def _render_run(doc: dict, plot: bool) -> list:
             )
             out.append(
                 f"No row is {bar}; the closest in PCK is {best['head']} "
-                f"({best['speedup_vs_heatmap_1t']:.2f}x, {best['pck_vs_heatmap_points']:+.1f} points)."
+                f"({best['speedup_vs_heatmap_1t']:.2f}x, {best['pck_vs_heatmap_points']:+.2f} points)."
             )
     if "real_pck" in rows[0]:
         out.append(
