@@ -194,19 +194,14 @@ def main():
         out["people_by_roll"] = {k: int(m.sum()) for k, m in rolls.items()}
         out["people_by_category"] = {c: int((cats == c).sum()) for c in sorted(set(cats))}
         if "facing" in raw and "facing_accuracy" in out:  # which views the facing output misreads
-            said = raw["facing"][:, 0] > 0
+            said, truly = raw["facing"][:, 0] > 0, target > 0.5
+            share = lambda x, m: frac(x[:, None], ((weight > 0) & m)[:, None])  # noqa: E731
             out["facing_by_yaw"] = {
                 k: {
                     "people_with_target": int((weight * m).sum()),
-                    "accuracy": frac(
-                        ((said == (target > 0.5)) & m)[:, None], (weight > 0)[:, None] & m[:, None]
-                    ),
-                    "target_facing_share": frac(
-                        ((target > 0.5) & m)[:, None], (weight > 0)[:, None] & m[:, None]
-                    ),
-                    "said_facing_share": frac(
-                        (said & m)[:, None], (weight > 0)[:, None] & m[:, None]
-                    ),
+                    "accuracy": share(said == truly, m),
+                    "target_facing_share": share(truly, m),
+                    "said_facing_share": share(said, m),
                 }
                 for k, m in buckets.items()
             }
