@@ -21,6 +21,7 @@ FACING = {
     "simcc_hm_sides_errors.json": "Left and right on the heatmap-supervised simcc head",
     "heatmap_row_errors.json": "Left and right on the heatmap row",
     "heatmap_row_errors_facing_max.json": "The heatmap row with a max-pooled facing output",
+    "heatmap_row_errors_facing20.json": "The heatmap row with the facing loss weighed 20",
 }
 START, END = "<!-- heads-measurements:start -->\n", "<!-- heads-measurements:end -->"
 #: The acceptance bar of the "fast and accurate" question: at least this speed-up over the
