@@ -26,6 +26,7 @@ from ..config import (
 )
 from ..data.augment import AugmentConfig
 from ..data.synthetic import SynthConfig
+from ..contract import OUTPUTS
 from ..errors import ConfigError
 from ..data.crop_cache import CROP_CACHE_MODES
 from ..geometry import CROP_RULES
@@ -94,17 +95,9 @@ class DataConfig:
 #: Values of ``train.mixed_precision``.
 MIXED_PRECISION = ("off", "mixed_float16", "mixed_bfloat16")
 
-#: Outputs a training loss can weigh (``train.loss_weights``).
-LOSS_OUTPUTS = (
-    "heatmaps",
-    "offsets",
-    "coords",
-    "coords_dist",
-    "visibility",
-    "facing",
-    "simcc_x",
-    "simcc_y",
-)
+#: Outputs a training loss can weigh (``train.loss_weights``): every output the contract
+#: declares but ``keypoints``, which only the in-graph decoder of an exported file gives.
+LOSS_OUTPUTS = tuple(name for name in OUTPUTS if name != "keypoints")
 
 
 @dataclass(frozen=True)
