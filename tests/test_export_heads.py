@@ -18,6 +18,8 @@ from helpers import PLAIN, quiet, train_tiny
 from helpers import TINY as BASE
 
 TINY = PLAIN + BASE
+#: What a converter emits to compute a reshape's target at run time when the batch size is open.
+DYNAMIC_SHAPE_OPS = {"SHAPE", "STRIDED_SLICE", "PACK", "GATHER", "REDUCE_PROD"}
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +34,10 @@ def test_regression_export_has_no_heatmap_outputs(regression_run, tmp_path):
     export_run(regression_run, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
     names = [o["name"] for o in M.read(out.read_bytes())["outputs"]]
     assert sorted(names) == ["coords", "visibility"]
+    # converted at a batch of one, as the phone runs it: the Flatten before the Dense layers
+    # leaves a plain RESHAPE, not the runtime shape arithmetic of a batch of any size
+    ops = inspect(out)["ops"]
+    assert "RESHAPE" in ops and not set(ops) & DYNAMIC_SHAPE_OPS, ops
     kp, sc = (r := TFLiteRunner(out)).decode(r.run_crop(np.zeros((64, 64, 3), np.uint8)))
     assert kp.shape == (1, 17, 2) and sc.shape == (1, 17)
 
@@ -112,3 +118,5 @@ def test_simcc_exports_its_named_outputs_in_the_models_order_with_side_decoding(
         root, "int8", tmp_path / "s8.tflite", quantization="ptq", max_pck_drop=100, progress=quiet
     )
     assert max(rep8["validation"]["keras_vs_tflite"]["max_diff_lsb"].values()) < 3
+    # the Dense layers on (N, K, cells) are plain FULLY_CONNECTED ops at a batch of one
+    assert not set(rep8["int8_audit"]["ops"]) & DYNAMIC_SHAPE_OPS, rep8["int8_audit"]["ops"]

@@ -86,9 +86,16 @@ def keras_converter(model):
     function and the variables only. The converter's signature lists the outputs in the model's
     order, and the exporter names them from it (``exporter.output_names_by_signature``), so
     nothing relies on the converter's tensor names.
+
+    The function is traced at a batch of one, the shape a phone runs: with an open batch size, a
+    ``Reshape`` or a ``Dense`` on a rank-3 tensor (the simcc and regression heads) is converted
+    into run-time shape arithmetic (SHAPE, STRIDED_SLICE, PACK, GATHER, REDUCE_PROD) before every
+    reshape, ops the interpreter runs on each frame.
     """
     specs = [
-        tf.TensorSpec(t.shape, t.dtype, name="image" if len(model.inputs) == 1 else f"image_{i}")
+        tf.TensorSpec(
+            (1, *t.shape[1:]), t.dtype, name="image" if len(model.inputs) == 1 else f"image_{i}"
+        )
         for i, t in enumerate(model.inputs)
     ]
 
