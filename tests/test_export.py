@@ -59,13 +59,17 @@ def test_each_format_converts_and_runs(heatmap_run, tmp_path, fmt):
 
 def test_int8_takes_uint8_pixels_and_is_integer_inside(heatmap_run, tmp_path):
     out = tmp_path / "m.tflite"
-    export_run(heatmap_run, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
+    rep = export_run(heatmap_run, "int8", out, quantization="ptq", max_pck_drop=100, progress=quiet)
     info = inspect(out)
     meta = info["metadata"]
-    assert meta["input"]["dtype"] == "uint8" and meta["input"]["quantization"] == {
-        "scale": 1.0,
-        "zero_point": 0,
-    }
+    # the normalize op is folded into the input's quantization: raw bytes, read as q / 127.5 - 1
+    q = meta["input"]["quantization"]
+    assert meta["input"]["dtype"] == "uint8" and q["zero_point"] in (127, 128)
+    assert (
+        q["scale"] == pytest.approx(1 / 127.5, rel=1e-4)
+        and "quantization" in (meta["input"]["normalization"])
+    )
+    assert rep["normalize_op_kept"] is None
     assert info["float_ops"] == [] and "CONV_2D" in info["ops"]
     assert all(o["dtype"] == "int8" and o["quantization"]["scale"] > 0 for o in meta["outputs"])
     # size_breakdown: every byte in one part; checked against the interpreter's own view
@@ -92,6 +96,44 @@ def test_int8_takes_uint8_pixels_and_is_integer_inside(heatmap_run, tmp_path):
     assert (
         parts["quantization_params"]["bytes"] == 12 * n_q
     )  # float32 scale + int64 zero point each
+
+
+def test_folding_the_input_normalisation_computes_what_the_op_did(heatmap_run):
+    from posenet_mobile.compress.quantize import NORMALIZE_LAYER, with_pixel_input
+    from posenet_mobile.models.build import inference_model
+
+    run = load_run(heatmap_run)
+    model = inference_model(with_pixel_input(run.load_float()), run.cfg.model.head)
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 256, (64, 64, 3), dtype=np.uint8) for _ in range(6)]
+
+    def rep():
+        for f in frames:
+            yield [f[None].astype(np.float32)]
+
+    op = T.convert(model, "int8", rep)
+    folded, kept = T.fold_input_normalization(op)
+    assert kept is None and T.op_list(folded)[1]["op"] != "DEPTHWISE_CONV_2D"
+    assert len(T.op_list(folded)) == len(T.op_list(op)) - 1
+    grey = [np.full((64, 64, 3), v, np.uint8) for v in range(0, 256, 5)]  # every input level
+    ramp = np.broadcast_to(np.arange(256, dtype=np.uint8)[:64, None, None], (64, 64, 3))
+    worst = 0
+    for x in grey + frames + [np.ascontiguousarray(ramp)]:
+        outs = []
+        for data in (op, folded):
+            it = Interpreter(model_content=data)
+            it.allocate_tensors()
+            it.set_tensor(it.get_input_details()[0]["index"], x[None])
+            it.invoke()
+            outs.append([it.get_tensor(d["index"]).astype(int) for d in it.get_output_details()])
+        worst = max(worst, *(int(np.abs(a - b).max()) for a, b in zip(*outs)))
+    assert worst <= 1, worst  # int8 steps of the outputs
+    # a normalize layer that is not the training normalisation (a trained gain) stays an op
+    model.get_layer(NORMALIZE_LAYER).set_weights(
+        [np.full((1, 1, 3, 1), 1.05 / 127.5, np.float32), np.full((3,), -1.0, np.float32)]
+    )
+    same, why = T.fold_input_normalization(T.convert(model, "int8", rep))
+    assert "not the normalisation" in why and T.op_list(same)[1]["op"] == "DEPTHWISE_CONV_2D"
 
 
 def test_short_tensor_names_compute_the_same_and_name_the_outputs(heatmap_run, tmp_path):
@@ -251,6 +293,10 @@ def test_int8_policy_refuses_without_force_and_ships_the_first_step_within_the_g
         out.read_bytes()
     )
     assert TFLiteRunner(out).input_dtype == "uint8"
+    # the fine-tune left the normalize layer exact (qat_model freezes its kernel, the exporter
+    # pins its range), so the QAT file folds it into the input's quantization too
+    assert side["export"]["normalize_op_kept"] is None
+    assert side["input"]["quantization"]["scale"] == pytest.approx(1 / 127.5, rel=1e-4)
 
 
 def test_quantization_config_names_its_export():
@@ -319,6 +365,8 @@ def test_qat_ranges_start_from_data_not_tfmots_default(heatmap_run):
         }
 
     before = ranges()
+    norm = next(k for k in before if k.startswith("quant_normalize/"))
+    assert before.pop(norm) == 1.0  # the normalised pixels' range, pinned
     assert before and set(before.values()) == {6.0}  # tfmot's start for every activation range
     pipe = run.pipeline("val", output_names(qm), pixels=True)
     first = next(iter(pipe.dataset(8)))[0]
@@ -331,3 +379,6 @@ def test_qat_ranges_start_from_data_not_tfmots_default(heatmap_run):
     assert 0.0 < heat < 3.0  # near the data's range (heatmap peaks ~1), not the default 6
     inp = [w for w in qm.weights if "quantize_layer" in w.name and w.name.endswith("max:0")]
     assert inp and float(np.asarray(inp[0])) == 255.0  # the pixel input range stays pinned
+    assert after[norm] == 1.0
+    # the frozen normalisation is not among the weights a fine-tune trains
+    assert not [w.name for w in qm.trainable_weights if w.name.startswith("normalize/")]

@@ -3,8 +3,10 @@
 Every exported model takes **RGB pixel values** (uint8 for int8 files, float32 0..255 otherwise):
 :func:`with_pixel_input` prepends a frozen 1x1 ``DepthwiseConv2D`` named ``normalize`` computing
 ``x / 127.5 - 1`` (the training normalisation). As a stock conv it quantizes like any other layer,
-and with the input range pinned to [0, 255] the int8 file's input is exactly scale 1, zero point
-0 on uint8: the camera's bytes go in unchanged.
+and with the input range pinned to [0, 255] the converted int8 file's input is exactly scale 1,
+zero point 0 on uint8: the camera's bytes go in unchanged. The exporter then folds that op into
+the input's quantization (:func:`posenet_mobile.export.tflite.fold_input_normalization`), and the
+bytes still go in unchanged.
 
 QAT uses tfmot's ``Default8BitPrunePreserveQuantizeScheme`` by default (pruning-preserving QAT,
 "PQAT"): plain QAT would fill the pruned zeros back in during fine-tuning.
@@ -98,6 +100,19 @@ def qat_model(model, preserve_sparsity: bool = True) -> "keras.Model":
             qm = q.quantize_apply(annotated, scheme)
         else:
             qm = q.quantize_apply(annotated)
+    # tfmot's wrapper lists the wrapped kernel among its trainable weights whatever the layer's
+    # `trainable` says: the fine-tune would turn the frozen normalisation into a learned gain per
+    # channel, which the exporter then cannot fold into the input's quantization
+    for layer in qm.layers:
+        if _inner(layer).name == NORMALIZE_LAYER and layer is not _inner(layer):
+            # moved in place, not dropped: the wrapper's weights (what a checkpoint and the
+            # converter track) are its two lists, and assigning a list re-sorts its variables by
+            # their own trainable flag
+            tracked = layer._trainable_weights
+            for i in reversed(range(len(tracked))):
+                if tracked[i].name.startswith(NORMALIZE_LAYER + "/"):
+                    layer._non_trainable_weights.append(tracked[i])
+                    del tracked[i]
     pin_input_range(qm)
     return qm
 
@@ -148,10 +163,25 @@ def calibrate_ranges(qat, batches, decay: float = CALIBRATION_DECAY) -> int:
     return n
 
 
+#: The normalize layer's output range, pinned like the pixel range: x / 127.5 - 1 of [0, 255].
+NORMALIZED_RANGE = (-1.0, 1.0)
+
+
 def pin_input_range(qat) -> None:
-    """Set the QAT input quantizer to exactly [0, 255] (uint8 scale 1, zero point 0)."""
+    """Set the QAT input quantizer to exactly [0, 255] (uint8 scale 1, zero point 0), and the
+    normalize layer's output quantizer to [-1, 1], the normalisation of that range: the moving
+    averages of a fine-tune drift from both when a batch lacks a black or a white pixel. The
+    exporter pins them again before converting, so the int8 file's first step is exactly the
+    normalisation and folds into the input's quantization
+    (:func:`posenet_mobile.export.tflite.fold_input_normalization`)."""
     found = False
     for layer in qat.layers:
+        if _inner(layer).name == NORMALIZE_LAYER and layer is not _inner(layer):
+            for w in layer.weights:
+                if w.name.endswith("post_activation_min:0"):
+                    w.assign(NORMALIZED_RANGE[0])
+                elif w.name.endswith("post_activation_max:0"):
+                    w.assign(NORMALIZED_RANGE[1])
         if type(layer).__name__ == "QuantizeLayer":
             for w in layer.weights:
                 if w.name.split("/")[-1].startswith(layer.name + "_min") or w.name.endswith(

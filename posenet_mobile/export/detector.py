@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import __version__
 from .. import metadata as M
-from ..compress.quantize import with_pixel_input
+from ..compress.quantize import pin_input_range, with_pixel_input
 from ..detect.codec import THRESHOLD, DetectionCodec
 from ..detect.data import FramePipeline, load_frames
 from ..detect.model import OUTPUTS
@@ -120,12 +120,14 @@ def export_detector(
 
     if qat is not None:
         progress("export: converting the detector's QAT model to int8")
+        pin_input_range(qat)
         data = T.convert(qat, "int8", qat=True)
     else:
         progress("export: converting the detector to int8")
         data = T.convert(
             with_pixel_input(det), "int8", T.representative_dataset(pixels, calibration)
         )
+    data, normalize_kept = T.fold_input_normalization(data)
     audit = T.audit_int8(data)
     if audit.get("float_ops"):
         raise ExportError(f"detector int8: float ops inside: {audit['float_ops']}")
@@ -153,7 +155,13 @@ def export_detector(
         if qat is not None
         else f"post-training quantization, calibrated on {calibration} held-out frames",
         **({"compression": compression} if compression else {}),
+        # None: folded into the input's quantization (tflite.fold_input_normalization); else why
+        # the normalize op stayed
+        "normalize_op_kept": normalize_kept,
     }
+    q_in = it.get_input_details()[0]["quantization"]
+    doc["input"]["quantization"] = {"scale": float(q_in[0]), "zero_point": int(q_in[1])}
+    doc["input"]["normalization"] = T.normalization_text(float(q_in[0]))
     staged = M.embed(data, doc)
     progress("export: scoring the int8 detector on the held-out frames")
     doc["validation"] = evaluate_detector(DetectorRunner(staged).as_keras(), frames, codec)

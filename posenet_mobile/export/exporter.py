@@ -229,7 +229,7 @@ def build_metadata(
             "layout": "NHWC",
             "colour": "RGB",
             "range": [0, 255],
-            "normalization": "inside the model: x / 127.5 - 1 (feed raw pixel values)",
+            "normalization": T.normalization_text(float(q[0])),
             "quantization": {"scale": float(q[0]), "zero_point": int(q[1])} if q[0] else None,
             "crop": {
                 "method": run.cfg.data.crop_rule,
@@ -358,6 +358,9 @@ def export_run(
         "params": doc["params"],
         "macs": doc["macs"],
         "int8_audit": plan.get("audit"),
+        # None: folded into the input's quantization (tflite.fold_input_normalization); else why
+        # the normalize op stayed
+        "normalize_op_kept": plan.get("normalize_kept") if fmt == "int8" else None,
         "forced": bool(force and fmt == "int8" and drop_pck > max_pck_drop),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -410,6 +413,7 @@ def _inference_graph(run: Run, source, weights, fmt, quantization, per_channel, 
     granularity = "" if per_channel else ", per-tensor weights"
     if qat:
         keras_model, qreport = chain.qat_stage(run, progress=progress)
+        Q.pin_input_range(keras_model)
         method = (
             "PQAT (prune-preserving quantization-aware training)"
             if qreport.get("scheme") == "prune_preserve"
@@ -461,6 +465,8 @@ def _convert(run: Run, keras_model, fmt, plan, decode_in_graph, keep_tensor_name
         run.codec.heatmap_size,
         simcc and simcc.bins,
     )
+    if fmt == "int8":
+        model_bytes, plan["normalize_kept"] = T.fold_input_normalization(model_bytes)
     if not keep_tensor_names:
         model_bytes = T.short_tensor_names(model_bytes, names)
     if fmt == "int8":
@@ -481,10 +487,11 @@ def _metadata(run: Run, source, model_bytes, fmt, plan, schema, decode_in_graph,
     doc["macs"], doc["params"] = int(count_macs(plain)), int(plain.count_params())
     if fmt == "int8" and doc["input"]["dtype"] != "uint8":
         raise ExportError(f"int8 export: input dtype is {doc['input']['dtype']}, expected uint8")
-    if fmt == "int8" and doc["input"]["quantization"] != {"scale": 1.0, "zero_point": 0}:
+    q = doc["input"]["quantization"]
+    if fmt == "int8" and not (q and T.raw_pixel_input(q["scale"], q["zero_point"])):
         raise ExportError(
-            f"int8 export: input quantization {doc['input']['quantization']}, expected scale 1, "
-            "zero point 0 (raw uint8 pixels)"
+            f"int8 export: input quantization {q}, expected raw uint8 pixels: scale 1, zero "
+            "point 0, or the folded normalisation (scale 1/127.5, zero point 127 or 128)"
         )
     return doc
 

@@ -239,6 +239,132 @@ def audit_int8(model_bytes: bytes, allow_after: set | None = None) -> dict:
     return {"ops": counts, "float_ops": allowed}
 
 
+#: How far the normalize op's gain, offset and output scale may sit from the training
+#: normalisation's and still be folded: float rounding of the exact values, nothing more, so the
+#: folded file computes what the op did.
+_FOLD_RTOL = 1e-4
+
+
+def normalization_text(scale: float) -> str:
+    """The metadata's ``input.normalization`` for an input at quantization ``scale`` (0: float)."""
+    if scale and scale != 1.0:
+        return (
+            "in the input's quantization: a uint8 pixel q is read as scale * (q - zero_point), "
+            "the training normalisation x / 127.5 - 1 to within one input step (feed raw pixel "
+            "values)"
+        )
+    return "inside the model: x / 127.5 - 1 (feed raw pixel values)"
+
+
+def raw_pixel_input(scale: float, zero_point: int) -> bool:
+    """Whether a uint8 input at (``scale``, ``zero_point``) takes raw camera bytes: scale 1 and
+    zero point 0 (the normalize op inside), or the folded normalisation
+    (:func:`fold_input_normalization`: scale 1/127.5, zero point 127 or 128)."""
+    from ..geometry import INPUT_STD
+
+    if (scale, zero_point) == (1.0, 0):
+        return True
+    return abs(scale * INPUT_STD - 1) <= _FOLD_RTOL and zero_point in (127, 128)
+
+
+class _NotFoldable(Exception):
+    pass
+
+
+def fold_input_normalization(model_bytes: bytes) -> tuple[bytes, str | None]:
+    """Move an int8 file's pixel normalisation from an op into its input's quantization.
+
+    :func:`posenet_mobile.compress.quantize.with_pixel_input` gives every exported model a 1x1
+    ``DepthwiseConv2D`` computing ``x / 127.5 - 1``, so the file takes raw pixels. In an int8 file
+    that is ``QUANTIZE`` (uint8 pixels, scale 1) -> ``DEPTHWISE_CONV_2D`` (int8 out at scale
+    ``s`` about 2/255, zero point ``z``) -> the network: a full pass over the input image, on three
+    channels, which the int8 depthwise kernels run poorly. Here the depthwise op is cut and the
+    input tensor takes its output's scale and zero point ``z + 128`` on uint8: the ``QUANTIZE``
+    left is a plain zero-point shift, and a camera byte ``q`` still goes in unchanged, now read as
+    ``s * (q - 128 - z)``. Against the op's own rounding of ``q / 127.5 - 1`` that differs by at
+    most one input step (tests/test_export.py measures it), below the network's own int8 error.
+
+    Returns ``(bytes, None)`` when folded, else ``(model_bytes unchanged, why)``: a file that does
+    not start with that pattern, or whose normalize op is not exactly the training normalisation
+    (a QAT stage made before :func:`posenet_mobile.compress.quantize.qat_model` froze that layer
+    trained its kernel) keeps the op and computes as before.
+    """
+    try:
+        return _fold_input_normalization(model_bytes), None
+    except _NotFoldable as e:
+        return model_bytes, str(e)
+
+
+def _fold_input_normalization(model_bytes: bytes) -> bytes:
+    from ai_edge_litert.tools import flatbuffer_utils as fu
+
+    from ..geometry import INPUT_MEAN, INPUT_STD
+
+    m = fu.convert_bytearray_to_object(bytearray(model_bytes))
+    sg = m.subgraphs[0]
+    codes = {v: k for k, v in vars(fu.schema_fb.BuiltinOperator).items() if not k.startswith("_")}
+
+    def op_name(op):
+        c = m.operatorCodes[op.opcodeIndex]
+        return codes.get(max(int(c.builtinCode), int(c.deprecatedBuiltinCode)), "?")
+
+    def readers(t):
+        return [i for i, op in enumerate(sg.operators) if t in [int(v) for v in op.inputs]]
+
+    def fail(what):
+        raise _NotFoldable(what)
+
+    if len(sg.inputs) != 1:
+        fail(f"expected one input, found {len(sg.inputs)}")
+    inp = int(sg.inputs[0])
+    first = readers(inp)
+    if len(first) != 1 or op_name(sg.operators[first[0]]) != "QUANTIZE":
+        fail(f"the input is read by {[op_name(sg.operators[i]) for i in first]}, expected QUANTIZE")
+    quant = sg.operators[first[0]]
+    mid = int(quant.outputs[0])
+    second = readers(mid)
+    if len(second) != 1 or op_name(sg.operators[second[0]]) != "DEPTHWISE_CONV_2D":
+        fail(
+            f"the quantized input is read by {[op_name(sg.operators[i]) for i in second]}, "
+            "expected one DEPTHWISE_CONV_2D (the normalize layer)"
+        )
+    norm = sg.operators[second[0]]
+    t_in, t_mid = sg.tensors[inp], sg.tensors[mid]
+    kernel, bias = (sg.tensors[int(i)] for i in list(norm.inputs)[1:3])
+    out = sg.tensors[int(norm.outputs[0])]
+
+    def values(t, dtype):
+        q = np.frombuffer(bytes(m.buffers[t.buffer].data), dtype)
+        return (q.astype(np.float64) - np.asarray(t.quantization.zeroPoint)) * np.asarray(
+            t.quantization.scale, np.float64
+        )
+
+    if t_in.type != fu.schema_fb.TensorType.UINT8 or list(t_in.quantization.scale) != [1.0]:
+        fail("the input is not uint8 pixels at scale 1")
+    x_scale = float(t_mid.quantization.scale[0])
+    w = values(kernel, np.int8) * x_scale  # the multiplier on a pixel value
+    b = np.frombuffer(bytes(m.buffers[bias.buffer].data), np.int32) * np.asarray(
+        bias.quantization.scale, np.float64
+    )
+    if not (
+        np.allclose(w, 1 / INPUT_STD, rtol=_FOLD_RTOL)
+        and np.allclose(b, -INPUT_MEAN / INPUT_STD, atol=_FOLD_RTOL)
+    ):
+        fail(
+            f"the first depthwise op computes x * {w.tolist()} + {b.tolist()}, not the normalisation"
+        )
+    scale, zero = float(out.quantization.scale[0]), int(out.quantization.zeroPoint[0])
+    if abs(scale * INPUT_STD - 1) > _FOLD_RTOL or not -128 <= zero <= 127:
+        fail(
+            f"the normalised input's scale is {scale}, not 1/{INPUT_STD}: its range is not [-1, 1]"
+        )
+    t_in.quantization.scale = np.array([scale], np.float32)
+    t_in.quantization.zeroPoint = np.array([zero + 128], np.int64)
+    quant.outputs = np.array([int(norm.outputs[0])], np.int32)
+    del sg.operators[second[0]]
+    return bytes(fu.convert_object_to_bytearray(m))
+
+
 def short_tensor_names(model_bytes: bytes, output_names=None, input_name: str = "image") -> bytes:
     """Rename every tensor of ``model_bytes``: inputs ``input_name``, outputs ``output_names``
     (in output order; default ``output_0``...), all others ``t<index>``.
