@@ -28,6 +28,12 @@ def main():
     ap.add_argument(
         "--bench-runs", type=int, default=200, help="interleaved invokes per model and thread count"
     )
+    ap.add_argument(
+        "--bench-rounds",
+        type=int,
+        default=5,
+        help="interleaved benchmarks; the median of their medians and of their ratios is kept",
+    )
     ap.add_argument("--results", default=os.path.join(HERE, "results", "heads.json"))
     a = ap.parse_args()
     from posenet_mobile.harness.compare import compare_heads
@@ -40,11 +46,12 @@ def main():
         overrides=a.set,
         heads=tuple(a.heads),
         bench_runs=a.bench_runs,
+        bench_rounds=a.bench_rounds,
         progress=lambda *m: print(*m, file=sys.stderr, flush=True),
     )
     doc["wall_seconds"] = round(time.perf_counter() - t0, 1)
     doc["command"] = "python benchmarks/heads.py " + " ".join(sys.argv[1:])
-    doc["bench_runs"] = a.bench_runs
+    doc["bench_runs"], doc["bench_rounds"] = a.bench_runs, a.bench_rounds
     write_json_atomic(a.results, doc, indent=1)
     print(
         json.dumps({k: doc[k] for k in ("machine", "overrides", "wall_seconds", "rows")}, indent=1)

@@ -453,11 +453,19 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
         over,
         heads=heads,
         bench_runs=3,
+        bench_rounds=3,
         real_data=models["val"],
         progress=quiet,
     )
     rows = {r["head"]: r for r in doc["rows"]}
     assert list(rows) == list(heads)
+    # latency: the median of three interleaved rounds, and the speed-up the median of their ratios
+    for r in rows.values():
+        assert len(r["int8_ms_1t_rounds"]) == len(r["speedup_vs_heatmap_1t_rounds"]) == 3
+        assert r["int8_ms_1t"] == pytest.approx(np.median(r["int8_ms_1t_rounds"]), abs=1e-3)
+        ratios = np.array(rows["heatmap"]["int8_ms_1t_rounds"]) / np.array(r["int8_ms_1t_rounds"])
+        assert r["speedup_vs_heatmap_1t"] == pytest.approx(np.median(ratios), abs=1e-3)
+    assert rows["heatmap"]["speedup_vs_heatmap_1t_rounds"] == [1.0, 1.0, 1.0]
     model_cfgs = {
         h: json.loads((tmp_path / "cmp" / h / "config.json").read_text())["config"]["model"]
         for h in rows
@@ -486,6 +494,11 @@ def test_compare_heads_tiny_budget(tmp_path, models, monkeypatch):
         tmp_path / "cmp" / "heads.png"
     ).exists()
     assert "real PCK@0.2" in (tmp_path / "cmp" / "heads.md").read_text()
+    with pytest.raises(ConfigError, match="bench_rounds"):  # before anything trains
+        compare.compare_heads(
+            "quickstart", None, None, tmp_path / "y", over, bench_rounds=0, progress=quiet
+        )
+    assert not (tmp_path / "y").exists()
     monkeypatch.setattr(
         compare, "budget", lambda cfg: {"epochs": 2 if cfg.model.head == "direct" else 1}
     )

@@ -1,8 +1,9 @@
 """Latency of .tflite files in one process, interleaved so a noisy machine affects all alike.
 
-For every (model, threads) pair one interpreter is built and warmed up; then each round invokes
-every interpreter once on the same random input, in a rotated order, until ``runs`` rounds are
-done. Reported: median and p90 milliseconds per invoke, model size, MACs (from our metadata or
+For every (model, threads) pair one interpreter is built and warmed up; then, one thread count
+at a time, each round invokes every model's interpreter once on the same random input, in a
+rotated order (at more than one thread, :data:`MT_BLOCK` times in a row), until each has
+``runs`` timed invokes. Reported: median and p90 milliseconds per invoke, model size, MACs (from our metadata or
 None for foreign models). Foreign models (no posenet_mobile metadata) are accepted.
 """
 
@@ -26,6 +27,10 @@ def _input_for(runner, rng):
     if dtype == np.int8:
         return rng.integers(-128, 128, shape, dtype=np.int8)
     return rng.random(shape, dtype=np.float32) * (255.0 if runner.meta else 1.0)
+
+
+#: Invokes in a row per file and round at more than one thread (the first is not timed).
+MT_BLOCK = 6
 
 
 def bench(
@@ -59,13 +64,25 @@ def bench(
             entries.append(
                 {"model": str(m), "threads": int(t), "runner": r, "input": x, "times": []}
             )
-    for i in range(runs):
-        k = i % len(entries)
-        for e in entries[k:] + entries[:k]:
-            t0 = time.perf_counter()
-            e["runner"].interp.set_tensor(e["runner"]._in["index"], e["input"])
-            e["runner"].interp.invoke()
-            e["times"].append(time.perf_counter() - t0)
+    # The files are interleaved (each round invokes every one, in a rotating order) so a shared
+    # machine's changing load falls on all of them alike. Each thread count has its own pass: a
+    # several-thread interpreter's pool workers stay busy waiting for a moment after an invoke,
+    # and would take a core from the next interpreter's invoke. So at more than one thread each
+    # round gives every file a block of MT_BLOCK invokes in a row, the first one untimed.
+    for t in dict.fromkeys(int(t) for t in threads):
+        group = [e for e in entries if e["threads"] == t]
+        block = 1 if t == 1 else MT_BLOCK
+        i = 0
+        while min(len(e["times"]) for e in group) < runs:
+            k = i % len(group)
+            for e in group[k:] + group[:k]:
+                for j in range(block):
+                    t0 = time.perf_counter()
+                    e["runner"].interp.set_tensor(e["runner"]._in["index"], e["input"])
+                    e["runner"].interp.invoke()
+                    if (j or block == 1) and len(e["times"]) < runs:
+                        e["times"].append(time.perf_counter() - t0)
+            i += 1
     rows = []
     for e in entries:
         ms = np.array(e["times"]) * 1e3

@@ -44,6 +44,8 @@ import platform
 import time
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import ConfigError
 from ..io import check_output_dir, read_json, write_bytes_atomic, write_json_atomic
 
@@ -129,15 +131,27 @@ def compare_heads(
     heads=ROWS,
     threads=(1, 2),
     bench_runs: int = 60,
+    bench_rounds: int = 5,
     real_data="default",
     progress=print,
 ) -> dict:
     """``heads``: the rows, in order (heads and :data:`VARIANTS`). ``real_data``: a COCO folder of
     real people to score every int8 file on; ``"default"``: the first found by
-    :func:`posenet_mobile.data.real.real_people_data`, if any; ``None``: none."""
+    :func:`posenet_mobile.data.real.real_people_data`, if any; ``None``: none.
+
+    Latency: ``bench_rounds`` interleaved benchmarks of ``bench_runs`` invokes each; a row's time
+    is the median of its rounds' medians, and its speed-up the median of the rounds' ratios (a
+    ratio within one round cancels what a shared machine's load does to both files). Every
+    round's figure is kept in the row (``int8_ms_1t_rounds``...)."""
     from ..export.exporter import export_run
     from ..train.config import load_config
     from ..train.trainer import train
+
+    if bench_rounds < 1 or bench_runs < 1:
+        raise ConfigError(
+            f"compare-heads: bench_rounds and bench_runs must be >= 1, got {bench_rounds} "
+            f"and {bench_runs}"
+        )
     from .bench import bench
     from .provenance import cpu_model, provenance
     from .validate import validate
@@ -207,17 +221,21 @@ def compare_heads(
                 "metrics"
             ]
             rows[h].update(real_pck=real["pck"], real_AP=real["AP"])
-    progress("compare-heads: benchmarking int8 latency (interleaved)")
-    lat = bench(files, threads, runs=bench_runs, warmup=5)
-    for r in lat["results"]:
-        h = Path(r["model"]).stem.replace("_int8", "")
-        rows[h][f"int8_ms_{r['threads']}t"] = r["median_ms"]
+    progress(f"compare-heads: benchmarking int8 latency ({bench_rounds} interleaved rounds)")
+    for _ in range(bench_rounds):
+        for r in bench(files, threads, runs=bench_runs, warmup=5)["results"]:
+            h = Path(r["model"]).stem.replace("_int8", "")
+            rows[h].setdefault(f"int8_ms_{r['threads']}t_rounds", []).append(r["median_ms"])
+    for r in rows.values():
+        for t in threads:
+            r[f"int8_ms_{t}t"] = round(float(np.median(r[f"int8_ms_{t}t_rounds"])), 3)
     if "heatmap" in rows:
         ref = rows["heatmap"]
+        key = f"int8_ms_{threads[0]}t_rounds"
         for r in rows.values():
-            r["speedup_vs_heatmap_1t"] = round(
-                ref[f"int8_ms_{threads[0]}t"] / r[f"int8_ms_{threads[0]}t"], 3
-            )
+            ratios = np.asarray(ref[key]) / np.asarray(r[key])
+            r["speedup_vs_heatmap_1t"] = round(float(np.median(ratios)), 3)
+            r["speedup_vs_heatmap_1t_rounds"] = [round(float(v), 3) for v in ratios]
             r["pck_vs_heatmap_points"] = round(100 * (r["int8_pck"] - ref["int8_pck"]), 2)
     doc = {
         "config": config,
@@ -241,7 +259,7 @@ def compare_heads(
 def markdown_table(doc) -> str:
     """The rows as a Markdown table; the speed-up and real-people columns where measured."""
     rows = doc["rows"]
-    t = [k for k in rows[0] if k.startswith("int8_ms_")]
+    t = [k for k in rows[0] if k.startswith("int8_ms_") and k.endswith("t")]
     vs = "speedup_vs_heatmap_1t" in rows[0]
     real = "real_pck" in rows[0]
     head = (
