@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ModelError
 from ..io import check_output_dir, read_json, write_bytes_atomic, write_json_atomic
 
 HEADS = ("heatmap", "integral", "direct", "regression", "simcc")
@@ -122,6 +122,28 @@ def budget(cfg) -> dict:
     return d
 
 
+def _bench_apart(files, threads, runs: int, out: Path) -> dict:
+    """:func:`posenet_mobile.harness.bench.bench` in a fresh Python process (``posenet-mobile
+    bench``): in the process that has just trained and exported the rows, TensorFlow's thread
+    pools share the two cores with the interpreters, and the several-thread figures came out no
+    faster than one thread."""
+    import subprocess
+    import sys
+
+    report = Path(out) / "bench_round.json"
+    cmd = [sys.executable, "-m", "posenet_mobile", "bench", "--runs", str(runs), "--warmup", "5"]
+    cmd += ["--report", str(report), "--threads", *(str(t) for t in threads)]
+    for f in files:
+        cmd += ["--model", str(f)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:]
+        raise ModelError(f"compare-heads: the latency benchmark failed: {' '.join(tail)}")
+    doc = read_json(report)
+    report.unlink()
+    return doc
+
+
 def compare_heads(
     config="quickstart",
     train_data=None,
@@ -152,7 +174,6 @@ def compare_heads(
             f"compare-heads: bench_rounds and bench_runs must be >= 1, got {bench_rounds} "
             f"and {bench_runs}"
         )
-    from .bench import bench
     from .provenance import cpu_model, provenance
     from .validate import validate
 
@@ -223,7 +244,7 @@ def compare_heads(
             rows[h].update(real_pck=real["pck"], real_AP=real["AP"])
     progress(f"compare-heads: benchmarking int8 latency ({bench_rounds} interleaved rounds)")
     for _ in range(bench_rounds):
-        for r in bench(files, threads, runs=bench_runs, warmup=5)["results"]:
+        for r in _bench_apart(files, threads, bench_runs, out)["results"]:
             h = Path(r["model"]).stem.replace("_int8", "")
             rows[h].setdefault(f"int8_ms_{r['threads']}t_rounds", []).append(r["median_ms"])
     for r in rows.values():
