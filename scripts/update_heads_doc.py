@@ -22,6 +22,10 @@ FACING = {
     "heatmap_row_errors.json": "Left and right on the heatmap row",
     "heatmap_row_errors_facing_max.json": "The heatmap row with a max-pooled facing output",
     "heatmap_row_errors_facing20.json": "The heatmap row with the facing loss weighed 20",
+    "paired_f20_simcc_hm_sides_errors.json": (
+        "The latest run's simcc_hm_sides row (facing loss 20, simcc losses 5)"
+    ),
+    "paired_f20_heatmap_errors.json": "The latest run's heatmap row (facing loss 20)",
 }
 START, END = "<!-- heads-measurements:start -->\n", "<!-- heads-measurements:end -->"
 #: The acceptance bar of the "fast and accurate" question: at least this speed-up over the
@@ -35,6 +39,37 @@ def _budget(b: dict) -> str:
         f"{m['input_size'][0]}x{m['input_size'][1]} input, width {m['width']}, {t['epochs']} epochs of batch "
         f"{t['batch_size']}, learning rate {t['learning_rate']}, {d['synthetic_train']} synthetic training people, "
         f"scored on {d['synthetic_val']} held-out people"
+    )
+
+
+def _latency_text(doc: dict) -> str:
+    """How the run's latency was measured: rounds in a fresh process (compare-heads since
+    3d3e65f), or, in earlier runs, one interleaved benchmark inside the training process."""
+    if "bench_rounds" not in doc:
+        return (
+            f"Latency: one interleaved benchmark, median of {doc['bench_runs']} invokes per file "
+            "(XNNPACK), run in the process that trained the rows, on int8 files that still had the "
+            "normalize op (see the latest run for both changes); compare times within this run only."
+        )
+    spread = ""
+    rows = [
+        r for r in doc["rows"] if r["head"] != "heatmap" and "speedup_vs_heatmap_1t_rounds" in r
+    ]
+    if rows:
+        spread = (
+            " Speed-up of each round at 1 thread: "
+            + "; ".join(
+                f"{r['head']} {min(r['speedup_vs_heatmap_1t_rounds']):.3f} to "
+                f"{max(r['speedup_vs_heatmap_1t_rounds']):.3f}"
+                for r in rows
+            )
+            + "."
+        )
+    return (
+        f"Latency (XNNPACK): {doc['bench_rounds']} rounds of an interleaved benchmark, "
+        f"{doc['bench_runs']} invokes per file and thread count, each round in a fresh process; a "
+        "row's time is the median of its rounds' medians and its speed-up the median of the rounds' "
+        f"ratios.{spread}"
     )
 
 
@@ -138,8 +173,7 @@ def _render_run(doc: dict, plot: bool) -> list:
         f"Command: `{doc['command']}` ({doc['wall_seconds']} s of wall time for this invocation; "
         f"per-row training seconds are in the results file). Machine: {p['cpu']}, {p['cores']} cores, "
         f"no GPU; commit {p['commit']}, {p['time']}. Budget of every row, asserted identical by the code: "
-        f"{_budget(doc['budget'])}. Latency: the interleaved benchmark's median of {doc['bench_runs']} "
-        "invokes per file (XNNPACK).",
+        f"{_budget(doc['budget'])}. {_latency_text(doc)}",
         "",
         markdown_table(doc).rstrip(),
         "",

@@ -318,6 +318,10 @@ def pareto_front(rows, key: str) -> list:
     return front
 
 
+#: The smallest PCK range the plot's axis shows: about the run-to-run spread of a row.
+MIN_PCK_SPAN = 0.04
+
+
 def plot_heads(doc, path, threads: int = 1) -> None:
     import matplotlib
 
@@ -358,6 +362,12 @@ def plot_heads(doc, path, threads: int = 1) -> None:
             fontsize=9,
         )
     ax.margins(x=0.2, y=0.15)  # room for the labels beside the outermost points
+    # at least MIN_PCK_SPAN on the PCK axis: rows a fraction of a point apart are not drawn as
+    # far apart as the whole plot
+    lo, hi = ax.get_ylim()
+    if hi - lo < MIN_PCK_SPAN:
+        mid = (hi + lo) / 2
+        ax.set_ylim(mid - MIN_PCK_SPAN / 2, mid + MIN_PCK_SPAN / 2)
     ax.legend(loc="best", fontsize=8)
     ax.set_xlabel(f"int8 latency, ms ({threads} thread, XNNPACK)")
     ax.set_ylabel("int8 PCK@0.2 (held-out)")
