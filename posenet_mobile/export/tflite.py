@@ -267,6 +267,17 @@ def raw_pixel_input(scale: float, zero_point: int) -> bool:
     return abs(scale * INPUT_STD - 1) <= _FOLD_RTOL and zero_point in (127, 128)
 
 
+def _op_namer(m):
+    """``op -> builtin op name`` (``""`` if unknown) for the operators of the flatbuffer object
+    ``m`` (ai_edge_litert's object API)."""
+    from ai_edge_litert.tools import flatbuffer_utils as fu
+
+    names = {v: k for k, v in vars(fu.BuiltinOperator).items() if not k.startswith("_")}
+    return lambda op: names.get(
+        fu.get_builtin_code_from_operator_code(m.operatorCodes[op.opcodeIndex]), ""
+    )
+
+
 class _NotFoldable(Exception):
     pass
 
@@ -302,11 +313,7 @@ def _fold_input_normalization(model_bytes: bytes) -> bytes:
 
     m = fu.convert_bytearray_to_object(bytearray(model_bytes))
     sg = m.subgraphs[0]
-    codes = {v: k for k, v in vars(fu.schema_fb.BuiltinOperator).items() if not k.startswith("_")}
-
-    def op_name(op):
-        c = m.operatorCodes[op.opcodeIndex]
-        return codes.get(max(int(c.builtinCode), int(c.deprecatedBuiltinCode)), "?")
+    op_name = _op_namer(m)
 
     def readers(t):
         return [i for i, op in enumerate(sg.operators) if t in [int(v) for v in op.inputs]]
@@ -417,14 +424,11 @@ def size_breakdown(model_bytes: bytes) -> dict:
     from ai_edge_litert.tools import flatbuffer_utils as fu
 
     m = fu.convert_bytearray_to_object(bytearray(model_bytes))
-    names = {v: k for k, v in vars(fu.BuiltinOperator).items() if not k.startswith("_")}
+    op_name = _op_namer(m)
     meta_bufs = {md.buffer for md in (m.metadata or [])}
     role: dict = {}  # buffer index -> part
     scales, zeros = [], []
     for g in m.subgraphs:
-        op_name = lambda op: names.get(
-            fu.get_builtin_code_from_operator_code(m.operatorCodes[op.opcodeIndex]), ""
-        )  # noqa: E731
         # float16 files store weights as float16 constants dequantized at load: follow DEQUANTIZE
         source = {op.outputs[0]: op.inputs[0] for op in g.operators if op_name(op) == "DEQUANTIZE"}
         for op in g.operators:
