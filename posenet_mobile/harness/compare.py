@@ -41,6 +41,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -122,26 +125,22 @@ def budget(cfg) -> dict:
     return d
 
 
-def _bench_apart(files, threads, runs: int, out: Path) -> dict:
+def _bench_apart(files, threads, runs: int) -> dict:
     """:func:`posenet_mobile.harness.bench.bench` in a fresh Python process (``posenet-mobile
-    bench``): in the process that has just trained and exported the rows, TensorFlow's thread
-    pools share the two cores with the interpreters, and the several-thread figures came out no
-    faster than one thread."""
-    import subprocess
-    import sys
-
-    report = Path(out) / "bench_round.json"
-    cmd = [sys.executable, "-m", "posenet_mobile", "bench", "--runs", str(runs), "--warmup", "5"]
-    cmd += ["--report", str(report), "--threads", *(str(t) for t in threads)]
-    for f in files:
-        cmd += ["--model", str(f)]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:]
-        raise ModelError(f"compare-heads: the latency benchmark failed: {' '.join(tail)}")
-    doc = read_json(report)
-    report.unlink()
-    return doc
+    bench``). Run in the process that had just trained and exported the rows, its rounds
+    scattered and the several-thread figures came out no faster than one thread; in a fresh
+    process neither happened (docs/heads.md). The cause inside that process was not found."""
+    with tempfile.TemporaryDirectory(prefix="posenet_bench_") as tmp:
+        report = Path(tmp) / "bench.json"
+        cmd = [sys.executable, "-m", "posenet_mobile", "bench", "--runs", str(runs)]
+        cmd += ["--warmup", "5", "--report", str(report), "--threads", *map(str, threads)]
+        for f in files:
+            cmd += ["--model", str(f)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-1:]
+            raise ModelError(f"compare-heads: the latency benchmark failed: {' '.join(tail)}")
+        return read_json(report)
 
 
 def compare_heads(
@@ -244,7 +243,7 @@ def compare_heads(
             rows[h].update(real_pck=real["pck"], real_AP=real["AP"])
     progress(f"compare-heads: benchmarking int8 latency ({bench_rounds} interleaved rounds)")
     for _ in range(bench_rounds):
-        for r in _bench_apart(files, threads, bench_runs, out)["results"]:
+        for r in _bench_apart(files, threads, bench_runs)["results"]:
             h = Path(r["model"]).stem.replace("_int8", "")
             rows[h].setdefault(f"int8_ms_{r['threads']}t_rounds", []).append(r["median_ms"])
     for r in rows.values():
