@@ -44,7 +44,7 @@ def _budget(b: dict) -> str:
 
 def _latency_text(doc: dict) -> str:
     """How the run's latency was measured: rounds in a fresh process (compare-heads since
-    3d3e65f), or, in earlier runs, one interleaved benchmark inside the training process."""
+    484870d), or, in earlier runs, one interleaved benchmark inside the training process."""
     if "bench_rounds" not in doc:
         return (
             f"Latency: one interleaved benchmark, median of {doc['bench_runs']} invokes per file "
