@@ -22,7 +22,6 @@ Usage: .venv/bin/python benchmarks/detector.py [--out runs/detector] [--pose FIL
 """
 
 import argparse
-from dataclasses import asdict
 import gzip
 import json
 from pathlib import Path
@@ -50,10 +49,25 @@ def main():
     ap.add_argument("--sparsity", type=float, default=0.3)
     ap.add_argument("--prune-epochs", type=int, default=4)
     ap.add_argument("--qat-epochs", type=int, default=2)
+    ap.add_argument(
+        "--zoom",
+        type=float,
+        nargs=2,
+        default=None,
+        metavar=("LOW", "HIGH"),
+        help="zoom training frames by a factor drawn from [LOW, HIGH] (default: DetectorTargets')",
+    )
+    ap.add_argument(
+        "--shift",
+        type=float,
+        default=None,
+        help="move training frames by up to this share of their side (default: DetectorTargets')",
+    )
     ap.add_argument("--results", default=str(RESULTS))
     a = ap.parse_args()
 
     from posenet_mobile.data.synthetic import SynthConfig, synthesize
+    from posenet_mobile.detect.data import FrameJitter
     from posenet_mobile.detect.model import DetectorTargets
     from posenet_mobile.detect.train import train_detector
     from posenet_mobile.export.detector import export_detector
@@ -61,6 +75,13 @@ def main():
     from posenet_mobile.harness.provenance import provenance
     from posenet_mobile.io import write_json_atomic
 
+    targets = DetectorTargets()
+    if a.zoom is not None or a.shift is not None:
+        j = targets.jitter
+        jitter = FrameJitter(
+            j.zoom if a.zoom is None else a.zoom, j.shift if a.shift is None else a.shift
+        )
+        targets = DetectorTargets(jitter=jitter)
     out = Path(a.out)
     cfg = SynthConfig(max_people=3, purpose="detection")
     for name, n, seed in (("train", a.train, 0), ("val", a.val, 1)):
@@ -75,7 +96,7 @@ def main():
             "input_size": list(size),
             "epochs": a.epochs,
             "train_frames": a.train,
-            "targets": asdict(DetectorTargets()),
+            "targets": targets.settings(),
         }
         got = {k: keras_metrics.get(k) for k in want}
         if got != want:
@@ -95,7 +116,7 @@ def main():
         keras_metrics = {**keras_metrics, **scores, "reused": True}
     else:
         keras_metrics = train_detector(
-            out / "train", out / "val", run, input_size=size, epochs=a.epochs
+            out / "train", out / "val", run, input_size=size, epochs=a.epochs, targets=targets
         )
     int8_path = out / "detector_int8.tflite"
     for stale in (int8_path, Path(f"{int8_path}.json")):
@@ -113,6 +134,7 @@ def main():
             target_sparsity=a.sparsity,
             prune_epochs=a.prune_epochs,
             qat_epochs=a.qat_epochs,
+            targets=targets,
         )
         pqat_path = out / "detector_pqat_int8.tflite"
         for stale in (pqat_path, Path(f"{pqat_path}.json")):
@@ -140,7 +162,9 @@ def main():
             f"--qat-epochs {a.qat_epochs}"
             if a.pqat
             else ""
-        ),
+        )
+        + (f" --zoom {a.zoom[0]} {a.zoom[1]}" if a.zoom is not None else "")
+        + (f" --shift {a.shift}" if a.shift is not None else ""),
         "provenance": provenance(),
         "keras": keras_metrics,
         "int8": int8_metrics,

@@ -286,7 +286,6 @@ def _run_demo(out, config, overrides, estimate_s, real, det=None) -> dict:
 def _detector_stages(out, det, real, stage, pose_file, progress):
     """The person detector's stages: scenes, training and int8 export (``detector``), then whole
     images through it and the pose file beside crops from the labels (``whole_image``)."""
-    from dataclasses import asdict
 
     from .data.synthetic import SynthConfig, synthesize
     from .detect.model import DetectorTargets
@@ -298,7 +297,7 @@ def _detector_stages(out, det, real, stage, pose_file, progress):
     det_file = out / "export" / "person_detector_int8.tflite"
     done = out / "stages" / "detector.json"
     # how the detector is taught is part of what made it: a folder trained otherwise is not reused
-    det = {**det, "targets": asdict(DetectorTargets())}
+    det = {**det, "targets": DetectorTargets().settings()}
     if done.exists() and read_json(done).get("settings") != det:
         from .errors import ConfigError
 

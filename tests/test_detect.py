@@ -144,6 +144,53 @@ def test_frames_map_people_into_the_letterboxed_input_and_mirror_them():
     assert m.box[0] == pytest.approx(160 - p.box[0] - p.box[2])
 
 
+def test_jittered_frames_move_their_people_with_them(tmp_path):
+    """A white person-box on black, through the training pipeline with frame jitter: in every
+    draw, the box the targets say is the white area in the input (clipped where the zoom cuts
+    it), the hip centre sits where the image put it, and the draws do move and zoom the frame."""
+    import cv2
+
+    from posenet_mobile.detect.data import Frame, FrameJitter, FramePipeline
+    from posenet_mobile.errors import ConfigError
+
+    img = np.zeros((120, 200, 3), np.uint8)  # wide: letterboxed with bars
+    img[30:90, 70:100] = 255
+    img[58:62, 83:87] = 0  # a dark dot at the hip centre
+    cv2.imwrite(str(tmp_path / "f.png"), img)
+    frame = Frame(str(tmp_path / "f.png"), ((Alignment(85.0, 60.0, 35.0, 0.0), (70, 30, 30, 60)),))
+    jitter = FrameJitter((0.5, 1.6), 0.25)
+    pipe = FramePipeline([frame], CODEC, training=True, seed=3, jitter=jitter)
+    crops, clipped, dropped, centres = set(), 0, 0, 0
+    for epoch in range(40):
+        x, _, crop, people = pipe.prepare(0, epoch)
+        crops.add((round(crop.width, 3), round(crop.cx, 3)))
+        grey = x.mean(-1)
+        white = grey > 0.5 * (grey.max() + grey.min())
+        if not people:  # the frame moved the person out of the input
+            dropped += 1
+            assert white.sum() < 4
+            continue
+        (p,) = people
+        ys, xs = np.nonzero(white)
+        bx, by, bw, bh = p.box
+        assert (xs.min(), ys.min()) == pytest.approx((bx, by), abs=1.5)
+        assert (xs.max() + 1, ys.max() + 1) == pytest.approx((bx + bw, by + bh), abs=1.5)
+        clipped += bx == 0 or by == 0 or bx + bw == 160 or by + bh == 160
+        u, v = int(p.alignment.cx), int(p.alignment.cy)
+        # inside the box the only dark pixels are the dot's; their mean is the hip centre
+        x0, y0, x1, y1 = int(bx) + 2, int(by) + 2, int(bx + bw) - 2, int(by + bh) - 2
+        inner = grey[y0:y1, x0:x1]
+        ys_d, xs_d = np.nonzero(inner < 0.5 * (grey[white].mean() + grey.min()))
+        if len(xs_d) and x0 + 1 < u < x1 - 2 and y0 + 1 < v < y1 - 2:
+            mean = (xs_d.mean() + x0 + 0.5, ys_d.mean() + y0 + 0.5)
+            assert mean == pytest.approx((p.alignment.cx, p.alignment.cy), abs=1.0)
+            centres += 1
+    assert len(crops) == 40 and clipped > 0 and centres > 20
+    assert FrameJitter().active is False and jitter.active
+    with pytest.raises(ConfigError, match="zoom"):
+        FrameJitter((1.2, 0.8))
+
+
 @pytest.fixture(scope="module")
 def tiny_detector(tmp_path_factory):
     """A tiny detector trained for a step and exported with threshold 0, so that even untrained

@@ -67,7 +67,9 @@ def pqat_detector(
     tf.keras.utils.set_random_seed(seed)
     det = load_keras_model(model_path)
     codec = targets.codec(tuple(int(v) for v in det.inputs[0].shape[1:3]))
-    pipe = FramePipeline(load_frames(train_dir), codec, training=True, seed=seed)
+    pipe = FramePipeline(
+        load_frames(train_dir), codec, training=True, seed=seed, jitter=targets.jitter
+    )
     report = {
         "target_sparsity": target_sparsity,
         "prune_epochs": prune_epochs,

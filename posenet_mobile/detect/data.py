@@ -10,7 +10,7 @@ they teach the detector what is not a person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,15 +18,57 @@ import numpy as np
 from .. import geometry as G
 from ..data.augment import AugmentConfig, photometric
 from ..data.coco import read_image, resolve
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..io import read_json
 from ..schema import COCO17, torso_indices
 from .codec import GEOMETRY_CHANNELS, DetectionCodec, Person
 
 #: Channels of the packed targets: heatmap, geometry, geometry mask, peaks.
 TARGET_CHANNELS = 1 + GEOMETRY_CHANNELS + 2
-#: Colour jitter of detector training frames (no crop jitter: the frame is the crop).
+#: Colour jitter of detector training frames (the frame's geometry is :class:`FrameJitter`'s).
 FRAME_AUGMENT = AugmentConfig(scale=(1.0, 1.0), rotation=0.0, shift=0.0, flip_prob=0.0)
+
+
+@dataclass(frozen=True)
+class FrameJitter:
+    """Geometric jitter of detector training frames. The letterboxed crop is scaled by a factor
+    drawn log-uniformly from ``zoom`` (below 1 zooms in: the people grow and more of them are cut
+    by the edges; above 1 zooms out: they shrink, with bars about the frame) and its centre moved
+    by up to ``shift`` of its side along each axis. Each person's box is then clipped to the
+    input, as the labels' boxes (the visible silhouette's) end at the frame's edge; a person whose
+    box leaves the input is dropped. ``FrameJitter()`` leaves frames as they are."""
+
+    zoom: tuple = (1.0, 1.0)
+    shift: float = 0.0
+
+    def __post_init__(self):
+        try:
+            lo, hi = (float(v) for v in self.zoom)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"frame jitter: zoom: expected [low, high], got {self.zoom!r}"
+            ) from None
+        if not 0 < lo <= hi:
+            raise ConfigError(f"frame jitter: zoom: expected 0 < low <= high, got {self.zoom!r}")
+        if not 0 <= self.shift < 1:
+            raise ConfigError(f"frame jitter: shift: expected 0 <= shift < 1, got {self.shift!r}")
+        object.__setattr__(self, "zoom", (lo, hi))
+
+    @property
+    def active(self) -> bool:
+        return self.zoom != (1.0, 1.0) or self.shift > 0
+
+    def crop(self, crop: G.Crop, rng: np.random.Generator) -> G.Crop:
+        """``crop`` zoomed and moved by one draw from ``rng``."""
+        z = float(np.exp(rng.uniform(np.log(self.zoom[0]), np.log(self.zoom[1]))))
+        dx, dy = rng.uniform(-self.shift, self.shift, 2)
+        return replace(
+            crop,
+            cx=crop.cx + dx * crop.width,
+            cy=crop.cy + dy * crop.height,
+            width=crop.width * z,
+            height=crop.height * z,
+        )
 
 
 @dataclass(frozen=True)
@@ -65,6 +107,18 @@ def load_frames(folder) -> list[Frame]:
     ]
 
 
+def clip_people(people, input_size) -> list[Person]:
+    """``people`` with their boxes clipped to the input; those whose box leaves it are dropped."""
+    h_in, w_in = input_size
+    out = []
+    for al, (x, y, w, h) in people:
+        x0, y0 = max(x, 0.0), max(y, 0.0)
+        x1, y1 = min(x + w, float(w_in)), min(y + h, float(h_in))
+        if x1 > x0 and y1 > y0:
+            out.append(Person(al, (x0, y0, x1 - x0, y1 - y0)))
+    return out
+
+
 def frame_people(frame: Frame, crop: G.Crop, input_size, flip: bool = False) -> list[Person]:
     """A frame's people in the input pixels of ``crop`` (an unrotated letterbox), mirrored with
     the input when ``flip``."""
@@ -87,11 +141,19 @@ class FramePipeline:
     """Frames -> ``(image (h, w, 3) float32 in [-1, 1], targets (Hg, Wg, 12))`` where the targets
     are the heatmap, the 9 geometry channels, the geometry's mask and the peaks
     (:meth:`~.codec.DetectionCodec.encode_targets`).
-    Training mirrors half the frames and jitters their colours; unreadable images are skipped
-    and counted."""
+    Training mirrors half the frames, jitters their colours and moves and zooms them
+    (``jitter``, :class:`FrameJitter`); unreadable images are skipped and counted."""
 
-    def __init__(self, frames, codec: DetectionCodec, training: bool, seed: int = 0):
+    def __init__(
+        self,
+        frames,
+        codec: DetectionCodec,
+        training: bool,
+        seed: int = 0,
+        jitter: FrameJitter = FrameJitter(),
+    ):
         self.frames, self.codec, self.training, self.seed = list(frames), codec, training, seed
+        self.jitter = jitter
         self.corrupt: set = set()
 
     def __len__(self):
@@ -105,6 +167,9 @@ class FramePipeline:
             self.corrupt.add(f.path)
             return None
         crop = G.letterbox_crop(img.shape[:2], size)
+        jittered = self.training and self.jitter.active
+        if jittered:  # a stream of its own: frames without jitter draw as they always did
+            crop = self.jitter.crop(crop, np.random.default_rng([self.seed, epoch, index, 1]))
         patch = G.warp(img, crop, size)
         rng = np.random.default_rng([self.seed, int(epoch), int(index)])
         flip = self.training and rng.random() < 0.5
@@ -113,6 +178,8 @@ class FramePipeline:
         if self.training:
             patch = photometric(patch, rng, FRAME_AUGMENT)
         people = frame_people(f, crop, size, flip)
+        if jittered:
+            people = clip_people(people, size)
         heat, geo, mask, peaks = self.codec.encode_targets(people)
         targets = np.concatenate([heat[..., None], geo, mask[..., None], peaks[..., None]], -1)
         return G.normalize_input(patch), targets, crop, people

@@ -13,6 +13,7 @@ from ..models.backbone import mobilenet_v2_features, separable_block
 from ..models.heads import top_down_decoder
 from ..errors import ConfigError
 from .codec import GEOMETRY_CHANNELS, DetectionCodec
+from .data import FrameJitter
 
 #: Output names, in the model's order.
 OUTPUTS = ("det_heatmap", "det_geometry")
@@ -98,15 +99,26 @@ class DetectorTargets:
     The defaults are what ``benchmarks/detector.py`` measured best (docs/alignment.md):
     ``heat_loss``: :func:`detector_loss`'s (CenterNet's focal loss); ``geometry_cells`` and
     ``reach``: the codec's (the geometry taught on the 3x3 cells about each peak, and people cut
-    by the frame's edge kept while their hip centre is within half a body radius of it)."""
+    by the frame's edge kept while their hip centre is within half a body radius of it).
+    ``jitter``: how training frames are moved and zoomed (:class:`.data.FrameJitter`)."""
 
     heat_loss: str = "focal"
     geometry_cells: int = 3
     reach: float = 0.5
+    jitter: FrameJitter = FrameJitter()
 
     def __post_init__(self):
         _check_heat_loss(self.heat_loss)
         self.codec((8, 8))  # the codec checks its own settings
+
+    def settings(self) -> dict:
+        """These settings as JSON values, as a run's records keep them. ``jitter`` is left out
+        when it leaves frames as they are, so records made before it existed still match."""
+        out = {"heat_loss": self.heat_loss, "geometry_cells": self.geometry_cells}
+        out["reach"] = self.reach
+        if self.jitter.active:
+            out["jitter"] = {"zoom": list(self.jitter.zoom), "shift": self.jitter.shift}
+        return out
 
     def codec(self, input_size) -> DetectionCodec:
         """The codec that encodes training targets for an input of ``input_size`` (h, w)."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import io
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +42,11 @@ def train_detector(
     tf.keras.utils.set_random_seed(seed)
     codec = DetectionCodec(tuple(input_size))
     train = FramePipeline(
-        load_frames(train_dir), targets.codec(input_size), training=True, seed=seed
+        load_frames(train_dir),
+        targets.codec(input_size),
+        training=True,
+        seed=seed,
+        jitter=targets.jitter,
     )
     det = build_detector(tuple(input_size), width, depth=depth)
     model = training_model(det)
@@ -67,7 +70,7 @@ def train_detector(
             "width": width,
             "depth": depth,
             "epochs": epochs,
-            "targets": asdict(targets),
+            "targets": targets.settings(),
         }
     )
     write_json_atomic(out / "metrics.json", metrics, indent=1)
