@@ -524,3 +524,13 @@ def test_quant_debug_ranks_layers_and_keeps_the_worst_in_float(models, tmp_path)
     v = res["variants"]
     assert v["full_int8"]["float_ops"] == [] and len(v["selective"]["float_ops"]) >= 2
     assert v["selective"]["median_ms_1t"] > 0 and "pck_gain_points" in res["trade"]
+    # the pixel normalisation is folded as the exporter folds it where the file's input allows;
+    # the debugger's files have kept a float input, and the result says why the op stayed
+    from ai_edge_litert.interpreter import Interpreter
+
+    inp = Interpreter(v["full_int8"]["file"]).get_input_details()[0]
+    if inp["dtype"] == np.uint8:
+        assert v["full_int8"]["normalize_op_kept"] is None
+        assert inp["quantization"][0] == pytest.approx(1 / 127.5, rel=1e-3)
+    else:
+        assert "not uint8" in v["full_int8"]["normalize_op_kept"]

@@ -106,6 +106,9 @@ def quant_debug(
     result = {"run": str(run.path), "keep_float": worst, "ranking": ranked[:20], "variants": {}}
     paths = []
     for label, data in (("full_int8", full), ("selective", selective)):
+        # as the exporter does: the pixel normalisation into the input's quantization, where the
+        # file allows it; the debugger's conversion may keep a float input, which does not
+        data, kept = T.fold_input_normalization(data)
         simcc = run.simcc
         tensors = output_names_by_signature(
             data, names, schema.num_keypoints, run.codec.heatmap_size, simcc and simcc.bins
@@ -131,6 +134,8 @@ def quant_debug(
             "pck": m["pck"],
             "AP": m["AP"],
             "float_ops": T.float_ops(T.op_list(final))[:20],
+            # None: folded into the input's quantization; else why the op stayed
+            "normalize_op_kept": kept,
         }
     lat = bench(paths, (1,), runs=40, warmup=5)
     for r, label in zip(lat["results"], ("full_int8", "selective")):
