@@ -21,6 +21,23 @@ PIPELINE = ROOT / "benchmarks" / "results" / "pipeline.json"
 PIPELINE_PASSES = ROOT / "benchmarks" / "results" / "pipeline_passes.json"
 DETECTOR_BEFORE = ROOT / "benchmarks" / "results" / "detector_mse_peak.json"
 DETECTOR_160 = ROOT / "benchmarks" / "results" / "detector_160.json"
+#: Detector runs on the training frames and their jitter (``DetectorTargets.jitter``), each
+#: with its lead text: every row of the table above was taught without jitter.
+DETECTOR_DATA = (
+    (
+        ROOT / "benchmarks" / "results" / "detector_jitter.json",
+        "With frame jitter, on the same 3000 frames for the same 40 epochs",
+    ),
+    (
+        ROOT / "benchmarks" / "results" / "detector_frames12k.json",
+        "Without jitter, on four times the frames for a quarter of the epochs (the same number of "
+        "training samples)",
+    ),
+    (
+        ROOT / "benchmarks" / "results" / "detector_frames12k_jitter.json",
+        "With frame jitter, on those four times the frames for a quarter of the epochs",
+    ),
+)
 PEERS = ROOT / "benchmarks" / "results" / "peers_pipeline.json"
 PIPE_START, PIPE_END = (
     "<!-- pipeline-measurements:start -->\n",
@@ -80,6 +97,18 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def targets_text(targets: dict) -> str:
+    """``DetectorTargets.settings()`` as prose: ``heat_loss focal, ..., frames zoomed ...``."""
+    out = [f"{n} {v}" for n, v in targets.items() if n != "jitter"]
+    if "jitter" in targets:
+        j = targets["jitter"]
+        out.append(
+            f"training frames zoomed by {j['zoom'][0]} to {j['zoom'][1]} and moved by up to "
+            f"{j['shift']} of their side"
+        )
+    return ", ".join(out)
+
+
 def render_detector() -> str:
     if not DETECTOR.exists():
         return "Not recorded yet: `python benchmarks/detector.py` writes benchmarks/results/detector.json.\n"
@@ -95,7 +124,7 @@ def render_detector() -> str:
         + "); held out: "
         f"{q['frames']} frames, {q['people']} people. Taught with "
         + (
-            ", ".join(f"{n} {v}" for n, v in k["targets"].items())
+            targets_text(k["targets"])
             if k.get("targets")
             else "heat_loss mse, geometry_cells 1, reach 0 (before `DetectorTargets`)"
         )
@@ -130,6 +159,8 @@ def render_detector() -> str:
         "centre is outside the frame left out; the same frames and budget",
     )
     lines += _earlier_run(DETECTOR_160, "At {px} px input, taught alike on the same frames")
+    for path, lead in DETECTOR_DATA:
+        lines += _earlier_run(path, lead)
     if "pqat_int8" in doc:
         a, b = q, doc["pqat_int8"]
         lines += [

@@ -113,6 +113,13 @@ def test_the_focal_loss_rewards_peaks_at_people_and_the_targets_name_it():
         DetectorTargets(heat_loss="dice")
     with pytest.raises(ConfigError, match="reach"):
         DetectorTargets(reach=-0.5)
+    # a run's record names the jitter it was taught with; one without jitter reads as before it
+    # existed, so such records still match
+    from posenet_mobile.detect.data import FrameJitter
+
+    j = targets.jitter
+    assert targets.settings()["jitter"] == {"zoom": list(j.zoom), "shift": j.shift} and j.active
+    assert "jitter" not in DetectorTargets(jitter=FrameJitter()).settings()
 
 
 def test_threshold_and_the_most_people():

@@ -107,6 +107,14 @@ def load_frames(folder) -> list[Frame]:
     ]
 
 
+#: The jitter the detector is taught with (:class:`~.model.DetectorTargets`). Its frames are
+#: its whole input, so without it every person is seen at one place and one size in one frame;
+#: zoomed and moved frames show each person at other sizes, places and cuts by the edge, which
+#: held-out frames have. Measured against no jitter at the same frames and budget
+#: (``benchmarks/detector.py --zoom 1 1 --shift 0``, docs/alignment.md).
+FRAME_JITTER = FrameJitter((0.75, 1.33), 0.1)
+
+
 def clip_people(people, input_size) -> list[Person]:
     """``people`` with their boxes clipped to the input; those whose box leaves it are dropped."""
     h_in, w_in = input_size
