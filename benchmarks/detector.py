@@ -36,10 +36,10 @@ def main():
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="runs/detector")
-    ap.add_argument("--train", type=int, default=2000)
+    ap.add_argument("--train", type=int, default=8000)
     ap.add_argument("--val", type=int, default=200)
     ap.add_argument("--input", type=int, default=INPUT_SIZE[0])
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--pose", default="runs/base/bench_export/int8_pqat.tflite")
     ap.add_argument(
         "--pqat",

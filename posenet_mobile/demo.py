@@ -36,8 +36,10 @@ DETECTOR_STAGE_WEIGHTS = {
 }
 #: The demo's person detector (``posenet-mobile demo``, unless ``--no-detector``): synthetic scenes of 0 to 3
 #: people (``synth --detection``), trained and exported as ``benchmarks/detector.py`` does, at a
-#: shorter budget than that benchmark's runs.
-DEMO_DETECTOR = {"train": 2000, "val": 200, "input": 192, "epochs": 12, "width": 0.35, "depth": 1.0}
+#: shorter budget than that benchmark's runs. Many frames seen few times: at the same number of
+#: training samples, more distinct frames found more people on held-out frames than more epochs
+#: over fewer (``benchmarks/detector_compare.py``, docs/alignment.md).
+DEMO_DETECTOR = {"train": 8000, "val": 200, "input": 192, "epochs": 3, "width": 0.35, "depth": 1.0}
 #: A progress line that says how far its stage is: the trainer's, pruning's and QAT's epoch lines.
 _EPOCH = re.compile(r"\bepoch (\d+)/(\d+)\b")
 

@@ -21,8 +21,8 @@ PIPELINE = ROOT / "benchmarks" / "results" / "pipeline.json"
 PIPELINE_PASSES = ROOT / "benchmarks" / "results" / "pipeline_passes.json"
 DETECTOR_BEFORE = ROOT / "benchmarks" / "results" / "detector_mse_peak.json"
 DETECTOR_160 = ROOT / "benchmarks" / "results" / "detector_160.json"
-#: Detector runs on the training frames and their jitter (``DetectorTargets.jitter``), each
-#: with its lead text: every row of the table above was taught without jitter.
+#: Detector runs on how many training frames and their jitter (``DetectorTargets.jitter``),
+#: each with its lead text: every row of the table above was taught on 3000 frames without jitter.
 DETECTOR_DATA = (
     (
         ROOT / "benchmarks" / "results" / "detector_jitter.json",
@@ -37,7 +37,17 @@ DETECTOR_DATA = (
         ROOT / "benchmarks" / "results" / "detector_frames12k_jitter.json",
         "With frame jitter, on those four times the frames for a quarter of the epochs",
     ),
+    (
+        ROOT / "benchmarks" / "results" / "detector_demo_2000x12.json",
+        "At the demo's budget as it was, 2000 frames for 12 epochs",
+    ),
+    (
+        ROOT / "benchmarks" / "results" / "detector_demo_8000x3.json",
+        "At the same budget as the demo now spends it, 8000 frames for 3 epochs",
+    ),
 )
+#: The same detectors and more, on frames of their own (``benchmarks/detector_compare.py``).
+DETECTOR_COMPARE = ROOT / "benchmarks" / "results" / "detector_compare.json"
 PEERS = ROOT / "benchmarks" / "results" / "peers_pipeline.json"
 PIPE_START, PIPE_END = (
     "<!-- pipeline-measurements:start -->\n",
@@ -161,6 +171,7 @@ def render_detector() -> str:
     lines += _earlier_run(DETECTOR_160, "At {px} px input, taught alike on the same frames")
     for path, lead in DETECTOR_DATA:
         lines += _earlier_run(path, lead)
+    lines += render_compare()
     if "pqat_int8" in doc:
         a, b = q, doc["pqat_int8"]
         lines += [
@@ -191,6 +202,32 @@ def render_detector() -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def render_compare() -> list:
+    """The detectors side by side on frames of their own, with the commands."""
+    if not DETECTOR_COMPARE.exists():
+        return []
+    rows = json.loads(DETECTOR_COMPARE.read_text())["rows"]
+    first = next(iter(rows.values()))
+    p = first["provenance"]
+    lines = [
+        "",
+        f"On {first['frames']} held-out frames of their own ({first['people']} people; "
+        f"`{first['data']}`, `benchmarks/detector_compare.py`; {p.get('cpu')}, commit "
+        f"{p.get('commit')}), the int8 files:",
+        "",
+        "| detector | file | box AP50 | people whose box is found | people whose hip centre is "
+        "found | hip centre error, radii (median) | incline error, degrees (median) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, r in rows.items():
+        lines.append(
+            f"| {label} | {r['file']} | {r['ap50']:.3f} | {r['matched_people']} "
+            f"| {r['centre_found']} | {r['centre_error_radii_median']:.3f} "
+            f"| {r['angle_error_degrees_median']:.1f} |"
+        )
+    return lines + ["", "Commands:", ""] + [f"- `{r['command']}`" for r in rows.values()]
 
 
 def _earlier_run(path, lead: str, how: str = "") -> list:

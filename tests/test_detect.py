@@ -117,8 +117,12 @@ def test_the_focal_loss_rewards_peaks_at_people_and_the_targets_name_it():
     # existed, so such records still match
     from posenet_mobile.detect.data import FrameJitter
 
-    j = targets.jitter
-    assert targets.settings()["jitter"] == {"zoom": list(j.zoom), "shift": j.shift} and j.active
+    from posenet_mobile.detect.data import FRAME_JITTER as j
+
+    assert DetectorTargets(jitter=j).settings()["jitter"] == {
+        "zoom": list(j.zoom),
+        "shift": j.shift,
+    }
     assert "jitter" not in DetectorTargets(jitter=FrameJitter()).settings()
 
 

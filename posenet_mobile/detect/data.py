@@ -107,11 +107,11 @@ def load_frames(folder) -> list[Frame]:
     ]
 
 
-#: The jitter the detector is taught with (:class:`~.model.DetectorTargets`). Its frames are
-#: its whole input, so without it every person is seen at one place and one size in one frame;
-#: zoomed and moved frames show each person at other sizes, places and cuts by the edge, which
-#: held-out frames have. Measured against no jitter at the same frames and budget
-#: (``benchmarks/detector.py --zoom 1 1 --shift 0``, docs/alignment.md).
+#: A measured frame jitter (``benchmarks/detector.py --zoom 0.75 1.33 --shift 0.1``): each
+#: training frame zoomed by 0.75 to 1.33 and moved by up to a tenth of its side. It is not the
+#: default (:class:`~.model.DetectorTargets` teaches without jitter): against no jitter, on
+#: held-out frames of their own, it found about as many people at two budgets, one run each
+#: (docs/alignment.md).
 FRAME_JITTER = FrameJitter((0.75, 1.33), 0.1)
 
 

@@ -13,7 +13,7 @@ from ..models.backbone import mobilenet_v2_features, separable_block
 from ..models.heads import top_down_decoder
 from ..errors import ConfigError
 from .codec import GEOMETRY_CHANNELS, DetectionCodec
-from .data import FRAME_JITTER, FrameJitter
+from .data import FrameJitter
 
 #: Output names, in the model's order.
 OUTPUTS = ("det_heatmap", "det_geometry")
@@ -100,12 +100,13 @@ class DetectorTargets:
     ``heat_loss``: :func:`detector_loss`'s (CenterNet's focal loss); ``geometry_cells`` and
     ``reach``: the codec's (the geometry taught on the 3x3 cells about each peak, and people cut
     by the frame's edge kept while their hip centre is within half a body radius of it).
-    ``jitter``: how training frames are moved and zoomed (:data:`.data.FRAME_JITTER`)."""
+    ``jitter``: how training frames are moved and zoomed (:class:`.data.FrameJitter`; none by
+    default, :data:`.data.FRAME_JITTER` measured it)."""
 
     heat_loss: str = "focal"
     geometry_cells: int = 3
     reach: float = 0.5
-    jitter: FrameJitter = FRAME_JITTER
+    jitter: FrameJitter = FrameJitter()
 
     def __post_init__(self):
         _check_heat_loss(self.heat_loss)
