@@ -288,7 +288,6 @@ def _run_demo(out, config, overrides, estimate_s, real, det=None) -> dict:
 def _detector_stages(out, det, real, stage, pose_file, progress):
     """The person detector's stages: scenes, training and int8 export (``detector``), then whole
     images through it and the pose file beside crops from the labels (``whole_image``)."""
-
     from .data.synthetic import SynthConfig, synthesize
     from .detect.model import DetectorTargets
     from .detect.train import train_detector
