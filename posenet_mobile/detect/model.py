@@ -6,7 +6,7 @@ the chain that compresses and converts the pose models can take it."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from ..keras import keras
 from ..models.backbone import mobilenet_v2_features, separable_block
@@ -115,8 +115,7 @@ class DetectorTargets:
     def settings(self) -> dict:
         """These settings as JSON values, as a run's records keep them. ``jitter`` is left out
         when it leaves frames as they are, so records made before it existed still match."""
-        out = {"heat_loss": self.heat_loss, "geometry_cells": self.geometry_cells}
-        out["reach"] = self.reach
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "jitter"}
         if self.jitter.active:
             out["jitter"] = {"zoom": list(self.jitter.zoom), "shift": self.jitter.shift}
         return out
