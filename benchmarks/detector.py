@@ -32,7 +32,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "detector.json"
 
 
 def main():
-    from posenet_mobile.detect.model import INPUT_SIZE
+    from posenet_mobile.detect.model import INPUT_SIZE, WIDTH
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="runs/detector")
@@ -40,6 +40,7 @@ def main():
     ap.add_argument("--val", type=int, default=200)
     ap.add_argument("--input", type=int, default=INPUT_SIZE[0])
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--width", type=float, default=WIDTH, help="the backbone's width multiplier")
     ap.add_argument("--pose", default="runs/base/bench_export/int8_pqat.tflite")
     ap.add_argument(
         "--pqat",
@@ -96,6 +97,7 @@ def main():
             "input_size": list(size),
             "epochs": a.epochs,
             "train_frames": a.train,
+            "width": a.width,
             "targets": targets.settings(),
         }
         got = {k: keras_metrics.get(k) for k in want}
@@ -116,7 +118,13 @@ def main():
         keras_metrics = {**keras_metrics, **scores, "reused": True}
     else:
         keras_metrics = train_detector(
-            out / "train", out / "val", run, input_size=size, epochs=a.epochs, targets=targets
+            out / "train",
+            out / "val",
+            run,
+            input_size=size,
+            epochs=a.epochs,
+            width=a.width,
+            targets=targets,
         )
     int8_path = out / "detector_int8.tflite"
     for stale in (int8_path, Path(f"{int8_path}.json")):
@@ -157,6 +165,7 @@ def main():
         "benchmark": "detector",
         "command": f"python benchmarks/detector.py --out {a.out} --train {a.train} --val {a.val} "
         f"--input {a.input} --epochs {a.epochs} --pose {a.pose}"
+        + (f" --width {a.width}" if a.width != WIDTH else "")
         + (
             f" --pqat --sparsity {a.sparsity} --prune-epochs {a.prune_epochs} "
             f"--qat-epochs {a.qat_epochs}"

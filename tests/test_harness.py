@@ -534,3 +534,53 @@ def test_quant_debug_ranks_layers_and_keeps_the_worst_in_float(models, tmp_path)
         assert inp["quantization"][0] == pytest.approx(1 / 127.5, rel=1e-3)
     else:
         assert "not uint8" in v["full_int8"]["normalize_op_kept"]
+
+
+def test_whole_image_scores_split_the_gap_into_found_and_missed_people(models, tmp_path):
+    """score_whole_images: a person no detection finds is all misses on the whole image; the
+    people found are also scored both ways on their own, and the missed people's share of the
+    labelled keypoints is reported, so the gap splits into what finding and cropping cost."""
+    from posenet_mobile import geometry as G
+    from posenet_mobile.detect.codec import Detection
+    from posenet_mobile.harness.whole_image import score_whole_images
+
+    from helpers import write_coco
+
+    rng = np.random.default_rng(0)
+    truth = []
+    for _ in range(2):
+        xy = np.stack([rng.uniform(70, 130, 17), rng.uniform(40, 160, 17)], 1)
+        lo, hi = xy.min(0), xy.max(0)
+        truth.append((np.concatenate([xy, np.full((17, 1), 2.0)], 1), [*lo, *(hi - lo)]))
+    truth[1][0][12:, 2] = 0  # the second person: 12 labelled keypoints
+    write_coco(tmp_path, truth, image_size=(200, 200))
+    kps0, box0 = truth[0]
+    torso = [5, 6, 11, 12]
+    al0 = G.alignment_from_keypoints(kps0[:, :2], kps0[:, 2] > 0, torso)
+
+    class Detector:  # finds the person of the first image only, with a box a little off
+        threshold = 0.3
+
+        def detect(self, frame, threshold=None, max_people=10):
+            if frame[0, 0, 0] > 100:  # the second image (write_coco's grey levels)
+                return []
+            return [Detection(0.9, al0, (box0[0] + 2, box0[1] + 2, box0[2], box0[3]))]
+
+    class Pose:  # right on the labelled box; from any other crop, keypoints 0-7 far off
+        meta = TFLiteRunner(models["int8"]).meta
+
+        def predict_frame(self, frame, box=None, alignment=None):
+            kps, lbox = truth[int(frame[0, 0, 0] > 100)]
+            kp = kps[:, :2].copy()
+            if not np.allclose(box, lbox):
+                kp[:8] += 500.0
+            return {"keypoints": kp, "scores": np.full(17, 0.9)}
+
+    assert Pose.meta.input.crop.method == "box"
+    got = score_whole_images(Detector(), Pose(), tmp_path)
+    assert (got["people"], got["found"], got["detections"]) == (2, 1, 1)
+    assert got["missed_keypoint_share"] == pytest.approx(12 / 29, abs=1e-4)
+    assert got["found_people"]["labelled_crops_pck"] == pytest.approx(1.0)
+    assert got["found_people"]["whole_image_pck"] == pytest.approx(9 / 17, abs=1e-4)
+    assert got["whole_image"]["pck"] == pytest.approx(9 / 29, abs=1e-4)
+    assert got["labelled_crops"]["pck"] == pytest.approx(1.0)

@@ -24,11 +24,13 @@ PRIOR = 0.01
 #: budget 192 found more people, boxes and hip centres than 160, within the latency budget
 #: (benchmarks/detector.py, docs/alignment.md).
 INPUT_SIZE = (192, 192)
+#: The backbone's width multiplier by default.
+WIDTH = 0.35
 
 
 def build_detector(
     input_size=INPUT_SIZE,
-    width: float = 0.35,
+    width: float = WIDTH,
     channels: int = 48,
     stride: int = 8,
     depth: float = 1.0,

@@ -15,7 +15,7 @@ from ..io import write_json_atomic
 from ..metrics import box_iou
 from .codec import CENTRE_RADII, THRESHOLD, DetectionCodec, centre_error, to_frame
 from .data import FramePipeline, load_frames
-from .model import INPUT_SIZE, DetectorTargets, build_detector, training_model
+from .model import INPUT_SIZE, WIDTH, DetectorTargets, build_detector, training_model
 
 
 def train_detector(
@@ -23,7 +23,7 @@ def train_detector(
     val_dir,
     out_dir,
     input_size=INPUT_SIZE,
-    width: float = 0.35,
+    width: float = WIDTH,
     epochs: int = 12,
     batch_size: int = 16,
     learning_rate: float = 4e-3,

@@ -52,42 +52,25 @@ def match_detections(people, detections) -> list:
     return out
 
 
-def score_whole_images(
-    detector, model, data_dir, passes: int | None = None, rule: str | None = None
-) -> dict:
-    """``{"crop_rule", "people", "found", "found_box_iou50", "detections", "whole_image",
-    "labelled_crops", "passes", "rule"}`` of ``detector`` then ``model`` (paths or runners) on the
-    COCO folder ``data_dir``; ``passes``: the pose passes per detection (default
-    :data:`~posenet_mobile.runtime.pipeline.PERSON_PASSES`); ``rule``: who is a person (default
-    :data:`~posenet_mobile.runtime.pipeline.PERSON_RULE`); ``detections`` counts the people the
-    pipeline kept."""
+def matched_people(pipe, data):
+    """For each readable image of the COCO dataset ``data``, ``(image, rows, people)``:
+    ``people``, what ``pipe`` (:class:`~posenet_mobile.runtime.pipeline.PosePipeline`) kept on the
+    whole image; ``rows``, per labelled person, largest first, ``(sample index, their labelled
+    alignment or None, the person of ``people`` that found them or None)`` (module
+    docstring)."""
     from .. import geometry as G
-    from ..data.coco import load_coco, read_image
-    from ..metrics import box_iou, score
-    from ..runtime import pipeline as P
+    from ..data.coco import read_image
     from ..schema import torso_indices
 
-    data = load_coco(data_dir)
-    passes = P.PERSON_PASSES if passes is None else int(passes)
-    rule = P.PERSON_RULE if rule is None else rule
-    pipe = P.PosePipeline(detector, model, passes=passes, rule=rule)
-    pose = pipe.pose
     torso = torso_indices(data.schema.names)
     by_image: dict = {}
     for i, s in enumerate(data.samples):
         by_image.setdefault(s.image_path, []).append(i)
-    k = data.schema.num_keypoints
-    whole = np.full((len(data), k, 2), -1e6)  # a missed person: far from every truth
-    whole_sc = np.zeros((len(data), k))
-    crops = np.zeros((len(data), k, 2))
-    crops_sc = np.zeros((len(data), k))
-    found, found_box, detections = 0, 0, 0
     for path, idx in by_image.items():
         img = read_image(path)
         if img is None:
             continue
         people = pipe(img)
-        detections += len(people)
         order = sorted(idx, key=lambda i: -data.samples[i].area)
         labelled = [
             G.alignment_from_keypoints(
@@ -99,16 +82,50 @@ def score_whole_images(
             [(data.samples[i].bbox, al) for i, al in zip(order, labelled)],
             [p["detection"] for p in people],
         )
-        for i, j, al in zip(order, matches, labelled):
+        rows = [
+            (i, al, None if j is None else people[j]) for i, j, al in zip(order, matches, labelled)
+        ]
+        yield img, rows, people
+
+
+def score_whole_images(
+    detector, model, data_dir, passes: int | None = None, rule: str | None = None
+) -> dict:
+    """``{"crop_rule", "people", "found", "found_box_iou50", "detections", "whole_image",
+    "labelled_crops", "passes", "rule"}`` of ``detector`` then ``model`` (paths or runners) on the
+    COCO folder ``data_dir``; ``passes``: the pose passes per detection (default
+    :data:`~posenet_mobile.runtime.pipeline.PERSON_PASSES`); ``rule``: who is a person (default
+    :data:`~posenet_mobile.runtime.pipeline.PERSON_RULE`); ``detections`` counts the people the
+    pipeline kept."""
+    from ..data.coco import load_coco
+    from ..metrics import box_iou, score
+    from ..runtime import pipeline as P
+
+    data = load_coco(data_dir)
+    passes = P.PERSON_PASSES if passes is None else int(passes)
+    rule = P.PERSON_RULE if rule is None else rule
+    pipe = P.PosePipeline(detector, model, passes=passes, rule=rule)
+    pose = pipe.pose
+    k = data.schema.num_keypoints
+    whole = np.full((len(data), k, 2), -1e6)  # a missed person: far from every truth
+    whole_sc = np.zeros((len(data), k))
+    crops = np.zeros((len(data), k, 2))
+    crops_sc = np.zeros((len(data), k))
+    found_box, detections = 0, 0
+    hit = np.zeros(len(data), bool)
+    for img, rows, people in matched_people(pipe, data):
+        detections += len(people)
+        for i, al, person in rows:
             s = data.samples[i]
             found_box += any(box_iou(p["detection"].box, s.bbox) >= 0.5 for p in people)
-            if j is not None:
-                whole[i], whole_sc[i] = people[j]["keypoints"], people[j]["scores"]
-                found += 1
+            if person is not None:
+                whole[i], whole_sc[i] = person["keypoints"], person["scores"]
+                hit[i] = True
             res = pose.predict_frame(img, box=s.bbox, alignment=al if pipe.aligned else None)
             crops[i], crops_sc[i] = res["keypoints"], res["scores"]
-    idx = np.arange(len(data))
+    idx, f = np.arange(len(data)), np.nonzero(hit)[0]
     m_whole, m_crops = score(data, idx, whole, whole_sc), score(data, idx, crops, crops_sc)
+    labelled = np.array([(s.visibility > 0).sum() for s in data.samples])
     return {
         "crop_rule": "aligned" if pipe.aligned else "box",
         "passes": passes,
@@ -123,9 +140,25 @@ def score_whole_images(
             }
         ),
         "people": len(data),
-        "found": found,
+        "found": int(hit.sum()),
         "found_box_iou50": found_box,
         "detections": detections,
         "whole_image": {x: round(float(m_whole[x]), 4) for x in KEEP},
         "labelled_crops": {x: round(float(m_crops[x]), 4) for x in KEEP},
+        # the gap in two parts: the people found, scored both ways, and the labelled keypoints
+        # of the people missed (each a miss on the whole image)
+        "found_people": {
+            "whole_image_pck": _pck(data, f, whole, whole_sc),
+            "labelled_crops_pck": _pck(data, f, crops, crops_sc),
+        },
+        "missed_keypoint_share": round(float(labelled[~hit].sum() / max(labelled.sum(), 1)), 4),
     }
+
+
+def _pck(data, idx, keypoints, scores):
+    """PCK@0.2 of the samples ``idx``, rounded; ``None`` for none."""
+    from ..metrics import score
+
+    return (
+        round(float(score(data, idx, keypoints[idx], scores[idx])["pck"]), 4) if len(idx) else None
+    )
