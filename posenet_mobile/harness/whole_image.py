@@ -92,7 +92,7 @@ def score_whole_images(
     detector, model, data_dir, passes: int | None = None, rule: str | None = None
 ) -> dict:
     """``{"crop_rule", "people", "found", "found_box_iou50", "detections", "whole_image",
-    "labelled_crops", "passes", "rule"}`` of ``detector`` then ``model`` (paths or runners) on the
+    "labelled_crops", "found_people", "missed_keypoint_share", "passes", "rule"}`` of ``detector`` then ``model`` (paths or runners) on the
     COCO folder ``data_dir``; ``passes``: the pose passes per detection (default
     :data:`~posenet_mobile.runtime.pipeline.PERSON_PASSES`); ``rule``: who is a person (default
     :data:`~posenet_mobile.runtime.pipeline.PERSON_RULE`); ``detections`` counts the people the
@@ -125,7 +125,7 @@ def score_whole_images(
             crops[i], crops_sc[i] = res["keypoints"], res["scores"]
     idx, f = np.arange(len(data)), np.nonzero(hit)[0]
     m_whole, m_crops = score(data, idx, whole, whole_sc), score(data, idx, crops, crops_sc)
-    labelled = np.array([(s.visibility > 0).sum() for s in data.samples])
+    n_labelled = np.array([(s.visibility > 0).sum() for s in data.samples])
     return {
         "crop_rule": "aligned" if pipe.aligned else "box",
         "passes": passes,
@@ -151,7 +151,7 @@ def score_whole_images(
             "whole_image_pck": _pck(data, f, whole, whole_sc),
             "labelled_crops_pck": _pck(data, f, crops, crops_sc),
         },
-        "missed_keypoint_share": round(float(labelled[~hit].sum() / max(labelled.sum(), 1)), 4),
+        "missed_keypoint_share": round(float(n_labelled[~hit].sum() / max(n_labelled.sum(), 1)), 4),
     }
 
 
