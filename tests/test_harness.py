@@ -584,3 +584,44 @@ def test_whole_image_scores_split_the_gap_into_found_and_missed_people(models, t
     assert got["found_people"]["whole_image_pck"] == pytest.approx(9 / 17, abs=1e-4)
     assert got["whole_image"]["pck"] == pytest.approx(9 / 29, abs=1e-4)
     assert got["labelled_crops"]["pck"] == pytest.approx(1.0)
+
+
+def test_whole_image_matching_uses_the_datasets_alignment_label(tmp_path):
+    """A person whose hips and shoulders are not labelled has no alignment from the keypoints; a
+    detection on their labelled hip centre (the synthetic ``alignment`` field, what the detector
+    is taught by) finds them even when its box does not; a malformed label is a clear error."""
+    import json
+
+    from posenet_mobile import geometry as G
+    from posenet_mobile.data.coco import load_coco
+    from posenet_mobile.detect.codec import Detection
+    from posenet_mobile.errors import DataError
+    from posenet_mobile.harness.whole_image import matched_people
+
+    from helpers import write_coco
+
+    kps = np.concatenate(
+        [np.stack([np.linspace(80, 120, 17), np.linspace(30, 90, 17)], 1), np.full((17, 1), 2.0)], 1
+    )
+    kps[[5, 6, 11, 12], 2] = 0  # no labelled shoulder or hip
+    path, coco = write_coco(tmp_path, [(kps, [80.0, 30.0, 40.0, 60.0])], image_size=(200, 200))
+    hip = G.Alignment(100.0, 140.0, 70.0, 0.0)  # the body reaches below the frame
+    far_box = (60.0, 100.0, 80.0, 100.0)  # IoU with the labelled box < 0.5
+
+    def pipe(img):
+        return [{"detection": Detection(0.9, hip, far_box)}]
+
+    def found():
+        rows = [r for _, rs, _ in matched_people(pipe, load_coco(tmp_path)) for r in rs]
+        assert [r[1] for r in rows] == [None]  # no alignment from the keypoints
+        return [r[2] is not None for r in rows]
+
+    assert found() == [False]  # the box test alone
+    coco["annotations"][0]["alignment"] = hip.as_array().tolist()
+    json.dump(coco, open(path, "w"))
+    assert load_coco(tmp_path).samples[0].alignment == (100.0, 140.0, 70.0, 0.0)
+    assert found() == [True]
+    coco["annotations"][0]["alignment"] = [100.0, 140.0, 0.0, 0.0]
+    json.dump(coco, open(path, "w"))
+    with pytest.raises(DataError, match=r"annotations\[0\].*alignment: expected"):
+        load_coco(tmp_path)

@@ -35,6 +35,9 @@ class PersonSample:
     image_size: tuple  # (height, width)
     area: float
     source: str | None = None  # the annotation's ``source`` field, where a merged dataset has one
+    #: The annotation's ``alignment`` ``(hip x, hip y, radius, angle)``, where the dataset labels
+    #: one (the synthetic generator does, from all the body's keypoints, seen or not).
+    alignment: tuple | None = None
 
 
 @dataclass
@@ -115,6 +118,25 @@ def _keypoint_block(ann, k, where):
     raise DataError(
         f"{where}.keypoints: expected {3 * k} numbers ([x, y, v] x {k} keypoints), got {n}"
     )
+
+
+def labelled_alignment(ann: dict, where: str) -> tuple | None:
+    """An annotation's ``alignment`` field ``[hip x, hip y, radius, angle]`` as a tuple, or
+    ``None`` where it has none; anything else is a :class:`DataError` naming ``where``."""
+    al = ann.get("alignment")
+    if al is None:
+        return None
+    if not (
+        isinstance(al, list)
+        and len(al) == 4
+        and all(isinstance(v, (int, float)) and math.isfinite(v) for v in al)
+        and al[2] > 0
+    ):
+        raise DataError(
+            f"{where}.alignment: expected [hip x, hip y, radius > 0, angle] finite numbers, "
+            f"got {al!r}"
+        )
+    return tuple(float(v) for v in al)
 
 
 def load_coco(
@@ -274,6 +296,7 @@ def load_coco(
                 image_size=(int(ih), int(iw)),
                 area=float(ann.get("area", w * h)),
                 source=str(ann["source"]) if isinstance(ann.get("source"), (str, int)) else None,
+                alignment=labelled_alignment(ann, where),
             )
         )
     images = {key: {k2: v for k2, v in im.items() if k2 != "_index"} for key, im in images.items()}

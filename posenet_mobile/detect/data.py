@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import geometry as G
 from ..data.augment import AugmentConfig, photometric
-from ..data.coco import read_image, resolve
+from ..data.coco import labelled_alignment, read_image, resolve
 from ..errors import ConfigError, DataError
 from ..io import read_json
 from ..schema import COCO17, torso_indices
@@ -92,9 +92,9 @@ def load_frames(folder) -> list[Frame]:
             box = tuple(float(v) for v in a["bbox"])
         except (KeyError, TypeError, ValueError):
             raise DataError(f"{ann_file}: annotations[{i}].bbox: expected [x, y, w, h]") from None
-        al = a.get("alignment")
+        al = labelled_alignment(a, f"{ann_file}: annotations[{i}]")
         if al is not None:
-            al = G.Alignment(*(float(v) for v in al))
+            al = G.Alignment(*al)
         elif a.get("keypoints"):
             kp = np.asarray(a["keypoints"], np.float64).reshape(-1, 3)
             if len(kp) == len(COCO17.names):

@@ -9,8 +9,11 @@ pixels or more and a labelled keypoint):
 * ``whole_image``: :class:`posenet_mobile.runtime.pipeline.PosePipeline` on the whole image.
   Each labelled person, largest first, is found by an unused detection whose box overlaps theirs
   with IoU >= 0.5, or whose hip centre lies within :data:`CENTRE_RADII` body radii of the
-  labelled one (the alignment of their labelled keypoints); among several, the nearest centre
-  (or, with no labelled alignment, the largest IoU). The detection decides, not the pose, so the
+  labelled one; among several, the nearest centre (or, with no labelled hip centre, the largest
+  IoU). The labelled hip centre and radius are the dataset's ``alignment`` label where it has one
+  (the synthetic generator's, from the whole body, seen or not: what the detector is taught and
+  scored by), else the alignment of the labelled keypoints (which needs a labelled shoulder and
+  hip). The detection decides, not the pose, so the
   whole-image figure is the crop-from-labels figure less what detection costs. A person no
   detection finds counts as missed: every labelled keypoint of theirs is a miss.
 
@@ -55,9 +58,9 @@ def match_detections(people, detections) -> list:
 def matched_people(pipe, data):
     """For each readable image of the COCO dataset ``data``, ``(image, rows, people)``:
     ``people``, what ``pipe`` (:class:`~posenet_mobile.runtime.pipeline.PosePipeline`) kept on the
-    whole image; ``rows``, per labelled person, largest first, ``(sample index, their labelled
-    alignment or None, the person of ``people`` that found them or None)`` (module
-    docstring)."""
+    whole image; ``rows``, per labelled person, largest first, ``(sample index, the alignment of
+    their labelled keypoints (an aligned model's crop from the labels) or None, the person of
+    ``people`` that found them or None)`` (module docstring)."""
     from .. import geometry as G
     from ..data.coco import read_image
     from ..schema import torso_indices
@@ -78,8 +81,14 @@ def matched_people(pipe, data):
             )
             for i in order
         ]
+        # the hip centre a detector is taught and scored by: the dataset's own alignment label
+        # where it has one (the whole body's, seen or not), else the labelled keypoints'
+        by = [
+            al if data.samples[i].alignment is None else G.Alignment(*data.samples[i].alignment)
+            for i, al in zip(order, labelled)
+        ]
         matches = match_detections(
-            [(data.samples[i].bbox, al) for i, al in zip(order, labelled)],
+            [(data.samples[i].bbox, al) for i, al in zip(order, by)],
             [p["detection"] for p in people],
         )
         rows = [
