@@ -94,6 +94,7 @@ def summarize(demo: Path) -> dict:
             "pck": round(r["pck"], 4),
             "AP": round(r["AP"], 4),
             "count": r["count"],
+            "crop_rule": r.get("crop_rule", "box"),
             "by_source_pck": {k: round(v["pck"], 4) for k, v in r.get("by_source", {}).items()},
         }
     if "detector" in rec:

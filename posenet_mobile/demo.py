@@ -248,6 +248,7 @@ def _run_demo(out, config, overrides, estimate_s, real, det=None) -> dict:
                 "pck": r["metrics"]["pck"],
                 "AP": r["metrics"]["AP"],
                 "count": r["metrics"]["count"],
+                "crop_rule": r["crop_rule"],
                 "by_source": r.get("by_source", {}),
             }
 

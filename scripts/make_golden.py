@@ -2,7 +2,6 @@
 simcc with facing / in-graph-decoded models, write golden vectors for posecore's JUnit tests.
 Usage: python scripts/make_golden.py OUT_DIR."""
 
-import hashlib
 import sys
 from pathlib import Path
 
@@ -27,6 +26,9 @@ def main(out: Path) -> None:
         "train.eval_batch_size=16",
         "train.epochs=1",
         "compress.representative_samples=16",
+        # the model goldens replay box crops and letterboxes (golden_for_model's cases); aligned
+        # crops have golden vectors of their own (the ROI and detection cases)
+        "data.crop_rule=box",
     ]
     if not (work / "val" / "annotations.json").exists():
         synthesize(
@@ -47,10 +49,12 @@ def main(out: Path) -> None:
         ("simcc", ["model.head=simcc"], [("int8", False), ("float32", False)]),
         ("simcc_sides", ["model.head=simcc", "model.facing_head=true"], [("int8", False)]),
     ):
-        # named by its settings: a changed tiny config trains anew instead of being refused
-        run = work / f"{name}-{hashlib.sha256(repr(tiny + sets).encode()).hexdigest()[:8]}"
+        # named by the whole config's fingerprint, the preset's settings included: a changed
+        # config trains anew instead of being refused
+        cfg = load_config("quickstart", tiny + sets)
+        run = work / f"{name}-{cfg.fingerprint()}"
         train(
-            load_config("quickstart", tiny + sets),
+            cfg,
             run,
             work / "train",
             work / "val",

@@ -27,6 +27,8 @@ def _where(doc: dict) -> str:
 
 
 def _demo(d: dict) -> list:
+    from posenet_mobile.harness.demo_report import labelled_crops
+
     if d is None:
         return ["- **`make demo`**: not recorded yet (`python benchmarks/demo.py demo_output`)."]
     wall = d.get("wall_seconds")
@@ -61,7 +63,7 @@ def _demo(d: dict) -> list:
         r = d["real"]
         src = ", ".join(f"{s} {v:.2f}" for s, v in r["by_source_pck"].items())
         out.append(
-            f"  - Real photographs ({r['data']}, {r['count']} people, GT-box crops, the int8 file): "
+            f"  - Real photographs ({r['data']}, {r['count']} people, {labelled_crops(r.get('crop_rule'))}, the int8 file): "
             f"PCK@0.2 {r['pck']:.3f}, OKS AP {r['AP']:.3f}; by source {src}."
         )
     if "detector" in d:

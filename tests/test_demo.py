@@ -86,6 +86,8 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     real_stage = json.loads((out / "stages" / "real.json").read_text())
     assert real_stage["count"] == 4 and set(real_stage["by_source"]) == {"coco", "mpii"}
     assert "**Real photographs** (4 people" in report and "by source: coco" in report
+    # the quickstart preset takes aligned crops, and the report says how the crops were made
+    assert real_stage["crop_rule"] == "aligned" and "crops aligned from the labelled" in report
     assert res["real_pck"] == real_stage["pck"]
     # a re-run reuses every finished stage; with --detector it adds the detector's two stages
     again = run_demo(
@@ -104,7 +106,7 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     assert whole["real photographs"]["people"] == 4 and whole["synthetic scenes"]["people"] >= 1
     report = (out / "report.md").read_text()
     assert "## Whole frames: the person detector, then pose" in report
-    assert "| real photographs | box |" in report and "--detector" in report
+    assert "| real photographs | aligned |" in report and "--detector" in report
     with pytest.raises(Exception, match="unknown settings"):
         run_demo(out, overrides=TINY, detector={"epoch": 1})
     with pytest.raises(Exception, match="holds a detector made with"):  # not reused silently

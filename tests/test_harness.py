@@ -566,8 +566,15 @@ def test_whole_image_scores_split_the_gap_into_found_and_missed_people(models, t
                 return []
             return [Detection(0.9, al0, (box0[0] + 2, box0[1] + 2, box0[2], box0[3]))]
 
-    class Pose:  # right on the labelled box; from any other crop, keypoints 0-7 far off
-        meta = TFLiteRunner(models["int8"]).meta
+    import dataclasses
+
+    fixture_meta = TFLiteRunner(models["int8"]).meta
+    inp = fixture_meta.input
+    crop = dataclasses.replace(inp.crop, extra={**inp.crop.extra, "method": "box"})
+    box_meta = dataclasses.replace(fixture_meta, input=dataclasses.replace(inp, crop=crop))
+
+    class Pose:  # a box model, right on the labelled box; from any other crop, 0-7 far off
+        meta = box_meta
 
         def predict_frame(self, frame, box=None, alignment=None):
             kps, lbox = truth[int(frame[0, 0, 0] > 100)]

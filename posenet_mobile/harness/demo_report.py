@@ -12,6 +12,14 @@ from ..io import write_bytes_atomic
 from ..detect.codec import CENTRE_RADII
 
 
+def labelled_crops(crop_rule) -> str:
+    """How the crops from the labels are made for a model of ``crop_rule`` (``None``: a result
+    recorded before the rule was, when every such model used boxes)."""
+    if crop_rule == "aligned":
+        return "crops aligned from the labelled keypoints (hip centre, body circle, incline)"
+    return "GT-box crops"
+
+
 def _pct(v):
     return "n/a" if v is None else f"{100 * v:.1f}"
 
@@ -100,7 +108,7 @@ def write_demo_report(
         src = ", ".join(f"{k} {_pct(v['pck'])}" for k, v in real.get("by_source", {}).items())
         md += [
             "",
-            f"**Real photographs** ({real['count']} people, GT-box crops, `{real['data']}`): int8 PCK@0.2 "
+            f"**Real photographs** ({real['count']} people, {labelled_crops(real.get('crop_rule'))}, `{real['data']}`): int8 PCK@0.2 "
             f"{_pct(real['pck'])}%, OKS AP {_pct(real['AP'])}%"
             + (f" (by source: {src})" if src else "")
             + ". The rows above are synthetic people held out from training; these are real ones, never trained on. "

@@ -184,6 +184,7 @@ def validate(
         "data": str(data),
         "format": runner.meta.format,
         "head": runner.meta.head,
+        "crop_rule": runner.meta.input.crop.method,
         "size_bytes": runner.size_bytes,
         "metrics": {k: m.get(k) for k in _KEEP},
         "failures": [],
