@@ -33,11 +33,10 @@ def main():
     ap.add_argument("--results", default=str(RESULTS))
     a = ap.parse_args()
 
-    from posenet_mobile import geometry as G
     from posenet_mobile.data.coco import load_coco, read_image
     from posenet_mobile.detect.codec import THRESHOLD
     from posenet_mobile.harness.provenance import provenance
-    from posenet_mobile.harness.whole_image import match_detections
+    from posenet_mobile.harness.whole_image import match_detections, matching_alignment
     from posenet_mobile.io import write_json_atomic
     from posenet_mobile.runtime import pipeline as P
     from posenet_mobile.schema import torso_indices
@@ -54,15 +53,7 @@ def main():
         if img is None:
             continue
         order = sorted(idx, key=lambda i: -data.samples[i].area)
-        people = [
-            (
-                data.samples[i].bbox,
-                G.alignment_from_keypoints(
-                    data.samples[i].keypoints, data.samples[i].visibility > 0, torso
-                ),
-            )
-            for i in order
-        ]
+        people = [(data.samples[i].bbox, matching_alignment(data.samples[i], torso)) for i in order]
         frames.append((people, pipe.candidates(img)))
     people = sum(len(p) for p, _ in frames)
 

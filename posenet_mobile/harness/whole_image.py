@@ -55,6 +55,17 @@ def match_detections(people, detections) -> list:
     return out
 
 
+def matching_alignment(sample, torso):
+    """The labelled hip centre and body radius a detection is matched by (module docstring):
+    ``sample``'s ``alignment`` label where its dataset has one, else the alignment of its
+    labelled keypoints (``torso``: the shoulder and hip indices), or ``None``."""
+    from .. import geometry as G
+
+    if sample.alignment is not None:
+        return G.Alignment(*sample.alignment)
+    return G.alignment_from_keypoints(sample.keypoints, sample.visibility > 0, torso)
+
+
 def matched_people(pipe, data):
     """For each readable image of the COCO dataset ``data``, ``(image, rows, people)``:
     ``people``, what ``pipe`` (:class:`~posenet_mobile.runtime.pipeline.PosePipeline`) kept on the
@@ -81,14 +92,8 @@ def matched_people(pipe, data):
             )
             for i in order
         ]
-        # the hip centre a detector is taught and scored by: the dataset's own alignment label
-        # where it has one (the whole body's, seen or not), else the labelled keypoints'
-        by = [
-            al if data.samples[i].alignment is None else G.Alignment(*data.samples[i].alignment)
-            for i, al in zip(order, labelled)
-        ]
         matches = match_detections(
-            [(data.samples[i].bbox, al) for i, al in zip(order, by)],
+            [(data.samples[i].bbox, matching_alignment(data.samples[i], torso)) for i in order],
             [p["detection"] for p in people],
         )
         rows = [
