@@ -54,6 +54,7 @@ def summarize(demo: Path) -> dict:
             if k in rec
         },
         "epochs": tr.get("epochs_completed"),
+        "crop_rule": va.get("crop_rule", "box"),
         "float": _metrics(tr["best"]),
         "pruned": {
             **_metrics(comp["pruned"]["val"]),

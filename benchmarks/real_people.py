@@ -1,7 +1,9 @@
 """How well a model trained on synthetic people sees real ones. Prints JSON and writes it.
 
-Scores an exported model with the harness (``validate``: the replayed phone pipeline, GT-box
-crops, XNNPACK kernels) on the real-people dev set, overall and per ``source`` (COCO, MPII,
+Scores an exported model with the harness (``validate``: the replayed phone pipeline on crops
+from the labels by the model's own rule, ``crop_rule`` in the result: the GT box, or for a model
+with aligned crops the alignment of the labelled keypoints, a stronger hint than a box; XNNPACK
+kernels) on the real-people dev set, overall and per ``source`` (COCO, MPII,
 Human3.6M, JHMDB, MHP), beside the same file on its synthetic validation set.
 
 The real photographs are a thermometer: never train on them, tune on them or pick checkpoints
@@ -67,6 +69,7 @@ def main():
         "model": str(model),
         "format": meta.format,
         "head": meta.head,
+        "crop_rule": meta.input.crop.method,
         "training": {
             "config": meta.get("training", {}).get("config"),
             "fingerprint": meta.get("training", {}).get("fingerprint"),

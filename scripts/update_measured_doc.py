@@ -77,7 +77,7 @@ def _demo(d: dict) -> list:
         out.append(
             f"  - Whole frames, {name}: the detector found {w['found']} of {w['people']} people; "
             f"PCK@0.2 {w['whole_image']['pck']:.3f} through it against {w['labelled_crops']['pck']:.3f} "
-            "from crops of the labelled boxes."
+            f"on {labelled_crops(d.get('crop_rule'))}."
         )
     return out
 

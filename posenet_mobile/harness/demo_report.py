@@ -16,7 +16,7 @@ def labelled_crops(crop_rule) -> str:
     """How the crops from the labels are made for a model of ``crop_rule`` (``None``: a result
     recorded before the rule was, when every such model used boxes)."""
     if crop_rule == "aligned":
-        return "crops aligned from the labelled keypoints (hip centre, body circle, incline)"
+        return "crops aligned from the labelled keypoints"
     return "GT-box crops"
 
 
