@@ -129,7 +129,9 @@ def labelled_alignment(ann: dict, where: str) -> tuple | None:
     if not (
         isinstance(al, list)
         and len(al) == 4
-        and all(isinstance(v, (int, float)) and math.isfinite(v) for v in al)
+        and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in al
+        )
         and al[2] > 0
     ):
         raise DataError(

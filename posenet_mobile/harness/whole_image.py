@@ -13,9 +13,9 @@ pixels or more and a labelled keypoint):
   IoU). The labelled hip centre and radius are the dataset's ``alignment`` label where it has one
   (the synthetic generator's, from the whole body, seen or not: what the detector is taught and
   scored by), else the alignment of the labelled keypoints (which needs a labelled shoulder and
-  hip). The detection decides, not the pose, so the
-  whole-image figure is the crop-from-labels figure less what detection costs. A person no
-  detection finds counts as missed: every labelled keypoint of theirs is a miss.
+  hip): :func:`matching_alignment`. The detection decides, not the pose, so the whole-image
+  figure is the crop-from-labels figure less what detection costs. A person no detection finds
+  counts as missed: every labelled keypoint of theirs is a miss.
 
   Boxes or centres: an aligned pose model's crop comes from the detection's alignment (centre,
   radius, incline), and its box is a by-product. ``found_box_iou50`` counts the people found by
