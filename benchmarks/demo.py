@@ -98,6 +98,8 @@ def summarize(demo: Path) -> dict:
             "crop_rule": r.get("crop_rule", "box"),
             "by_source_pck": {k: round(v["pck"], 4) for k, v in r.get("by_source", {}).items()},
         }
+        if r.get("box_crops"):
+            doc["real"]["box_crops"] = {k: round(v, 4) for k, v in r["box_crops"].items()}
     if "detector" in rec:
         d = rec["detector"]
         doc["detector"] = {

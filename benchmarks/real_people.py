@@ -4,7 +4,9 @@ Scores an exported model with the harness (``validate``: the replayed phone pipe
 from the labels by the model's own rule, ``crop_rule`` in the result: the GT box, or for a model
 with aligned crops the alignment of the labelled keypoints, a stronger hint than a box; XNNPACK
 kernels) on the real-people dev set, overall and per ``source`` (COCO, MPII,
-Human3.6M, JHMDB, MHP), beside the same file on its synthetic validation set.
+Human3.6M, JHMDB, MHP), beside the same file on its synthetic validation set. A model with
+aligned crops is scored on GT-box crops as well (``real_box_crops``, ``synthetic_val_box_crops``):
+the footing of a box model's figure and of BlazePose Full's in ``benchmarks/realism.py``.
 
 The real photographs are a thermometer: never train on them, tune on them or pick checkpoints
 with them. At about 300 labelled keypoints, a difference under ~4 PCK points is noise.
@@ -65,6 +67,12 @@ def main():
     meta = TFLiteRunner(model).meta
     quiet = lambda *_: None  # noqa: E731
     real = validate(model, a.data, progress=quiet)
+    aligned = meta.input.crop.method != "box"
+
+    def figures(res, data):
+        m = res["metrics"]
+        return {"data": data, "pck": m["pck"], "AP": m["AP"], "count": m["count"]}
+
     row = {
         "model": str(model),
         "format": meta.format,
@@ -82,15 +90,16 @@ def main():
             "by_source": real.get("by_source", {}),
         },
     }
+    if aligned:
+        box = validate(model, a.data, progress=quiet, crop_rule="box")
+        row["real_box_crops"] = {**figures(box, a.data), "by_source": box.get("by_source", {})}
     syn = a.synthetic_data or (meta.get("training", {}).get("data") or {}).get("val")
     if syn and Path(syn).exists():
         s = validate(model, syn, limit=a.synthetic_limit, progress=quiet)
-        row["synthetic_val"] = {
-            "data": syn,
-            "pck": s["metrics"]["pck"],
-            "AP": s["metrics"]["AP"],
-            "count": s["metrics"]["count"],
-        }
+        row["synthetic_val"] = figures(s, syn)
+        if aligned:
+            sb = validate(model, syn, limit=a.synthetic_limit, progress=quiet, crop_rule="box")
+            row["synthetic_val_box_crops"] = figures(sb, syn)
     doc = {
         "benchmark": "real_people",
         "label": a.label or str(model),

@@ -91,14 +91,18 @@ class Run:
             augment=self.cfg.augment,
             padding=self.cfg.data.padding,
             crop_rule=self.cfg.data.crop_rule,
+            box_share=self.cfg.data.box_crop_share,
             seed=self.cfg.train.seed,
             pixels=pixels,
             simcc=self.simcc,
         )
 
-    def evaluate_float(self, dataset=None, limit: int | None = None, model=None) -> dict:
+    def evaluate_float(
+        self, dataset=None, limit: int | None = None, model=None, crop_rule: str | None = None
+    ) -> dict:
         """Metrics of the trained float Keras model (the reference every later stage is held to)
-        on ``dataset`` (default: the run's validation set), its first ``limit`` people."""
+        on ``dataset`` (default: the run's validation set), its first ``limit`` people, on crops
+        by ``crop_rule`` (default: the run's ``data.crop_rule``)."""
         from .data.pipeline import KeypointPipeline
         from .models.build import output_names
         from .train.evaluate import evaluate
@@ -113,7 +117,7 @@ class Run:
             output_names(model),
             training=False,
             padding=self.cfg.data.padding,
-            crop_rule=self.cfg.data.crop_rule,
+            crop_rule=crop_rule or self.cfg.data.crop_rule,
             simcc=self.simcc,
         )
         return evaluate(model, pipe, self.cfg.train.eval_batch_size)

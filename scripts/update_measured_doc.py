@@ -65,6 +65,12 @@ def _demo(d: dict) -> list:
         out.append(
             f"  - Real photographs ({r['data']}, {r['count']} people, {labelled_crops(r.get('crop_rule'))}, the int8 file): "
             f"PCK@0.2 {r['pck']:.3f}, OKS AP {r['AP']:.3f}; by source {src}."
+            + (
+                f" Given only the GT box (GT-box crops, the footing of a box model and of BlazePose "
+                f"Full's figure): PCK@0.2 {r['box_crops']['pck']:.3f}, OKS AP {r['box_crops']['AP']:.3f}."
+                if r.get("box_crops")
+                else ""
+            )
         )
     if "detector" in d:
         det, i8 = d["detector"], d["detector"]["int8"]

@@ -88,6 +88,8 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     assert "**Real photographs** (4 people" in report and "by source: coco" in report
     # the quickstart preset takes aligned crops, and the report says how the crops were made
     assert real_stage["crop_rule"] == "aligned" and "crops aligned from the labelled" in report
+    # ... and beside it, the same file given only the GT box
+    assert 0.0 <= real_stage["box_crops"]["pck"] <= 1.0 and "on GT-box crops (given only" in report
     assert res["real_pck"] == real_stage["pck"]
     # a re-run reuses every finished stage; with --detector it adds the detector's two stages
     again = run_demo(

@@ -92,6 +92,41 @@ def test_validate_reports_gates_and_writes_coco_results(models, tmp_path):
     assert not bad["passed"] and "below the reference" in bad["failures"][0]
 
 
+def test_validate_scores_a_model_on_crops_by_another_rule(models, tmp_path):
+    """``crop_rule="box"`` scores the (aligned) preset model on GT-box crops: each prediction is
+    the runner's on the person's box, not on the labelled alignment."""
+    from posenet_mobile.data.coco import load_coco, read_image
+    from posenet_mobile.errors import ConfigError
+
+    runner = TFLiteRunner(models["int8"])
+    assert runner.meta.input.crop.method == "aligned"
+    got = {}
+    for rule in ("box", None):
+        res = validate(
+            models["int8"],
+            models["val"],
+            predictions=tmp_path / f"{rule}.json",
+            kernel_max_pck_diff=100,
+            limit=4,
+            progress=quiet,
+            crop_rule=rule,
+        )
+        assert res["crop_rule"] == (rule or "aligned") and res["metrics"]["count"] == 4
+        rows = json.loads((tmp_path / f"{rule}.json").read_text())
+        got[rule] = np.array([r["keypoints"] for r in rows]).reshape(4, -1, 3)[..., :2]
+    data = load_coco(models["val"])
+    on_box = np.stack(
+        [
+            runner.predict_frame(read_image(s.image_path), box=s.bbox)["keypoints"]
+            for s in data.samples[:4]
+        ]
+    )
+    np.testing.assert_allclose(got["box"], on_box, atol=0.01)
+    assert np.abs(got[None] - on_box).max() > 1.0
+    with pytest.raises(ConfigError, match="--crop-rule: expected one of box, aligned"):
+        validate(models["int8"], models["val"], progress=quiet, crop_rule="circle")
+
+
 def test_validate_cli_exit_codes(models, capsys):
     args = [
         "validate",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from ..geometry import CROP_RULES
 from ._common import err, add_unsafe_load
 
 
@@ -23,6 +24,7 @@ def cmd_validate(args) -> int:
         kernel_max_pck_diff=args.kernel_max_pck_diff,
         unsafe_load=args.unsafe_load,
         progress=err,
+        crop_rule=args.crop_rule,
     )
     ref = res.get("reference") or {}
     print(
@@ -31,6 +33,7 @@ def cmd_validate(args) -> int:
                 "passed": res["passed"],
                 "pck": res["metrics"]["pck"],
                 "AP": res["metrics"]["AP"],
+                "crop_rule": res["crop_rule"],
                 "reference_pck": (ref.get("metrics") or {}).get("pck"),
                 "pck_drop_points": ref.get("pck_drop_points"),
                 "kernels_keypoint_px": res["kernels"]["keypoint_px"],
@@ -98,6 +101,13 @@ def add_parsers(sub) -> None:
     s.add_argument("--html", default=None, help="report.html (PNGs beside it)")
     s.add_argument("--threads", type=int, default=1)
     s.add_argument("--limit", type=int, default=None, help="first N people only")
+    s.add_argument(
+        "--crop-rule",
+        choices=CROP_RULES,
+        default=None,
+        help="how crops are made from the labels (default: the model's own; 'box' scores a "
+        "model with aligned crops given only person boxes)",
+    )
     add_unsafe_load(s)
     s.set_defaults(func=cmd_validate)
 

@@ -111,6 +111,12 @@ def write_demo_report(
             f"**Real photographs** ({real['count']} people, {labelled_crops(real.get('crop_rule'))}, `{real['data']}`): int8 PCK@0.2 "
             f"{_pct(real['pck'])}%, OKS AP {_pct(real['AP'])}%"
             + (f" (by source: {src})" if src else "")
+            + (
+                f"; on GT-box crops (given only the person's box) {_pct(real['box_crops']['pck'])}%, "
+                f"OKS AP {_pct(real['box_crops']['AP'])}%"
+                if real.get("box_crops")
+                else ""
+            )
             + ". The rows above are synthetic people held out from training; these are real ones, never trained on. "
             "With so few people, differences under ~4 points are noise.",
         ]

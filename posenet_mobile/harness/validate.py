@@ -21,6 +21,7 @@ import numpy as np
 from ..data.coco import load_coco
 from ..data.pipeline import KeypointPipeline
 from ..errors import ConfigError, DataError, ModelError
+from ..geometry import CROP_RULES
 from ..io import check_output_file, write_json_atomic
 from ..runtime.runner import TFLiteRunner
 from ..metrics import score
@@ -40,7 +41,7 @@ _KEEP = (
 )
 
 
-def _pipeline(runner, dataset, pixels=True):
+def _pipeline(runner, dataset, pixels=True, crop_rule=None):
     pad = runner.meta.input.crop.crop_padding
     return KeypointPipeline(
         dataset,
@@ -50,11 +51,13 @@ def _pipeline(runner, dataset, pixels=True):
         padding=pad,
         pixels=pixels,
         simcc=runner.simcc,
-        crop_rule=runner.meta.input.crop.method,
+        crop_rule=crop_rule or runner.meta.input.crop.method,
     )
 
 
-def kernel_agreement(model, dataset, crops: int | None = None, threads: int = 1) -> dict:
+def kernel_agreement(
+    model, dataset, crops: int | None = None, threads: int = 1, crop_rule: str | None = None
+) -> dict:
     """XNNPACK (default) vs ``BUILTIN_REF`` on the first ``crops`` evaluation crops (all if None).
 
     Returns per output ``max_lsb`` (raw units for quantized tensors; float outputs report the max
@@ -64,7 +67,7 @@ def kernel_agreement(model, dataset, crops: int | None = None, threads: int = 1)
     """
     fast = TFLiteRunner(model, threads=threads, kernels="xnnpack")
     ref = TFLiteRunner(model, threads=1, kernels="ref")
-    pipe = _pipeline(fast, dataset)
+    pipe = _pipeline(fast, dataset, crop_rule=crop_rule)
     a = predict_tflite(fast, pipe, crops, keep_raw=True)
     b = predict_tflite(ref, pipe, crops, keep_raw=True)
     out = {}
@@ -96,7 +99,7 @@ def kernel_agreement(model, dataset, crops: int | None = None, threads: int = 1)
     }
 
 
-def _reference_metrics(reference, dataset, threads, limit, unsafe_load=False):
+def _reference_metrics(reference, dataset, threads, limit, unsafe_load=False, crop_rule=None):
     ref = Path(reference)
     if not ref.exists():
         raise ModelError(f"--reference {ref}: no such .tflite file or run folder")
@@ -104,10 +107,10 @@ def _reference_metrics(reference, dataset, threads, limit, unsafe_load=False):
         from ..runs import load_run
 
         return load_run(ref, unsafe_load=unsafe_load).evaluate_float(
-            dataset, limit
+            dataset, limit, crop_rule=crop_rule
         ), f"{ref}/model.keras (Keras float)"
     runner = TFLiteRunner(ref, threads=threads)
-    m, _ = evaluate_tflite(runner, _pipeline(runner, dataset), limit)
+    m, _ = evaluate_tflite(runner, _pipeline(runner, dataset, crop_rule=crop_rule), limit)
     return m, str(ref)
 
 
@@ -154,12 +157,21 @@ def validate(
     kernel_max_pck_diff: float = 1.0,
     unsafe_load: bool = False,
     progress=print,
+    crop_rule: str | None = None,
 ) -> dict:
     """Run the checks above; write the JSON report / COCO predictions / HTML when paths are given.
 
     Output paths are checked for writing first; a dataset with no person to score is an error.
     ``unsafe_load``: a run folder given as ``reference`` may hold Keras files in any format.
+    ``crop_rule``: how the crops are made from the labels, for the model and its reference
+    (:data:`~posenet_mobile.geometry.CROP_RULES`; default: the model's own
+    ``input.crop.method``). ``box`` scores a model with aligned crops given only a person box, as
+    a user with another detector's boxes runs it; the result's ``crop_rule`` says which was used.
     """
+    if crop_rule is not None and crop_rule not in CROP_RULES:
+        raise ConfigError(
+            f"--crop-rule: expected one of {', '.join(CROP_RULES)}, got {crop_rule!r}"
+        )
     for path, flag in ((report, "--report"), (predictions, "--predictions"), (html, "--html")):
         if path:
             check_output_file(path, flag)
@@ -178,13 +190,14 @@ def validate(
     if dataset.schema.names != runner.meta.keypoints.names:
         raise ModelError(f"{data}: keypoint names differ from the model's metadata ({model})")
     progress(f"validate: {model} on {len(dataset)} people")
-    m, pred = evaluate_tflite(runner, _pipeline(runner, dataset), limit)
+    rule = crop_rule or runner.meta.input.crop.method
+    m, pred = evaluate_tflite(runner, _pipeline(runner, dataset, crop_rule=rule), limit)
     result = {
         "model": str(model),
         "data": str(data),
         "format": runner.meta.format,
         "head": runner.meta.head,
-        "crop_rule": runner.meta.input.crop.method,
+        "crop_rule": rule,
         "size_bytes": runner.size_bytes,
         "metrics": {k: m.get(k) for k in _KEEP},
         "failures": [],
@@ -194,7 +207,9 @@ def validate(
         result["by_source"] = groups
     if reference:
         progress(f"validate: reference {reference}")
-        rm, label = _reference_metrics(reference, load_coco(data), threads, limit, unsafe_load)
+        rm, label = _reference_metrics(
+            reference, load_coco(data), threads, limit, unsafe_load, crop_rule=rule
+        )
         drop = 100.0 * (rm["pck"] - m["pck"])
         result["reference"] = {
             "model": label,
@@ -209,7 +224,7 @@ def validate(
                 f"{rm['pck']:.4f} (bound {max_pck_drop})"
             )
     progress("validate: XNNPACK vs reference kernels")
-    agree = kernel_agreement(model, load_coco(data), kernel_crops or limit, threads)
+    agree = kernel_agreement(model, load_coco(data), kernel_crops or limit, threads, rule)
     agree["max_pck_diff_points"] = kernel_max_pck_diff
     result["kernels"] = agree
     if agree["pck_diff_points"] > kernel_max_pck_diff:
