@@ -205,3 +205,40 @@ def test_aligned_crops_show_every_person_upright(tmp_path):
     assert max(tilt["box"]) > 30  # the same people in box crops are not
     with pytest.raises(Exception, match="crop_rule"):
         KeypointPipeline(ds, CODEC, ("heatmaps",), training=False, crop_rule="circle")
+
+
+def test_a_share_of_training_people_is_cropped_by_the_box(synth_dir):
+    """data.box_crop_share: in training with aligned crops, that share of the people is cropped
+    by the box, each always the same way for a seed; evaluation keeps the rule."""
+    from posenet_mobile.errors import ConfigError
+    from posenet_mobile.schema import torso_indices
+    from posenet_mobile.train.config import load_config
+
+    ds = load_coco(synth_dir)
+    torso = torso_indices(ds.schema.names)
+
+    def rules(pipe):
+        out = []
+        for i, s in enumerate(ds.samples):
+            vis = s.visibility > 0
+            box = G.box_to_crop(s.bbox, CODEC.input_size, pipe.padding)
+            al = G.person_crop("aligned", s.bbox, s.keypoints, vis, torso, CODEC.input_size, 1.25)
+            if G.alignment_from_keypoints(s.keypoints, vis, torso) is None or al == box:
+                continue  # no alignment: the box either way
+            out.append("box" if pipe.crop_for(i) == box else "aligned")
+        return out
+
+    def make(training, share, seed=0):
+        return KeypointPipeline(
+            ds, CODEC, ("heatmaps",), training, crop_rule="aligned", box_share=share, seed=seed
+        )
+
+    half = rules(make(True, 0.5))
+    assert len(half) >= 8 and "box" in half and "aligned" in half
+    assert rules(make(True, 0.5)) == half  # fixed per person for the seed
+    assert set(rules(make(True, 1.0))) == {"box"} and set(rules(make(True, 0.0))) == {"aligned"}
+    assert set(rules(make(False, 1.0))) == {"aligned"}  # evaluation keeps the rule
+    with pytest.raises(ConfigError, match="box_share"):
+        make(True, 1.5)
+    with pytest.raises(ConfigError, match="data.box_crop_share: 0.3 needs data.crop_rule"):
+        load_config("quickstart", ["data.crop_rule=box", "data.box_crop_share=0.3"])

@@ -48,6 +48,8 @@ class KeypointPipeline:
     crop_rule: ``box`` (the person box grown by ``padding``) or ``aligned`` (BlazePose: the body
     circle about the hip centre, turned upright, from the labelled keypoints; a person without a
     labelled shoulder or hip falls back to the box). Training jitters either crop with ``augment``.
+    box_share: in training with ``aligned`` crops, the share of people cropped by their box
+    instead, each person always the same way (drawn once from ``seed``).
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class KeypointPipeline:
         pixels: bool = False,
         simcc=None,
         crop_rule: str = "box",
+        box_share: float = 0.0,
     ):
         self.data = dataset
         self.codec = codec
@@ -74,6 +77,11 @@ class KeypointPipeline:
             raise ConfigError(f"crop_rule: expected one of {G.CROP_RULES}, got {crop_rule!r}")
         self.crop_rule = crop_rule
         self.seed = int(seed)
+        if not 0.0 <= box_share <= 1.0:
+            raise ConfigError(f"box_share: expected a share in [0, 1], got {box_share!r}")
+        n = len(dataset.samples)
+        by_box = np.random.default_rng([self.seed, 0xB0C5]).random(n) < box_share
+        self._by_box = by_box if (training and crop_rule == "aligned") else np.zeros(n, bool)
         self.pixels = bool(pixels)
         self.flip_index = dataset.schema.flip_index
         self.torso = torso_indices(dataset.schema.names)
@@ -129,7 +137,7 @@ class KeypointPipeline:
     def crop_for(self, index: int, rng=None) -> G.Crop:
         s = self.data.samples[index]
         crop = G.person_crop(
-            self.crop_rule,
+            "box" if self._by_box[index] else self.crop_rule,
             s.bbox,
             s.keypoints,
             s.visibility > 0,

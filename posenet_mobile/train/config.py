@@ -47,6 +47,9 @@ class DataConfig:
     upright; :func:`posenet_mobile.geometry.person_crop`). The training rotation augmentation
     then turns around upright. The exported metadata says which (``input.crop.method``), and
     ``predict`` follows a video with aligned crops for such a model.
+    box_crop_share: with ``crop_rule: aligned``, the share of training people cropped by their
+    box instead (each person always the same way, drawn once from the seed), so the model also
+    serves a person box from a user or another detector; evaluation keeps ``crop_rule``.
     crop_cache: ``auto``, ``on`` or ``off``: train from crops rendered once and augmented and
     encoded in the TF graph (:mod:`posenet_mobile.data.crop_cache`) instead of the NumPy
     pipeline. ``auto`` uses it for the embedded synthetic data when every augmentation setting
@@ -61,6 +64,7 @@ class DataConfig:
     synthetic_image_size: int = 256
     padding: float = 1.25
     crop_rule: str = "box"
+    box_crop_share: float = 0.0
     min_box_area: float = 32.0 * 32.0
     synth: SynthConfig = SynthConfig()
     crop_cache: str = "auto"
@@ -82,10 +86,16 @@ class DataConfig:
                 "synthetic_seed": between(0, integer=True),
                 "synthetic_image_size": between(64, 4096, integer=True),
                 "padding": between(0.5, 4.0),
+                "box_crop_share": between(0.0, 1.0),
                 "min_box_area": between(0.0),
                 "crop_cache_context": between(1.0, 3.0),
             },
         )
+        if self.box_crop_share > 0 and self.crop_rule != "aligned":
+            raise ConfigError(
+                f"data.box_crop_share: {self.box_crop_share} needs data.crop_rule: aligned "
+                f"(got {self.crop_rule!r}, where every crop is the box already)"
+            )
         if self.crop_cache not in CROP_CACHE_MODES:
             raise ConfigError(
                 f"data.crop_cache: expected one of {list(CROP_CACHE_MODES)}, got {self.crop_cache!r}"

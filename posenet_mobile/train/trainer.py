@@ -144,6 +144,7 @@ def _train_locked(
         augment=cfg.augment,
         padding=cfg.data.padding,
         crop_rule=cfg.data.crop_rule,
+        box_share=cfg.data.box_crop_share,
         seed=tcfg.seed,
         simcc=simcc,
     )
