@@ -2,7 +2,8 @@
 
     python scripts/update_measured_doc.py
 
-Reads benchmarks/results/demo.json (benchmarks/demo.py), train_quickstart.json (or, without
+Reads benchmarks/results/demo.json (benchmarks/demo.py), real_people.json
+(benchmarks/real_people.py), train_quickstart.json (or, without
 it, train_quickstart_cache.json: benchmarks/train_quickstart.py) and peers.json (benchmarks/peers.py); a file not there yet is
 named with the command that writes it. tests/test_docs.py checks the section is current.
 """
@@ -125,9 +126,40 @@ def _peers(d: dict) -> list:
     ]
 
 
+def _real(d: dict) -> list:
+    from posenet_mobile.harness.demo_report import labelled_crops
+
+    if d is None:
+        return [
+            "- **Real photographs**: not recorded yet (`python benchmarks/real_people.py RUN`)."
+        ]
+    r = d["result"]
+    own = labelled_crops(r.get("crop_rule"))
+
+    def fig(key):
+        f = r.get(key)
+        return f"PCK@0.2 {f['pck']:.3f}, OKS AP {f['AP']:.3f} ({f['count']} people)" if f else None
+
+    parts = [f"on {own}: {fig('real')}"]
+    if r.get("real_box_crops"):
+        parts.append(f"on GT-box crops: {fig('real_box_crops')}")
+    syn = [f"on {own}: {fig('synthetic_val')}"] if r.get("synthetic_val") else []
+    if r.get("synthetic_val_box_crops"):
+        syn.append(f"on GT-box crops: {fig('synthetic_val_box_crops')}")
+    return [
+        f"- **Real photographs** (`python benchmarks/real_people.py`, {d['label']}; "
+        f"{d.get('cpu')}, commit {d.get('commit')}), the {r['format']} file: "
+        + "; ".join(parts)
+        + (". Its synthetic validation set: " + "; ".join(syn) if syn else "")
+        + ". GT-box crops are the footing of a box model's figure and of BlazePose Full's."
+    ]
+
+
 def render() -> str:
     train = _load("train_quickstart") or _load("train_quickstart_cache")  # the default pipeline
-    lines = _demo(_load("demo")) + _train(train) + _peers(_load("peers"))
+    lines = (
+        _demo(_load("demo")) + _real(_load("real_people")) + _train(train) + _peers(_load("peers"))
+    )
     return "\n".join(lines) + "\n"
 
 
