@@ -3,7 +3,7 @@ crops from the labels (:func:`posenet_mobile.harness.whole_image.score_whole_ima
 and writes a row of benchmarks/results/pipeline.json.
 
 Usage: .venv/bin/python benchmarks/pipeline.py --detector D.tflite --model P.tflite --data DIR --label L
-       [--passes N] [--rule detector|pose_checked] [--results FILE]
+       [--passes N] [--single-view] [--rule detector|pose_checked] [--results FILE]
 """
 
 import argparse
@@ -28,6 +28,11 @@ def main():
         help="pose passes per detected person (default: the pipeline's PERSON_PASSES)",
     )
     ap.add_argument(
+        "--single-view",
+        action="store_true",
+        help="pose each detection in its own crop only, not in the pipeline's views (VIEW_TURNS)",
+    )
+    ap.add_argument(
         "--rule",
         default=None,
         choices=("detector", "pose_checked"),
@@ -41,11 +46,14 @@ def main():
     from posenet_mobile.harness.whole_image import score_whole_images
     from posenet_mobile.io import write_row
 
-    scored = score_whole_images(a.detector, a.model, a.data, a.passes, a.rule)
+    scored = score_whole_images(
+        a.detector, a.model, a.data, a.passes, a.rule, views=not a.single_view
+    )
     row = {
         "command": f"python benchmarks/pipeline.py --detector {a.detector} --model {a.model} "
         f"--data {a.data} --label {a.label}"
         + (f" --passes {a.passes}" if a.passes is not None else "")
+        + (" --single-view" if a.single_view else "")
         + (f" --rule {a.rule}" if a.rule is not None else "")
         + (f" --results {a.results}" if Path(a.results) != RESULTS else ""),
         "detector": a.detector,

@@ -282,18 +282,19 @@ def render_rows(path) -> str:
         )
     doc = json.loads(path.read_text())
     lines = [
-        "| row | detector | data | pose crops | passes | who is a person | people found (box or "
+        "| row | detector | data | pose crops | views | passes | who is a person | people found (box or "
         "centre) | people some box finds (IoU >= 0.5) | people kept | whole image PCK@0.2 / AP | "
         "crops from the labels PCK@0.2 / AP | whole image - crops, PCK points | the people found: "
         "whole image / crops PCK@0.2 | the people missed: share of labelled keypoints | "
         "commit, machine |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     fmt = lambda v: "-" if v is None else str(v)  # noqa: E731
     for label, r in doc["rows"].items():
         w, c, p = r["whole_image"], r["labelled_crops"], r["provenance"]
         lines.append(
-            f"| {label} | {r['detector']} | {r['data']} | {r['crop_rule']} | {fmt(r.get('passes'))} "
+            f"| {label} | {r['detector']} | {r['data']} | {r['crop_rule']} | {r.get('views', 1)} "
+            f"| {fmt(r.get('passes'))} "
             f"| {rule_text(r.get('rule'))} "
             f"| {r['found']} of {r['people']} | {fmt(r.get('found_box_iou50'))} "
             f"| {r['detections']} "

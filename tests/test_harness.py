@@ -347,7 +347,7 @@ def test_the_pose_model_checks_the_detectors_candidates(models):
             sc = np.full(17, 0.9 if self.n < 3 else 0.5)
             return {"keypoints": kp + [300.0 * (self.n == 2), 0.0], "scores": sc}
 
-    pipe = P.PosePipeline(Detector(), Pose(), rule="pose_checked")
+    pipe = P.PosePipeline(Detector(), Pose(), rule="pose_checked", views=False)
     people = pipe(np.zeros((200, 400, 3), np.uint8))
     assert Detector.asked == [P.CANDIDATE_THRESHOLD]
     # the third pose is where the first is (one person) and scores 0.15 * 0.5 ** weight
@@ -355,10 +355,66 @@ def test_the_pose_model_checks_the_detectors_candidates(models):
     assert [p["score"] for p in people] == pytest.approx(want)
     assert people[1]["alignment"].cx == pytest.approx(400.0)
     # the detector rule (the default): every detection at the detector's own threshold
-    alone = P.PosePipeline(Detector(), Pose())(np.zeros((200, 400, 3), np.uint8))
+    alone = P.PosePipeline(Detector(), Pose(), views=False)(np.zeros((200, 400, 3), np.uint8))
     assert P.PERSON_RULE == "detector" and Detector.asked[-1] is None and len(alone) == 3
     with pytest.raises(ConfigError, match="pipeline rule"):
         P.PosePipeline(Detector(), Pose(), rule="boxes")
+
+
+def test_each_keypoint_comes_from_the_view_surest_of_it(models):
+    """views (the default for an aligned model): each detection is posed in its own crop, the
+    crop from that pose and its crop turned by each VIEW_TURNS angle either way, and each keypoint
+    is kept from the view that scores it highest; views=False poses the detection's crop only."""
+    from posenet_mobile import geometry as G
+    from posenet_mobile.detect.codec import Detection
+    from posenet_mobile.runtime import pipeline as P
+
+    two = P.most_confident(
+        [
+            {"keypoints": np.zeros((3, 2)), "scores": np.array([0.9, 0.1, 0.5]), "crop": "first"},
+            {"keypoints": np.ones((3, 2)), "scores": np.array([0.2, 0.8, 0.5])},
+        ]
+    )
+    assert two["keypoints"][:, 0].tolist() == [0.0, 1.0, 0.0]  # a tie keeps the first
+    assert two["scores"].tolist() == [0.9, 0.8, 0.5] and two["crop"] == "first"
+
+    kp = np.tile([[100.0, 60.0]], (17, 1))
+    kp[[5, 6]] = [[90, 80], [110, 80]]
+    kp[[11, 12]] = [[92, 130], [108, 130]]
+
+    class Detector:
+        threshold = 0.3
+
+        def detect(self, frame, threshold=None, max_people=10):
+            return [Detection(0.9, G.Alignment(100.0, 130.0, 70.0, 0.0), (60.0, 40.0, 80.0, 150.0))]
+
+    class Pose:
+        meta = TFLiteRunner(models["int8"]).meta
+
+        def __init__(self):
+            self.angles = []
+
+        def predict_frame(self, frame, box=None, alignment=None):
+            n = len(self.angles)  # the view: the n-th crop is surest of keypoints k % 4 == n
+            self.angles.append(alignment.angle)
+            sc = np.where(np.arange(17) % 4 == n, 0.9, 0.5)
+            return {"keypoints": kp + [10.0 * n, 0.0], "scores": sc, "crop": n}
+
+    assert Pose.meta.input.crop.method == "aligned"
+    pose = Pose()
+    pipe = P.PosePipeline(Detector(), pose)
+    (person,) = pipe(np.zeros((200, 400, 3), np.uint8))
+    n = 2 + 2 * len(P.VIEW_TURNS)
+    assert pipe.view_count == n == person["views_run"] == len(pose.angles) == 4
+    turned = [s * t for t in P.VIEW_TURNS for s in (-1.0, 1.0)]
+    assert pose.angles[0] == 0.0 and pose.angles[2:] == pytest.approx(turned)
+    view = np.arange(17) % 4
+    np.testing.assert_allclose(person["keypoints"], kp + np.stack([10.0 * view, 0 * view], 1))
+    assert (person["scores"] == 0.9).all() and person["crop"] == 0  # the detection's crop
+    one = Pose()
+    (single,) = P.PosePipeline(Detector(), one, views=False)(np.zeros((200, 400, 3), np.uint8))
+    assert one.angles == [0.0] and single["views_run"] == 1
+    np.testing.assert_allclose(single["keypoints"], kp)
 
 
 def test_one_euro_and_roi_tracker():

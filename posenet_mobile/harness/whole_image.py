@@ -103,14 +103,21 @@ def matched_people(pipe, data):
 
 
 def score_whole_images(
-    detector, model, data_dir, passes: int | None = None, rule: str | None = None
+    detector,
+    model,
+    data_dir,
+    passes: int | None = None,
+    rule: str | None = None,
+    views: bool = True,
 ) -> dict:
     """``{"crop_rule", "people", "found", "found_box_iou50", "detections", "whole_image",
-    "labelled_crops", "found_people", "missed_keypoint_share", "passes", "rule"}`` of ``detector`` then ``model`` (paths or runners) on the
-    COCO folder ``data_dir``; ``passes``: the pose passes per detection (default
+    "labelled_crops", "found_people", "missed_keypoint_share", "passes", "views", "rule"}`` of
+    ``detector`` then ``model`` (paths or runners) on the COCO folder ``data_dir``; ``passes``:
+    the pose passes per detection (default
     :data:`~posenet_mobile.runtime.pipeline.PERSON_PASSES`); ``rule``: who is a person (default
-    :data:`~posenet_mobile.runtime.pipeline.PERSON_RULE`); ``detections`` counts the people the
-    pipeline kept."""
+    :data:`~posenet_mobile.runtime.pipeline.PERSON_RULE`); ``views``: the pipeline's ``views``
+    (the result's ``views`` is the number of crops posed per detection); ``detections`` counts
+    the people the pipeline kept."""
     from ..data.coco import load_coco
     from ..metrics import box_iou, score
     from ..runtime import pipeline as P
@@ -118,7 +125,7 @@ def score_whole_images(
     data = load_coco(data_dir)
     passes = P.PERSON_PASSES if passes is None else int(passes)
     rule = P.PERSON_RULE if rule is None else rule
-    pipe = P.PosePipeline(detector, model, passes=passes, rule=rule)
+    pipe = P.PosePipeline(detector, model, passes=passes, rule=rule, views=views)
     pose = pipe.pose
     k = data.schema.num_keypoints
     whole = np.full((len(data), k, 2), -1e6)  # a missed person: far from every truth
@@ -143,6 +150,7 @@ def score_whole_images(
     return {
         "crop_rule": "aligned" if pipe.aligned else "box",
         "passes": passes,
+        "views": pipe.view_count,
         "rule": (
             {"rule": rule, "detector_threshold": pipe.detector.threshold}
             if rule == "detector"

@@ -68,6 +68,15 @@ def person_box(detection) -> tuple:
 #: --passes``, docs/alignment.md).
 PERSON_PASSES = 1
 
+#: Views of a detected person for a model with aligned crops (:class:`PosePipeline`
+#: ``views``): besides the detection's crop and the crop from that pose (a second pass,
+#: :func:`follow`), the detection's crop turned by each of these angles (degrees) either way.
+#: Each keypoint is taken from the view whose pose is surest of it (:func:`most_confident`): a
+#: detection's alignment errs in centre, radius and incline at once, and a crop a little off cuts
+#: or shrinks some limbs that another view shows. Chosen on held-out synthetic scenes that the
+#: reported figures do not use (``benchmarks/pipeline_views.py``, docs/alignment.md).
+VIEW_TURNS = (15.0,)
+
 #: How :class:`PosePipeline` decides who is a person (module docstring).
 RULES = ("detector", "pose_checked")
 #: The default rule. The pose check found no more people than the detector alone at the same
@@ -94,6 +103,17 @@ def person_score(detection_score: float, keypoint_scores, weight: float = POSE_W
     return float(detection_score) * float(np.mean(keypoint_scores)) ** weight
 
 
+def most_confident(poses) -> dict:
+    """One pose from several of the same person (dicts with ``keypoints`` ``(K, 2)`` and
+    ``scores`` ``(K,)`` in frame pixels): each keypoint and its score from the pose that scores it
+    highest (the first on a tie). The other keys are the first pose's."""
+    kps = np.stack([np.asarray(p["keypoints"], np.float64) for p in poses])
+    scs = np.stack([np.asarray(p["scores"], np.float64) for p in poses])
+    best = np.argmax(scs, axis=0)
+    k = np.arange(kps.shape[1])
+    return {**poses[0], "keypoints": kps[best, k], "scores": scs[best, k]}
+
+
 def select_people(candidates, threshold: float = PERSON_THRESHOLD) -> list[dict]:
     """The people among posed ``candidates`` (dicts with ``score`` and the pose's ``alignment``,
     or ``None`` without a confident shoulder and hip), best first: those scoring at least
@@ -118,7 +138,10 @@ class PosePipeline:
     frame pixels, the person's ``score`` (:func:`person_score`), the pose's ``alignment``, the
     ``detection``, the ``crop`` the pose model saw last and the ``passes`` run (``passes``: at
     most this many, :func:`follow`). ``threshold``: the :func:`person_score` a person needs.
-    ``rule``: who is a person (module docstring)."""
+    ``rule``: who is a person (module docstring). ``views``: for a model with aligned crops, pose
+    each detection in the views of :data:`VIEW_TURNS` and keep each keypoint from the surest
+    (:meth:`pose_for`); ``False``: the detection's crop only. ``views_run`` in each person's dict
+    says how many crops were posed before any later passes."""
 
     def __init__(
         self,
@@ -129,6 +152,7 @@ class PosePipeline:
         passes: int = PERSON_PASSES,
         threshold: float = PERSON_THRESHOLD,
         rule: str = PERSON_RULE,
+        views: bool = True,
     ):
         # a path or a file's bytes is opened; anything else is taken as a runner
         files = (str, Path, bytes, bytearray)
@@ -145,19 +169,39 @@ class PosePipeline:
         if rule not in RULES:
             raise ConfigError(f"pipeline rule: expected one of {RULES}, got {rule!r}")
         self.rule = rule
+        self.views = bool(views) and self.aligned
         meta = self.pose.meta
         self._min_score = meta.tracking.roi.min_score
         self._torso = torso_indices(meta.keypoints.names)
 
+    @property
+    def view_count(self) -> int:
+        """The crops posed per detection before any later passes."""
+        return 2 + 2 * len(VIEW_TURNS) if self.views else 1
+
     def pose_for(self, frame: np.ndarray, detection, passes: int | None = None) -> dict:
-        """The pose of one detected person: the crop from the detection, then (``passes``, by
-        default the pipeline's) crops from the last pose (:func:`follow`)."""
+        """The pose of one detected person: the crop from the detection (with ``views``: each
+        keypoint from the surest of the detection's crop, the crop from that pose and the
+        detection's crop turned by :data:`VIEW_TURNS`; ``crop`` is then the detection's), then
+        (``passes``, by default the pipeline's) crops from the last pose (:func:`follow`)."""
         if self.aligned:
-            res = self.pose.predict_frame(frame, alignment=detection.alignment)
+            a = detection.alignment
+            res = self.pose.predict_frame(frame, alignment=a)
         else:
             res = self.pose.predict_frame(frame, box=person_box(detection))
+        views = [res]
+        if self.views:
+            views.append(follow(self.pose, frame, res, 2))
+            views += [
+                self.pose.predict_frame(
+                    frame, alignment=G.Alignment(a.cx, a.cy, a.radius, a.angle + sign * turn)
+                )
+                for turn in VIEW_TURNS
+                for sign in (-1.0, 1.0)
+            ]
+            res = most_confident(views)
         res = follow(self.pose, frame, res, self.passes if passes is None else passes)
-        return {**res, "detection": detection}
+        return {**res, "detection": detection, "views_run": len(views)}
 
     def candidates(self, frame_uint8: np.ndarray) -> list[dict]:
         """Every detection down to :data:`CANDIDATE_THRESHOLD` (at most ``max_people``), posed
