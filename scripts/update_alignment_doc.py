@@ -68,6 +68,8 @@ PHOTO = ROOT / "benchmarks" / "results" / "photo_passes.json"
 PHOTO_START, PHOTO_END = "<!-- photo-passes:start -->\n", "<!-- photo-passes:end -->"
 GAP = ROOT / "benchmarks" / "results" / "pipeline_gap.json"
 GAP_START, GAP_END = "<!-- pipeline-gap:start -->\n", "<!-- pipeline-gap:end -->"
+VIEWS = ROOT / "benchmarks" / "results" / "pipeline_views.json"
+VIEWS_START, VIEWS_END = "<!-- pipeline-views:start -->\n", "<!-- pipeline-views:end -->"
 
 
 def _table(title: str, rows: dict, key: str, part: str, counts: str | None) -> list:
@@ -340,6 +342,36 @@ def render_gap() -> str:
     return "\n".join(lines)
 
 
+def render_views() -> str:
+    """The sets of views compared for :data:`posenet_mobile.runtime.pipeline.VIEW_TURNS`."""
+    if not VIEWS.exists():
+        return f"Not recorded yet: `python benchmarks/pipeline_views.py` writes {VIEWS.relative_to(ROOT)}.\n"
+    doc = json.loads(VIEWS.read_text())
+    base = doc["pck"]["detection"]
+
+    def words(name: str) -> str:
+        parts = {"detection": "the detection's crop", "follow": "the crop from that pose"}
+        return ", ".join(
+            parts.get(p, f"turned +-{p.removeprefix('turn')} degrees") for p in name.split("+")
+        )
+
+    lines = [
+        "| views (each keypoint from the surest) | PCK@0.2 | against the detection's crop alone, points |",
+        "|---|---|---|",
+    ]
+    for name, v in doc["pck"].items():
+        mark = " (the pipeline's)" if name == doc["pipeline_views"] else ""
+        lines.append(f"| {words(name)}{mark} | {v:.3f} | {100 * (v - base):+.1f} |")
+    pp = doc["provenance"]
+    lines += [
+        "",
+        f"`{doc['command']}` ({pp.get('cpu')}, commit {pp.get('commit')}): {doc['scored']} people, "
+        f"those of the {doc['found']} found (of {doc['people']}) who have a labelled alignment.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def rule_text(rule) -> str:
     """A pipeline row's rule for who is a person, in words."""
     if not rule:  # rows from before the rule was recorded: there was only the detector's
@@ -434,6 +466,7 @@ def main():
     replace_section(DOC, PHOTO_START, PHOTO_END, render_photo())
     replace_section(DOC, RULE_START, RULE_END, render_rule())
     replace_section(DOC, GAP_START, GAP_END, render_gap())
+    replace_section(DOC, VIEWS_START, VIEWS_END, render_views())
 
 
 if __name__ == "__main__":

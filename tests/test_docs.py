@@ -71,6 +71,7 @@ def test_alignment_doc_matches_the_results_file():
         (mod.PHOTO_START, mod.PHOTO_END, mod.render_photo),
         (mod.RULE_START, mod.RULE_END, mod.render_rule),
         (mod.GAP_START, mod.GAP_END, mod.render_gap),
+        (mod.VIEWS_START, mod.VIEWS_END, mod.render_views),
     ):
         section = text.split(start, 1)[1].split(end, 1)[0]
         assert section == render(), "docs/alignment.md is stale: run scripts/update_docs.py"

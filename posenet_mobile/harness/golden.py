@@ -23,7 +23,7 @@ from ..runtime.tracking import OneEuroFilter, RoiTracker
 from ..schema import COCO17, torso_indices
 from ..detect.codec import Detection, DetectionCodec, Person, to_frame
 from ..export.detector import detector_metadata
-from ..runtime.pipeline import person_box
+from ..runtime.pipeline import VIEW_TURNS, most_confident, person_box, turned_views
 
 
 def _tensor(raw: np.ndarray) -> dict:
@@ -288,6 +288,20 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
             (2, "det_heatmap", [1, 20, 20, 1], (1 / 256, -128)),
         ],
     )
+    # several poses of one person -> each keypoint from the pose surest of it (ties included)
+    most_confident_cases = []
+    for n in (1, 2, 4):
+        kps = rng.uniform(0, 100, (n, 5, 2))
+        scs = np.round(rng.uniform(0, 1, (n, 5)), 1)  # rounded: some keypoints tie
+        got = most_confident([{"keypoints": k, "scores": c} for k, c in zip(kps, scs)])
+        most_confident_cases.append(
+            {
+                "keypoints": kps.tolist(),
+                "scores": scs.tolist(),
+                "picked_keypoints": got["keypoints"].tolist(),
+                "picked_scores": got["scores"].tolist(),
+            }
+        )
     out = Path(out_dir) / "tracking.golden.json"
     write_json_atomic(
         out,
@@ -311,6 +325,8 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
                 for d in flat
             ],
             "detector_metadata": detector_doc,
+            "view_turns": list(VIEW_TURNS),
+            "most_confident": most_confident_cases,
         },
     )
     return out
@@ -333,6 +349,10 @@ def _frame_detection(d) -> dict:
         "pose_crop_aligned": G.aligned_crop(d.alignment, POSE_CROP_HW, POSE_CROP_PADDING)
         .as_array()
         .tolist(),
+        "pose_crop_views": [
+            G.aligned_crop(t, POSE_CROP_HW, POSE_CROP_PADDING).as_array().tolist()
+            for t in turned_views(d.alignment)
+        ],
     }
 
 

@@ -103,10 +103,22 @@ def person_score(detection_score: float, keypoint_scores, weight: float = POSE_W
     return float(detection_score) * float(np.mean(keypoint_scores)) ** weight
 
 
+def turned_views(alignment) -> list:
+    """The detection's alignment turned by each :data:`VIEW_TURNS` angle, minus then plus: the
+    turned views of :meth:`PosePipeline.pose_for` (posecore: ``DetectionDecoder.viewCrops``)."""
+    a = alignment
+    return [
+        G.Alignment(a.cx, a.cy, a.radius, a.angle + sign * turn)
+        for turn in VIEW_TURNS
+        for sign in (-1.0, 1.0)
+    ]
+
+
 def most_confident(poses) -> dict:
     """One pose from several of the same person (dicts with ``keypoints`` ``(K, 2)`` and
     ``scores`` ``(K,)`` in frame pixels): each keypoint and its score from the pose that scores it
-    highest (the first on a tie). The other keys are the first pose's."""
+    highest (the first on a tie). The other keys are the first pose's. posecore:
+    ``Keypoints.mostConfident``."""
     kps = np.stack([np.asarray(p["keypoints"], np.float64) for p in poses])
     scs = np.stack([np.asarray(p["scores"], np.float64) for p in poses])
     best = np.argmax(scs, axis=0)
@@ -192,13 +204,7 @@ class PosePipeline:
         views = [res]
         if self.views:
             views.append(follow(self.pose, frame, res, 2))
-            views += [
-                self.pose.predict_frame(
-                    frame, alignment=G.Alignment(a.cx, a.cy, a.radius, a.angle + sign * turn)
-                )
-                for turn in VIEW_TURNS
-                for sign in (-1.0, 1.0)
-            ]
+            views += [self.pose.predict_frame(frame, alignment=t) for t in turned_views(a)]
             res = most_confident(views)
         res = follow(self.pose, frame, res, self.passes if passes is None else passes)
         return {**res, "detection": detection, "views_run": len(views)}

@@ -96,6 +96,29 @@ public final class DetectionDecoder {
         return Crop.fromBox(b[0], b[1], b[2], b[3], inputHeight, inputWidth, padding);
     }
 
+    /**
+     * The angles (degrees) of the turned views of a detected person, the port of
+     * {@code posenet_mobile.runtime.pipeline.VIEW_TURNS} (golden-tested against it).
+     */
+    public static final double[] VIEW_TURNS = {15.0};
+
+    /**
+     * The detection's aligned crop turned by each {@link #VIEW_TURNS} angle, minus then plus (as
+     * {@code posenet_mobile.runtime.pipeline.turned_views}): with the detection's own crop and the
+     * crop from that pose, the views whose surest keypoints {@link Keypoints#mostConfident} keeps.
+     */
+    public static List<Crop> viewCrops(Detection d, int inputHeight, int inputWidth, double padding) {
+        List<Crop> out = new ArrayList<>();
+        Alignment a = d.alignment;
+        for (double turn : VIEW_TURNS) {
+            for (double sign : new double[] {-1.0, 1.0}) {
+                Alignment t = new Alignment(a.cx, a.cy, a.radius, a.angle + sign * turn);
+                out.add(Crop.aligned(t, inputHeight, inputWidth, padding));
+            }
+        }
+        return out;
+    }
+
     /** A detection in the input pixels of an unrotated letterbox crop, in frame pixels. */
     public static Detection toFrame(Detection d, Crop crop, int inputHeight, int inputWidth) {
         double s = crop.width / inputWidth;

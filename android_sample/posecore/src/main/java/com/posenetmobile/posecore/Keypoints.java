@@ -1,5 +1,7 @@
 package com.posenetmobile.posecore;
 
+import java.util.List;
+
 /** K keypoints: x, y (in the frame the producer states) and a score in [0, 1]. */
 public final class Keypoints {
     public final double[] x;
@@ -14,6 +16,30 @@ public final class Keypoints {
 
     public int size() {
         return x.length;
+    }
+
+    /**
+     * One pose from several of the same person (in the same frame's pixels): each keypoint and
+     * its score from the pose that scores it highest, the first on a tie. The port of
+     * {@code posenet_mobile.runtime.pipeline.most_confident}.
+     */
+    public static Keypoints mostConfident(List<Keypoints> poses) {
+        if (poses.isEmpty()) throw new IllegalArgumentException("poses: expected at least one");
+        int k = poses.get(0).size();
+        Keypoints out = new Keypoints(k);
+        for (int i = 0; i < k; i++) {
+            Keypoints best = poses.get(0);
+            for (Keypoints p : poses) {
+                if (p.size() != k) {
+                    throw new IllegalArgumentException("poses: " + p.size() + " keypoints, expected " + k);
+                }
+                if (p.score[i] > best.score[i]) best = p;
+            }
+            out.x[i] = best.x[i];
+            out.y[i] = best.y[i];
+            out.score[i] = best.score[i];
+        }
+        return out;
     }
 
     /** The same keypoints mapped from input pixels to image pixels through {@code crop}. */

@@ -310,6 +310,48 @@ public class GoldenTest {
             for (int k = 0; k < 5; k++) assertEquals(rules[r], x[k], g[k], 1e-4);
             assertEquals(exp.flip, got.flip);
         }
+        List<Object> views = l(e.get("pose_crop_views"));
+        List<Crop> turned = DetectionDecoder.viewCrops(f, h, w, pad);
+        assertEquals(views.size(), turned.size());
+        for (int v = 0; v < views.size(); v++) {
+            Crop got = turned.get(v), exp = crop(l(views.get(v)));
+            double[] g = {got.cx, got.cy, got.width, got.height, got.rotation};
+            double[] x = {exp.cx, exp.cy, exp.width, exp.height, exp.rotation};
+            for (int k = 0; k < 5; k++) assertEquals("pose_crop_views", x[k], g[k], 1e-4);
+        }
+    }
+
+    @Test
+    public void viewsAndTheSurestKeypointsMatchPython() throws IOException {
+        Map<String, Object> doc = load(new File(dir(), "tracking.golden.json"));
+        List<Object> turns = l(doc.get("view_turns"));
+        assertEquals(turns.size(), DetectionDecoder.VIEW_TURNS.length);
+        for (int i = 0; i < turns.size(); i++) assertEquals(d(turns.get(i)), DetectionDecoder.VIEW_TURNS[i], 0.0);
+        int cases = 0;
+        for (Object o : l(doc.get("most_confident"))) {
+            Map<String, Object> e = m(o);
+            List<Object> kps = l(e.get("keypoints")), scs = l(e.get("scores"));
+            List<Keypoints> poses = new ArrayList<>();
+            for (int p = 0; p < kps.size(); p++) {
+                List<Object> kp = l(kps.get(p)), sc = l(scs.get(p));
+                Keypoints pose = new Keypoints(kp.size());
+                for (int k = 0; k < kp.size(); k++) {
+                    pose.x[k] = d(l(kp.get(k)).get(0));
+                    pose.y[k] = d(l(kp.get(k)).get(1));
+                    pose.score[k] = d(sc.get(k));
+                }
+                poses.add(pose);
+            }
+            Keypoints got = Keypoints.mostConfident(poses);
+            List<Object> wk = l(e.get("picked_keypoints")), ws = l(e.get("picked_scores"));
+            for (int k = 0; k < got.size(); k++) {
+                assertEquals(d(l(wk.get(k)).get(0)), got.x[k], 0.0);
+                assertEquals(d(l(wk.get(k)).get(1)), got.y[k], 0.0);
+                assertEquals(d(ws.get(k)), got.score[k], 0.0);
+            }
+            cases++;
+        }
+        assertEquals(3, cases);
     }
 
     @Test

@@ -4,6 +4,7 @@ import android.content.Context
 import android.graphics.Bitmap
 import com.posenetmobile.posecore.Crop
 import com.posenetmobile.posecore.DetectionDecoder
+import com.posenetmobile.posecore.Keypoints
 import com.posenetmobile.posecore.ModelMetadata
 import com.posenetmobile.posecore.OneEuroFilter
 import com.posenetmobile.posecore.PoseDecoder
@@ -57,6 +58,8 @@ class LiteRtPoseDetector(
     private val smoother = OneEuroFilter(meta.smoothMinCutoff, meta.smoothBeta, meta.smoothDCutoff)
     // a model trained on aligned crops is followed with turned crops (BlazePose's tracking)
     private val tracker = RoiTracker(meta.roiMinScore, meta.roiMinKeypoints, if (meta.cropAligned) meta.bodyTorso else null)
+    // the crop from a detection's first pose, one of the views a detection is posed in
+    private val followTracker = RoiTracker(meta.roiMinScore, meta.roiMinKeypoints, if (meta.cropAligned) meta.bodyTorso else null)
 
     init {
         val options = Interpreter.Options().setNumThreads(threads)
@@ -118,12 +121,52 @@ class LiteRtPoseDetector(
         } else {
             Crop.letterbox(frame.height, frame.width, meta.inputHeight, meta.inputWidth)
         }
+        val kp = out.keypoints
+        out.inferenceMs = pose(frame, crop, kp)
+        if (found != null && meta.cropAligned) {
+            // a detection is posed in views, as posenet_mobile's PosePipeline does: its crop, the
+            // crop from that pose and its crop turned either way; each keypoint comes from the
+            // view surest of it
+            val views = arrayListOf(copyOf(kp))
+            followTracker.reset()
+            followTracker.update(kp)
+            val next = followTracker.alignment()
+            val nextBox = followTracker.box()
+            val crops = DetectionDecoder.viewCrops(found, meta.inputHeight, meta.inputWidth, meta.cropPadding)
+            if (next != null) {
+                crops.add(0, Crop.aligned(next, meta.inputHeight, meta.inputWidth, meta.cropPadding))
+            } else if (nextBox != null) { // no confident torso: the pose's box, as the tracker takes it
+                crops.add(0, Crop.fromBox(nextBox[0], nextBox[1], nextBox[2], nextBox[3], meta.inputHeight, meta.inputWidth, meta.cropPadding))
+            }
+            for (c in crops) {
+                val v = Keypoints(kp.size())
+                out.inferenceMs += pose(frame, c, v)
+                views.add(v)
+            }
+            val best = Keypoints.mostConfident(views)
+            System.arraycopy(best.x, 0, kp.x, 0, kp.size())
+            System.arraycopy(best.y, 0, kp.y, 0, kp.size())
+            System.arraycopy(best.score, 0, kp.score, 0, kp.size())
+        }
+        val k = kp.size()
+        System.arraycopy(kp.x, 0, xy, 0, k)
+        System.arraycopy(kp.y, 0, xy, k, k)
+        smoother.filter(xy, timeSeconds, xy)
+        System.arraycopy(xy, 0, kp.x, 0, k)
+        System.arraycopy(xy, k, kp.y, 0, k)
+        if (tracker.update(kp) == null) smoother.reset()
+        out.frameWidth = frame.width
+        out.frameHeight = frame.height
+    }
+
+    /** One crop of the frame through the pose model into [into] (frame pixels); returns its ms. */
+    private fun pose(frame: Bitmap, crop: Crop, into: Keypoints): Double {
         crop.warp(framePixels, frame.width, frame.height, meta.inputHeight, meta.inputWidth, pixels)
         fillInput()
         for (b in outBytes) b.rewind()
         val t0 = System.nanoTime()
         interpreter.runForMultipleInputsOutputs(inputs, outputBuffers)
-        out.inferenceMs = (System.nanoTime() - t0) / 1e6
+        val ms = (System.nanoTime() - t0) / 1e6
         for (i in outBytes.indices) {
             val raw = outRaw[i]
             val view = outFloats[i]
@@ -136,17 +179,16 @@ class LiteRtPoseDetector(
                 PoseDecoder.dequantize(outMeta[i], raw, decoded[outMeta[i].name] as FloatArray)
             }
         }
-        val kp = out.keypoints
-        PoseDecoder.decode(meta, decoded).toImage(crop, meta.inputHeight, meta.inputWidth, kp)
-        val k = kp.size()
-        System.arraycopy(kp.x, 0, xy, 0, k)
-        System.arraycopy(kp.y, 0, xy, k, k)
-        smoother.filter(xy, timeSeconds, xy)
-        System.arraycopy(xy, 0, kp.x, 0, k)
-        System.arraycopy(xy, k, kp.y, 0, k)
-        if (tracker.update(kp) == null) smoother.reset()
-        out.frameWidth = frame.width
-        out.frameHeight = frame.height
+        PoseDecoder.decode(meta, decoded).toImage(crop, meta.inputHeight, meta.inputWidth, into)
+        return ms
+    }
+
+    private fun copyOf(kp: Keypoints): Keypoints {
+        val c = Keypoints(kp.size())
+        System.arraycopy(kp.x, 0, c.x, 0, kp.size())
+        System.arraycopy(kp.y, 0, c.y, 0, kp.size())
+        System.arraycopy(kp.score, 0, c.score, 0, kp.size())
+        return c
     }
 
     private fun fillInput() {
