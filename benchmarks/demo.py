@@ -109,7 +109,11 @@ def summarize(demo: Path) -> dict:
         }
     if "whole_image" in rec:
         doc["whole_image"] = {
-            name: {k: row[k] for k in ("people", "found", "whole_image", "labelled_crops")}
+            name: {
+                k: row[k]
+                for k in ("people", "found", "whole_image", "labelled_crops", "gt_box_crops")
+                if k in row  # stages scored before the GT-box crops were lack them
+            }
             for name, row in rec["whole_image"]["rows"].items()
         }
     return doc

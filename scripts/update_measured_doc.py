@@ -84,7 +84,12 @@ def _demo(d: dict) -> list:
         out.append(
             f"  - Whole frames, {name}: the detector found {w['found']} of {w['people']} people; "
             f"PCK@0.2 {w['whole_image']['pck']:.3f} through it against {w['labelled_crops']['pck']:.3f} "
-            f"on {labelled_crops(d.get('crop_rule'))}."
+            f"on {labelled_crops(d.get('crop_rule'))}"
+            + (
+                f" and {w['gt_box_crops']['pck']:.3f} on GT-box crops."
+                if w.get("gt_box_crops") and d.get("crop_rule") == "aligned"
+                else "."
+            )
         )
     return out
 

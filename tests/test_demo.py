@@ -109,6 +109,10 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     report = (out / "report.md").read_text()
     assert "## Whole frames: the person detector, then pose" in report
     assert "| real photographs | aligned |" in report and "--detector" in report
+    # an aligned pose model is also scored on GT-box crops, the crop a user with a box makes
+    b = whole["real photographs"]["gt_box_crops"]
+    assert set(b) == {"pck", "AP", "AP50"}
+    assert f"| {100 * b['pck']:.1f} / {100 * b['AP']:.1f} |" in report
     with pytest.raises(Exception, match="unknown settings"):
         run_demo(out, overrides=TINY, detector={"epoch": 1})
     with pytest.raises(Exception, match="holds a detector made with"):  # not reused silently

@@ -685,6 +685,32 @@ def test_whole_image_scores_split_the_gap_into_found_and_missed_people(models, t
     assert got["found_people"]["whole_image_pck"] == pytest.approx(9 / 17, abs=1e-4)
     assert got["whole_image"]["pck"] == pytest.approx(9 / 29, abs=1e-4)
     assert got["labelled_crops"]["pck"] == pytest.approx(1.0)
+    # a box model's crop from the labels is its GT-box crop
+    assert got["gt_box_crops"] == got["labelled_crops"]
+    assert got["found_people"]["gt_box_crops_pck"] == pytest.approx(1.0)
+
+    # an aligned model: the crop from the labels is the labelled keypoints' alignment, and the
+    # GT-box crop (what a user handed a person box makes) is scored beside it on its own
+    crop = dataclasses.replace(inp.crop, extra={**inp.crop.extra, "method": "aligned"})
+    aligned_meta = dataclasses.replace(fixture_meta, input=dataclasses.replace(inp, crop=crop))
+
+    class AlignedPose:  # right from any aligned crop; from a box crop, keypoints 0-5 far off
+        meta = aligned_meta
+
+        def predict_frame(self, frame, box=None, alignment=None):
+            kp = truth[int(frame[0, 0, 0] > 100)][0][:, :2].copy()
+            if alignment is None:
+                assert box is not None
+                kp[:6] += 500.0
+            return {"keypoints": kp, "scores": np.full(17, 0.9)}
+
+    got = score_whole_images(Detector(), AlignedPose(), tmp_path, views=False)
+    assert got["crop_rule"] == "aligned"
+    assert got["whole_image"]["pck"] == pytest.approx(17 / 29, abs=1e-4)
+    assert got["labelled_crops"]["pck"] == pytest.approx(1.0)
+    # person 0: 11 of 17 on the GT box; person 1: keypoints 6-11 of their 12 labelled ones
+    assert got["gt_box_crops"]["pck"] == pytest.approx((11 + 6) / 29, abs=1e-4)
+    assert got["found_people"]["gt_box_crops_pck"] == pytest.approx(11 / 17, abs=1e-4)
 
 
 def test_whole_image_matching_uses_the_datasets_alignment_label(tmp_path):

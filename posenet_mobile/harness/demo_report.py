@@ -154,16 +154,18 @@ def write_demo_report(
             "keypoint missed) beside the same file on crops made from the labels:",
             "",
             "| data | crops | people found | whole frames PCK@0.2 (%) / AP (%) | crops from the "
-            "labels PCK@0.2 (%) / AP (%) | the people found alone: whole frames / crops from the "
-            "labels PCK@0.2 (%) |",
-            "|---|---|---|---|---|---|",
+            "labels PCK@0.2 (%) / AP (%) | GT-box crops PCK@0.2 (%) / AP (%) | the people found "
+            "alone: whole frames / crops from the labels PCK@0.2 (%) |",
+            "|---|---|---|---|---|---|---|",
         ]
         for name, r in whole["rows"].items():
             w, c = r["whole_image"], r["labelled_crops"]
+            b = r.get("gt_box_crops") or {}  # stages scored before the GT-box crops lack them
             f = r.get("found_people") or {}  # stages scored before the split lack it
             md.append(
                 f"| {name} | {r['crop_rule']} | {r['found']} of {r['people']} "
                 f"| {_pct(w['pck'])} / {_pct(w['AP'])} | {_pct(c['pck'])} / {_pct(c['AP'])} "
+                f"| {_pct(b.get('pck'))} / {_pct(b.get('AP'))} "
                 f"| {_pct(f.get('whole_image_pck'))} / {_pct(f.get('labelled_crops_pck'))} |"
             )
     md += [

@@ -17,6 +17,12 @@ pixels or more and a labelled keypoint):
   figure is the crop-from-labels figure less what detection costs. A person no detection finds
   counts as missed: every labelled keypoint of theirs is a miss.
 
+* ``gt_box_crops``: the pose model on a crop around the person's labelled box, the crop a user
+  who is handed a person box makes (``validate --crop-rule box``). For a box model it is
+  ``labelled_crops``; for an aligned model it is weaker than ``labelled_crops``, whose crop comes
+  from where the labelled hips and shoulders are, a hint no user has. The whole image against it
+  is what the detector costs a user who would otherwise hand the pose model a person box.
+
   Boxes or centres: an aligned pose model's crop comes from the detection's alignment (centre,
   radius, incline), and its box is a by-product. ``found_box_iou50`` counts the people found by
   the box test alone, the box detector's usual one.
@@ -111,7 +117,7 @@ def score_whole_images(
     views: bool = True,
 ) -> dict:
     """``{"crop_rule", "people", "found", "found_box_iou50", "detections", "whole_image",
-    "labelled_crops", "found_people", "missed_keypoint_share", "passes", "views", "rule"}`` of
+    "labelled_crops", "gt_box_crops", "found_people", "missed_keypoint_share", "passes", "views", "rule"}`` of
     ``detector`` then ``model`` (paths or runners) on the COCO folder ``data_dir``; ``passes``:
     the pose passes per detection (default
     :data:`~posenet_mobile.runtime.pipeline.PERSON_PASSES`); ``rule``: who is a person (default
@@ -132,6 +138,9 @@ def score_whole_images(
     whole_sc = np.zeros((len(data), k))
     crops = np.zeros((len(data), k, 2))
     crops_sc = np.zeros((len(data), k))
+    boxed, boxed_sc = crops, crops_sc  # a box model's crop from the labels is the GT box's
+    if pipe.aligned:
+        boxed, boxed_sc = np.zeros((len(data), k, 2)), np.zeros((len(data), k))
     found_box, detections = 0, 0
     hit = np.zeros(len(data), bool)
     for img, rows, people in matched_people(pipe, data):
@@ -144,8 +153,12 @@ def score_whole_images(
                 hit[i] = True
             res = pose.predict_frame(img, box=s.bbox, alignment=al if pipe.aligned else None)
             crops[i], crops_sc[i] = res["keypoints"], res["scores"]
+            if pipe.aligned:
+                res = pose.predict_frame(img, box=s.bbox)
+                boxed[i], boxed_sc[i] = res["keypoints"], res["scores"]
     idx, f = np.arange(len(data)), np.nonzero(hit)[0]
     m_whole, m_crops = score(data, idx, whole, whole_sc), score(data, idx, crops, crops_sc)
+    m_boxed = score(data, idx, boxed, boxed_sc)
     n_labelled = np.array([(s.visibility > 0).sum() for s in data.samples])
     return {
         "crop_rule": "aligned" if pipe.aligned else "box",
@@ -167,11 +180,13 @@ def score_whole_images(
         "detections": detections,
         "whole_image": {x: round(float(m_whole[x]), 4) for x in KEEP},
         "labelled_crops": {x: round(float(m_crops[x]), 4) for x in KEEP},
+        "gt_box_crops": {x: round(float(m_boxed[x]), 4) for x in KEEP},
         # the gap in two parts: the people found, scored both ways, and the labelled keypoints
         # of the people missed (each a miss on the whole image)
         "found_people": {
             "whole_image_pck": _pck(data, f, whole, whole_sc),
             "labelled_crops_pck": _pck(data, f, crops, crops_sc),
+            "gt_box_crops_pck": _pck(data, f, boxed, boxed_sc),
         },
         "missed_keypoint_share": round(float(n_labelled[~hit].sum() / max(n_labelled.sum(), 1)), 4),
     }
