@@ -70,6 +70,34 @@ def test_the_face_is_drawn_only_when_facing(faces):
     )
 
 
+@pytest.mark.parametrize("style", ["short", "medium", "long", "bun", "ponytail"])
+def test_the_back_of_the_head_is_hair(style):
+    """From behind, a head is hair down to the nape; from the front the same place is the face.
+    A cap of hair over a skin ellipse looked the same from both sides (from below most of all),
+    and then only the faint face told a person's back from their front, that is left from right."""
+    green, skin = np.array([0.0, 230.0, 0.0]), np.array([210.0, 160.0, 130.0])
+    person = _person(hair_style=style, hair=green, skin=skin)
+
+    def hair_share(yaw, pitch):
+        size = 384
+        cam = C.camera_at(person["fk"], yaw, pitch, 0.0, 4.0, (size, size), 0.8, (size / 2,) * 2)
+        img = np.full((size, size, 3), 90, np.uint8)
+        xy, _, _, _ = F.render_figure(img, np.zeros((size, size), np.uint8), person, cam, LIGHT)
+        ears = xy[[idx("left_ear"), idx("right_ear")]]
+        r = 0.5 * float(np.linalg.norm(ears[0] - ears[1]))  # about the head's radius
+        cx, cy = ears.mean(0)
+        yy, xx = np.mgrid[0:size, 0:size]
+        # the head below the ear line: the face from the front, the back of the head behind
+        lower = ((xx - cx) / (0.8 * r)) ** 2 + ((yy - cy - 0.5 * r) / (0.9 * r)) ** 2 <= 1
+        px = img[lower].astype(int)
+        assert lower.sum() > 100
+        return ((px[:, 1] > px[:, 0] + 50) & (px[:, 1] > px[:, 2] + 50)).mean()
+
+    for pitch in (-0.3, 0.0, 0.3):  # the generator's cameras look from about this range
+        assert hair_share(np.pi, pitch) > 0.6, pitch
+        assert hair_share(0.0, pitch) < 0.2, pitch
+
+
 def test_left_and_right_follow_the_view():
     _, _, xy, _, _, _ = _render(0.0)  # facing: the person's left is on the viewer's right
     for j in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle", "eye", "ear"):

@@ -202,15 +202,19 @@ def build_parts(prop, fk, look, hands: bool = True, hair: bool = True) -> list:
                 "cap": 1.06,
             }[style]
         )
-        lift = 0.45 if style == "cap" else 0.3
+        # Hair is an ellipsoid behind and a little above the head's centre: a front view draws
+        # the head over it, so it shows above and beside the face; from behind it covers the
+        # head down to the nape, as real hair does (a back then reads as hair, a front as a face).
+        # A cap sits on top instead.
+        centre, aspect = ((0, 0.45, -0.22), 0.9) if style == "cap" else ((0, 0.05, -0.35), 1.45)
         parts.append(
             Blob(
                 "hair",
-                j["head"] + H @ np.array([0, lift, -0.22]) * hr,
+                j["head"] + H @ np.array(centre) * hr,
                 hair_r,
                 M["hair"],
                 up=H[:, 1],
-                aspect=1.25 if style != "cap" else 0.9,
+                aspect=aspect,
             )
         )
         # the hairline: hair over the top of the head, in front of it, so it frames the face
