@@ -15,10 +15,11 @@ Usage: .venv/bin/python benchmarks/pipeline_gap.py --detector D.tflite --model P
        [--results FILE]
 """
 
-import argparse
 import json
 from pathlib import Path
 
+
+from _whole_image_args import header, parse_args  # benchmarks/ is on the path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "pipeline_gap.json"
@@ -35,12 +36,7 @@ CROPS = {
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--detector", required=True)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--results", default=str(RESULTS))
-    a = ap.parse_args()
+    a = parse_args(RESULTS)
 
     import numpy as np
 
@@ -95,12 +91,7 @@ def main():
 
     pck = {c: round(float(score(data, idx, kps[c][idx], scs[c][idx])["pck"]), 4) for c in CROPS}
     doc = {
-        "benchmark": "pipeline_gap",
-        "command": f"python benchmarks/pipeline_gap.py --detector {a.detector} --model {a.model} "
-        f"--data {a.data}" + (f" --results {a.results}" if Path(a.results) != RESULTS else ""),
-        "detector": a.detector,
-        "model": a.model,
-        "data": a.data,
+        **header("pipeline_gap", a, RESULTS),
         "people": people,
         "found": found,
         "scored": len(idx),

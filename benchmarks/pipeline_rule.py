@@ -13,11 +13,12 @@ Run it on held-out synthetic scenes that the reported figures do not use (``--da
 Usage: .venv/bin/python benchmarks/pipeline_rule.py --detector D.tflite --model P.tflite --data DIR
 """
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
+
+from _whole_image_args import header, parse_args  # benchmarks/ is on the path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "pipeline_rule.json"
@@ -26,12 +27,7 @@ THRESHOLDS = tuple(round(v, 3) for v in np.arange(0.01, 0.6001, 0.01))
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--detector", required=True)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--results", default=str(RESULTS))
-    a = ap.parse_args()
+    a = parse_args(RESULTS)
 
     from posenet_mobile.data.coco import load_coco, read_image
     from posenet_mobile.detect.codec import THRESHOLD
@@ -90,9 +86,7 @@ def main():
     ok = [r for r in checked.values() if r["precision"] >= ref["precision"]]
     best = max(ok, key=lambda r: (r["found"], r["precision"])) if ok else None
     doc = {
-        "benchmark": "pipeline_rule",
-        "command": f"python benchmarks/pipeline_rule.py --detector {a.detector} --model {a.model} "
-        f"--data {a.data}" + (f" --results {a.results}" if Path(a.results) != RESULTS else ""),
+        **header("pipeline_rule", a, RESULTS),
         "people": people,
         "frames": len(frames),
         "candidate_threshold": P.CANDIDATE_THRESHOLD,

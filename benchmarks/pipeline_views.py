@@ -13,10 +13,11 @@ Usage: .venv/bin/python benchmarks/pipeline_views.py --detector D.tflite --model
        [--results FILE]
 """
 
-import argparse
 import json
 from pathlib import Path
 
+
+from _whole_image_args import header, parse_args  # benchmarks/ is on the path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "pipeline_views.json"
@@ -39,12 +40,7 @@ SETS = (
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--detector", required=True)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--results", default=str(RESULTS))
-    a = ap.parse_args()
+    a = parse_args(RESULTS)
 
     import numpy as np
 
@@ -91,12 +87,7 @@ def main():
 
     chosen = ("detection", "follow") + tuple(f"turn{t:g}" for t in P.VIEW_TURNS)
     doc = {
-        "benchmark": "pipeline_views",
-        "command": f"python benchmarks/pipeline_views.py --detector {a.detector} --model {a.model} "
-        f"--data {a.data}" + (f" --results {a.results}" if Path(a.results) != RESULTS else ""),
-        "detector": a.detector,
-        "model": a.model,
-        "data": a.data,
+        **header("pipeline_views", a, RESULTS),
         "people": people,
         "found": found,
         "scored": len(idx),
