@@ -19,7 +19,12 @@ import json
 from pathlib import Path
 
 
-from _whole_image_args import header, parse_args  # benchmarks/ is on the path when run
+from _whole_image_study import (
+    aligned_pipeline,
+    found_people,
+    header,
+    parse_args,
+)  # benchmarks/ is on the path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "pipeline_gap.json"
@@ -40,50 +45,39 @@ def main():
 
     import numpy as np
 
-    from posenet_mobile.data.coco import load_coco
     from posenet_mobile.geometry import Alignment
     from posenet_mobile.harness.provenance import provenance
-    from posenet_mobile.harness.whole_image import matched_people
     from posenet_mobile.io import write_json_atomic
     from posenet_mobile.metrics import score
-    from posenet_mobile.runtime.pipeline import PosePipeline, follow
+    from posenet_mobile.runtime.pipeline import follow
 
-    pipe = PosePipeline(a.detector, a.model, passes=1)
-    if not pipe.aligned:
-        raise SystemExit(f"pipeline_gap.py: {a.model}: input.crop.method is not 'aligned'")
-    data = load_coco(a.data)
+    pipe, data = aligned_pipeline("pipeline_gap", a)
     pose = pipe.pose
     k = data.schema.num_keypoints
     kps = {c: np.zeros((len(data), k, 2)) for c in CROPS}
     scs = {c: np.zeros((len(data), k)) for c in CROPS}
-    used, errors, people, found = [], [], 0, 0
-    for img, rows, _ in matched_people(pipe, data):
-        for i, L, person in rows:
-            people += 1
-            found += person is not None
-            if person is None or L is None:
-                continue
-            D = person["detection"].alignment
-            crops = {
-                "labels": L,
-                "detection": D,
-                "detection_centre": Alignment(D.cx, D.cy, L.radius, L.angle),
-                "detection_radius": Alignment(L.cx, L.cy, D.radius, L.angle),
-                "detection_incline": Alignment(L.cx, L.cy, L.radius, D.angle),
-            }
-            res = {c: pose.predict_frame(img, alignment=al) for c, al in crops.items()}
-            res["detection_then_pose"] = follow(pose, img, res["detection"], 2)
-            res["labels_then_pose"] = follow(pose, img, res["labels"], 2)
-            for c, r in res.items():
-                kps[c][i], scs[c][i] = r["keypoints"], r["scores"]
-            used.append(i)
-            errors.append(
-                (
-                    np.hypot(D.cx - L.cx, D.cy - L.cy) / L.radius,
-                    D.radius / L.radius,
-                    abs((D.angle - L.angle + 180.0) % 360.0 - 180.0),
-                )
+    used, errors, counts = [], [], {}
+    for img, i, L, D in found_people(pipe, data, counts):
+        crops = {
+            "labels": L,
+            "detection": D,
+            "detection_centre": Alignment(D.cx, D.cy, L.radius, L.angle),
+            "detection_radius": Alignment(L.cx, L.cy, D.radius, L.angle),
+            "detection_incline": Alignment(L.cx, L.cy, L.radius, D.angle),
+        }
+        res = {c: pose.predict_frame(img, alignment=al) for c, al in crops.items()}
+        res["detection_then_pose"] = follow(pose, img, res["detection"], 2)
+        res["labels_then_pose"] = follow(pose, img, res["labels"], 2)
+        for c, r in res.items():
+            kps[c][i], scs[c][i] = r["keypoints"], r["scores"]
+        used.append(i)
+        errors.append(
+            (
+                np.hypot(D.cx - L.cx, D.cy - L.cy) / L.radius,
+                D.radius / L.radius,
+                abs((D.angle - L.angle + 180.0) % 360.0 - 180.0),
             )
+        )
     idx, e = np.array(used, int), np.array(errors).reshape(-1, 3)
 
     def q(v):
@@ -92,8 +86,7 @@ def main():
     pck = {c: round(float(score(data, idx, kps[c][idx], scs[c][idx])["pck"]), 4) for c in CROPS}
     doc = {
         **header("pipeline_gap", a, RESULTS),
-        "people": people,
-        "found": found,
+        **counts,
         "scored": len(idx),
         "crops": CROPS,
         "pck": pck,

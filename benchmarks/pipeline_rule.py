@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _whole_image_args import header, parse_args  # benchmarks/ is on the path when run
+from _whole_image_study import header, parse_args  # benchmarks/ is on the path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "pipeline_rule.json"

@@ -17,7 +17,12 @@ import json
 from pathlib import Path
 
 
-from _whole_image_args import header, parse_args  # benchmarks/ is on the path when run
+from _whole_image_study import (
+    aligned_pipeline,
+    found_people,
+    header,
+    parse_args,
+)  # benchmarks/ is on the path when run
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "pipeline_views.json"
@@ -44,39 +49,26 @@ def main():
 
     import numpy as np
 
-    from posenet_mobile.data.coco import load_coco
     from posenet_mobile.geometry import Alignment
     from posenet_mobile.harness.provenance import provenance
-    from posenet_mobile.harness.whole_image import matched_people
     from posenet_mobile.io import write_json_atomic
     from posenet_mobile.metrics import score
     from posenet_mobile.runtime import pipeline as P
 
-    pipe = P.PosePipeline(a.detector, a.model, passes=1, views=False)
-    if not pipe.aligned:
-        raise SystemExit(f"pipeline_views.py: {a.model}: input.crop.method is not 'aligned'")
-    data = load_coco(a.data)
+    pipe, data = aligned_pipeline("pipeline_views", a, views=False)
     pose = pipe.pose
     views: dict = {}  # name -> sample index -> the pose in that view (turns: a list of two)
-    used, people, found = [], 0, 0
-    for img, rows, _ in matched_people(pipe, data):
-        for i, L, person in rows:
-            people += 1
-            found += person is not None
-            if person is None or L is None:
-                continue
-            D = person["detection"].alignment
-            first = pose.predict_frame(img, alignment=D)
-            views.setdefault("detection", {})[i] = [first]
-            views.setdefault("follow", {})[i] = [P.follow(pose, img, first, 2)]
-            for t in TURNS:
-                views.setdefault(f"turn{t}", {})[i] = [
-                    pose.predict_frame(
-                        img, alignment=Alignment(D.cx, D.cy, D.radius, D.angle + s * t)
-                    )
-                    for s in (-1.0, 1.0)
-                ]
-            used.append(i)
+    used, counts = [], {}
+    for img, i, _, D in found_people(pipe, data, counts):
+        first = pose.predict_frame(img, alignment=D)
+        views.setdefault("detection", {})[i] = [first]
+        views.setdefault("follow", {})[i] = [P.follow(pose, img, first, 2)]
+        for t in TURNS:
+            views.setdefault(f"turn{t}", {})[i] = [
+                pose.predict_frame(img, alignment=Alignment(D.cx, D.cy, D.radius, D.angle + s * t))
+                for s in (-1.0, 1.0)
+            ]
+        used.append(i)
     idx = np.array(used, int)
 
     def pck(names) -> float:
@@ -88,8 +80,7 @@ def main():
     chosen = ("detection", "follow") + tuple(f"turn{t:g}" for t in P.VIEW_TURNS)
     doc = {
         **header("pipeline_views", a, RESULTS),
-        "people": people,
-        "found": found,
+        **counts,
         "scored": len(idx),
         "pck": {"+".join(s): pck(s) for s in SETS},
         "pipeline_views": "+".join(chosen),
