@@ -158,7 +158,7 @@ def score_whole_images(
                 boxed[i], boxed_sc[i] = res["keypoints"], res["scores"]
     idx, f = np.arange(len(data)), np.nonzero(hit)[0]
     m_whole, m_crops = score(data, idx, whole, whole_sc), score(data, idx, crops, crops_sc)
-    m_boxed = score(data, idx, boxed, boxed_sc)
+    m_boxed = score(data, idx, boxed, boxed_sc) if pipe.aligned else m_crops
     n_labelled = np.array([(s.visibility > 0).sum() for s in data.samples])
     return {
         "crop_rule": "aligned" if pipe.aligned else "box",
