@@ -268,10 +268,7 @@ def albedo(tex: dict, base, xs, ys, axis_angle: float = 0.0) -> np.ndarray:
     kind, s = tex["kind"], tex["scale"]
     n = len(xs)
     if kind == "solid" or n == 0:
-        return (
-            np.broadcast_to(base, (n, 3)).astype(np.float32)
-            * (1 + 0.04 * _NOISE[ys % 64, xs % 64])[:, None]
-        )
+        return _outer(1 + 0.04 * _NOISE[ys % 64, xs % 64], base).astype(np.float32)
     c2 = np.asarray(tex.get("colour2", base), np.float32)
     a = axis_angle if kind in ("stripes", "checks", "denim") else tex.get("angle", 0.0)
     u = xs * np.cos(a) + ys * np.sin(a)  # along the axis
@@ -287,9 +284,15 @@ def albedo(tex: dict, base, xs, ys, axis_angle: float = 0.0) -> np.ndarray:
         w = (big > 0.3).astype(np.float32)
     elif kind == "denim":
         w = 0.5 + 0.25 * _NOISE[ys % 64, xs % 64] + 0.15 * np.sin(v * 1.7)
-        return (base[None] * (0.8 + 0.4 * w[:, None])).astype(np.float32)
+        return _outer(0.8 + 0.4 * w, base).astype(np.float32)
     else:  # noise: heathered knit
         w = 0.5 + 0.35 * _NOISE[ys % 64, xs % 64]
-        return (base[None] * (0.85 + 0.3 * w[:, None])).astype(np.float32)
+        return _outer(0.85 + 0.3 * w, base).astype(np.float32)
     w = w * tex.get("strength", 1.0)
-    return (base[None] * (1 - w[:, None]) + c2[None] * w[:, None]).astype(np.float32)
+    return (_outer(1 - w, base) + _outer(w, c2)).astype(np.float32)
+
+
+def _outer(w, colour) -> np.ndarray:
+    """``colour[None] * w[:, None]`` ``(N, 3)``, computed channel by channel (a long inner loop;
+    NumPy's broadcast over 3 channels is slow) with the same values."""
+    return (np.asarray(colour)[:, None] * w[None, :]).T

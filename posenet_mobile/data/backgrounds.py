@@ -96,7 +96,9 @@ def photo_background(rng, h: int, w: int, photos: list) -> np.ndarray:
     if rng.random() < 0.5:
         img = img[:, ::-1]
     tint = rng.uniform(0.7, 1.2, 3)
-    return np.clip(img * tint, 0, 255).astype(np.uint8)
+    # img * tint in float64 (OpenCV's per-channel product: NumPy's broadcast is far slower)
+    out = cv2.multiply(np.ascontiguousarray(img, np.float64), (*tint.tolist(), 0.0))
+    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def make_background(rng, h: int, w: int) -> np.ndarray:

@@ -95,7 +95,8 @@ def render_figure(img, ids, person, cam, light, faces: bool = True, smooth_joint
     per_part2 = np.split(proj(cp_all), cuts)
     cp = cp_all[cp_all[:, 2] >= 0.05]
     uv = proj(cp) if len(cp) else np.zeros((1, 2))
-    margin = f * 0.15 / max(float(np.median(cp[:, 2])) if len(cp) else 1.0, 0.3)
+    z_mid = float(np.median(cp[:, 2])) if len(cp) else 1.0
+    margin = f * 0.15 / max(z_mid, 0.3)
     x0, y0 = np.floor(np.clip(uv.min(0) - margin, 0, [wid, hgt])).astype(int)
     x1, y1 = np.ceil(np.clip(uv.max(0) + margin, 0, [wid, hgt])).astype(int)
     info = {"face_drawn": False, "facing": 0.0}
@@ -103,7 +104,7 @@ def render_figure(img, ids, person, cam, light, faces: bool = True, smooth_joint
     if x1 - x0 < 2 or y1 - y0 < 2:
         return xy, depth, np.zeros(17, bool), info
     cv_ = Canvas(x0, y0, x1 - x0, y1 - y0)
-    cv_.radius_px = f * prop["r_thigh"] * 1.5 / max(float(np.median(cp[:, 2])), 0.3)
+    cv_.radius_px = f * prop["r_thigh"] * 1.5 / max(z_mid, 0.3)
     names = ["_"] + sorted({p.name for p in parts})
     pid = {n: i for i, n in enumerate(names)}
     if smooth_joints:
@@ -274,7 +275,7 @@ def _composite(img, ids, cv_, look, light, person_id, fk, to_cam, proj, Mr):
     lut = np.zeros((len(A.MATERIALS) + 1, 3), np.float32)
     for m, col in colours.items():
         lut[m] = col
-    alb = lut[mat]  # solid colours first; patterned materials below
+    alb = np.take(lut, mat, axis=0)  # solid colours first; patterned materials below
     j = fk["joints"]
     ang = lambda a, b: float(
         np.arctan2(*(proj(to_cam(b[None]))[0] - proj(to_cam(a[None]))[0])[::-1])

@@ -17,7 +17,7 @@ SCALE = float(1 << SHIFT)
 
 def to_fixed(pts, origin):
     """Continuous image points -> OpenCV fixed-point ROI coordinates (int32)."""
-    return np.round((np.asarray(pts, np.float64) - origin - 0.5) * SCALE).astype(np.int32)
+    return np.rint((np.asarray(pts, np.float64) - origin - 0.5) * SCALE).astype(np.int32)
 
 
 _ARC = 5

@@ -41,6 +41,22 @@ def _noise(rng, h, w, cells, amp):
     return cv2.resize(g, (w, h), interpolation=cv2.INTER_CUBIC)[..., None] if g.shape[2] == 1 else g
 
 
+def _paint(dst, colour):
+    """``dst[:] = colour`` for a float32 ``(h, w, 3)`` view and a colour ``(3,)`` or one per row
+    ``(h, 1, 3)``: OpenCV repeats it, where NumPy broadcasting a 3-channel value runs a slow
+    inner loop. The same values either way."""
+    col = np.asarray(colour, np.float32).reshape(-1, 1, 3)
+    if dst.size:
+        dst[:] = cv2.repeat(col, 1 if len(col) == len(dst) else len(dst), dst.shape[1])
+
+
+def _rgb(grey) -> np.ndarray:
+    """A grey ``(h, w, 1)`` or ``(h, w)`` float32 map as ``(h, w, 3)``, to add to or multiply an
+    image: NumPy broadcasts a last axis of 1 with a slow inner loop."""
+    g = grey[..., 0] if grey.ndim == 3 else grey
+    return cv2.merge([g, g, g]) if g.size else np.zeros((*g.shape, 3), g.dtype)
+
+
 def _tint(rng, base, jitter=18.0):
     return np.clip(np.asarray(base, float) + rng.normal(0, jitter, 3), 0, 255)
 
@@ -56,7 +72,7 @@ def indoor(rng, h, w, horizon):
     """Wall above ``horizon`` (pixels from the top), floor below it with perspective lines."""
     img = np.empty((h, w, 3), np.float32)
     wall = _tint(rng, [rng.uniform(120, 240)] * 3, 30) * rng.uniform(0.6, 1.05, 3).clip(0.7, 1.0)
-    img[:] = wall
+    _paint(img, wall)
     hz = int(np.clip(horizon, 0, h))
     kind = rng.integers(4)
     if kind == 1:  # wallpaper stripes
@@ -67,9 +83,9 @@ def indoor(rng, h, w, horizon):
         tex = _photo_tex(rng, h, w)
         if tex is not None:
             img[:hz] = 0.5 * img[:hz] + 0.5 * tex[:hz]
-    img[:hz] += _noise(rng, hz if hz > 1 else 2, w, 16, 6)[:hz]
+    img[:hz] += _rgb(_noise(rng, hz if hz > 1 else 2, w, 16, 6)[:hz])
     floor = _tint(rng, A.GARMENT_COLOURS[int(rng.integers(len(A.GARMENT_COLOURS)))] * 0.5 + 60, 20)
-    img[hz:] = floor
+    _paint(img[hz:], floor)
     fk = rng.integers(3)
     vp = np.array([rng.uniform(-0.2, 1.2) * w, hz])
     if fk == 0:  # planks / tiles converging to the vanishing point
@@ -100,7 +116,7 @@ def indoor(rng, h, w, horizon):
         if tex is not None:
             img[hz:] = 0.4 * img[hz:] + 0.6 * tex[hz:]
     if h - hz > 1:
-        img[hz:] += _noise(rng, h - hz, w, 8, 8)
+        img[hz:] += _rgb(_noise(rng, h - hz, w, 8, 8))
         grad = np.linspace(0.8, 1.1, h - hz, dtype=np.float32)[:, None, None]
         img[hz:] *= grad
     if 0 < hz < h:  # skirting board
@@ -139,7 +155,9 @@ def outdoor(rng, h, w, horizon):
     top = {0: [90, 140, 220], 1: [170, 190, 215], 2: [185, 185, 190]}[int(sky)]
     bottom = {0: [190, 215, 240], 1: [220, 225, 230], 2: [215, 215, 218]}[int(sky)]
     t = np.linspace(0, 1, max(hz, 1), dtype=np.float32)[:, None, None]
-    img[:hz] = (np.asarray(top, np.float32) * (1 - t) + np.asarray(bottom, np.float32) * t)[:hz]
+    _paint(
+        img[:hz], (np.asarray(top, np.float32) * (1 - t) + np.asarray(bottom, np.float32) * t)[:hz]
+    )
     if hz > 4 and rng.random() < 0.8:  # a band of trees or buildings
         band = int(rng.uniform(0.05, 0.45) * hz)
         xs = np.arange(w)
@@ -167,9 +185,9 @@ def outdoor(rng, h, w, horizon):
     }[int(ground)]
     gh = h - hz
     if gh > 0:
-        img[hz:] = _tint(rng, base, 15)
+        _paint(img[hz:], _tint(rng, base, 15))
         amp = {0: 22, 1: 10, 2: 14, 3: 6, 4: 8}[int(ground)]
-        img[hz:] += _noise(rng, gh, w, 3, amp) + _noise(rng, gh, w, 20, amp)
+        img[hz:] += _rgb(_noise(rng, gh, w, 3, amp) + _noise(rng, gh, w, 20, amp))
         if ground in (1, 4) and rng.random() < 0.6:  # road or court markings
             vp = np.array([rng.uniform(0, w), hz])
             for x in rng.uniform(-w, 2 * w, int(rng.integers(1, 4))):
@@ -255,7 +273,7 @@ def clutter(img, rng) -> np.ndarray:
         al = (m.astype(np.float32) / 255.0)[..., None]
         roi = layer[y0:y1, x0:x1]
         layer[y0:y1, x0:x1] = roi * (1 - al) + patch * al
-    layer += _noise(rng, h, w, int(rng.integers(1, 4)), rng.uniform(2, 12))
+    layer += _rgb(_noise(rng, h, w, int(rng.integers(1, 4)), rng.uniform(2, 12)))
     mix = rng.uniform(0.7, 1.0)  # a little of the scene's light shows through
     return np.clip(layer * mix + out * (1 - mix), 0, 255).astype(np.uint8)
 
@@ -339,7 +357,7 @@ def _radial(h, w):
     if key not in _VIGNETTE:
         yy, xx = np.ogrid[0:h, 0:w]
         d = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
-        _VIGNETTE[key] = (np.clip(d, 0, 2) / 2).astype(np.float32)[..., None]
+        _VIGNETTE[key] = _rgb((np.clip(d, 0, 2) / 2).astype(np.float32))
     return _VIGNETTE[key]
 
 
@@ -388,5 +406,8 @@ def camera_effects(img, rng) -> np.ndarray:
             chroma = cv2.resize(
                 rng.normal(0, 1, (max(h // 2, 1), max(w // 2, 1), 3)).astype(np.float32), (w, h)
             )
-        x += sig * (lum + 0.5 * chroma)
+        t = chroma * 0.5  # x += sig * (lum + 0.5 * chroma), without temporaries
+        t += _rgb(lum)
+        t *= sig
+        x += t
     return np.clip(x, 0, 255).astype(np.uint8)
