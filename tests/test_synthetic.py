@@ -28,8 +28,10 @@ def test_same_seed_same_bytes_regardless_of_workers(tmp_path):
     synthesize(tmp_path / "a", 10, seed=3, cfg=cfg, workers=1, progress=False)
     synthesize(tmp_path / "b", 10, seed=3, cfg=cfg, workers=2, progress=False)
     synthesize(tmp_path / "c", 10, seed=4, cfg=cfg, workers=1, progress=False)
+    # this process and two subprocesses claim chunks of images: each image once, nothing left over
+    synthesize(tmp_path / "d", 10, seed=3, cfg=cfg, workers=3, progress=False)
     a, b, c = _read_all(tmp_path / "a"), _read_all(tmp_path / "b"), _read_all(tmp_path / "c")
-    assert a == b
+    assert a == b == _read_all(tmp_path / "d")
     assert a["images/000000.jpg"] != c["images/000000.jpg"]
 
 

@@ -459,13 +459,36 @@ def _work(args):
     return index, name, people
 
 
+#: Images per claimed chunk: small enough that the processes finish together, large enough
+#: that claiming (one file created per chunk) costs nothing beside the rendering.
+CHUNK = 4
+
+
+def _render_chunks(seed, num_images, cfg, img_dir, claims, done) -> None:
+    """Render every chunk of :data:`CHUNK` images that no other process has claimed, calling
+    ``done(result)`` per image. A chunk is claimed by creating its file in ``claims`` (an
+    exclusive create: exactly one process gets it), so each image is rendered once, by
+    whichever process is free; an image's pixels depend only on ``(seed, index)``."""
+    for c in range(-(-num_images // CHUNK)):
+        try:
+            os.close(os.open(os.path.join(claims, str(c)), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            continue
+        for i in range(c * CHUNK, min(num_images, (c + 1) * CHUNK)):
+            done(_work((seed, i, cfg, img_dir)))
+
+
 def _run_workers(seed, num_images, cfg, img_dir, workers, bar):
-    """Render in ``workers`` subprocesses (``python -m posenet_mobile.data.synthetic``).
+    """Render in this process and ``workers - 1`` subprocesses
+    (``python -m posenet_mobile.data.synthetic``), which claim chunks of images as they go
+    (:func:`_render_chunks`): this process starts at once, while the others are still
+    importing, and none waits on a slower one at the end.
 
     Subprocesses rather than multiprocessing: a spawn pool re-imports the caller's ``__main__``,
-    which hangs scripts that lack an ``if __name__ == "__main__"`` guard. Their part files go to
-    a temporary folder inside the dataset folder (removed on every exit; one left by a killed
-    process is swept by the next run), and the workers are stopped if this process is.
+    which hangs scripts that lack an ``if __name__ == "__main__"`` guard. Their part files and
+    the claims go to a temporary folder inside the dataset folder (removed on every exit; one
+    left by a killed process is swept by the next run), and the workers are stopped if this
+    process is.
     """
     import shutil
     import subprocess
@@ -475,23 +498,28 @@ def _run_workers(seed, num_images, cfg, img_dir, workers, bar):
     lock = threading.Lock()
     procs, parts = [], []
     tmpdir = str(temp_path(os.path.join(os.path.dirname(img_dir), "parts")))
-    os.makedirs(tmpdir, exist_ok=True)
+    claims = os.path.join(tmpdir, "claims")
+    os.makedirs(claims, exist_ok=True)
 
     def pump(proc):
         for _ in proc.stdout:
             with lock:
                 bar.update()
 
+    def done(result):
+        results.append(result)
+        with lock:
+            bar.update()
+
     try:
-        for w in range(workers):
+        for w in range(1, workers):
             part = os.path.join(tmpdir, f"part{w}.json")
             job = {
                 "seed": seed,
-                "start": w,
-                "step": workers,
                 "num_images": num_images,
                 "cfg": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__},
                 "img_dir": img_dir,
+                "claims": claims,
                 "out": part,
             }
             procs.append(
@@ -505,12 +533,13 @@ def _run_workers(seed, num_images, cfg, img_dir, workers, bar):
         threads = [threading.Thread(target=pump, args=(p,), daemon=True) for p in procs]
         for t in threads:
             t.start()
+        results = []
+        _render_chunks(seed, num_images, cfg, img_dir, claims, done)
         codes = [p.wait() for p in procs]
         for t in threads:
             t.join()
         if any(codes):
             raise RuntimeError(f"synthetic data worker failed (exit codes {codes})")
-        results = []
         for part in parts:
             with open(part) as fh:
                 for index, name, people in json.load(fh):
@@ -529,12 +558,15 @@ def _run_workers(seed, num_images, cfg, img_dir, workers, bar):
 def _worker_main(job: dict) -> None:
     cfg = SynthConfig(**job["cfg"])
     out = []
-    for i in range(job["start"], job["num_images"], job["step"]):
-        index, name, people = _work((job["seed"], i, cfg, job["img_dir"]))
+
+    def done(result):
+        index, name, people = result
         for p in people:
             p["keypoints"] = p["keypoints"].tolist()
         out.append((index, name, people))
-        print(i, flush=True)
+        print(index, flush=True)
+
+    _render_chunks(job["seed"], job["num_images"], cfg, job["img_dir"], job["claims"], done)
     write_json_atomic(job["out"], out)
 
 
