@@ -4,8 +4,9 @@
 
 Reads benchmarks/results/demo.json (benchmarks/demo.py), real_people.json
 (benchmarks/real_people.py), train_quickstart.json (or, without
-it, train_quickstart_cache.json: benchmarks/train_quickstart.py) and peers.json (benchmarks/peers.py); a file not there yet is
-named with the command that writes it. tests/test_docs.py checks the section is current.
+it, train_quickstart_cache.json: benchmarks/train_quickstart.py), peers.json (benchmarks/peers.py)
+and data_throughput.json (benchmarks/data_throughput.py); a file not there yet is named with the
+command that writes it. tests/test_docs.py checks the section is current.
 """
 
 import json
@@ -160,10 +161,32 @@ def _real(d: dict) -> list:
     ]
 
 
+def _synth(d: dict) -> list:
+    if d is None:
+        return [
+            "- **Synthetic data**: not recorded yet "
+            "(`python benchmarks/data_throughput.py --synth-only`)."
+        ]
+    runs = d.get("synth_runs", {}).get("human", [])
+    return [
+        f"- **Synthetic data** (`python benchmarks/data_throughput.py --synth-only`, "
+        f"{d['images']} images per run; {d.get('cpu')}, {d.get('cores')} cores; commit "
+        f"{d.get('commit')}, {d.get('time')}): the human generator writes "
+        f"{d['synth_images_per_second_256px_human']} images/s at 256 px, median of "
+        f"{len(runs)} runs ({', '.join(str(v) for v in runs)}); the capsule generator "
+        f"{d['synth_images_per_second_256px_capsule']} in the same runs (human over capsule "
+        f"{d['human_over_capsule']})."
+    ]
+
+
 def render() -> str:
     train = _load("train_quickstart") or _load("train_quickstart_cache")  # the default pipeline
     lines = (
-        _demo(_load("demo")) + _real(_load("real_people")) + _train(train) + _peers(_load("peers"))
+        _demo(_load("demo"))
+        + _real(_load("real_people"))
+        + _train(train)
+        + _peers(_load("peers"))
+        + _synth(_load("data_throughput"))
     )
     return "\n".join(lines) + "\n"
 
