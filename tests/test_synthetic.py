@@ -206,3 +206,17 @@ def test_detection_frames_hold_zero_to_max_people_with_their_alignment():
         SynthConfig(purpose="boxes")
     with pytest.raises(ConfigError, match="synth.detection_scale"):
         SynthConfig(detection_scale=(0.9, 0.1))
+
+
+def test_a_complete_synthetic_set_is_reused_not_drawn_again(tmp_path):
+    """Its recorded settings read back from JSON (tuples as lists) still match the config's."""
+    from posenet_mobile.train.data import synthetic_set
+
+    said = []
+    synth = SynthConfig(image_size=96)
+    for _ in range(2):
+        synthetic_set(tmp_path / "s", 6, 3, 96, progress=said.append, synth=synth)
+    assert sum(m.startswith("generating") for m in said) == 1
+    other = SynthConfig(image_size=96, person_scale=(0.5, 0.9))
+    synthetic_set(tmp_path / "s", 6, 3, 96, progress=said.append, synth=other)
+    assert sum(m.startswith("generating") for m in said) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ..data.synthetic import SynthConfig, synthesize
@@ -22,7 +23,8 @@ def synthetic_set(
     import dataclasses
 
     cfg = dataclasses.replace(synth, image_size=image_size)
-    want = {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}
+    # as annotations.json records it (JSON: a tuple such as person_scale reads back as a list)
+    want = json.loads(json.dumps({k: getattr(cfg, k) for k in cfg.__dataclass_fields__}))
     ann = folder / "annotations.json"
     if ann.exists():
         doc = read_json(ann, expect=dict)
@@ -30,6 +32,7 @@ def synthetic_set(
         have = info.get("config", {})
         if "style" not in have:  # written before the human style existed: the capsule generator
             have = {**{k: getattr(SynthConfig.capsule(), k) for k in want}, **have}
+        have = json.loads(json.dumps(have))
         if info.get("seed") == seed and have == want and len(doc.get("images", [])) == num_images:
             return folder
     progress(
