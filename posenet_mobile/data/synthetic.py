@@ -496,7 +496,7 @@ def _run_workers(seed, num_images, cfg, img_dir, workers, bar):
     import threading
 
     lock = threading.Lock()
-    procs, parts = [], []
+    procs, parts, results = [], [], []
     tmpdir = str(temp_path(os.path.join(os.path.dirname(img_dir), "parts")))
     claims = os.path.join(tmpdir, "claims")
     os.makedirs(claims, exist_ok=True)
@@ -533,7 +533,6 @@ def _run_workers(seed, num_images, cfg, img_dir, workers, bar):
         threads = [threading.Thread(target=pump, args=(p,), daemon=True) for p in procs]
         for t in threads:
             t.start()
-        results = []
         _render_chunks(seed, num_images, cfg, img_dir, claims, done)
         codes = [p.wait() for p in procs]
         for t in threads:

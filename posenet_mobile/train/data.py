@@ -23,8 +23,11 @@ def synthetic_set(
     import dataclasses
 
     cfg = dataclasses.replace(synth, image_size=image_size)
-    # as annotations.json records it (JSON: a tuple such as person_scale reads back as a list)
-    want = json.loads(json.dumps({k: getattr(cfg, k) for k in cfg.__dataclass_fields__}))
+
+    def as_recorded(settings: dict) -> dict:  # as JSON reads it back: tuples become lists
+        return json.loads(json.dumps(settings))
+
+    want = as_recorded({k: getattr(cfg, k) for k in cfg.__dataclass_fields__})
     ann = folder / "annotations.json"
     if ann.exists():
         doc = read_json(ann, expect=dict)
@@ -32,8 +35,11 @@ def synthetic_set(
         have = info.get("config", {})
         if "style" not in have:  # written before the human style existed: the capsule generator
             have = {**{k: getattr(SynthConfig.capsule(), k) for k in want}, **have}
-        have = json.loads(json.dumps(have))
-        if info.get("seed") == seed and have == want and len(doc.get("images", [])) == num_images:
+        if (
+            info.get("seed") == seed
+            and as_recorded(have) == want
+            and len(doc.get("images", [])) == num_images
+        ):
             return folder
     progress(
         f"generating {num_images} synthetic images (seed {seed}, style {cfg.style}) in {folder}"
