@@ -157,10 +157,19 @@ def test_each_switch_changes_the_pixels(switch):
     assert changed >= 2, f"{switch}=false made no difference on 8 images"
 
 
-@pytest.mark.parametrize("option, on, off", [("smooth_joints", True, False), ("clutter", 1.0, 0.0)])
+@pytest.mark.parametrize(
+    "option, on, off",
+    [
+        ("smooth_joints", True, False),
+        ("clutter", 1.0, 0.0),
+        ("scene_exposure", True, False),
+        ("camera_tone", True, False),
+    ],
+)
 def test_options_change_the_pixels_not_the_people(option, on, off):
-    """``smooth_joints`` (shading) and ``clutter`` (background) redraw pixels only: the same
-    people, keypoints and COCO visibility."""
+    """``smooth_joints`` and ``scene_exposure`` (shading), ``clutter`` (background) and
+    ``camera_tone`` (the camera's processing) redraw pixels only: the same people, keypoints and
+    COCO visibility."""
     on = SY.SynthConfig(image_size=128, **{option: on})
     off = SY.SynthConfig(image_size=128, **{option: off})
     changed = 0
@@ -185,6 +194,46 @@ def test_smooth_joints_shade_a_limb_as_one_surface():
     seam = F.shading(part, light, 8.0)[20, 38:43].min()
     merged = F.shading(np.minimum(part, 1), light, 8.0)[20, 38:43].min()
     assert seam < 0.9 * merged
+
+
+def test_scene_exposure_meters_the_person():
+    """Without an exposure a person's shade (ambient plus diffuse, with a dark rim) averages
+    well below 1, the level the scene is drawn at; with one, the person's mean shade is that
+    level: brighter than without, and in proportion to it."""
+
+    def person_mean(exposure):
+        light = dict(LIGHT, **({} if exposure is None else {"exposure": exposure}))
+        person = _person(look_seed=4, skin=np.array([150.0, 120.0, 100.0]))
+        cam = C.camera_at(person["fk"], 0.0, 0.0, 0.0, 4.0, (256, 256), 0.8, (128, 128))
+        img = np.full((256, 256, 3), 90, np.uint8)
+        ids = np.zeros((256, 256), np.uint8)
+        F.render_figure(img, ids, person, cam, light)
+        return float(img[ids == 1].mean())
+
+    unmetered, low, high = person_mean(None), person_mean(0.8), person_mean(1.2)
+    assert low > 1.1 * unmetered
+    assert 1.35 < high / low < 1.55, (low, high)
+
+
+def test_camera_tone_stretches_levels_and_sharpens():
+    """A flat, soft image (a dim step edge, blurred) comes out with more contrast and a steeper
+    edge, whatever the draw; a blank image stays blank."""
+    import cv2
+
+    from posenet_mobile.data import scene as S
+
+    flat = np.full((64, 64, 3), 100, np.uint8)
+    flat[:, 32:] = 140
+    flat = cv2.GaussianBlur(flat, (0, 0), 2.0)
+    for seed in range(5):
+        out = S.camera_tone(flat, np.random.default_rng(seed)).astype(float)
+        assert out.std() > 1.3 * flat.std()
+        assert (
+            np.abs(np.diff(out[32, :, 1])).max()
+            > 1.3 * np.abs(np.diff(flat[32, :, 1].astype(float))).max()
+        )
+        blank = S.camera_tone(np.full((16, 16, 3), 90, np.uint8), np.random.default_rng(seed))
+        assert np.ptp(blank) == 0
 
 
 def test_pose_mix_is_mostly_upright_but_keeps_the_hard_poses():

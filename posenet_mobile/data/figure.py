@@ -74,7 +74,7 @@ def render_figure(img, ids, person, cam, light, faces: bool = True, smooth_joint
     uint8, in place) and ``ids`` (uint8 person-id map, in place).
 
     light: ``{"dir": (3,) camera-frame unit vector the light travels along, "ambient", "diffuse",
-    "colour" (3,)}``. Returns ``(xy (17, 2) continuous image pixels, depth (17,), visible (17,)
+    "colour" (3,), and optionally "exposure": the person's mean shade}``. Returns ``(xy (17, 2) continuous image pixels, depth (17,), visible (17,)
     bool (own parts and facing only), info)``; ``info["face_drawn"]`` says whether facial
     features were drawn, ``info["facing"]`` the cosine between the face normal and the camera.
     ``smooth_joints``: shade each limb and the torso as one surface (:func:`shade_group`), so
@@ -311,6 +311,8 @@ def _composite(img, ids, cv_, look, light, person_id, fk, to_cam, proj, Mr):
     shade = shading(part, light, cv_.radius_px)
     if cv_.detail is not None:
         shade *= cv2.GaussianBlur(cv_.detail, (0, 0), 0.6)[sl]
+    if "exposure" in light:  # metered: the person's mean shade becomes the drawn level
+        shade *= light["exposure"] / max(float(cv2.mean(shade, mask=cv_.alpha[sl])[0]), 0.05)
     lc = np.asarray(light["colour"], np.float32)
     shade3 = cv2.merge([shade * float(lc[0]), shade * float(lc[1]), shade * float(lc[2])])
     colour = cv2.multiply(alb, shade3)

@@ -411,3 +411,28 @@ def camera_effects(img, rng) -> np.ndarray:
         t *= sig
         x += t
     return np.clip(x, 0, 255).astype(np.uint8)
+
+
+def camera_tone(img, rng) -> np.ndarray:
+    """A camera's processing after the sensor (RGB uint8): levels stretched towards the full
+    range, an S-shaped tone curve and sharpening (an unsharp mask), each by a random amount.
+    Phone and consumer cameras apply all three to every photograph; without them a rendered
+    image keeps the flat tones and soft edges of its own lighting and blur."""
+    grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    cdf = np.cumsum(cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel())
+    cdf /= max(cdf[-1], 1.0)
+    lo = float(np.searchsorted(cdf, rng.uniform(0.005, 0.03)))
+    hi = float(np.searchsorted(cdf, rng.uniform(0.97, 0.995)))
+    to_lo, to_hi = rng.uniform(0.0, 20.0), rng.uniform(235.0, 255.0)
+    stretch = rng.uniform(0.3, 1.0)  # how far towards the full range
+    v = np.arange(256, dtype=np.float32)
+    full = (v - lo) * ((to_hi - to_lo) / max(hi - lo, 16.0)) + to_lo
+    v = v + stretch * (full - v)
+    t = np.clip(v / 255.0, 0.0, 1.0)  # S-curve: a blend towards smoothstep
+    v = 255.0 * (t + rng.uniform(0.0, 0.6) * (t * t * (3.0 - 2.0 * t) - t))
+    x = cv2.LUT(np.ascontiguousarray(img), np.clip(v, 0, 255).round().astype(np.uint8))
+    if rng.random() < 0.8:
+        amount = rng.uniform(0.3, 1.5)
+        soft = cv2.GaussianBlur(x, (0, 0), rng.uniform(0.6, 1.6))
+        x = cv2.addWeighted(x, 1.0 + amount, soft, -amount, 0.0)
+    return x

@@ -38,6 +38,10 @@ PURPOSES = ("pose", "detection")
 #: The least chance of background clutter in detection frames: limb-like shapes that are not
 #: people are what a detector must learn to ignore.
 DETECTION_CLUTTER = 0.5
+#: With ``scene_exposure``: the range of a person's mean shade, around the level 1 at which the
+#: scene is drawn (a person a little darker or brighter than the scene, as lit from behind or
+#: from the front).
+SCENE_EXPOSURE = (0.8, 1.2)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,14 @@ class SynthConfig:
     noise, white balance, vignetting; off: the capsule generator's lighting change) exist to
     measure what each contributes (docs/data.md). ``smooth_joints`` shades each limb and the
     torso as one surface instead of one per part (no crease at elbows, knees and waist).
+    ``scene_exposure``: people exposed like the scene they stand in. A scene is drawn at its own
+    colours, as if lit at exposure 1, while a person's shade (ambient plus diffuse light, each
+    below 1, and a dark rim) averages well below 1, so without it every person is darker and
+    flatter than its own clothes' colours and than everything around it. With it, each person's
+    shading is scaled so that its mean over the person is a level drawn around 1
+    (:data:`SCENE_EXPOSURE`), as a camera that meters the scene would show them.
+    ``camera_tone``: the processing a camera applies after the sensor: levels stretched towards
+    the full range, an S-shaped tone curve and sharpening (:func:`posenet_mobile.data.scene.camera_tone`).
     ``clutter``: the chance that dead-leaves shapes (some limb-shaped) cover the background
     (:func:`posenet_mobile.data.scene.clutter`).
     ``person_scale``: ``[low, high]``, the main person's extent as a fraction of the image side,
@@ -88,6 +100,8 @@ class SynthConfig:
     shadows: bool = True
     camera_effects: bool = True
     smooth_joints: bool = True
+    scene_exposure: bool = False
+    camera_tone: bool = False
     clutter: float = 0.0
     person_scale: tuple = (0.55, 0.95)
     purpose: str = "pose"
@@ -133,6 +147,8 @@ class SynthConfig:
                 "shadows",
                 "camera_effects",
                 "smooth_joints",
+                "scene_exposure",
+                "camera_tone",
             ),
         )
         if self.style not in STYLES:
@@ -400,6 +416,8 @@ def _draw_frame(people, rng_scene, rng_light, rng_fx, rng_clutter, cfg):
         "diffuse": float(rng.uniform(0.35, 0.7)),
         "colour": rng.normal(1.0, 0.05, 3).clip(0.85, 1.15),
     }
+    if cfg.scene_exposure:  # drawn only when on, so the switch leaves the other streams alone
+        light["exposure"] = float(rng.uniform(*SCENE_EXPOSURE))
     if cfg.shadows and upright and kind != "photo":
         for p in people:
             c = p["cam"]
@@ -436,6 +454,8 @@ def _draw_frame(people, rng_scene, rng_light, rng_fx, rng_clutter, cfg):
             occ = E.add_occluders(img, rng_scene, int(rng_scene.integers(1, 3)))
         ids[occ] = 0
     img = S.camera_effects(img, rng_fx) if cfg.camera_effects else E.photometric(img, rng_fx)
+    if cfg.camera_tone:  # the last draws of rng_fx: off, every other stream stays as it was
+        img = S.camera_tone(img, rng_fx)
     return img, _annotate(people, ids, occ, s, extra=("face_drawn", "scene"))
 
 
