@@ -116,6 +116,14 @@ ROWS = {
         "four times the training people for a quarter of the epochs (the same training samples)",
     ),
     # one change each from the defaults now (aligned crops, the facing output, hair behind the head)
+    "seed_1": (
+        ["train.seed=1"],
+        "the defaults trained again from another seed (the same people): how far chance moves a row",
+    ),
+    "epochs_20": (
+        ["train.epochs=20"],
+        "the defaults trained half as long (20 epochs, the same people): budget, not data",
+    ),
     "epochs_80": (
         ["train.epochs=80"],
         "the defaults trained twice as long (80 epochs, the same people): budget, not data",
@@ -123,6 +131,14 @@ ROWS = {
     "drawn_faces": (
         ["data.synth.faces=false"],
         "the defaults with drawn eyes and a mouth instead of real (LFW) faces",
+    ),
+    "scene_exposure": (
+        ["data.synth.scene_exposure=true"],
+        "the defaults with people exposed like the scene (mean shade near 1), not darker than it",
+    ),
+    "camera_tone": (
+        ["data.synth.scene_exposure=true", "data.synth.camera_tone=true"],
+        "scene_exposure, and a camera's tone processing: levels stretched, an S-curve, sharpening",
     ),
 }
 
