@@ -124,6 +124,10 @@ ROWS = {
         ["train.epochs=20"],
         "the defaults trained half as long (20 epochs, the same people): budget, not data",
     ),
+    "box_share_0.3": (
+        ["data.box_crop_share=0.3"],
+        "the defaults with 30% of the training people cropped by their box: for a user's person box",
+    ),
     "epochs_80": (
         ["train.epochs=80"],
         "the defaults trained twice as long (80 epochs, the same people): budget, not data",
