@@ -40,16 +40,17 @@ VARIANTS = {
     "camera_tone": {"scene_exposure": True, "camera_tone": True},
     "clutter": {"clutter": 1.0},
 }
-MEASURES = (
-    "grey_mean_person",
-    "grey_mean_around",
-    "grey_std_person",
-    "grey_std_around",
-    "gradient_person",
-    "gradient_around",
-    "laplacian_person",
-    "laplacian_around",
-)
+#: measure -> its column in docs/data.md's table
+MEASURES = {
+    "grey_mean_person": "grey mean, person",
+    "grey_mean_around": "grey mean, around",
+    "grey_std_person": "contrast, person",
+    "grey_std_around": "contrast, around",
+    "gradient_person": "gradient, person",
+    "gradient_around": "gradient, around",
+    "laplacian_person": "Laplacian, person",
+    "laplacian_around": "Laplacian, around",
+}
 
 
 def crop_stats(data_dir) -> dict:
@@ -79,13 +80,10 @@ def crop_stats(data_dir) -> dict:
         grey = cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY).astype(np.float32)
         grad = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
         lap = np.abs(cv2.Laplacian(grey, cv2.CV_32F))
-        row = []
-        for m in (person, around):
-            row += [grey[m].mean(), grey[m].std()]
-        rows.append(
-            [row[0], row[2], row[1], row[3], grad[person].mean(), grad[around].mean()]
-            + [lap[person].mean(), lap[around].mean()]
-        )
+        # in the order of MEASURES: each quantity inside the person, then around it
+        rows.append([f(m) for f in (np.mean, np.std) for m in (grey[person], grey[around])])
+        rows[-1] += [grad[person].mean(), grad[around].mean()]
+        rows[-1] += [lap[person].mean(), lap[around].mean()]
     a = np.array(rows, np.float64)
     out = {"people": len(a)}
     for name, col in zip(MEASURES, a.T):
@@ -99,22 +97,12 @@ def crop_stats(data_dir) -> dict:
 
 def table(doc) -> str:
     """docs/data.md's table: the median of each measure per set (quartiles in the results)."""
-    cols = [
-        ("grey_mean_person", "grey mean, person"),
-        ("grey_mean_around", "grey mean, around"),
-        ("grey_std_person", "contrast, person"),
-        ("grey_std_around", "contrast, around"),
-        ("gradient_person", "gradient, person"),
-        ("gradient_around", "gradient, around"),
-        ("laplacian_person", "Laplacian, person"),
-        ("laplacian_around", "Laplacian, around"),
-    ]
     lines = [
-        "| set | people | " + " | ".join(c[1] for c in cols) + " |",
-        "|---|---|" + "---|" * len(cols),
+        "| set | people | " + " | ".join(MEASURES.values()) + " |",
+        "|---|---|" + "---|" * len(MEASURES),
     ]
     for name, r in doc["results"].items():
-        cells = [str(r[c[0]]["median"]) for c in cols]
+        cells = [str(r[m]["median"]) for m in MEASURES]
         lines.append(f"| `{name}` | {r['people']} | " + " | ".join(cells) + " |")
     p = doc["provenance"]
     lines.append("")

@@ -74,8 +74,9 @@ def render_figure(img, ids, person, cam, light, faces: bool = True, smooth_joint
     uint8, in place) and ``ids`` (uint8 person-id map, in place).
 
     light: ``{"dir": (3,) camera-frame unit vector the light travels along, "ambient", "diffuse",
-    "colour" (3,), and optionally "exposure": the person's mean shade}``. Returns ``(xy (17, 2) continuous image pixels, depth (17,), visible (17,)
-    bool (own parts and facing only), info)``; ``info["face_drawn"]`` says whether facial
+    "colour" (3,), and optionally "exposure": the person's mean shade}``. Returns ``(xy (17, 2)
+    continuous image pixels, depth (17,), visible (17,) bool (own parts and facing only),
+    info)``; ``info["face_drawn"]`` says whether facial
     features were drawn, ``info["facing"]`` the cosine between the face normal and the camera.
     ``smooth_joints``: shade each limb and the torso as one surface (:func:`shade_group`), so
     no dark rim marks the elbows, knees, waist or a chest print; the part map itself (and the

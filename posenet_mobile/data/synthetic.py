@@ -69,7 +69,8 @@ class SynthConfig:
     shading is scaled so that its mean over the person is a level drawn around 1
     (:data:`SCENE_EXPOSURE`), as a camera that meters the scene would show them.
     ``camera_tone``: the processing a camera applies after the sensor: levels stretched towards
-    the full range, an S-shaped tone curve and sharpening (:func:`posenet_mobile.data.scene.camera_tone`).
+    the full range, an S-shaped tone curve and sharpening
+    (:func:`posenet_mobile.data.scene.camera_tone`).
     ``clutter``: the chance that dead-leaves shapes (some limb-shaped) cover the background
     (:func:`posenet_mobile.data.scene.clutter`).
     ``person_scale``: ``[low, high]``, the main person's extent as a fraction of the image side,
