@@ -8,10 +8,13 @@ Human3.6M, JHMDB, MHP), beside the same file on its synthetic validation set. A 
 aligned crops is scored on GT-box crops as well (``real_box_crops``, ``synthetic_val_box_crops``):
 the footing of a box model's figure and of BlazePose Full's in ``benchmarks/realism.py``.
 
+``--flip-test`` adds each figure with the flip test (``*_flip_test``: every crop also run
+mirrored, the two outputs averaged; :func:`posenet_mobile.codec.flip_test`) beside the plain one.
+
 The real photographs are a thermometer: never train on them, tune on them or pick checkpoints
 with them. At about 300 labelled keypoints, a difference under ~4 PCK points is noise.
 
-Usage: .venv/bin/python benchmarks/real_people.py RUN_OR_TFLITE [--data DIR] [--out FILE]
+Usage: .venv/bin/python benchmarks/real_people.py RUN_OR_TFLITE [--data DIR] [--out FILE] [--flip-test]
   RUN_OR_TFLITE: a .tflite exported by posenet-mobile, a run folder (its int8 export) or a
   ``make demo`` output folder (``export/posenet_int8.tflite``).
 """
@@ -56,6 +59,7 @@ def main():
     )
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "real_people.json"))
     ap.add_argument("--label", default=None, help="a name for this row (default: the model path)")
+    ap.add_argument("--flip-test", action="store_true", help="also each figure with the flip test")
     a = ap.parse_args()
 
     from posenet_mobile.harness.provenance import provenance
@@ -68,6 +72,7 @@ def main():
     quiet = lambda *_: None  # noqa: E731
     real = validate(model, a.data, progress=quiet)
     aligned = meta.input.crop.method != "box"
+    flips = (False, True) if a.flip_test else (False,)
 
     def figures(res, data):
         m = res["metrics"]
@@ -90,16 +95,33 @@ def main():
             "by_source": real.get("by_source", {}),
         },
     }
-    if aligned:
-        box = validate(model, a.data, progress=quiet, crop_rule="box")
-        row["real_box_crops"] = {**figures(box, a.data), "by_source": box.get("by_source", {})}
+    if a.flip_test:
+        f = validate(model, a.data, progress=quiet, flip_test=True)
+        row["real_flip_test"] = {**figures(f, a.data), "by_source": f.get("by_source", {})}
+    for flip in flips:
+        tag = "_flip_test" if flip else ""
+        if aligned:
+            box = validate(model, a.data, progress=quiet, crop_rule="box", flip_test=flip)
+            row["real_box_crops" + tag] = {
+                **figures(box, a.data),
+                "by_source": box.get("by_source", {}),
+            }
     syn = a.synthetic_data or (meta.get("training", {}).get("data") or {}).get("val")
     if syn and Path(syn).exists():
-        s = validate(model, syn, limit=a.synthetic_limit, progress=quiet)
-        row["synthetic_val"] = figures(s, syn)
-        if aligned:
-            sb = validate(model, syn, limit=a.synthetic_limit, progress=quiet, crop_rule="box")
-            row["synthetic_val_box_crops"] = figures(sb, syn)
+        for flip in flips:
+            tag = "_flip_test" if flip else ""
+            s = validate(model, syn, limit=a.synthetic_limit, progress=quiet, flip_test=flip)
+            row["synthetic_val" + tag] = figures(s, syn)
+            if aligned:
+                sb = validate(
+                    model,
+                    syn,
+                    limit=a.synthetic_limit,
+                    progress=quiet,
+                    crop_rule="box",
+                    flip_test=flip,
+                )
+                row["synthetic_val_box_crops" + tag] = figures(sb, syn)
     doc = {
         "benchmark": "real_people",
         "label": a.label or str(model),

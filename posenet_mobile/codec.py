@@ -223,6 +223,52 @@ def flip_heatmaps(maps: np.ndarray, flip_index: np.ndarray, offsets: bool = Fals
     return m.reshape(n, hh, ww, c)
 
 
+def mirror_outputs(outputs, flip_index, input_width: int) -> dict:
+    """A model's named outputs on a horizontally mirrored crop, mapped back to the crop's frame.
+
+    Mirroring input x to ``W - x`` swaps left and right, so each keypoint channel is replaced by
+    its ``flip_index`` partner and each x-axis quantity is mirrored: heatmaps and offsets as in
+    :func:`flip_heatmaps`, SimCC x bins reversed (bin ``b`` -> ``Bx - 1 - b``, exact for the
+    :mod:`~posenet_mobile.simcc` frame), normalised ``coords`` x -> ``1 - x``, in-graph
+    ``keypoints`` x -> ``W - x``. ``facing`` is unchanged: a mirrored person still faces the
+    same way. Outputs of any other name raise :class:`ConfigError`.
+    """
+    fi = np.asarray(flip_index)
+    out = {}
+    for name, v in outputs.items():
+        v = np.asarray(v, np.float32)
+        if name == "heatmaps":
+            out[name] = flip_heatmaps(v, fi)
+        elif name == "offsets":
+            out[name] = flip_heatmaps(v, fi, offsets=True)
+        elif name == "simcc_x":
+            out[name] = v[:, fi, ::-1]
+        elif name in ("simcc_y", "visibility"):
+            out[name] = v[:, fi]
+        elif name == "coords":
+            m = v[:, fi].copy()
+            m[..., 0] = 1.0 - m[..., 0]
+            out[name] = m
+        elif name == "keypoints":
+            m = v[:, fi].copy()
+            m[..., 0] = input_width - m[..., 0]
+            out[name] = m
+        elif name == "facing":
+            out[name] = v
+        else:
+            raise ConfigError(f"flip test: no mirror rule for the model output {name!r}")
+    return out
+
+
+def flip_test(plain, mirrored, flip_index, input_width: int) -> dict:
+    """Flip test: the mean of a model's outputs on a crop and, mapped back by
+    :func:`mirror_outputs`, on its mirror image (as HRNet and most top-down pose models
+    evaluate). Decode the result as usual with :func:`decode_outputs`; it costs a second run.
+    """
+    back = mirror_outputs(mirrored, flip_index, input_width)
+    return {k: 0.5 * (np.asarray(plain[k], np.float32) + back[k]) for k in plain}
+
+
 def _neighbour(hm, ix, iy, dx, dy):
     n, hh, ww, k = hm.shape
     x = np.clip(ix + dx, 0, ww - 1)

@@ -98,11 +98,16 @@ class Run:
         )
 
     def evaluate_float(
-        self, dataset=None, limit: int | None = None, model=None, crop_rule: str | None = None
+        self,
+        dataset=None,
+        limit: int | None = None,
+        model=None,
+        crop_rule: str | None = None,
+        flip_test: bool = False,
     ) -> dict:
         """Metrics of the trained float Keras model (the reference every later stage is held to)
         on ``dataset`` (default: the run's validation set), its first ``limit`` people, on crops
-        by ``crop_rule`` (default: the run's ``data.crop_rule``)."""
+        by ``crop_rule`` (default: the run's ``data.crop_rule``), with the ``flip_test`` if asked."""
         from .data.pipeline import KeypointPipeline
         from .models.build import output_names
         from .train.evaluate import evaluate
@@ -120,7 +125,7 @@ class Run:
             crop_rule=crop_rule or self.cfg.data.crop_rule,
             simcc=self.simcc,
         )
-        return evaluate(model, pipe, self.cfg.train.eval_batch_size)
+        return evaluate(model, pipe, self.cfg.train.eval_batch_size, flip_test)
 
 
 def load_run(path, overrides=None, unsafe_load: bool = False) -> Run:

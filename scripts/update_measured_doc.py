@@ -146,17 +146,23 @@ def _real(d: dict) -> list:
         f = r.get(key)
         return f"PCK@0.2 {f['pck']:.3f}, OKS AP {f['AP']:.3f} ({f['count']} people)" if f else None
 
-    parts = [f"on {own}: {fig('real')}"]
-    if r.get("real_box_crops"):
-        parts.append(f"on GT-box crops: {fig('real_box_crops')}")
-    syn = [f"on {own}: {fig('synthetic_val')}"] if r.get("synthetic_val") else []
-    if r.get("synthetic_val_box_crops"):
-        syn.append(f"on GT-box crops: {fig('synthetic_val_box_crops')}")
+    def figures(tag):
+        parts = [f"on {own}: {fig('real' + tag)}"] if r.get("real" + tag) else []
+        if r.get("real_box_crops" + tag):
+            parts.append(f"on GT-box crops: {fig('real_box_crops' + tag)}")
+        syn = [f"on {own}: {fig('synthetic_val' + tag)}"] if r.get("synthetic_val" + tag) else []
+        if r.get("synthetic_val_box_crops" + tag):
+            syn.append(f"on GT-box crops: {fig('synthetic_val_box_crops' + tag)}")
+        return "; ".join(parts) + (
+            ". Its synthetic validation set: " + "; ".join(syn) if syn else ""
+        )
+
+    flip = figures("_flip_test")
     return [
         f"- **Real photographs** (`python benchmarks/real_people.py`, {d['label']}; "
         f"{d.get('cpu')}, commit {d.get('commit')}), the {r['format']} file: "
-        + "; ".join(parts)
-        + (". Its synthetic validation set: " + "; ".join(syn) if syn else "")
+        + figures("")
+        + (". With the flip test (`--flip-test`, two runs per crop): " + flip if flip else "")
         + ". GT-box crops are the footing of a box model's figure and of BlazePose Full's."
     ]
 
@@ -184,6 +190,7 @@ def render() -> str:
     lines = (
         _demo(_load("demo"))
         + _real(_load("real_people"))
+        + (_real(flip) if (flip := _load("real_people_flip_test")) else [])
         + _train(train)
         + _peers(_load("peers"))
         + _synth(_load("data_throughput"))

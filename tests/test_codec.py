@@ -7,6 +7,7 @@ from posenet_mobile.codec import (
     decode_outputs,
     decode_sides,
     flip_heatmaps,
+    flip_test,
     normalized_grid,
     two_peaks,
 )
@@ -95,6 +96,47 @@ def test_flip_symmetry_of_targets():
     np.testing.assert_allclose(a.heatmaps, flip_heatmaps(b.heatmaps, fi), atol=1e-6)
     np.testing.assert_allclose(a.offsets, flip_heatmaps(b.offsets, fi, offsets=True), atol=1e-5)
     np.testing.assert_allclose(flip_heatmaps(flip_heatmaps(b.heatmaps, fi), fi), b.heatmaps)
+
+
+def _perfect_outputs(kp, vis, scores, size_hw):
+    """Every output kind a head can have, as a perfect model would give it for these people."""
+    from posenet_mobile.simcc import SimCCCodec
+
+    h, w = size_hw
+    enc = HeatmapCodec(size_hw, stride=4).encode(kp, vis)
+    t = SimCCCodec(size_hw, split_ratio=2, sigma=4.0, beta=10.0).encode(kp, vis)
+    return {
+        "heatmaps": enc.heatmaps,
+        "offsets": enc.offsets,
+        "simcc_x": t.x,
+        "simcc_y": t.y,
+        "coords": kp / np.array([w, h]),
+        "visibility": scores,
+        "keypoints": np.concatenate([kp, scores[..., None]], axis=-1),
+        "facing": np.linspace(-2.0, 2.0, len(kp))[:, None],
+    }
+
+
+def test_flip_test_maps_the_mirrored_run_back():
+    """A perfect model's outputs on the mirrored crop, mapped back, are its outputs on the crop,
+    for every output kind (so the flip test's mean changes nothing for a perfect model)."""
+    from posenet_mobile.geometry import flip_keypoints
+
+    size = (96, 128)
+    kp, vis = _random_people(3, size=96, seed=5)
+    scores = np.random.default_rng(6).uniform(0, 1, vis.shape)
+    fi = COCO17.flip_index
+    plain = _perfect_outputs(kp, vis, scores, size)
+    mk, mv = flip_keypoints(kp, vis, size[1], fi)
+    mirrored = _perfect_outputs(mk, mv, scores[:, fi], size)
+    merged = flip_test(plain, mirrored, fi, size[1])
+    assert set(merged) == set(plain)
+    for name in plain:
+        np.testing.assert_allclose(merged[name], plain[name], atol=2e-5, err_msg=name)
+    # and a wrong mirror shows: the unmapped mirrored run is not the plain one
+    assert not np.allclose(mirrored["heatmaps"], plain["heatmaps"], atol=1e-3)
+    with pytest.raises(ConfigError, match="segmentation"):
+        flip_test({"segmentation": np.zeros((1, 4))}, {"segmentation": np.zeros((1, 4))}, fi, 128)
 
 
 def test_soft_argmax_of_a_sharp_peak_is_the_cell_centre():

@@ -37,6 +37,32 @@ def test_runner_decode_matches_the_keras_side_decode(models):
     assert res["keypoints"].shape == (17, 2) and np.all(np.isfinite(res["keypoints"]))
 
 
+def test_flip_test_makes_the_runner_mirror_symmetric(models):
+    """With the flip test a crop and its mirror image give mirrored keypoints with the same
+    scores (the mean of both runs is symmetric by construction); without it a small trained
+    model is not symmetric, so the check has teeth. The float model: int8 maps hold exact ties,
+    where the first maximum wins whichever way the crop faces."""
+    from posenet_mobile.schema import COCO17
+
+    fi = COCO17.flip_index
+    imgs = np.random.default_rng(7).integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
+    asym = 0.0
+    for flip in (True, False):
+        r = TFLiteRunner(models["float32"], flip_test=flip)
+        for img in imgs:
+            mirror = np.ascontiguousarray(img[:, ::-1])
+            kp, sc = r.decode(r.with_flip(r.run_crop(img), img))
+            mk, ms = r.decode(r.with_flip(r.run_crop(mirror), mirror))
+            back = mk[0][fi].copy()
+            back[:, 0] = 64 - back[:, 0]
+            if flip:
+                np.testing.assert_allclose(back, kp[0], atol=1e-3)
+                np.testing.assert_allclose(ms[0][fi], sc[0], atol=1e-6)
+            else:
+                asym = max(asym, float(np.abs(back - kp[0]).max()))
+    assert asym > 1.0
+
+
 def test_float32_tflite_matches_keras_within_1e_4(models):
     from posenet_mobile.compress.quantize import with_pixel_input
     from posenet_mobile.keras import keras
@@ -143,6 +169,45 @@ def test_validate_cli_exit_codes(models, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("posenet-mobile validate: gate failed: PCK@0.2")
     assert main(args + ["--max-pck-drop", "100"]) == 0
+
+
+def test_validate_and_predict_take_the_flip_test(models, tmp_path, capsys):
+    """``--flip-test`` reaches the runner from both commands: validate's predictions are the
+    flip-test runner's on the same crops, and differ from the plain ones; predict's too."""
+    from posenet_mobile.data.coco import load_coco, read_image
+
+    args = ["validate", "--model", str(models["float32"]), "--data", str(models["val"])]
+    args += ["--limit", "3", "--kernel-max-pck-diff", "100", "--crop-rule", "box"]
+    got = {}
+    for flag in ([], ["--flip-test"]):
+        path = tmp_path / f"v{len(flag)}.json"
+        assert main(args + flag + ["--predictions", str(path)]) == 0
+        out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert out["flip_test"] is bool(flag)
+        rows = json.loads(path.read_text())
+        got[bool(flag)] = np.array([r["keypoints"] for r in rows]).reshape(3, -1, 3)[..., :2]
+    data = load_coco(models["val"])
+    runner = TFLiteRunner(models["float32"], flip_test=True)
+    frames = [read_image(s.image_path) for s in data.samples[:3]]
+    on_box = [
+        runner.predict_frame(f, box=s.bbox)["keypoints"] for f, s in zip(frames, data.samples)
+    ]
+    np.testing.assert_allclose(got[True], np.stack(on_box), atol=0.01)
+    assert np.abs(got[True] - got[False]).max() > 0.5
+    image = data.samples[0].image_path
+    shown = {}
+    for flag in ([], ["--flip-test"]):
+        out = tmp_path / f"p{len(flag)}"
+        assert (
+            main(
+                ["predict", "--model", str(models["float32"]), str(image), "--out", str(out)] + flag
+            )
+            == 0
+        )
+        shown[bool(flag)] = np.array(
+            json.loads((out / "keypoints.json").read_text())[0]["keypoints"]
+        )
+    assert np.abs(shown[True] - shown[False]).max() > 0.5
 
 
 def test_foreign_model_fails_validate_clearly_but_benches(models, tmp_path, capsys):

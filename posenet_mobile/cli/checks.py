@@ -25,6 +25,7 @@ def cmd_validate(args) -> int:
         unsafe_load=args.unsafe_load,
         progress=err,
         crop_rule=args.crop_rule,
+        flip_test=args.flip_test,
     )
     ref = res.get("reference") or {}
     print(
@@ -34,6 +35,7 @@ def cmd_validate(args) -> int:
                 "pck": res["metrics"]["pck"],
                 "AP": res["metrics"]["AP"],
                 "crop_rule": res["crop_rule"],
+                "flip_test": res["flip_test"],
                 "reference_pck": (ref.get("metrics") or {}).get("pck"),
                 "pck_drop_points": ref.get("pck_drop_points"),
                 "kernels_keypoint_px": res["kernels"]["keypoint_px"],
@@ -71,9 +73,18 @@ def cmd_predict(args) -> int:
         progress=err,
         detector=args.detector,
         passes=PHOTO_PASSES if args.passes is None else args.passes,
+        flip_test=args.flip_test,
     )
     print(json.dumps(res))
     return 0
+
+
+def add_flip_test(s) -> None:
+    s.add_argument(
+        "--flip-test",
+        action="store_true",
+        help="also run each crop mirrored and average the two (twice the latency)",
+    )
 
 
 def add_parsers(sub) -> None:
@@ -108,6 +119,7 @@ def add_parsers(sub) -> None:
         help="how crops are made from the labels (default: the model's own; 'box' scores a "
         "model with aligned crops given only person boxes)",
     )
+    add_flip_test(s)
     add_unsafe_load(s)
     s.set_defaults(func=cmd_validate)
 
@@ -142,4 +154,5 @@ def add_parsers(sub) -> None:
     )
     s.add_argument("--out", default="predictions", help="output folder")
     s.add_argument("--threads", type=int, default=1)
+    add_flip_test(s)
     s.set_defaults(func=cmd_predict)

@@ -99,7 +99,9 @@ def kernel_agreement(
     }
 
 
-def _reference_metrics(reference, dataset, threads, limit, unsafe_load=False, crop_rule=None):
+def _reference_metrics(
+    reference, dataset, threads, limit, unsafe_load=False, crop_rule=None, flip_test=False
+):
     ref = Path(reference)
     if not ref.exists():
         raise ModelError(f"--reference {ref}: no such .tflite file or run folder")
@@ -107,9 +109,9 @@ def _reference_metrics(reference, dataset, threads, limit, unsafe_load=False, cr
         from ..runs import load_run
 
         return load_run(ref, unsafe_load=unsafe_load).evaluate_float(
-            dataset, limit, crop_rule=crop_rule
+            dataset, limit, crop_rule=crop_rule, flip_test=flip_test
         ), f"{ref}/model.keras (Keras float)"
-    runner = TFLiteRunner(ref, threads=threads)
+    runner = TFLiteRunner(ref, threads=threads, flip_test=flip_test)
     m, _ = evaluate_tflite(runner, _pipeline(runner, dataset, crop_rule=crop_rule), limit)
     return m, str(ref)
 
@@ -158,6 +160,7 @@ def validate(
     unsafe_load: bool = False,
     progress=print,
     crop_rule: str | None = None,
+    flip_test: bool = False,
 ) -> dict:
     """Run the checks above; write the JSON report / COCO predictions / HTML when paths are given.
 
@@ -167,6 +170,8 @@ def validate(
     (:data:`~posenet_mobile.geometry.CROP_RULES`; default: the model's own
     ``input.crop.method``). ``box`` scores a model with aligned crops given only a person box, as
     a user with another detector's boxes runs it; the result's ``crop_rule`` says which was used.
+    ``flip_test``: the model (and its reference) also run on each mirrored crop, the outputs
+    averaged (:func:`~posenet_mobile.codec.flip_test`); the kernel check stays one run per crop.
     """
     if crop_rule is not None and crop_rule not in CROP_RULES:
         raise ConfigError(
@@ -181,7 +186,8 @@ def validate(
         raise ConfigError(f"--limit: expected >= 1 people, got {limit}")
     if reference and not Path(reference).exists():
         raise ModelError(f"--reference {reference}: no such .tflite file or run folder")
-    runner = TFLiteRunner(model, threads=threads)  # raises a clear ModelError without metadata
+    # raises a clear ModelError without metadata
+    runner = TFLiteRunner(model, threads=threads, flip_test=flip_test)
     dataset = load_coco(data)
     if len(dataset) == 0:
         raise DataError(
@@ -198,6 +204,7 @@ def validate(
         "format": runner.meta.format,
         "head": runner.meta.head,
         "crop_rule": rule,
+        "flip_test": runner.flip_test,
         "size_bytes": runner.size_bytes,
         "metrics": {k: m.get(k) for k in _KEEP},
         "failures": [],
@@ -208,7 +215,13 @@ def validate(
     if reference:
         progress(f"validate: reference {reference}")
         rm, label = _reference_metrics(
-            reference, load_coco(data), threads, limit, unsafe_load, crop_rule=rule
+            reference,
+            load_coco(data),
+            threads,
+            limit,
+            unsafe_load,
+            crop_rule=rule,
+            flip_test=flip_test,
         )
         drop = 100.0 * (rm["pck"] - m["pck"])
         result["reference"] = {

@@ -18,14 +18,15 @@ def predict_tflite(runner, pipeline, limit: int | None = None, keep_raw: bool = 
 
     Returns ``{"indices" (N,), "keypoints" (N, K, 2) image pixels, "scores" (N, K),
     "input_keypoints" (N, K, 2) input pixels, "crops" (N, 7), "raw": [per-sample raw outputs]}``
-    (``raw`` only with ``keep_raw``).
+    (``raw`` only with ``keep_raw``: the plain crop's, also under the runner's flip test).
     """
     idx, kps, kin, scs, crops, raws = [], [], [], [], [], []
     for x, _, meta in pipeline.dataset(16, with_crops=True):
         x, meta = x.numpy(), meta.numpy()
         for img, row in zip(x, meta):
-            raw = runner.invoke_raw(runner.prepare(np.clip(np.rint(img), 0, 255).astype(np.uint8)))
-            kp, sc = runner.decode(runner.dequantize(raw))
+            crop = np.clip(np.rint(img), 0, 255).astype(np.uint8)
+            raw = runner.invoke_raw(runner.prepare(crop))
+            kp, sc = runner.decode(runner.with_flip(runner.dequantize(raw), crop))
             kin.append(kp[0])
             kps.append(keypoints_to_image(kp, row[None], runner.input_size)[0])
             scs.append(sc[0])

@@ -96,6 +96,7 @@ def predict(
     progress=print,
     detector=None,
     passes: int = PHOTO_PASSES,
+    flip_test: bool = False,
 ) -> dict:
     """Predict on ``inputs`` (file or folder); returns a summary with per-file problems.
 
@@ -106,7 +107,8 @@ def predict(
     (``people``: keypoints, mean keypoint score, person score, detection score, box and
     alignment; :class:`~.pipeline.PosePipeline`), and a video is detected on its first frame
     and whenever the pose is lost. Without one, each photo's person is found in ``passes``
-    passes (:func:`predict_photo`).
+    passes (:func:`predict_photo`). ``flip_test``: every crop is also run mirrored and the two
+    outputs averaged (:func:`~posenet_mobile.codec.flip_test`), at twice the latency.
     """
     src = Path(inputs)
     if not src.exists():
@@ -121,7 +123,7 @@ def predict(
         raise ConfigError(f"--threads: expected >= 1, got {threads}")
     if passes < 1:
         raise ConfigError(f"--passes: expected >= 1, got {passes}")
-    runner = TFLiteRunner(model, threads=threads)
+    runner = TFLiteRunner(model, threads=threads, flip_test=flip_test)
     schema = _schema(runner)
     pipeline = PosePipeline(detector, runner, threads) if detector is not None else None
     files = (

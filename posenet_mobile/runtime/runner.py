@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import geometry as G
-from ..codec import HeatmapCodec, SideRule, decode_outputs
+from ..codec import HeatmapCodec, SideRule, decode_outputs, flip_test
 from ..config import CodecConfig
 from ..train.config import DataConfig
 from ..simcc import SimCCCodec
@@ -102,11 +102,18 @@ class TFLiteRunner:
     """One interpreter over one model. ``meta`` is the embedded metadata (``None`` for foreign files).
 
     Attributes: ``input_size`` (h, w); ``input_dtype``; ``outputs`` names in tensor order
-    (``None`` entries for outputs of foreign models); ``codec`` (our models only).
+    (``None`` entries for outputs of foreign models); ``codec`` (our models only);
+    ``flip_test``: frames and crops are also run mirrored and the two outputs averaged
+    (:func:`~posenet_mobile.codec.flip_test`; twice the latency).
     """
 
     def __init__(
-        self, model, threads: int = 1, kernels: str = "xnnpack", require_metadata: bool = True
+        self,
+        model,
+        threads: int = 1,
+        kernels: str = "xnnpack",
+        require_metadata: bool = True,
+        flip_test: bool = False,
     ):
         from ai_edge_litert.interpreter import Interpreter
 
@@ -131,6 +138,9 @@ class TFLiteRunner:
             )
         if isinstance(model, (str, Path)) and self.meta is not None:
             check_sidecar(Path(model), data)
+        if flip_test and self.meta is None:
+            raise ModelError(f"{self.path}: the flip test needs the model's keypoint metadata")
+        self.flip_test = bool(flip_test)
         self.size_bytes = len(data)
         self.kernels, self.threads = kernels, int(threads)
         try:
@@ -226,6 +236,14 @@ class TFLiteRunner:
         """One prepared crop -> dequantised named outputs (batch dimension 1)."""
         return self.dequantize(self.invoke_raw(self.prepare(crop_uint8)))
 
+    def with_flip(self, named: dict, crop_uint8: np.ndarray) -> dict:
+        """``named`` (this crop's outputs) unchanged, or with :attr:`flip_test` the
+        :func:`~posenet_mobile.codec.flip_test` mean with the outputs on the mirrored crop."""
+        if not self.flip_test:
+            return named
+        mirrored = self.run_crop(np.ascontiguousarray(np.asarray(crop_uint8)[:, ::-1]))
+        return flip_test(named, mirrored, self.meta.keypoints.flip_index, self.input_size[1])
+
     def decode(self, named: dict):
         """Named float outputs -> ``(keypoints (N, K, 2) input pixels, scores (N, K))``."""
         return decode_outputs(
@@ -255,7 +273,7 @@ class TFLiteRunner:
             )
         crop = self.crop_for(frame.shape, box, alignment)
         patch = G.warp(frame, crop, self.input_size)
-        kp, sc = self.decode(self.run_crop(patch))
+        kp, sc = self.decode(self.with_flip(self.run_crop(patch), patch))
         return {
             "keypoints": G.to_image(crop, self.input_size, kp[0]),
             "scores": sc[0],

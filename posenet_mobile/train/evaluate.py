@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codec import HeatmapCodec, SideRule, decode_outputs
+from ..codec import HeatmapCodec, SideRule, decode_outputs, flip_test as merge_flip
 from ..geometry import keypoints_to_image
 from ..metrics import score
 from ..models.build import output_names
 
 
-def predict(model, pipeline, batch_size: int = 64):
-    """Run ``model`` over ``pipeline`` (evaluation mode).
+def predict(model, pipeline, batch_size: int = 64, flip_test: bool = False):
+    """Run ``model`` over ``pipeline`` (evaluation mode); with ``flip_test`` also on the mirrored
+    crops, the two outputs averaged (:func:`~posenet_mobile.codec.flip_test`).
 
     Returns ``(indices (N,), keypoints (N, K, 2) image pixels, scores (N, K))`` for the samples
     whose image could be read.
@@ -30,6 +31,11 @@ def predict(model, pipeline, batch_size: int = 64):
         out = model(x, training=False)
         out = out if isinstance(out, (list, tuple)) else [out]
         named = {n: np.asarray(o) for n, o in zip(names, out)}
+        if flip_test:
+            back = model(x[:, :, ::-1, :], training=False)
+            back = back if isinstance(back, (list, tuple)) else [back]
+            mirrored = {n: np.asarray(o) for n, o in zip(names, back)}
+            named = merge_flip(named, mirrored, schema.flip_index, codec.input_size[1])
         kp, sc = decode_outputs(named, codec, sides=sides, simcc=pipeline.simcc)
         meta = meta.numpy()
         kps.append(keypoints_to_image(kp, meta, codec.input_size))
@@ -41,9 +47,9 @@ def predict(model, pipeline, batch_size: int = 64):
     return np.concatenate(idx), np.concatenate(kps), np.concatenate(scs)
 
 
-def evaluate(model, pipeline, batch_size: int = 64) -> dict:
+def evaluate(model, pipeline, batch_size: int = 64, flip_test: bool = False) -> dict:
     """Predict and score; see :func:`posenet_mobile.metrics.score`."""
-    idx, kp, sc = predict(model, pipeline, batch_size)
+    idx, kp, sc = predict(model, pipeline, batch_size, flip_test)
     out = score(pipeline.data, idx, kp, sc)
     out["skipped_images"] = pipeline.corrupt
     return out
