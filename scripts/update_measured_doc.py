@@ -132,7 +132,7 @@ def _peers(d: dict) -> list:
     ]
 
 
-def _real(d: dict) -> list:
+def _real(d: dict, command: str = "python benchmarks/real_people.py") -> list:
     from posenet_mobile.harness.demo_report import labelled_crops
 
     if d is None:
@@ -159,7 +159,7 @@ def _real(d: dict) -> list:
 
     flip = figures("_flip_test")
     return [
-        f"- **Real photographs** (`python benchmarks/real_people.py`, {d['label']}; "
+        f"- **Real photographs** (`{command}`, {d['label']}; "
         f"{d.get('cpu')}, commit {d.get('commit')}), the {r['format']} file: "
         + figures("")
         + (". With the flip test (`--flip-test`, two runs per crop): " + flip if flip else "")
@@ -190,7 +190,15 @@ def render() -> str:
     lines = (
         _demo(_load("demo"))
         + _real(_load("real_people"))
-        + (_real(flip) if (flip := _load("real_people_flip_test")) else [])
+        + (
+            _real(
+                flip,
+                "python benchmarks/real_people.py MODEL --flip-test "
+                "--out benchmarks/results/real_people_flip_test.json",
+            )
+            if (flip := _load("real_people_flip_test"))
+            else []
+        )
         + _train(train)
         + _peers(_load("peers"))
         + _synth(_load("data_throughput"))
