@@ -208,6 +208,27 @@ def test_validate_and_predict_take_the_flip_test(models, tmp_path, capsys):
     assert np.abs(shown[True] - shown[False]).max() > 0.5
 
 
+def test_keras_evaluation_takes_the_flip_test(models):
+    """The Keras float model with the flip test scores as its float32 file does with it (a
+    ``--reference`` run folder is held to the same flip test), and not as it does without."""
+    from posenet_mobile.runs import load_run
+
+    res = validate(
+        models["float32"],
+        models["val"],
+        reference=models["run"],
+        flip_test=True,
+        kernel_max_pck_diff=100,
+        progress=quiet,
+    )
+    ref = res["reference"]
+    assert abs(ref["pck_drop_points"]) < 1e-6 and abs(ref["ap_drop_points"]) < 1e-6, ref
+    run = load_run(models["run"])
+    plain, flipped = run.evaluate_float(), run.evaluate_float(flip_test=True)
+    assert flipped["AP"] == pytest.approx(ref["metrics"]["AP"])
+    assert (plain["pck"], plain["AP"]) != (flipped["pck"], flipped["AP"])
+
+
 def test_foreign_model_fails_validate_clearly_but_benches(models, tmp_path, capsys):
     from posenet_mobile.export import tflite as T
     from posenet_mobile.keras import keras
