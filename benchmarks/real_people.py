@@ -70,14 +70,8 @@ def main():
     model = find_model(Path(a.model))
     meta = TFLiteRunner(model).meta
     quiet = lambda *_: None  # noqa: E731
-    real = validate(model, a.data, progress=quiet)
     aligned = meta.input.crop.method != "box"
     flips = (False, True) if a.flip_test else (False,)
-
-    def figures(res, data):
-        m = res["metrics"]
-        return {"data": data, "pck": m["pck"], "AP": m["AP"], "count": m["count"]}
-
     row = {
         "model": str(model),
         "format": meta.format,
@@ -87,41 +81,24 @@ def main():
             "config": meta.get("training", {}).get("config"),
             "fingerprint": meta.get("training", {}).get("fingerprint"),
         },
-        "real": {
-            "data": a.data,
-            "pck": real["metrics"]["pck"],
-            "AP": real["metrics"]["AP"],
-            "count": real["metrics"]["count"],
-            "by_source": real.get("by_source", {}),
-        },
     }
-    if a.flip_test:
-        f = validate(model, a.data, progress=quiet, flip_test=True)
-        row["real_flip_test"] = {**figures(f, a.data), "by_source": f.get("by_source", {})}
-    for flip in flips:
-        tag = "_flip_test" if flip else ""
-        if aligned:
-            box = validate(model, a.data, progress=quiet, crop_rule="box", flip_test=flip)
-            row["real_box_crops" + tag] = {
-                **figures(box, a.data),
-                "by_source": box.get("by_source", {}),
-            }
+    # (result key, data, people limit, per-source figures)
+    sets = [("real", a.data, None, True)]
     syn = a.synthetic_data or (meta.get("training", {}).get("data") or {}).get("val")
     if syn and Path(syn).exists():
-        for flip in flips:
-            tag = "_flip_test" if flip else ""
-            s = validate(model, syn, limit=a.synthetic_limit, progress=quiet, flip_test=flip)
-            row["synthetic_val" + tag] = figures(s, syn)
-            if aligned:
-                sb = validate(
-                    model,
-                    syn,
-                    limit=a.synthetic_limit,
-                    progress=quiet,
-                    crop_rule="box",
-                    flip_test=flip,
+        sets.append(("synthetic_val", syn, a.synthetic_limit, False))
+    for name, data, limit, sources in sets:
+        for rule in (None, "box") if aligned else (None,):
+            for flip in flips:
+                res = validate(
+                    model, data, limit=limit, progress=quiet, crop_rule=rule, flip_test=flip
                 )
-                row["synthetic_val_box_crops" + tag] = figures(sb, syn)
+                m = res["metrics"]
+                fig = {"data": data, "pck": m["pck"], "AP": m["AP"], "count": m["count"]}
+                if sources:
+                    fig["by_source"] = res.get("by_source", {})
+                key = name + ("_box_crops" if rule else "") + ("_flip_test" if flip else "")
+                row[key] = fig
     doc = {
         "benchmark": "real_people",
         "label": a.label or str(model),
