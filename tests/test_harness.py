@@ -223,10 +223,9 @@ def test_keras_evaluation_takes_the_flip_test(models):
     )
     ref = res["reference"]
     assert abs(ref["pck_drop_points"]) < 1e-6 and abs(ref["ap_drop_points"]) < 1e-6, ref
-    run = load_run(models["run"])
-    plain, flipped = run.evaluate_float(), run.evaluate_float(flip_test=True)
-    assert flipped["AP"] == pytest.approx(ref["metrics"]["AP"])
-    assert (plain["pck"], plain["AP"]) != (flipped["pck"], flipped["AP"])
+    # not asserted: that these differ from one run's (a fresh tiny model can score 0 both ways)
+    flipped = load_run(models["run"]).evaluate_float(flip_test=True)
+    assert flipped["pck"] == pytest.approx(ref["metrics"]["pck"])
 
 
 def test_foreign_model_fails_validate_clearly_but_benches(models, tmp_path, capsys):
