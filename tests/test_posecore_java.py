@@ -40,3 +40,4 @@ def test_posecore_junit_passes_against_golden_vectors_made_now():
     # JUnit's own verdict, and the golden methods the script requires were all read
     assert "\nOK (" in proc.stdout, tail
     assert "posecore golden:" in proc.stdout, tail
+    assert "posecore flip test:" in proc.stdout, tail

@@ -3,7 +3,8 @@
 For a model, ``DIR/<model>.golden.json`` holds the metadata and, for a few synthetic images and
 crops (person box, letterboxed full frame, rotated and mirrored), the crop parameters, the output
 tensors exactly as the interpreter returned them (integers for int8), and the keypoints the
-Python harness decodes, in input and image pixels. ``DIR/tracking.golden.json`` holds One Euro
+Python harness decodes, in input and image pixels; ``flip_test_cases`` hold the outputs on a crop
+and on its mirror image, their flip-test mean and its keypoints. ``DIR/tracking.golden.json`` holds One Euro
 filter and ROI tracker sequences computed by :mod:`posenet_mobile.runtime.tracking`, and crop
 transforms from :mod:`posenet_mobile.geometry`. posecore's JUnit tests must reproduce them.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import geometry as G
+from ..codec import flip_test
 from ..data.synthetic import SynthConfig, render_sample
 from ..io import write_json_atomic
 from ..runtime.runner import TFLiteRunner
@@ -65,8 +67,72 @@ def golden_for_model(model, out_dir, images: int = 3, seed: int = 7) -> Path:
         cases += _simcc_side_cases(runner, cases[0]["crop"], seed)
     out = Path(out_dir) / f"{Path(str(model)).stem}.golden.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out, {"model": str(model), "metadata": runner.meta.to_json(), "cases": cases})
+    write_json_atomic(
+        out,
+        {
+            "model": str(model),
+            "metadata": runner.meta.to_json(),
+            "cases": cases,
+            "flip_test_cases": _flip_test_cases(runner, images, seed),
+        },
+    )
     return out
+
+
+def _flip_test_cases(runner, images: int, seed: int) -> list:
+    """The flip test (:func:`~posenet_mobile.codec.flip_test`): for each image's box crop, the raw
+    outputs on the crop and on its mirror image (``patch[:, ::-1]``, as
+    :meth:`~posenet_mobile.runtime.runner.TFLiteRunner.with_flip` runs it), their mean as the
+    harness forms it and its decoded keypoints; then one case of random raw outputs, where every
+    element differs, so a wrong index in the mirror mapping shows in the mean."""
+    size, meta = runner.input_size, runner.meta
+    pairs = []
+    for i in range(images):
+        img, people = render_sample(seed, i, SynthConfig(image_size=160))
+        crop = G.box_to_crop(people[0]["bbox"], size, meta.input.crop.crop_padding)
+        patch = G.warp(img, crop, size)
+        pairs.append(
+            (
+                crop,
+                runner.invoke_raw(runner.prepare(patch)),
+                runner.invoke_raw(runner.prepare(np.ascontiguousarray(patch[:, ::-1]))),
+            )
+        )
+    rng = np.random.default_rng(seed)
+    pairs.append((pairs[0][0], _random_raw(runner, rng), _random_raw(runner, rng)))
+    cases = []
+    for crop, raw, raw_mirrored in pairs:
+        mean = flip_test(
+            runner.dequantize(raw),
+            runner.dequantize(raw_mirrored),
+            meta.keypoints.flip_index,
+            size[1],
+        )
+        kp, sc = runner.decode(mean)
+        cases.append(
+            {
+                "crop": crop.as_array().tolist(),
+                "outputs": {n: _tensor(r) for n, r in zip(runner.outputs, raw)},
+                "mirrored_outputs": {n: _tensor(r) for n, r in zip(runner.outputs, raw_mirrored)},
+                "mean_outputs": {n: _tensor(v) for n, v in mean.items()},
+                "keypoints_input": np.c_[kp[0], sc[0]].tolist(),
+                "keypoints_image": np.c_[G.to_image(crop, size, kp[0]), sc[0]].tolist(),
+            }
+        )
+    return cases
+
+
+def _random_raw(runner, rng) -> list:
+    """Raw outputs of every element drawn at random: the whole int8 range, or floats in [0, 1)."""
+    raw = []
+    for d in runner._out:
+        shape, dtype = tuple(int(v) for v in d["shape"]), np.dtype(d["dtype"])
+        if dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            raw.append(rng.integers(info.min, info.max + 1, shape).astype(dtype))
+        else:
+            raw.append(rng.uniform(0.0, 1.0, shape).astype(dtype))
+    return raw
 
 
 def _side_cases(runner, crop, seed, count: int = 6) -> list:
@@ -236,6 +302,8 @@ def golden_tracking(out_dir, seed: int = 0) -> Path:
                 "crop": crop.as_array().tolist(),
                 "input_hw": [16, 12],
                 "output": G.warp(frame, crop, (16, 12)).tolist(),
+                # the flip test's second input: the same pixels mirrored left to right
+                "mirrored": G.warp(frame, crop, (16, 12))[:, ::-1].tolist(),
             }
         )
     # the detector's decoding: made-up outputs (encoded people, noise, a cell-edge tie), decoded

@@ -138,6 +138,23 @@ public final class Crop {
         }
     }
 
+    /**
+     * Mirror model-input pixels left to right in place ({@code inputHeight} x {@code inputWidth},
+     * row-major): the flip test's second input, as the harness's {@code patch[:, ::-1]}.
+     */
+    public static void mirror(int[] pixels, int inputHeight, int inputWidth) {
+        if (pixels.length != inputHeight * inputWidth) {
+            throw new IllegalArgumentException("pixels: expected " + inputHeight * inputWidth + ", got " + pixels.length);
+        }
+        for (int i = 0; i < inputHeight; i++) {
+            for (int a = i * inputWidth, b = a + inputWidth - 1; a < b; a++, b--) {
+                int t = pixels[a];
+                pixels[a] = pixels[b];
+                pixels[b] = t;
+            }
+        }
+    }
+
     private static int clamp(double v) {
         long q = Math.round(v);
         return (int) Math.max(0, Math.min(255, q));

@@ -44,6 +44,8 @@ public final class ModelMetadata {
     public final String decodeMethod;
     public final int stride;
     public final List<String> keypointNames;
+    /** keypoints.flip_index: each keypoint's partner when the image is mirrored (left and right swapped). */
+    public final int[] flipIndex;
     public final List<int[]> skeleton;
     public final List<Output> outputs;
     /** decode.sides (methods heatmap_offset_sides and simcc_sides only, else null): left/right pairs, left first. */
@@ -130,6 +132,21 @@ public final class ModelMetadata {
             names.add((String) o);
         }
         keypointNames = Collections.unmodifiableList(names);
+        List<Object> fl = list(obj(doc, "keypoints"), "keypoints.flip_index");
+        if (fl.size() != names.size()) {
+            throw new PoseModelException("metadata field 'keypoints.flip_index': expected " + names.size()
+                    + " entries (one per name), got " + fl.size());
+        }
+        flipIndex = new int[fl.size()];
+        for (int i = 0; i < flipIndex.length; i++) {
+            Object v = fl.get(i);
+            int f = v instanceof Double ? ((Double) v).intValue() : -1;
+            if (f < 0 || f >= names.size() || !(v instanceof Double) || (Double) v != f) {
+                throw new PoseModelException("metadata field 'keypoints.flip_index': expected keypoint indices 0.."
+                        + (names.size() - 1) + ", got " + v);
+            }
+            flipIndex[i] = f;
+        }
         int[] body = new int[4];
         String[] torsoNames = {"left_shoulder", "right_shoulder", "left_hip", "right_hip"};
         for (int i = 0; i < 4; i++) body[i] = names.indexOf(torsoNames[i]);

@@ -104,6 +104,115 @@ public final class PoseDecoder {
         }
     }
 
+    /**
+     * Decode with the flip test, as the Python harness's {@code codec.flip_test}: the raw outputs
+     * on a crop and on its mirror image ({@link Crop#mirror}) are dequantised, the mirrored run's
+     * mapped back to the crop's frame ({@link #mirrorBack}), the two averaged and decoded as
+     * {@link #decode}. Allocates its arrays; a per-frame loop uses {@link #flipTestMean}.
+     */
+    public static Keypoints decodeFlipTest(ModelMetadata meta, Map<String, Object> raw, Map<String, Object> rawMirrored) {
+        Map<String, Object> mean = new java.util.HashMap<>();
+        for (ModelMetadata.Output out : meta.outputs) {
+            if (!raw.containsKey(out.name) || !rawMirrored.containsKey(out.name)) {
+                throw new PoseModelException("flip test: output '" + out.name + "' missing from one of the two runs");
+            }
+            float[] plain = dequantize(out, raw.get(out.name)).clone();
+            float[] mirrored = dequantize(out, rawMirrored.get(out.name));
+            flipTestMean(meta, out.name, plain, mirrored, new float[plain.length]);
+            mean.put(out.name, plain);
+        }
+        return decode(meta, mean);
+    }
+
+    /**
+     * One output's flip-test mean, in place: {@code plain} (the crop's dequantised output)
+     * becomes 0.5 (plain + mirrorBack(mirrored)), computed in float as the harness does;
+     * {@code scratch} (of the same length) receives the mapped-back mirrored run.
+     */
+    public static void flipTestMean(ModelMetadata meta, String name, float[] plain, float[] mirrored, float[] scratch) {
+        if (plain.length != mirrored.length || scratch.length != plain.length) {
+            throw new PoseModelException("flip test: output '" + name + "' has " + plain.length + " values, the mirrored run "
+                    + mirrored.length + ", the scratch array " + scratch.length);
+        }
+        mirrorBack(meta, name, mirrored, scratch);
+        for (int i = 0; i < plain.length; i++) {
+            plain[i] = 0.5f * (plain[i] + scratch[i]);
+        }
+    }
+
+    /**
+     * A model's dequantised output {@code name} on the crop mirrored left to right, mapped back to
+     * the crop's frame into {@code into}: the port of {@code codec.mirror_outputs}. Mirroring input
+     * x to W - x swaps left and right, so each keypoint's values come from its
+     * {@code keypoints.flip_index} partner, and x is mirrored: heatmap and offset cells j to
+     * Wh - 1 - j with dx negated, SimCC x bins b to Bx - 1 - b, normalised coords x to 1 - x,
+     * in-graph keypoints x to W - x; SimCC y and visibility only swap partners, and facing is
+     * unchanged (a mirrored person faces the same way). Any other output has no rule.
+     */
+    public static float[] mirrorBack(ModelMetadata meta, String name, float[] v, float[] into) {
+        ModelMetadata.Output o = meta.output(name);
+        if (o == null) {
+            throw new PoseModelException("flip test: the metadata has no output '" + name + "'");
+        }
+        if (into.length != v.length) {
+            throw new PoseModelException("flip test: output '" + name + "': " + v.length + " values into an array of " + into.length);
+        }
+        int[] fi = meta.flipIndex;
+        int k = fi.length;
+        switch (name) {
+            case "heatmaps":
+            case "offsets": {
+                int hh = o.shape[1], ww = o.shape[2], c = o.shape[3];
+                int per = name.equals("offsets") ? 2 : 1;
+                if (c != per * k || v.length != hh * ww * c) {
+                    throw new PoseModelException("flip test: output '" + name + "' of shape " + java.util.Arrays.toString(o.shape)
+                            + " does not hold " + per + " x " + k + " keypoint channels");
+                }
+                for (int y = 0; y < hh; y++) {
+                    for (int x = 0; x < ww; x++) {
+                        int dst = (y * ww + x) * c, src = (y * ww + (ww - 1 - x)) * c;
+                        for (int j = 0; j < k; j++) {
+                            if (per == 1) {
+                                into[dst + j] = v[src + fi[j]];
+                            } else {
+                                into[dst + 2 * j] = -v[src + 2 * fi[j]];
+                                into[dst + 2 * j + 1] = v[src + 2 * fi[j] + 1];
+                            }
+                        }
+                    }
+                }
+                return into;
+            }
+            case "simcc_x":
+            case "simcc_y":
+            case "visibility":
+            case "coords":
+            case "keypoints": {
+                if (v.length % k != 0) {
+                    throw new PoseModelException("flip test: output '" + name + "' has " + v.length + " values, not a multiple of "
+                            + k + " keypoints");
+                }
+                int n = v.length / k;
+                for (int j = 0; j < k; j++) {
+                    for (int b = 0; b < n; b++) {
+                        into[j * n + b] = v[fi[j] * n + (name.equals("simcc_x") ? n - 1 - b : b)];
+                    }
+                    if (name.equals("coords")) {
+                        into[j * n] = 1f - into[j * n];
+                    } else if (name.equals("keypoints")) {
+                        into[j * n] = (float) meta.inputWidth - into[j * n];
+                    }
+                }
+                return into;
+            }
+            case "facing":
+                System.arraycopy(v, 0, into, 0, v.length);
+                return into;
+            default:
+                throw new PoseModelException("flip test: no mirror rule for the model output '" + name + "'");
+        }
+    }
+
     private static float[] deq(ModelMetadata meta, Map<String, Object> raw, String name) {
         ModelMetadata.Output out = meta.output(name);
         if (out == null || !raw.containsKey(name)) {

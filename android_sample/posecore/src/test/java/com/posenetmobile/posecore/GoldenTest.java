@@ -151,6 +151,60 @@ public class GoldenTest {
                 files.length, cases, methods, worst);
     }
 
+    static Map<String, Object> buffers(Map<String, Object> outputs) {
+        Map<String, Object> raw = new HashMap<>();
+        for (Map.Entry<String, Object> e : outputs.entrySet()) raw.put(e.getKey(), buffer(m(e.getValue())));
+        return raw;
+    }
+
+    @Test
+    public void theFlipTestMatchesThePythonHarnessForEveryModel() throws IOException {
+        File[] files = dir().listFiles((x, n) -> n.endsWith(".golden.json") && !n.startsWith("tracking"));
+        assertTrue("no golden model files in " + dir(), files != null && files.length > 0);
+        int cases = 0;
+        double worstMean = 0;
+        for (File f : files) {
+            Map<String, Object> doc = load(f);
+            ModelMetadata meta = ModelMetadata.parse(toJson(doc.get("metadata")));
+            List<Object> flipCases = l(doc.get("flip_test_cases"));
+            assertTrue(f.getName() + ": no flip-test cases", flipCases != null && !flipCases.isEmpty());
+            for (Object co : flipCases) {
+                Map<String, Object> c = m(co);
+                Map<String, Object> raw = buffers(m(c.get("outputs")));
+                Map<String, Object> rawMirrored = buffers(m(c.get("mirrored_outputs")));
+                // every element of the mean, as the harness formed it (the mirror mapping, index by index)
+                for (Map.Entry<String, Object> e : m(c.get("mean_outputs")).entrySet()) {
+                    ModelMetadata.Output o = meta.output(e.getKey());
+                    float[] plain = PoseDecoder.dequantize(o, raw.get(e.getKey())).clone();
+                    float[] mirrored = PoseDecoder.dequantize(o, rawMirrored.get(e.getKey()));
+                    PoseDecoder.flipTestMean(meta, e.getKey(), plain, mirrored, new float[plain.length]);
+                    List<Object> exp = l(m(e.getValue()).get("data"));
+                    assertEquals(f.getName() + " " + e.getKey() + " length", exp.size(), plain.length);
+                    for (int i = 0; i < plain.length; i++) {
+                        double diff = Math.abs(d(exp.get(i)) - plain[i]);
+                        worstMean = Math.max(worstMean, diff);
+                        assertEquals(f.getName() + " flip case " + cases + " " + e.getKey() + "[" + i + "]", d(exp.get(i)), plain[i], 1e-6);
+                    }
+                }
+                Keypoints in = PoseDecoder.decodeFlipTest(meta, raw, rawMirrored);
+                Keypoints img = in.toImage(crop(l(c.get("crop"))), meta.inputHeight, meta.inputWidth);
+                List<Object> expIn = l(c.get("keypoints_input")), expImg = l(c.get("keypoints_image"));
+                for (int k = 0; k < meta.numKeypoints(); k++) {
+                    List<Object> a = l(expIn.get(k)), b = l(expImg.get(k));
+                    String where = f.getName() + " flip case " + cases + " keypoint " + meta.keypointNames.get(k);
+                    assertEquals(where + " x (input)", d(a.get(0)), in.x[k], TOL_PX);
+                    assertEquals(where + " y (input)", d(a.get(1)), in.y[k], TOL_PX);
+                    assertEquals(where + " x (image)", d(b.get(0)), img.x[k], TOL_PX);
+                    assertEquals(where + " y (image)", d(b.get(1)), img.y[k], TOL_PX);
+                    assertEquals(where + " score", d(a.get(2)), in.score[k], 1e-5);
+                }
+                cases++;
+            }
+        }
+        System.out.printf("posecore flip test: %d files, %d cases, worst difference of the mean outputs %.2e%n",
+                files.length, cases, worstMean);
+    }
+
     @Test
     public void transformsAndInversesMatchPython() throws IOException {
         Map<String, Object> doc = load(new File(dir(), "tracking.golden.json"));
@@ -232,14 +286,25 @@ public class GoldenTest {
             int ih = (int) d(hw.get(0)), iw = (int) d(hw.get(1));
             int[] out = new int[ih * iw];
             crop(l(t.get("crop"))).warp(frame, w, h, ih, iw, out);
+            // the flip test's second input: Crop.mirror against the harness's patch[:, ::-1]
+            int[] mirrored = out.clone();
+            Crop.mirror(mirrored, ih, iw);
+            List<Object> expMirrored = l(t.get("mirrored"));
             for (int i = 0; i < ih; i++) {
                 for (int j = 0; j < iw; j++) {
-                    List<Object> e = l(l(exp.get(i)).get(j));
-                    int p = out[i * iw + j];
+                    List<Object> e = l(l(exp.get(i)).get(j)), em = l(l(expMirrored.get(i)).get(j));
+                    int p = out[i * iw + j], pm = mirrored[i * iw + j];
+                    assertEquals("mirrored pixel " + i + "," + j, out[i * iw + iw - 1 - j], pm);
                     int[] got = {(p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff};
-                    for (int c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(got[c] - (int) d(e.get(c))));
+                    int[] gotM = {(pm >> 16) & 0xff, (pm >> 8) & 0xff, pm & 0xff};
+                    for (int c = 0; c < 3; c++) {
+                        worst = Math.max(worst, Math.abs(got[c] - (int) d(e.get(c))));
+                        worst = Math.max(worst, Math.abs(gotM[c] - (int) d(em.get(c))));
+                    }
                 }
             }
+            Crop.mirror(mirrored, ih, iw);
+            assertTrue("mirroring twice gives the input back", java.util.Arrays.equals(out, mirrored));
             cases++;
         }
         // OpenCV interpolates 8-bit images with 1/32-pixel fixed-point weights; posecore in doubles

@@ -11,7 +11,7 @@ public class ModelMetadataTest {
     static final String GOOD = "{\"schema_version\":1,\"head\":\"heatmap\",\"format\":\"int8\","
             + "\"input\":{\"size_hw\":[64,64],\"dtype\":\"uint8\",\"crop\":{\"crop_padding\":1.25}},"
             + "\"decode\":{\"method\":\"heatmap_offset\",\"stride\":4},"
-            + "\"keypoints\":{\"names\":[\"a\",\"b\"],\"skeleton\":[[0,1]]},"
+            + "\"keypoints\":{\"names\":[\"a\",\"b\"],\"flip_index\":[1,0],\"skeleton\":[[0,1]]},"
             + "\"outputs\":[{\"index\":5,\"name\":\"heatmaps\",\"shape\":[1,16,16,2],\"dtype\":\"int8\","
             + "\"quantization\":{\"scale\":0.5,\"zero_point\":-3}}],"
             + "\"tracking\":{\"roi\":{\"min_score\":0.3,\"min_keypoints\":4},"
@@ -73,6 +73,49 @@ public class ModelMetadataTest {
     @Test
     public void missingFieldIsNamed() {
         expect(GOOD.replace("\"stride\":4", "\"strid\":4"), "stride");
+    }
+
+    @Test
+    public void flipIndexIsCheckedAndRead() {
+        assertEquals(1, ModelMetadata.parse(GOOD).flipIndex[0]);
+        assertEquals(0, ModelMetadata.parse(GOOD).flipIndex[1]);
+        expect(GOOD.replace("\"flip_index\":[1,0]", "\"flip_index\":[1]"), "keypoints.flip_index");
+        expect(GOOD.replace("\"flip_index\":[1,0]", "\"flip_index\":[1,2]"), "keypoints.flip_index");
+        expect(GOOD.replace("\"flip_index\":[1,0]", "\"flip_index\":[1,0.5]"), "keypoints.flip_index");
+        expect(GOOD.replace("\"flip_index\":[1,0],", ""), "keypoints.flip_index");
+    }
+
+    @Test
+    public void theFlipTestMirrorsEveryOutputBackAndAverages() {
+        // two keypoints (a, b) that swap; heatmaps 1 x 2 x 3 cells, offsets interleaved dx, dy
+        ModelMetadata m = ModelMetadata.parse(GOOD.replace("[1,16,16,2]", "[1,2,3,2]"));
+        float[] hm = new float[12];
+        for (int i = 0; i < hm.length; i++) hm[i] = i;
+        float[] back = PoseDecoder.mirrorBack(m, "heatmaps", hm, new float[12]);
+        // cell (y, x), keypoint j <- cell (y, 2 - x), keypoint 1 - j
+        for (int y = 0; y < 2; y++) {
+            for (int x = 0; x < 3; x++) {
+                for (int j = 0; j < 2; j++) {
+                    assertEquals(hm[(y * 3 + 2 - x) * 2 + 1 - j], back[(y * 3 + x) * 2 + j], 0f);
+                }
+            }
+        }
+        float[] plain = hm.clone();
+        PoseDecoder.flipTestMean(m, "heatmaps", plain, hm, new float[12]);
+        for (int i = 0; i < 12; i++) assertEquals(0.5f * (hm[i] + back[i]), plain[i], 0f);
+        try {
+            PoseDecoder.mirrorBack(m, "embedding", hm, new float[12]);
+            fail();
+        } catch (PoseModelException e) {
+            assertTrue(e.getMessage().contains("embedding"));
+        }
+    }
+
+    @Test
+    public void mirrorSwapsEachRowsPixels() {
+        int[] px = {1, 2, 3, 4, 5, 6};
+        Crop.mirror(px, 2, 3);
+        assertTrue(java.util.Arrays.equals(new int[] {3, 2, 1, 6, 5, 4}, px));
     }
 
     @Test

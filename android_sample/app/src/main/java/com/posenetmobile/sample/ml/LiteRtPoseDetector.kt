@@ -32,6 +32,11 @@ class LiteRtPoseDetector(
     modelAsset: String = "pose_model.tflite",
     /** Finds the person on the first frame and when the pose is lost; without it, the whole frame. */
     private val personDetector: LiteRtPersonDetector? = null,
+    /**
+     * Run every crop a second time mirrored and decode the mean (posecore's flip test, as
+     * `posenet-mobile predict --flip-test`): two model runs per crop.
+     */
+    private val flipTest: Boolean = false,
 ) : PoseDetector {
     private val files = ModelFiles(context, modelAsset)
     val meta: ModelMetadata = files.meta
@@ -48,6 +53,12 @@ class LiteRtPoseDetector(
     private val outMeta: Array<ModelMetadata.Output>
     // output name -> dequantised values, the map posecore decodes; float arrays pass through
     private val decoded = HashMap<String, Any>()
+    // the same arrays in metadata order, and (flip test only) the mirrored run's raw and
+    // dequantised outputs and posecore's scratch arrays
+    private val outValues: Array<FloatArray>
+    private val mirroredRaw: Array<Any>
+    private val mirroredValues: Array<FloatArray>
+    private val scratch: Array<FloatArray>
     private val pixels = IntArray(meta.inputWidth * meta.inputHeight)
     // the camera frame's pixels, sized once per camera resolution; posecore's Crop.warp makes the
     // input from them (golden-tested against the Python harness's OpenCV warp)
@@ -100,6 +111,11 @@ class LiteRtPoseDetector(
             decoded[outMeta[i].name] = values
             if (isFloat[i]) values else ByteArray(n)
         }
+        outValues = Array(outMeta.size) { decoded[outMeta[it].name] as FloatArray }
+        val mirrored = if (flipTest) outMeta.size else 0
+        mirroredValues = Array(mirrored) { FloatArray(outValues[it].size) }
+        mirroredRaw = Array(mirrored) { if (isFloat[it]) mirroredValues[it] else ByteArray(outValues[it].size) }
+        scratch = Array(mirrored) { FloatArray(outValues[it].size) }
     }
 
     override fun estimate(frame: Bitmap, timeSeconds: Double, out: Pose) {
@@ -162,24 +178,36 @@ class LiteRtPoseDetector(
     /** One crop of the frame through the pose model into [into] (frame pixels); returns its ms. */
     private fun pose(frame: Bitmap, crop: Crop, into: Keypoints): Double {
         crop.warp(framePixels, frame.width, frame.height, meta.inputHeight, meta.inputWidth, pixels)
+        var ms = runModel(outRaw, outValues)
+        if (flipTest) {
+            Crop.mirror(pixels, meta.inputHeight, meta.inputWidth)
+            ms += runModel(mirroredRaw, mirroredValues)
+            for (i in outMeta.indices) {
+                PoseDecoder.flipTestMean(meta, outMeta[i].name, outValues[i], mirroredValues[i], scratch[i])
+            }
+        }
+        PoseDecoder.decode(meta, decoded).toImage(crop, meta.inputHeight, meta.inputWidth, into)
+        return ms
+    }
+
+    /** The model on [pixels]: raw outputs into [raw], dequantised into [into]; returns its ms. */
+    private fun runModel(raw: Array<Any>, into: Array<FloatArray>): Double {
         fillInput()
         for (b in outBytes) b.rewind()
         val t0 = System.nanoTime()
         interpreter.runForMultipleInputsOutputs(inputs, outputBuffers)
         val ms = (System.nanoTime() - t0) / 1e6
         for (i in outBytes.indices) {
-            val raw = outRaw[i]
             val view = outFloats[i]
             if (view != null) {
                 view.rewind()
-                view.get(raw as FloatArray)
+                view.get(into[i])
             } else {
                 outBytes[i].rewind()
-                outBytes[i].get(raw as ByteArray)
-                PoseDecoder.dequantize(outMeta[i], raw, decoded[outMeta[i].name] as FloatArray)
+                outBytes[i].get(raw[i] as ByteArray)
+                PoseDecoder.dequantize(outMeta[i], raw[i], into[i])
             }
         }
-        PoseDecoder.decode(meta, decoded).toImage(crop, meta.inputHeight, meta.inputWidth, into)
         return ms
     }
 
