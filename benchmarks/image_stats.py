@@ -116,11 +116,13 @@ def table(doc) -> str:
 
 
 def write_table(doc):
-    text = DOC.read_text()
-    if START not in text or END not in text:
-        sys.exit(f"image_stats.py: {DOC}: the markers {START.strip()} and {END} are missing")
-    a, b = text.index(START) + len(START), text.index(END)
-    DOC.write_text(text[:a] + table(doc) + text[b:])
+    from posenet_mobile.errors import OutputError
+    from posenet_mobile.io import replace_section
+
+    try:  # atomic: an interrupted write leaves the old docs/data.md
+        replace_section(DOC, START, END, table(doc))
+    except OutputError as e:
+        sys.exit(f"image_stats.py: {e}")
 
 
 def main():
