@@ -144,6 +144,11 @@ ROWS = {
         ["data.synth.scene_exposure=true", "data.synth.camera_tone=true"],
         "scene_exposure, and a camera's tone processing: levels stretched, an S-curve, sharpening",
     ),
+    "scenes_off": (
+        ["data.synth.scenes=false"],
+        "the defaults without scenes: the capsule generator's backgrounds (photograph crops, noise),"
+        " no rooms, streets or furniture",
+    ),
 }
 
 
@@ -260,12 +265,13 @@ def table(doc: dict, args: str = "") -> str:
 
 
 def write_table(doc, marker="ablation", args=""):
+    from posenet_mobile.io import replace_section, write_bytes_atomic
+
     start, end = f"<!-- {marker}:start -->\n", f"<!-- {marker}:end -->"
     text = DOC.read_text()
     if start not in text or end not in text:  # a new marker: its table goes at the end
-        text = text.rstrip() + f"\n\n{start}{end}\n"
-    a, b = text.index(start) + len(start), text.index(end)
-    DOC.write_text(text[:a] + table(doc, args) + text[b:])
+        write_bytes_atomic(DOC, (text.rstrip() + f"\n\n{start}{end}\n").encode())
+    replace_section(DOC, start, end, table(doc, args))  # atomic, as every generated section
 
 
 def main():
