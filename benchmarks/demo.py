@@ -100,6 +100,10 @@ def summarize(demo: Path) -> dict:
         }
         if r.get("box_crops"):
             doc["real"]["box_crops"] = {k: round(v, 4) for k, v in r["box_crops"].items()}
+        if r.get("flip_test"):
+            doc["real"]["flip_test"] = {
+                rule: {k: round(v, 4) for k, v in m.items()} for rule, m in r["flip_test"].items()
+            }
     if "detector" in rec:
         d = rec["detector"]
         doc["detector"] = {

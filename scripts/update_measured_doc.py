@@ -73,6 +73,7 @@ def _demo(d: dict) -> list:
                 if r.get("box_crops")
                 else ""
             )
+            + _demo_flip(r.get("flip_test"))
         )
     if "detector" in d:
         det, i8 = d["detector"], d["detector"]["int8"]
@@ -130,6 +131,18 @@ def _peers(d: dict) -> list:
         f"{_where(d)}), median ms at {' / '.join(map(str, threads))} threads: {cells}. Latency "
         "only: BlazePose predicts 33 landmarks at 256 px."
     ]
+
+
+def _demo_flip(flip) -> str:
+    """The demo's real figures with the flip test (recorded by demos since the flip test)."""
+    if not flip:
+        return ""
+    parts = [
+        f"{what} PCK@0.2 {flip[key]['pck']:.3f}, OKS AP {flip[key]['AP']:.3f}"
+        for key, what in (("own_crops", "its own crops"), ("box_crops", "GT-box crops"))
+        if key in flip
+    ]
+    return " With the flip test (a second, mirrored run per crop): " + "; ".join(parts) + "."
 
 
 def _real(d: dict, command: str = "python benchmarks/real_people.py") -> list:

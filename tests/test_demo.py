@@ -34,6 +34,17 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
         return rep
 
     monkeypatch.setattr(exporter, "export_run", pqat_looks_worse)
+    # the crop rules and flip settings the real photographs are scored with
+    import posenet_mobile.harness.validate as V
+
+    scored, validate = [], V.validate
+
+    def recording(model, data, *a, **kw):
+        if Path(data) == tmp_path / "real":
+            scored.append((kw.get("crop_rule"), kw.get("flip_test", False)))
+        return validate(model, data, *a, **kw)
+
+    monkeypatch.setattr(V, "validate", recording)
     # "real photographs" for the report: a tiny COCO set whose people carry a source, as the dev set's do
     rng = np.random.default_rng(0)
     path, coco = write_coco(
@@ -91,6 +102,14 @@ def test_demo_falls_back_to_ptq_and_reports_it(tmp_path, capsys, monkeypatch):
     # ... and beside it, the same file given only the GT box
     assert 0.0 <= real_stage["box_crops"]["pck"] <= 1.0 and "on GT-box crops (given only" in report
     assert res["real_pck"] == real_stage["pck"]
+    # ... and both again with the flip test, as `validate --flip-test` scores them
+    assert sorted(scored, key=str) == sorted(
+        [(None, False), ("box", False), (None, True), ("box", True)], key=str
+    )
+    flip = real_stage["flip_test"]
+    assert set(flip) == {"own_crops", "box_crops"} and "with the flip test (a second" in report
+    direct = validate(out / "export" / "posenet_int8.tflite", tmp_path / "real", flip_test=True)
+    assert flip["own_crops"] == {"pck": direct["metrics"]["pck"], "AP": direct["metrics"]["AP"]}
     # a re-run reuses every finished stage; with --detector it adds the detector's two stages
     again = run_demo(
         out,

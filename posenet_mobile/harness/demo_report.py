@@ -117,6 +117,7 @@ def write_demo_report(
                 if real.get("box_crops")
                 else ""
             )
+            + _flip_line(real.get("flip_test"))
             + ". The rows above are synthetic people held out from training; these are real ones, never trained on. "
             "With so few people, differences under ~4 points are noise.",
         ]
@@ -243,3 +244,15 @@ def _md_to_html(md: str) -> str:
             body.append(f"<p>{inline(line)}</p>")
     style = "body{font-family:sans-serif;max-width:1000px;margin:2em auto}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
     return f'<!doctype html><html><head><meta charset="utf-8"><title>posenet_mobile demo</title><style>{style}</style></head><body>{"".join(body)}</body></html>'
+
+
+def _flip_line(flip) -> str:
+    """The real figures with the flip test (each crop run mirrored too), beside the one-run ones."""
+    if not flip:
+        return ""
+    parts = [
+        f"{what} {_pct(flip[key]['pck'])}% (AP {_pct(flip[key]['AP'])}%)"
+        for key, what in (("own_crops", "these crops"), ("box_crops", "GT-box crops"))
+        if key in flip
+    ]
+    return "; with the flip test (a second, mirrored run per crop): " + ", ".join(parts)
