@@ -128,18 +128,7 @@ public class GoldenTest {
                     assertEquals(where, img.y[k], reusedImg.y[k], 0.0);
                     assertEquals(where, img.score[k], reusedImg.score[k], 0.0);
                 }
-                List<Object> expIn = l(c.get("keypoints_input"));
-                List<Object> expImg = l(c.get("keypoints_image"));
-                for (int k = 0; k < meta.numKeypoints(); k++) {
-                    List<Object> a = l(expIn.get(k)), b = l(expImg.get(k));
-                    String where = f.getName() + " case " + cases + " keypoint " + meta.keypointNames.get(k);
-                    assertEquals(where + " x (input)", d(a.get(0)), in.x[k], TOL_PX);
-                    assertEquals(where + " y (input)", d(a.get(1)), in.y[k], TOL_PX);
-                    assertEquals(where + " x (image)", d(b.get(0)), img.x[k], TOL_PX);
-                    assertEquals(where + " y (image)", d(b.get(1)), img.y[k], TOL_PX);
-                    assertEquals(where + " score", d(a.get(2)), in.score[k], 1e-5);
-                    worst = Math.max(worst, Math.max(Math.abs(d(b.get(0)) - img.x[k]), Math.abs(d(b.get(1)) - img.y[k])));
-                }
+                worst = Math.max(worst, assertKeypoints(f.getName() + " case " + cases, meta, c, in, img));
                 cases++;
             }
         }
@@ -149,6 +138,26 @@ public class GoldenTest {
         }
         System.out.printf("posecore golden: %d files, %d cases, methods %s, worst image-pixel difference %.2e%n",
                 files.length, cases, methods, worst);
+    }
+
+    /**
+     * A golden case's keypoints_input and keypoints_image against posecore's, to TOL_PX (scores to
+     * 1e-5); returns the largest image-pixel difference.
+     */
+    static double assertKeypoints(String what, ModelMetadata meta, Map<String, Object> c, Keypoints in, Keypoints img) {
+        List<Object> expIn = l(c.get("keypoints_input")), expImg = l(c.get("keypoints_image"));
+        double worst = 0;
+        for (int k = 0; k < meta.numKeypoints(); k++) {
+            List<Object> a = l(expIn.get(k)), b = l(expImg.get(k));
+            String where = what + " keypoint " + meta.keypointNames.get(k);
+            assertEquals(where + " x (input)", d(a.get(0)), in.x[k], TOL_PX);
+            assertEquals(where + " y (input)", d(a.get(1)), in.y[k], TOL_PX);
+            assertEquals(where + " x (image)", d(b.get(0)), img.x[k], TOL_PX);
+            assertEquals(where + " y (image)", d(b.get(1)), img.y[k], TOL_PX);
+            assertEquals(where + " score", d(a.get(2)), in.score[k], 1e-5);
+            worst = Math.max(worst, Math.max(Math.abs(d(b.get(0)) - img.x[k]), Math.abs(d(b.get(1)) - img.y[k])));
+        }
+        return worst;
     }
 
     static Map<String, Object> buffers(Map<String, Object> outputs) {
@@ -188,16 +197,7 @@ public class GoldenTest {
                 }
                 Keypoints in = PoseDecoder.decodeFlipTest(meta, raw, rawMirrored);
                 Keypoints img = in.toImage(crop(l(c.get("crop"))), meta.inputHeight, meta.inputWidth);
-                List<Object> expIn = l(c.get("keypoints_input")), expImg = l(c.get("keypoints_image"));
-                for (int k = 0; k < meta.numKeypoints(); k++) {
-                    List<Object> a = l(expIn.get(k)), b = l(expImg.get(k));
-                    String where = f.getName() + " flip case " + cases + " keypoint " + meta.keypointNames.get(k);
-                    assertEquals(where + " x (input)", d(a.get(0)), in.x[k], TOL_PX);
-                    assertEquals(where + " y (input)", d(a.get(1)), in.y[k], TOL_PX);
-                    assertEquals(where + " x (image)", d(b.get(0)), img.x[k], TOL_PX);
-                    assertEquals(where + " y (image)", d(b.get(1)), img.y[k], TOL_PX);
-                    assertEquals(where + " score", d(a.get(2)), in.score[k], 1e-5);
-                }
+                assertKeypoints(f.getName() + " flip case " + cases, meta, c, in, img);
                 cases++;
             }
         }
